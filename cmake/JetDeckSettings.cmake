@@ -1,0 +1,31 @@
+# One INTERFACE target carries the language standard, warnings and Qt safety defines;
+# every JetDeck target links it, so no target can quietly build with weaker settings.
+add_library(jetdeck_settings INTERFACE)
+add_library(JetDeck::settings ALIAS jetdeck_settings)
+
+target_compile_features(jetdeck_settings INTERFACE cxx_std_20)
+set(CMAKE_CXX_EXTENSIONS OFF)
+
+target_compile_definitions(jetdeck_settings INTERFACE
+    QT_NO_CAST_FROM_ASCII
+    QT_NO_CAST_TO_ASCII
+    QT_NO_CAST_FROM_BYTEARRAY
+    QT_NO_URL_CAST_FROM_STRING
+    QT_NO_NARROWING_CONVERSIONS_IN_CONNECT
+    QT_NO_FOREACH
+    QT_USE_QSTRINGBUILDER
+    JETDECK_VERSION="${PROJECT_VERSION}")
+if(Qt6_VERSION VERSION_GREATER_EQUAL 6.7)
+    target_compile_definitions(jetdeck_settings INTERFACE QT_NO_CONTEXTLESS_CONNECT)
+endif()
+
+target_compile_options(jetdeck_settings INTERFACE -Wall -Wextra -Wpedantic)
+if(JETDECK_WERROR)
+    target_compile_options(jetdeck_settings INTERFACE -Werror)
+endif()
+
+if(JETDECK_SANITIZE)
+    target_compile_options(jetdeck_settings INTERFACE
+        -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(jetdeck_settings INTERFACE -fsanitize=address,undefined)
+endif()
