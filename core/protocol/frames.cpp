@@ -1,0 +1,127 @@
+#include "frames.h"
+
+#include "headers.h"
+
+#include <cstring>
+
+namespace jetdeck::frames {
+
+int decimalDigits(quint64 v) {
+    int n = 1;
+    while (v >= 10) {
+        v /= 10;
+        ++n;
+    }
+    return n;
+}
+
+char* writeDecimal(char* p, quint64 v) {
+    const int n = decimalDigits(v);
+    char* end = p + n;
+    char* q = end;
+    do {
+        *--q = char('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+void appendDecimal(QByteArray& out, quint64 v) {
+    char buf[24];
+    char* end = writeDecimal(buf, v);
+    out.append(buf, end - buf);
+}
+
+namespace {
+
+/// Grows out by n bytes and returns where to write them.
+inline char* grow(QByteArray& out, qsizetype n) {
+    const qsizetype old = out.size();
+    out.resize(old + n);
+    return out.data() + old;
+}
+
+inline char* put(char* p, QByteArrayView v) {
+    if (!v.isEmpty())
+        std::memcpy(p, v.data(), size_t(v.size()));
+    return p + v.size();
+}
+
+} // namespace
+
+qsizetype pubSize(QByteArrayView subject, QByteArrayView reply, qsizetype payloadSize) {
+    return 4 + subject.size() + 1 + (reply.isEmpty() ? 0 : reply.size() + 1) +
+           decimalDigits(quint64(payloadSize)) + 2 + payloadSize + 2;
+}
+
+void appendPub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
+               QByteArrayView payload) {
+    char* p = grow(out, pubSize(subject, reply, payload.size()));
+    p = put(p, "PUB ");
+    p = put(p, subject);
+    *p++ = ' ';
+    if (!reply.isEmpty()) {
+        p = put(p, reply);
+        *p++ = ' ';
+    }
+    p = writeDecimal(p, quint64(payload.size()));
+    *p++ = '\r';
+    *p++ = '\n';
+    p = put(p, payload);
+    *p++ = '\r';
+    *p = '\n';
+}
+
+void appendHpub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
+                QByteArrayView headerBlock, QByteArrayView payload) {
+    const quint64 hdr = quint64(headerBlock.size());
+    const quint64 total = hdr + quint64(payload.size());
+    const qsizetype n = 5 + subject.size() + 1 + (reply.isEmpty() ? 0 : reply.size() + 1) +
+                        decimalDigits(hdr) + 1 + decimalDigits(total) + 2 + qsizetype(total) + 2;
+    char* p = grow(out, n);
+    p = put(p, "HPUB ");
+    p = put(p, subject);
+    *p++ = ' ';
+    if (!reply.isEmpty()) {
+        p = put(p, reply);
+        *p++ = ' ';
+    }
+    p = writeDecimal(p, hdr);
+    *p++ = ' ';
+    p = writeDecimal(p, total);
+    *p++ = '\r';
+    *p++ = '\n';
+    p = put(p, headerBlock);
+    p = put(p, payload);
+    *p++ = '\r';
+    *p = '\n';
+}
+
+void appendHpub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
+                const Headers& headers, QByteArrayView payload) {
+    appendHpub(out, subject, reply, headers.toBlock(), payload);
+}
+
+void appendSub(QByteArray& out, QByteArrayView subject, QByteArrayView queue, quint64 sid) {
+    out.append("SUB ");
+    out.append(subject);
+    out.append(' ');
+    if (!queue.isEmpty()) {
+        out.append(queue);
+        out.append(' ');
+    }
+    appendDecimal(out, sid);
+    out.append("\r\n");
+}
+
+void appendUnsub(QByteArray& out, quint64 sid, quint64 max) {
+    out.append("UNSUB ");
+    appendDecimal(out, sid);
+    if (max > 0) {
+        out.append(' ');
+        appendDecimal(out, max);
+    }
+    out.append("\r\n");
+}
+
+} // namespace jetdeck::frames
