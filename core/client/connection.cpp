@@ -1,0 +1,1549 @@
+#include "connection.h"
+
+#include "core/auth/creds.h"
+#include "core/auth/nkeys.h"
+#include "core/protocol/frames.h"
+#include "core/protocol/servererror.h"
+#include "core/protocol/subject.h"
+#include "nuid.h"
+
+#include <QEventLoop>
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QThread>
+#include <QTimer>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace jetdeck {
+
+namespace {
+
+constexpr qsizetype kReadChunk = 256 * 1024;
+/// On the connection's own thread a publish writes synchronously once this much is buffered,
+/// like nats.c's 32 KiB write buffer: a tight loop then streams instead of piling up.
+constexpr qsizetype kInlineWriteThreshold = 64 * 1024;
+constexpr int kRequestTimerIntervalMs = 10;
+
+qint64 nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+qint64 nowMs() {
+    return nowNs() / 1000000;
+}
+
+QString sizeText(qint64 bytes) {
+    return QString::number(bytes) + QStringLiteral(" bytes");
+}
+
+/// Turns an error from the credential files into a connect error that names the file.
+Error credentialError(const Error& e) {
+    return Error{ErrorKind::Credentials, e.message, e.serverText};
+}
+
+} // namespace
+
+// Forwards parser callbacks to the connection (keeps Connection's interface free of the
+// ParserHandler virtuals).
+class Connection::Handler final : public ParserHandler {
+public:
+    explicit Handler(Connection* c)
+        : m_c(c) {}
+    void onInfo(QByteArrayView json) override { m_c->handleInfo(json); }
+    void onMsg(const MsgView& msg) override { m_c->handleMsg(msg); }
+    void onPing() override { m_c->handlePing(); }
+    void onPong() override { m_c->handlePong(); }
+    void onOk() override {}
+    void onErr(QByteArrayView text) override { m_c->handleErr(text); }
+
+private:
+    Connection* m_c;
+};
+
+Connection::Connection(Options options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_link(std::make_shared<ConnectionLink>())
+    , m_handler(std::make_unique<Handler>(this))
+    , m_parser(m_handler.get()) {
+    qRegisterMetaType<ConnectionEvent>();
+    qRegisterMetaType<ConnectionState>();
+    qRegisterMetaType<Error>();
+    m_link->conn = this;
+    m_readBuf.resize(kReadChunk);
+    m_clock.start();
+
+    QList<ServerUrl> servers = m_options.servers;
+    if (servers.isEmpty()) {
+        ServerUrl local;
+        local.host = QStringLiteral("127.0.0.1");
+        servers.append(local);
+    }
+    m_pool.setServers(servers, !m_options.noRandomize);
+
+    m_connectTimer = new QTimer(this);
+    m_connectTimer->setSingleShot(true);
+    connect(m_connectTimer, &QTimer::timeout, this, &Connection::onConnectTimeout);
+    m_pingTimer = new QTimer(this);
+    connect(m_pingTimer, &QTimer::timeout, this, &Connection::onPingTimer);
+    m_requestTimer = new QTimer(this);
+    m_requestTimer->setInterval(kRequestTimerIntervalMs);
+    connect(m_requestTimer, &QTimer::timeout, this, &Connection::onRequestTimer);
+}
+
+Connection::~Connection() {
+    {
+        std::lock_guard lock(m_link->mu);
+        m_link->conn = nullptr;
+    }
+    const Error gone{ErrorKind::ConnectionClosed, QStringLiteral("the connection was destroyed")};
+    QHash<quint64, SubscriptionPtr> subs;
+    {
+        std::lock_guard lock(m_subsMu);
+        subs.swap(m_subs);
+    }
+    for (const SubscriptionPtr& s : std::as_const(subs))
+        s->markClosed(gone);
+    std::lock_guard lock(m_mu);
+    for (const auto& r : std::as_const(m_requests)) {
+        r->done = true;
+        r->result = gone;
+        r->cv.notify_all();
+    }
+    for (PongWaiter& w : m_pongs)
+        if (w.flush) {
+            w.flush->done = true;
+            w.flush->result = gone;
+            w.flush->cv.notify_all();
+        }
+}
+
+bool Connection::onConnectionThread() const {
+    return QThread::currentThread() == thread();
+}
+
+// --- state and events ----------------------------------------------------------------------
+
+ConnectionState Connection::state() const {
+    std::lock_guard lock(m_mu);
+    return m_state;
+}
+
+ServerInfo Connection::serverInfo() const {
+    std::lock_guard lock(m_mu);
+    return m_info;
+}
+
+QString Connection::currentServer() const {
+    std::lock_guard lock(m_mu);
+    if (m_state != State::Connected && m_state != State::Draining)
+        return {};
+    const ServerPool::Entry* e = m_pool.current();
+    return e ? e->url.hostPort() : QString();
+}
+
+QList<ServerUrl> Connection::knownServers() const {
+    std::lock_guard lock(m_mu);
+    QList<ServerUrl> out;
+    for (const auto& e : m_pool.entries())
+        out.append(e.url);
+    return out;
+}
+
+Error Connection::lastError() const {
+    std::lock_guard lock(m_mu);
+    return m_lastError;
+}
+
+ConnectionStats Connection::stats() const {
+    ConnectionStats s;
+    s.inMsgs = m_inMsgs.load(std::memory_order_relaxed);
+    s.inBytes = m_inBytes.load(std::memory_order_relaxed);
+    s.outMsgs = m_outMsgs.load(std::memory_order_relaxed);
+    s.outBytes = m_outBytes.load(std::memory_order_relaxed);
+    s.reconnects = m_reconnects.load(std::memory_order_relaxed);
+    s.slowConsumerDrops = m_slowDrops.load(std::memory_order_relaxed);
+    s.serverErrors = m_serverErrors.load(std::memory_order_relaxed);
+    s.rttUs = m_rttUs.load(std::memory_order_relaxed);
+    s.rttSmoothedUs = m_rttSmoothedUs.load(std::memory_order_relaxed);
+    {
+        std::lock_guard lock(m_mu);
+        s.outBufferedBytes = m_out.size();
+    }
+    {
+        std::lock_guard lock(m_subsMu);
+        s.subscriptions = int(m_subs.size());
+    }
+    return s;
+}
+
+QList<ConnectionEvent> Connection::events() const {
+    std::lock_guard lock(m_eventsMu);
+    return QList<ConnectionEvent>(m_events.begin(), m_events.end());
+}
+
+void Connection::setState(State state, const QString& reason) {
+    {
+        std::lock_guard lock(m_mu);
+        if (m_state == state)
+            return;
+        m_state = state;
+    }
+    m_stateCv.notify_all();
+    m_roomCv.notify_all();
+    ConnectionEvent e;
+    e.time = QDateTime::currentDateTime();
+    e.kind = ConnectionEvent::Kind::State;
+    e.state = state;
+    e.server = currentServer();
+    e.message = reason.isEmpty() ? connectionStateName(state)
+                                 : connectionStateName(state) + QStringLiteral(": ") + reason;
+    {
+        std::lock_guard lock(m_eventsMu);
+        m_events.push_back(e);
+        while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
+            m_events.pop_front();
+    }
+    emit eventAdded(e);
+    emit stateChanged(state);
+}
+
+void Connection::addEvent(ConnectionEvent::Kind kind, const QString& message,
+                          const QString& server) {
+    ConnectionEvent e;
+    e.time = QDateTime::currentDateTime();
+    e.kind = kind;
+    e.state = state();
+    e.server = server;
+    e.message = message;
+    {
+        std::lock_guard lock(m_eventsMu);
+        m_events.push_back(e);
+        while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
+            m_events.pop_front();
+    }
+    emit eventAdded(e);
+}
+
+void Connection::reportError(const Error& error) {
+    addEvent(ConnectionEvent::Kind::Error, error.toString(), currentServer());
+    emit errorOccurred(error);
+}
+
+// --- lifecycle -----------------------------------------------------------------------------
+
+void Connection::open() {
+    {
+        std::lock_guard lock(m_mu);
+        m_attemptFailed = false;
+    }
+    QMetaObject::invokeMethod(this, &Connection::doOpen, Qt::AutoConnection);
+}
+
+Status Connection::connectSync(int timeoutMs) {
+    if (onConnectionThread()) {
+        if (m_inFeed)
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("connectSync() from a message handler; use open()")};
+        // The handshake needs the event loop of this thread: run a local one until the
+        // attempt settles.
+        QEventLoop loop;
+        QTimer timer;
+        timer.setSingleShot(true);
+        connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+        connect(this, &Connection::stateChanged, &loop, [&](ConnectionState) {
+            std::lock_guard lock(m_mu);
+            if (m_state == State::Connected || m_attemptFailed)
+                loop.quit();
+        });
+        open();
+        timer.start(timeoutMs);
+        bool settled = false;
+        {
+            std::lock_guard lock(m_mu);
+            settled = m_state == State::Connected || m_attemptFailed;
+        }
+        if (!settled)
+            loop.exec();
+    } else {
+        open();
+    }
+    std::unique_lock lock(m_mu);
+    auto settled = [&] { return m_state == State::Connected || m_attemptFailed; };
+    const bool done = onConnectionThread()
+                          ? settled()
+                          : m_stateCv.wait_for(lock, std::chrono::milliseconds(timeoutMs), settled);
+    if (m_state == State::Connected)
+        return {};
+    if (!done)
+        return Error{ErrorKind::Timeout,
+                     QStringLiteral("not connected within %1 ms").arg(timeoutMs)};
+    return m_lastError.isError()
+               ? m_lastError
+               : Error{ErrorKind::ConnectFailed, QStringLiteral("could not connect")};
+}
+
+void Connection::doOpen() {
+    State st = state();
+    if (st == State::Connecting || st == State::Connected || st == State::Reconnecting)
+        return;
+    m_closing = false;
+    m_attemptsThisRound = 0;
+
+    // Check local inputs before touching the network: a bad file is the user's to fix and
+    // no amount of retrying helps.
+    Status bad;
+    if (!m_options.auth.credsFile.isEmpty()) {
+        auto c = readCredsFile(m_options.auth.credsFile);
+        if (!c)
+            bad = credentialError(c.error());
+    } else if (!m_options.auth.nkeySeedFile.isEmpty()) {
+        auto s = nkeys::readSeedFile(m_options.auth.nkeySeedFile);
+        if (!s)
+            bad = credentialError(s.error());
+    } else if (!m_options.auth.nkeySeed.isEmpty()) {
+        auto k = nkeys::KeyPair::fromSeed(m_options.auth.nkeySeed);
+        if (!k)
+            bad = credentialError(k.error());
+    }
+    if (!bad && !m_options.tls.caFile.isEmpty() &&
+        QSslCertificate::fromPath(m_options.tls.caFile, QSsl::Pem).isEmpty())
+        bad = Error{ErrorKind::Tls,
+                    QStringLiteral("cannot read any PEM certificate from the CA file '%1'")
+                        .arg(m_options.tls.caFile)};
+    if (!bad && (m_options.tls.certFile.isEmpty() != m_options.tls.keyFile.isEmpty()))
+        bad = Error{ErrorKind::Tls,
+                    QStringLiteral("a client certificate needs both a certificate file and a "
+                                   "key file")};
+    if (!bad && !m_options.tls.certFile.isEmpty() &&
+        QSslCertificate::fromPath(m_options.tls.certFile, QSsl::Pem).isEmpty())
+        bad = Error{
+            ErrorKind::Tls,
+            QStringLiteral("cannot read a PEM certificate from '%1'").arg(m_options.tls.certFile)};
+    if (bad) {
+        {
+            std::lock_guard lock(m_mu);
+            m_lastError = bad;
+            m_attemptFailed = true;
+        }
+        reportError(bad);
+        setState(State::Disconnected, bad.message);
+        m_stateCv.notify_all();
+        return;
+    }
+
+    setState(State::Connecting);
+    startAttempt();
+}
+
+void Connection::startAttempt() {
+    teardownSocket();
+    ServerPool::Entry* entry = nullptr;
+    {
+        std::lock_guard lock(m_mu);
+        entry = m_pool.takeNext();
+    }
+    if (!entry) {
+        attemptFailed(Error{ErrorKind::ConnectFailed, QStringLiteral("no server to connect to")});
+        return;
+    }
+    const ServerUrl url = entry->url;
+    m_useTls = url.tls || m_options.tls.required || m_options.tls.anyFileSet();
+    m_tlsErrorText.clear();
+
+    m_socket = new QSslSocket(this);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    connect(m_socket, &QSslSocket::connected, this, &Connection::onSocketConnected);
+    connect(m_socket, &QSslSocket::readyRead, this, &Connection::onReadyRead);
+    connect(m_socket, &QSslSocket::bytesWritten, this, &Connection::onBytesWritten);
+    connect(m_socket, &QSslSocket::errorOccurred, this, &Connection::onSocketError);
+    connect(m_socket, &QSslSocket::disconnected, this, &Connection::onSocketDisconnected);
+    connect(m_socket, &QSslSocket::encrypted, this, &Connection::onEncrypted);
+    connect(m_socket, qOverload<const QList<QSslError>&>(&QSslSocket::sslErrors), this,
+            &Connection::onSslErrors);
+
+    m_parser.reset();
+    m_phase = Phase::TcpConnect;
+    m_connectTimer->start(m_options.connectTimeoutMs);
+    addEvent(ConnectionEvent::Kind::Info, QStringLiteral("connecting to %1").arg(url.redacted()),
+             url.hostPort());
+    m_socket->connectToHost(url.host, url.port);
+}
+
+void Connection::teardownSocket() {
+    m_connectTimer->stop();
+    m_pingTimer->stop();
+    m_phase = Phase::Idle;
+    m_waitingForSocket = false;
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+        m_socket->deleteLater();
+        m_socket = nullptr;
+    }
+    m_parser.stop();
+    std::lock_guard lock(m_mu);
+    m_pingsOut = 0;
+}
+
+void Connection::attemptFailed(const Error& error) {
+    QString server;
+    {
+        std::lock_guard lock(m_mu);
+        m_lastError = error;
+        m_pool.markFailed(nowMs());
+        if (const auto* e = m_pool.current())
+            server = e->url.hostPort();
+    }
+    teardownSocket();
+    addEvent(ConnectionEvent::Kind::Error, error.toString(), server);
+    ++m_attemptsThisRound;
+    qsizetype poolSize = 0;
+    {
+        std::lock_guard lock(m_mu);
+        poolSize = m_pool.size();
+    }
+    if (!m_closing && m_attemptsThisRound < poolSize) {
+        startAttempt();
+        return;
+    }
+    {
+        std::lock_guard lock(m_mu);
+        m_attemptFailed = true;
+    }
+    emit errorOccurred(error);
+    setState(m_closing ? State::Closed : State::Disconnected, error.message);
+    m_stateCv.notify_all();
+}
+
+void Connection::close() {
+    QMetaObject::invokeMethod(this, &Connection::doClose);
+}
+
+void Connection::closeSync(int timeoutMs) {
+    if (onConnectionThread()) {
+        doClose();
+        return;
+    }
+    close();
+    std::unique_lock lock(m_mu);
+    m_stateCv.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                       [&] { return m_state == State::Closed; });
+}
+
+void Connection::doClose() {
+    m_closing = true;
+    if (m_socket && m_phase == Phase::Ready) {
+        // Best effort: what the user published before close() reaches the server.
+        flushOut();
+        if (m_socket->bytesToWrite() > 0)
+            m_socket->waitForBytesWritten(500);
+    }
+    teardownSocket();
+    m_requestTimer->stop();
+
+    const Error closed{ErrorKind::ConnectionClosed, QStringLiteral("the connection was closed")};
+    QHash<quint64, SubscriptionPtr> subs;
+    {
+        std::lock_guard respLock(m_respMu);
+        std::lock_guard subsLock(m_subsMu);
+        subs.swap(m_subs);
+        std::lock_guard lock(m_mu);
+        m_respSub.reset();
+        m_respPrefix.clear();
+        m_out.clear();
+        m_flushPosted = false;
+    }
+    for (const SubscriptionPtr& s : std::as_const(subs))
+        s->markClosed(Error{});
+    failPendingFlushes(closed);
+
+    QList<std::shared_ptr<PendingRequest>> requests;
+    {
+        std::lock_guard lock(m_mu);
+        for (const auto& r : std::as_const(m_requests))
+            requests.append(r);
+        m_requests.clear();
+        m_asyncRequests = 0;
+        m_attemptFailed = true;
+    }
+    for (const auto& r : std::as_const(requests)) {
+        if (r->async) {
+            if (QObject* ctx = r->context.data()) {
+                auto cb = r->callback;
+                QMetaObject::invokeMethod(ctx, [cb, closed] { cb(closed); });
+            }
+        } else {
+            std::lock_guard lock(m_mu);
+            r->done = true;
+            r->result = closed;
+            r->cv.notify_all();
+        }
+    }
+    setState(State::Closed);
+}
+
+// --- socket events -------------------------------------------------------------------------
+
+void Connection::onSocketConnected() {
+    m_phase = Phase::AwaitInfo;
+}
+
+void Connection::onSslErrors(const QList<QSslError>& errors) {
+    QList<QSslError> ignorable;
+    QStringList fatal;
+    for (const QSslError& e : errors) {
+        const bool hostOnly = e.error() == QSslError::HostNameMismatch;
+        if (m_options.tls.insecureSkipVerify || (hostOnly && !m_options.tls.verifyHostname))
+            ignorable.append(e);
+        else
+            fatal.append(e.errorString());
+    }
+    if (fatal.isEmpty()) {
+        m_socket->ignoreSslErrors(ignorable);
+        return;
+    }
+    fatal.removeDuplicates();
+    m_tlsErrorText = fatal.join(QStringLiteral("; "));
+}
+
+void Connection::onSocketError() {
+    if (!m_socket)
+        return;
+    // waitForReadyRead() in a blocking call reports its own timeout as a socket error.
+    if (m_socket->error() == QAbstractSocket::SocketTimeoutError)
+        return;
+    const QString server = currentServer().isEmpty() ? QString() : currentServer();
+    QString hostPort;
+    {
+        std::lock_guard lock(m_mu);
+        if (const auto* e = m_pool.current())
+            hostPort = e->url.hostPort();
+    }
+    if (m_phase != Phase::Ready) {
+        if (m_socket->error() == QAbstractSocket::SslHandshakeFailedError ||
+            !m_tlsErrorText.isEmpty()) {
+            QString why = m_tlsErrorText.isEmpty() ? m_socket->errorString() : m_tlsErrorText;
+            if (!m_tlsErrorText.isEmpty() && m_options.tls.caFile.isEmpty())
+                why += QStringLiteral(" (give the CA that signed the server's certificate with "
+                                      "--tlsca)");
+            attemptFailed(
+                Error{ErrorKind::Tls,
+                      QStringLiteral("TLS handshake with %1 failed: %2").arg(hostPort, why)});
+            return;
+        }
+        attemptFailed(Error{
+            ErrorKind::ConnectFailed,
+            QStringLiteral("cannot connect to %1: %2").arg(hostPort, m_socket->errorString())});
+        return;
+    }
+    connectionLost(
+        Error{ErrorKind::Io,
+              QStringLiteral("connection to %1 lost: %2").arg(hostPort, m_socket->errorString())});
+}
+
+void Connection::onSocketDisconnected() {
+    if (!m_socket)
+        return;
+    // errorOccurred (RemoteHostClosedError) normally arrives first and tears the socket down;
+    // this covers a clean close without an error.
+    QString hostPort;
+    {
+        std::lock_guard lock(m_mu);
+        if (const auto* e = m_pool.current())
+            hostPort = e->url.hostPort();
+    }
+    if (m_phase != Phase::Ready)
+        attemptFailed(
+            Error{ErrorKind::ConnectFailed,
+                  QStringLiteral("%1 closed the connection during the handshake").arg(hostPort)});
+    else
+        connectionLost(
+            Error{ErrorKind::Io, QStringLiteral("%1 closed the connection").arg(hostPort)});
+}
+
+void Connection::onConnectTimeout() {
+    QString hostPort;
+    {
+        std::lock_guard lock(m_mu);
+        if (const auto* e = m_pool.current())
+            hostPort = e->url.hostPort();
+    }
+    QString waiting;
+    switch (m_phase) {
+    case Phase::TcpConnect:
+        waiting = QStringLiteral("the TCP connection");
+        break;
+    case Phase::AwaitInfo:
+        waiting = QStringLiteral("the server's INFO");
+        break;
+    case Phase::TlsHandshake:
+        waiting = QStringLiteral("the TLS handshake");
+        break;
+    case Phase::AwaitPong:
+        waiting = QStringLiteral("the server's answer to CONNECT");
+        break;
+    default:
+        return;
+    }
+    attemptFailed(Error{ErrorKind::Timeout, QStringLiteral("timed out after %1 ms waiting for %2 "
+                                                           "from %3")
+                                                .arg(m_options.connectTimeoutMs)
+                                                .arg(waiting, hostPort)});
+}
+
+void Connection::onEncrypted() {
+    if (m_phase == Phase::TlsHandshake)
+        sendConnect();
+}
+
+void Connection::onReadyRead() {
+    while (m_socket) {
+        const qint64 n = m_socket->read(m_readBuf.data(), m_readBuf.size());
+        if (n <= 0)
+            break;
+        QSslSocket* sock = m_socket;
+        m_inFeed = true;
+        const bool ok = m_parser.feed(m_readBuf.constData(), n);
+        m_inFeed = false;
+        if (!ok) {
+            protocolError(m_parser.errorString());
+            return;
+        }
+        if (m_socket != sock)
+            return; // torn down by a callback
+    }
+}
+
+void Connection::onBytesWritten() {
+    if (m_waitingForSocket && m_socket &&
+        m_socket->bytesToWrite() <= m_options.writeBufferLimit / 2) {
+        m_waitingForSocket = false;
+        flushOut();
+    }
+}
+
+void Connection::protocolError(const QString& what) {
+    const Error e{ErrorKind::Protocol, QStringLiteral("protocol error from the server: ") + what};
+    if (m_phase != Phase::Ready)
+        attemptFailed(e);
+    else
+        connectionLost(e);
+}
+
+void Connection::connectionLost(const Error& error) {
+    QString server;
+    {
+        std::lock_guard lock(m_mu);
+        m_lastError = error;
+        if (const auto* e = m_pool.current())
+            server = e->url.hostPort();
+    }
+    teardownSocket();
+    failPendingFlushes(error);
+    reportError(error);
+    setState(State::Disconnected, error.message);
+}
+
+// --- handshake -----------------------------------------------------------------------------
+
+void Connection::handleInfo(QByteArrayView json) {
+    auto parsed = ServerInfo::parse(json);
+    if (!parsed) {
+        protocolError(parsed.error().message);
+        return;
+    }
+    ServerInfo info = parsed.value();
+    QString hostPort;
+    QStringList added;
+    {
+        std::lock_guard lock(m_mu);
+        if (const auto* e = m_pool.current())
+            hostPort = e->url.hostPort();
+        if (!info.connectUrls.isEmpty())
+            added = m_pool.updateDiscovered(info.connectUrls, !m_options.noRandomize);
+        m_info = info;
+    }
+    if (!added.isEmpty())
+        addEvent(ConnectionEvent::Kind::Discovered,
+                 QStringLiteral("discovered servers: %1").arg(added.join(QStringLiteral(", "))),
+                 hostPort);
+
+    if (m_phase == Phase::AwaitInfo) {
+        addEvent(ConnectionEvent::Kind::ServerInfo,
+                 QStringLiteral("server %1 (%2) version %3%4")
+                     .arg(info.serverName, info.serverId.left(12), info.version,
+                          info.jetstream ? QStringLiteral(", JetStream") : QString()),
+                 hostPort);
+        if (m_useTls && !info.tlsRequired && !info.tlsAvailable) {
+            attemptFailed(
+                Error{ErrorKind::Tls,
+                      QStringLiteral("TLS was requested but %1 does not offer TLS").arg(hostPort)});
+            return;
+        }
+        if (m_useTls || info.tlsRequired) {
+            m_useTls = true;
+            setupTls();
+            if (!m_socket)
+                return;
+            m_phase = Phase::TlsHandshake;
+            m_socket->startClientEncryption();
+            return;
+        }
+        sendConnect();
+        return;
+    }
+
+    // An INFO on an established connection: cluster changes and lame duck mode.
+    emit serverInfoChanged();
+    if (info.lameDuckMode)
+        addEvent(ConnectionEvent::Kind::LameDuck,
+                 QStringLiteral("server %1 entered lame duck mode and will shut down soon")
+                     .arg(hostPort),
+                 hostPort);
+}
+
+void Connection::setupTls() {
+    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+    const TlsOptions& t = m_options.tls;
+    if (!t.caFile.isEmpty())
+        conf.setCaCertificates(QSslCertificate::fromPath(t.caFile, QSsl::Pem));
+    if (!t.certFile.isEmpty()) {
+        const auto certs = QSslCertificate::fromPath(t.certFile, QSsl::Pem);
+        QFile keyFile(t.keyFile);
+        if (!keyFile.open(QIODevice::ReadOnly)) {
+            attemptFailed(
+                Error{ErrorKind::Tls, QStringLiteral("cannot read the client key '%1': %2")
+                                          .arg(t.keyFile, keyFile.errorString())});
+            return;
+        }
+        const QByteArray pem = keyFile.readAll();
+        QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+        if (key.isNull()) {
+            attemptFailed(Error{ErrorKind::Tls,
+                                QStringLiteral("the client key '%1' is not an unencrypted PEM "
+                                               "RSA or EC private key")
+                                    .arg(t.keyFile)});
+            return;
+        }
+        if (!certs.isEmpty())
+            conf.setLocalCertificate(certs.first());
+        conf.setPrivateKey(key);
+    }
+    conf.setPeerVerifyMode(t.insecureSkipVerify ? QSslSocket::VerifyNone : QSslSocket::VerifyPeer);
+    m_socket->setSslConfiguration(conf);
+    QString host;
+    {
+        std::lock_guard lock(m_mu);
+        if (const auto* e = m_pool.current())
+            host = e->url.host;
+    }
+    m_socket->setPeerVerifyName(host);
+}
+
+Status Connection::buildConnectJson(QByteArray& out) {
+    ServerInfo info;
+    ServerUrl url;
+    {
+        std::lock_guard lock(m_mu);
+        info = m_info;
+        if (const auto* e = m_pool.current())
+            url = e->url;
+    }
+    nlohmann::json j;
+    j["verbose"] = m_options.verbose;
+    j["pedantic"] = m_options.pedantic;
+    j["tls_required"] = m_useTls;
+    j["name"] = m_options.name.toStdString();
+    j["lang"] = "cpp-qt";
+    j["version"] = JETDECK_VERSION;
+    j["protocol"] = 1;
+    j["echo"] = m_options.echo;
+    if (info.headers) {
+        j["headers"] = true;
+        j["no_responders"] = true;
+    }
+
+    // URL user info wins over options, as in nats.c / nats.go.
+    const QString user = url.user.isEmpty() ? m_options.auth.user : url.user;
+    const QString pass = url.user.isEmpty() ? m_options.auth.password : url.password;
+    const QString token = url.token.isEmpty() ? m_options.auth.token : url.token;
+    if (!user.isEmpty()) {
+        j["user"] = user.toStdString();
+        j["pass"] = pass.toStdString();
+    } else if (!token.isEmpty()) {
+        j["auth_token"] = token.toStdString();
+    }
+
+    auto sign = [&](const QByteArray& seed) -> Result<QByteArray> {
+        auto kp = nkeys::KeyPair::fromSeed(seed);
+        if (!kp)
+            return credentialError(kp.error());
+        if (info.nonce.isEmpty())
+            return Error{
+                ErrorKind::Authorization,
+                QStringLiteral("the server sent no nonce to sign; it is not configured for "
+                               "NKey or JWT authentication")};
+        j["sig"] = nkeys::base64UrlNoPad(kp->sign(info.nonce)).toStdString();
+        return kp->publicKey();
+    };
+    if (!m_options.auth.credsFile.isEmpty()) {
+        auto creds = readCredsFile(m_options.auth.credsFile);
+        if (!creds)
+            return credentialError(creds.error());
+        auto pub = sign(creds->seed);
+        if (!pub)
+            return pub.error();
+        j["jwt"] = creds->jwt.toStdString();
+    } else if (!m_options.auth.userJwt.isEmpty()) {
+        auto pub = sign(m_options.auth.nkeySeed);
+        if (!pub)
+            return pub.error();
+        j["jwt"] = m_options.auth.userJwt.toStdString();
+    } else if (!m_options.auth.nkeySeedFile.isEmpty() || !m_options.auth.nkeySeed.isEmpty()) {
+        QByteArray seed = m_options.auth.nkeySeed;
+        if (seed.isEmpty()) {
+            auto s = nkeys::readSeedFile(m_options.auth.nkeySeedFile);
+            if (!s)
+                return credentialError(s.error());
+            seed = s.value();
+        }
+        auto pub = sign(seed);
+        nkeys::wipe(seed);
+        if (!pub)
+            return pub.error();
+        j["nkey"] = pub->toStdString();
+    }
+
+    out = QByteArrayLiteral("CONNECT ");
+    out.append(QByteArray::fromStdString(j.dump()));
+    out.append("\r\nPING\r\n");
+    return {};
+}
+
+void Connection::sendConnect() {
+    QByteArray frame;
+    if (Status s = buildConnectJson(frame)) {
+        attemptFailed(s);
+        return;
+    }
+    m_phase = Phase::AwaitPong;
+    m_socket->write(frame);
+}
+
+void Connection::becomeConnected() {
+    m_connectTimer->stop();
+    m_phase = Phase::Ready;
+    m_attemptsThisRound = 0;
+    QString hostPort;
+    {
+        // Restore subscriptions before anything the user queued, then go live, atomically
+        // with respect to subscribe()/publish() on other threads.
+        std::lock_guard subsLock(m_subsMu);
+        std::lock_guard lock(m_mu);
+        m_pool.markConnected();
+        if (const auto* e = m_pool.current())
+            hostPort = e->url.hostPort();
+        QByteArray frames;
+        for (const SubscriptionPtr& s : std::as_const(m_subs)) {
+            frames::appendSub(frames, s->subject(), s->queue(), s->sid());
+            const quint64 max = s->maxMessages();
+            if (max > 0) {
+                const quint64 got = s->stats().received;
+                frames::appendUnsub(frames, s->sid(), max > got ? max - got : 1);
+            }
+        }
+        frames.append(m_out);
+        m_out.clear();
+        m_pingsOut = 0;
+        m_state = State::Connected;
+        m_lastError = Error{};
+        if (!frames.isEmpty())
+            m_socket->write(frames);
+    }
+    m_pingTimer->start(qMax(1, m_options.pingIntervalMs));
+    m_stateCv.notify_all();
+    m_roomCv.notify_all();
+    ConnectionEvent e;
+    e.time = QDateTime::currentDateTime();
+    e.kind = ConnectionEvent::Kind::State;
+    e.state = State::Connected;
+    e.server = hostPort;
+    e.message = QStringLiteral("CONNECTED to %1").arg(hostPort);
+    {
+        std::lock_guard lock(m_eventsMu);
+        m_events.push_back(e);
+        while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
+            m_events.pop_front();
+    }
+    emit eventAdded(e);
+    emit stateChanged(State::Connected);
+    emit serverInfoChanged();
+}
+
+// --- inbound operations --------------------------------------------------------------------
+
+void Connection::handlePing() {
+    if (m_socket)
+        m_socket->write(frames::Pong.data(), frames::Pong.size());
+}
+
+void Connection::handlePong() {
+    if (m_phase == Phase::AwaitPong) {
+        becomeConnected();
+        return;
+    }
+    PongWaiter w;
+    bool have = false;
+    {
+        std::lock_guard lock(m_mu);
+        m_pingsOut = 0;
+        if (!m_pongs.empty()) {
+            w = std::move(m_pongs.front());
+            m_pongs.pop_front();
+            have = true;
+        }
+    }
+    if (!have)
+        return;
+    const qint64 rtt = (nowNs() - w.sentNs) / 1000;
+    m_rttUs.store(rtt, std::memory_order_relaxed);
+    const qint64 prev = m_rttSmoothedUs.load(std::memory_order_relaxed);
+    m_rttSmoothedUs.store(prev < 0 ? rtt : (prev * 7 + rtt) / 8, std::memory_order_relaxed);
+    emit rttMeasured(rtt);
+    if (w.kind == PongWaiter::Kind::FlushSync && w.flush) {
+        std::lock_guard lock(m_mu);
+        w.flush->done = true;
+        w.flush->result = Message();
+        w.flush->cv.notify_all();
+    } else if (w.kind == PongWaiter::Kind::FlushAsync && w.callback) {
+        if (QObject* ctx = w.context.data()) {
+            auto cb = w.callback;
+            QMetaObject::invokeMethod(ctx, [cb] { cb(Status{}); });
+        }
+    }
+}
+
+void Connection::failPendingFlushes(const Error& error) {
+    std::deque<PongWaiter> waiters;
+    {
+        std::lock_guard lock(m_mu);
+        waiters.swap(m_pongs);
+        m_pingsOut = 0;
+        for (PongWaiter& w : waiters)
+            if (w.flush) {
+                w.flush->done = true;
+                w.flush->result = error;
+                w.flush->cv.notify_all();
+            }
+    }
+    for (PongWaiter& w : waiters)
+        if (w.kind == PongWaiter::Kind::FlushAsync && w.callback)
+            if (QObject* ctx = w.context.data()) {
+                auto cb = w.callback;
+                QMetaObject::invokeMethod(ctx, [cb, error] { cb(error); });
+            }
+}
+
+void Connection::handleErr(QByteArrayView text) {
+    m_serverErrors.fetch_add(1, std::memory_order_relaxed);
+    const ServerError se = classifyServerError(text);
+    if (m_phase != Phase::Ready) {
+        attemptFailed(se.error);
+        return;
+    }
+    if (se.action == ServerErrorAction::Report) {
+        reportError(se.error);
+        return;
+    }
+    connectionLost(se.error);
+}
+
+void Connection::handleMsg(const MsgView& msg) {
+    m_inMsgs.fetch_add(1, std::memory_order_relaxed);
+    m_inBytes.fetch_add(quint64(msg.headers.size() + msg.payload.size()),
+                        std::memory_order_relaxed);
+    SubscriptionPtr sub;
+    {
+        std::lock_guard lock(m_subsMu);
+        sub = m_subs.value(msg.sid);
+    }
+    if (!sub)
+        return; // a message already in flight when we unsubscribed
+    const bool last = sub->reachedMax();
+    if (sub->m_inline) {
+        sub->m_inline(msg);
+        sub->countInline(msg.headers.size() + msg.payload.size());
+    } else {
+        const auto accepted = sub->enqueue(msg);
+        if (accepted != Subscription::Accept::Queued) {
+            m_slowDrops.fetch_add(1, std::memory_order_relaxed);
+            if (accepted == Subscription::Accept::DroppedNewEpisode) {
+                const SubscriptionStats st = sub->stats();
+                reportError(Error{ErrorKind::SlowConsumer,
+                                  QStringLiteral("slow consumer: subscription %1 on '%2' is "
+                                                 "dropping messages (pending limit %3 msgs / %4 "
+                                                 "reached)")
+                                      .arg(sub->sid())
+                                      .arg(QString::fromUtf8(sub->subject()))
+                                      .arg(st.pendingMsgsLimit)
+                                      .arg(sizeText(st.pendingBytesLimit))});
+            }
+        }
+    }
+    if (last) {
+        {
+            std::lock_guard lock(m_subsMu);
+            m_subs.remove(msg.sid);
+        }
+        sub->markClosed(Error{});
+    }
+}
+
+// --- outbound ------------------------------------------------------------------------------
+
+Status Connection::checkPublishLocked(QByteArrayView subject, QByteArrayView reply,
+                                      qsizetype size) const {
+    Q_UNUSED(reply);
+    if (m_state != State::Connected)
+        return Error{ErrorKind::NotConnected,
+                     QStringLiteral("cannot publish to '%1': the connection is %2")
+                         .arg(QString::fromUtf8(subject), connectionStateName(m_state))};
+    if (size > m_info.maxPayload)
+        return Error{
+            ErrorKind::MaxPayload,
+            QStringLiteral("message of %1 for '%2' exceeds the server's max_payload of %3")
+                .arg(sizeText(size), QString::fromUtf8(subject), sizeText(m_info.maxPayload))};
+    return {};
+}
+
+void Connection::kickFlushLocked() {
+    if (m_flushPosted || m_state != State::Connected)
+        return;
+    m_flushPosted = true;
+    QMetaObject::invokeMethod(this, &Connection::flushOut, Qt::QueuedConnection);
+}
+
+void Connection::waitForRoomLocked(std::unique_lock<std::mutex>& lock) {
+    if (m_out.size() < m_options.writeBufferLimit || onConnectionThread())
+        return;
+    m_roomCv.wait(lock, [&] {
+        return m_out.size() < m_options.writeBufferLimit / 2 || m_state != State::Connected;
+    });
+}
+
+void Connection::flushOut() {
+    std::unique_lock lock(m_mu);
+    m_flushPosted = false;
+    if (m_phase != Phase::Ready || !m_socket || m_out.isEmpty())
+        return;
+    if (m_socket->bytesToWrite() > m_options.writeBufferLimit / 2) {
+        // The kernel is not keeping up; resume from bytesWritten.
+        m_waitingForSocket = true;
+        return;
+    }
+    m_writing.swap(m_out);
+    lock.unlock();
+    m_roomCv.notify_all();
+    m_socket->write(m_writing.constData(), m_writing.size());
+    m_writing.resize(0);
+}
+
+Status Connection::publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply) {
+    return publishRaw(subject, reply, {}, payload);
+}
+
+Status Connection::publish(QByteArrayView subject, const Headers& headers, QByteArrayView payload,
+                           QByteArrayView reply) {
+    for (const auto& e : headers.entries())
+        if (!Headers::isValidKey(e.first) || !Headers::isValidValue(e.second))
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("invalid header '%1': keys need printable characters "
+                                        "without ':' or spaces, values no line breaks")
+                             .arg(QString::fromUtf8(e.first))};
+    if (headers.isEmpty())
+        return publishRaw(subject, reply, {}, payload);
+    return publishRaw(subject, reply, headers.toBlock(), payload);
+}
+
+Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
+                              QByteArrayView headerBlock, QByteArrayView payload) {
+    if (Status s = subject::validatePublish(subject))
+        return s;
+    if (!reply.isEmpty())
+        if (Status s = subject::validatePublish(reply))
+            return Error{ErrorKind::InvalidSubject, QStringLiteral("reply ") + s.message};
+    const qsizetype size = headerBlock.size() + payload.size();
+    const bool inlineWrite = onConnectionThread();
+    {
+        std::unique_lock lock(m_mu);
+        if (Status s = checkPublishLocked(subject, reply, size))
+            return s;
+        if (!headerBlock.isEmpty() && !m_info.headers)
+            return Error{ErrorKind::Unsupported,
+                         QStringLiteral("the server does not support message headers")};
+        waitForRoomLocked(lock);
+        if (m_state != State::Connected)
+            return Error{ErrorKind::NotConnected,
+                         QStringLiteral("cannot publish to '%1': the connection was lost")
+                             .arg(QString::fromUtf8(subject))};
+        if (headerBlock.isEmpty())
+            frames::appendPub(m_out, subject, reply, payload);
+        else
+            frames::appendHpub(m_out, subject, reply, headerBlock, payload);
+        m_outMsgs.fetch_add(1, std::memory_order_relaxed);
+        m_outBytes.fetch_add(quint64(size), std::memory_order_relaxed);
+        if (!inlineWrite || m_out.size() < kInlineWriteThreshold) {
+            kickFlushLocked();
+            return {};
+        }
+    }
+    // On the connection's own thread: write now, and wait for the kernel when it is behind,
+    // so a publishing loop streams at the socket's pace with bounded memory.
+    while (m_socket && m_socket->bytesToWrite() > m_options.writeBufferLimit / 2)
+        if (!m_socket->waitForBytesWritten(1000))
+            break;
+    flushOut();
+    if (m_socket)
+        m_socket->flush();
+    return {};
+}
+
+// --- subscriptions -------------------------------------------------------------------------
+
+Result<SubscriptionPtr> Connection::addSubscription(QByteArrayView subject,
+                                                    const SubscribeOptions& opts,
+                                                    InlineHandler inlineHandler, QObject* context,
+                                                    MessageCallback callback) {
+    if (Status s = subject::validateSubscribe(subject))
+        return s;
+    if (!opts.queue.isEmpty())
+        if (Status s = subject::validateQueue(opts.queue))
+            return s;
+    if (callback && !context)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("a subscription callback needs a context object")};
+
+    std::lock_guard subsLock(m_subsMu);
+    std::lock_guard lock(m_mu);
+    if (m_state == State::Closed)
+        return Error{ErrorKind::ConnectionClosed,
+                     QStringLiteral("cannot subscribe to '%1': the connection is closed")
+                         .arg(QString::fromUtf8(subject))};
+    const quint64 sid = ++m_nextSid;
+    SubscriptionPtr sub(new Subscription(m_link, sid, subject.toByteArray(), opts.queue));
+    sub->m_inline = std::move(inlineHandler);
+    sub->m_callback = std::move(callback);
+    sub->m_context = context;
+    sub->m_stats.pendingMsgsLimit =
+        opts.pendingMsgsLimit < 0 ? m_options.subPendingMsgsLimit : opts.pendingMsgsLimit;
+    sub->m_stats.pendingBytesLimit =
+        opts.pendingBytesLimit < 0 ? m_options.subPendingBytesLimit : opts.pendingBytesLimit;
+    sub->m_max = opts.autoUnsubscribeAfter;
+    m_subs.insert(sid, sub);
+    if (m_state == State::Connected) {
+        frames::appendSub(m_out, subject, opts.queue, sid);
+        if (opts.autoUnsubscribeAfter > 0)
+            frames::appendUnsub(m_out, sid, opts.autoUnsubscribeAfter);
+        kickFlushLocked();
+    }
+    return sub;
+}
+
+Result<SubscriptionPtr> Connection::subscribe(QByteArrayView subject,
+                                              const SubscribeOptions& opts) {
+    return addSubscription(subject, opts, {}, nullptr, {});
+}
+
+Result<SubscriptionPtr> Connection::subscribe(QByteArrayView subject, QObject* context,
+                                              MessageCallback callback,
+                                              const SubscribeOptions& opts) {
+    if (!callback)
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("empty subscription callback")};
+    return addSubscription(subject, opts, {}, context, std::move(callback));
+}
+
+Result<SubscriptionPtr> Connection::subscribeInline(QByteArrayView subject, InlineHandler handler,
+                                                    const SubscribeOptions& opts) {
+    if (!handler)
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("empty subscription handler")};
+    return addSubscription(subject, opts, std::move(handler), nullptr, {});
+}
+
+Status Connection::removeSubscription(quint64 sid, quint64 max) {
+    SubscriptionPtr sub;
+    {
+        std::lock_guard subsLock(m_subsMu);
+        sub = m_subs.value(sid);
+        if (!sub)
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("subscription %1 is not active").arg(sid)};
+        std::lock_guard lock(m_mu);
+        const quint64 received = sub->stats().received;
+        const bool now = max == 0 || received >= max;
+        if (now) {
+            m_subs.remove(sid);
+        } else {
+            std::lock_guard subLock(sub->m_mu);
+            sub->m_max = max;
+        }
+        if (m_state == State::Connected) {
+            frames::appendUnsub(m_out, sid, now ? 0 : max);
+            kickFlushLocked();
+        }
+        if (!now)
+            return {};
+    }
+    sub->markClosed(
+        Error{ErrorKind::ConnectionClosed,
+              QStringLiteral("unsubscribed from '%1'").arg(QString::fromUtf8(sub->subject()))});
+    return {};
+}
+
+// --- request/reply -------------------------------------------------------------------------
+
+QByteArray Connection::newInbox() const {
+    return m_options.inboxPrefix + '.' + Nuid::global();
+}
+
+Result<QByteArray> Connection::ensureResponseSubscription() {
+    std::lock_guard respLock(m_respMu);
+    {
+        std::lock_guard lock(m_mu);
+        if (m_respSub)
+            return m_respPrefix;
+    }
+    const QByteArray prefix = m_options.inboxPrefix + '.' + Nuid::global() + '.';
+    auto sub =
+        subscribeInline(QByteArray(prefix + '*'), [this](const MsgView& m) { handleReply(m); });
+    if (!sub)
+        return sub.error();
+    std::lock_guard lock(m_mu);
+    m_respSub = sub.value();
+    m_respPrefix = prefix;
+    return prefix;
+}
+
+std::shared_ptr<Connection::PendingRequest>
+Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const Headers* headers,
+                         int timeoutMs, QByteArray* tokenOut, Status* error,
+                         std::shared_ptr<PendingRequest> req) {
+    if (Status s = subject::validatePublish(subject)) {
+        *error = s;
+        return {};
+    }
+    if (timeoutMs <= 0) {
+        *error =
+            Error{ErrorKind::InvalidArgument,
+                  QStringLiteral("request timeout must be positive, got %1 ms").arg(timeoutMs)};
+        return {};
+    }
+    QByteArray headerBlock;
+    if (headers && !headers->isEmpty()) {
+        for (const auto& e : headers->entries())
+            if (!Headers::isValidKey(e.first) || !Headers::isValidValue(e.second)) {
+                *error =
+                    Error{ErrorKind::InvalidArgument,
+                          QStringLiteral("invalid header '%1'").arg(QString::fromUtf8(e.first))};
+                return {};
+            }
+        headerBlock = headers->toBlock();
+    }
+    {
+        std::lock_guard lock(m_mu);
+        if (Status s = checkPublishLocked(subject, {}, headerBlock.size() + payload.size())) {
+            *error = s;
+            return {};
+        }
+    }
+    auto prefix = ensureResponseSubscription();
+    if (!prefix) {
+        *error = prefix.error();
+        return {};
+    }
+    if (!req)
+        req = std::make_shared<PendingRequest>();
+    req->subject = subject.toByteArray();
+    req->deadlineMs = nowMs() + timeoutMs;
+    std::unique_lock lock(m_mu);
+    if (Status s = checkPublishLocked(subject, {}, headerBlock.size() + payload.size())) {
+        *error = s;
+        return {};
+    }
+    if (!headerBlock.isEmpty() && !m_info.headers) {
+        *error = Error{ErrorKind::Unsupported,
+                       QStringLiteral("the server does not support message headers")};
+        return {};
+    }
+    // Tokens only need to be unique among this connection's requests in flight.
+    QByteArray token = QByteArray::number(++m_nextRequestId, 36);
+    const QByteArray reply = prefix.value() + token;
+    m_requests.insert(token, req);
+    if (req->async && ++m_asyncRequests == 1)
+        QMetaObject::invokeMethod(this, [this] {
+            if (!m_requestTimer->isActive())
+                m_requestTimer->start();
+        });
+    if (headerBlock.isEmpty())
+        frames::appendPub(m_out, subject, reply, payload);
+    else
+        frames::appendHpub(m_out, subject, reply, headerBlock, payload);
+    m_outMsgs.fetch_add(1, std::memory_order_relaxed);
+    m_outBytes.fetch_add(quint64(headerBlock.size() + payload.size()), std::memory_order_relaxed);
+    kickFlushLocked();
+    *tokenOut = token;
+    return req;
+}
+
+void Connection::request(QByteArrayView subject, QByteArrayView payload, int timeoutMs,
+                         QObject* context, RequestCallback callback, const Headers* headers) {
+    auto deliver = [context, callback](const Result<Message>& r) {
+        if (context)
+            QMetaObject::invokeMethod(
+                context, [callback, r] { callback(r); }, Qt::QueuedConnection);
+    };
+    if (!callback || !context) {
+        return;
+    }
+    auto req = std::make_shared<PendingRequest>();
+    req->async = true;
+    req->callback = callback;
+    req->context = context;
+    Status error;
+    QByteArray token;
+    if (!startRequest(subject, payload, headers, timeoutMs, &token, &error, req))
+        deliver(error);
+}
+
+Result<Message> Connection::requestSync(QByteArrayView subject, QByteArrayView payload,
+                                        int timeoutMs, const Headers* headers) {
+    if (onConnectionThread() && m_inFeed)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("requestSync() from a message handler on the connection's "
+                                    "thread would deadlock; use request()")};
+    Status error;
+    QByteArray token;
+    auto req = startRequest(subject, payload, headers, timeoutMs, &token, &error, nullptr);
+    if (!req)
+        return error;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    if (onConnectionThread()) {
+        pumpUntil(deadline, [&] { return req->done; });
+    } else {
+        std::unique_lock lock(m_mu);
+        req->cv.wait_until(lock, deadline, [&] { return req->done; });
+        if (req->done)
+            return req->result;
+    }
+    std::lock_guard lock(m_mu);
+    if (req->done)
+        return req->result;
+    m_requests.remove(token);
+    if (m_state != State::Connected)
+        return Error{ErrorKind::NotConnected,
+                     QStringLiteral("request to '%1' lost: the connection is %2")
+                         .arg(QString::fromUtf8(subject), connectionStateName(m_state))};
+    return Error{ErrorKind::Timeout, QStringLiteral("no reply from '%1' within %2 ms")
+                                         .arg(QString::fromUtf8(subject))
+                                         .arg(timeoutMs)};
+}
+
+void Connection::handleReply(const MsgView& msg) {
+    QByteArray token;
+    std::shared_ptr<PendingRequest> req;
+    {
+        std::lock_guard lock(m_mu);
+        token = msg.subject.sliced(m_respPrefix.size()).toByteArray();
+        req = m_requests.take(token);
+        if (req && req->async)
+            --m_asyncRequests;
+    }
+    if (!req)
+        return; // late reply after a timeout
+    Result<Message> result = Message(msg);
+    if (headerStatus(msg.headers) == status::NoResponders && msg.payload.isEmpty())
+        result =
+            Error{ErrorKind::NoResponders, QStringLiteral("no responders are listening on '%1'")
+                                               .arg(QString::fromUtf8(req->subject))};
+    if (req->async) {
+        if (QObject* ctx = req->context.data()) {
+            auto cb = req->callback;
+            QMetaObject::invokeMethod(
+                ctx, [cb, result] { cb(result); }, Qt::QueuedConnection);
+        }
+        return;
+    }
+    std::lock_guard lock(m_mu);
+    req->done = true;
+    req->result = std::move(result);
+    req->cv.notify_all();
+}
+
+void Connection::onRequestTimer() {
+    const qint64 now = nowMs();
+    QList<std::shared_ptr<PendingRequest>> expired;
+    QList<PongWaiter> expiredFlushes;
+    {
+        std::lock_guard lock(m_mu);
+        for (auto it = m_requests.begin(); it != m_requests.end();) {
+            if (it.value()->async && it.value()->deadlineMs <= now) {
+                expired.append(it.value());
+                it = m_requests.erase(it);
+                --m_asyncRequests;
+            } else {
+                ++it;
+            }
+        }
+        for (PongWaiter& w : m_pongs)
+            if (w.kind == PongWaiter::Kind::FlushAsync && w.callback && w.deadlineMs <= now) {
+                expiredFlushes.append(w);
+                w.callback = nullptr; // the PONG will still pop this waiter
+            }
+        if (m_asyncRequests <= 0 && expiredFlushes.isEmpty()) {
+            bool anyAsyncFlush = false;
+            for (const PongWaiter& w : m_pongs)
+                anyAsyncFlush |= w.kind == PongWaiter::Kind::FlushAsync && bool(w.callback);
+            if (!anyAsyncFlush)
+                m_requestTimer->stop();
+        }
+    }
+    for (const auto& r : std::as_const(expired))
+        if (QObject* ctx = r->context.data()) {
+            const Error e{
+                ErrorKind::Timeout,
+                QStringLiteral("no reply from '%1' in time").arg(QString::fromUtf8(r->subject))};
+            auto cb = r->callback;
+            QMetaObject::invokeMethod(ctx, [cb, e] { cb(e); });
+        }
+    for (const PongWaiter& w : std::as_const(expiredFlushes))
+        if (QObject* ctx = w.context.data()) {
+            auto cb = w.callback;
+            QMetaObject::invokeMethod(ctx, [cb] {
+                cb(Error{ErrorKind::Timeout, QStringLiteral("flush timed out")});
+            });
+        }
+}
+
+// --- flush and ping ------------------------------------------------------------------------
+
+void Connection::pumpUntil(std::chrono::steady_clock::time_point deadline,
+                           const std::function<bool()>& done) {
+    // A blocking call on the connection's own thread: no event loop runs, so write what is
+    // queued (including what handlers published while we waited) and read the socket here.
+    while (true) {
+        {
+            std::lock_guard lock(m_mu);
+            if (done())
+                return;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0 || !m_socket || m_phase != Phase::Ready)
+            return;
+        flushOut();
+        if (m_socket->bytesToWrite() > 0)
+            m_socket->flush();
+        m_socket->waitForReadyRead(int(qMax<qint64>(1, left)));
+    }
+}
+
+Status Connection::flushSync(int timeoutMs) {
+    auto done = std::make_shared<PendingRequest>();
+    {
+        std::lock_guard lock(m_mu);
+        if (m_state != State::Connected)
+            return Error{ErrorKind::NotConnected, QStringLiteral("cannot flush: the connection "
+                                                                 "is %1")
+                                                      .arg(connectionStateName(m_state))};
+        PongWaiter w;
+        w.kind = PongWaiter::Kind::FlushSync;
+        w.sentNs = nowNs();
+        w.flush = done;
+        m_pongs.push_back(std::move(w));
+        m_out.append(frames::Ping);
+        kickFlushLocked();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    if (onConnectionThread()) {
+        pumpUntil(deadline, [&] { return done->done; });
+    } else {
+        std::unique_lock lock(m_mu);
+        done->cv.wait_until(lock, deadline, [&] { return done->done; });
+    }
+    std::lock_guard lock(m_mu);
+    if (done->done)
+        return done->result ? Status{} : done->result.error();
+    done->done = true; // abandon: the PONG, if it ever comes, completes nothing
+    return Error{ErrorKind::Timeout,
+                 QStringLiteral("flush: no PONG from the server within %1 ms").arg(timeoutMs)};
+}
+
+void Connection::flushAsync(int timeoutMs, QObject* context, StatusCallback callback) {
+    if (!context || !callback)
+        return;
+    bool startTimer = false;
+    {
+        std::lock_guard lock(m_mu);
+        if (m_state != State::Connected) {
+            const Error e{ErrorKind::NotConnected, QStringLiteral("cannot flush: not connected")};
+            QMetaObject::invokeMethod(
+                context, [callback, e] { callback(e); }, Qt::QueuedConnection);
+            return;
+        }
+        PongWaiter w;
+        w.kind = PongWaiter::Kind::FlushAsync;
+        w.sentNs = nowNs();
+        w.callback = std::move(callback);
+        w.context = context;
+        w.deadlineMs = nowMs() + timeoutMs;
+        m_pongs.push_back(std::move(w));
+        m_out.append(frames::Ping);
+        kickFlushLocked();
+        startTimer = true;
+    }
+    if (startTimer)
+        QMetaObject::invokeMethod(this, [this] {
+            if (!m_requestTimer->isActive())
+                m_requestTimer->start();
+        });
+}
+
+void Connection::onPingTimer() {
+    if (m_phase != Phase::Ready)
+        return;
+    bool stale = false;
+    {
+        std::lock_guard lock(m_mu);
+        if (m_pingsOut >= m_options.maxPingsOut) {
+            stale = true;
+        } else {
+            ++m_pingsOut;
+            PongWaiter w;
+            w.kind = PongWaiter::Kind::Ping;
+            w.sentNs = nowNs();
+            m_pongs.push_back(std::move(w));
+            m_out.append(frames::Ping);
+            kickFlushLocked();
+        }
+    }
+    if (stale)
+        connectionLost(Error{ErrorKind::StaleConnection,
+                             QStringLiteral("stale connection: %1 PINGs without a PONG (ping "
+                                            "interval %2 ms)")
+                                 .arg(m_options.maxPingsOut)
+                                 .arg(m_options.pingIntervalMs)});
+}
+
+} // namespace jetdeck

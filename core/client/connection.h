@@ -1,0 +1,274 @@
+#pragma once
+
+#include "connectionevent.h"
+#include "core/protocol/headers.h"
+#include "core/protocol/parser.h"
+#include "error.h"
+#include "message.h"
+#include "options.h"
+#include "serverinfo.h"
+#include "serverpool.h"
+#include "subscription.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+class QSslError;
+class QSslSocket;
+class QTimer;
+
+namespace jetdeck {
+
+/// Shared between a Connection and its Subscription handles so that a handle that outlives
+/// its connection finds it gone instead of dangling.
+struct ConnectionLink {
+    std::mutex mu;
+    Connection* conn = nullptr;
+};
+
+using RequestCallback = std::function<void(const Result<Message>&)>;
+using StatusCallback = std::function<void(const Status&)>;
+
+/// Counters for a connection, readable from any thread.
+struct ConnectionStats {
+    quint64 inMsgs = 0;
+    quint64 inBytes = 0;
+    quint64 outMsgs = 0;
+    quint64 outBytes = 0;
+    quint64 reconnects = 0;
+    quint64 slowConsumerDrops = 0;
+    quint64 serverErrors = 0;
+    qint64 rttUs = -1;         ///< last PING round trip, -1 before the first
+    qint64 rttSmoothedUs = -1; ///< exponentially smoothed
+    qint64 outBufferedBytes = 0;
+    int subscriptions = 0;
+};
+
+/// One connection to a NATS server (or cluster) on Qt networking.
+///
+/// The object lives on one thread (usually a worker thread, see ConnectionThread); everything
+/// that touches its socket runs there. All public methods are thread-safe: publishes go into
+/// an outbound buffer under a lock and one queued flush writes them in a batch; results come
+/// back as signals, callbacks on a context object's thread, or blocking *Sync calls meant for
+/// other threads.
+class Connection : public QObject {
+    Q_OBJECT
+public:
+    using State = ConnectionState;
+
+    explicit Connection(Options options, QObject* parent = nullptr);
+    ~Connection() override;
+
+    // --- lifecycle ---------------------------------------------------------------------
+    /// Starts connecting; progress is reported by stateChanged()/eventAdded().
+    void open();
+    /// Starts connecting and waits until CONNECTED or the attempt failed. Not on the
+    /// connection's own thread.
+    Status connectSync(int timeoutMs = 10000);
+    /// Flushes what is buffered (best effort) and closes for good.
+    void close();
+    /// Closes and waits until CLOSED. Not on the connection's own thread.
+    void closeSync(int timeoutMs = 5000);
+
+    State state() const;
+    bool isConnected() const { return state() == State::Connected; }
+    Options options() const { return m_options; }
+    ServerInfo serverInfo() const;
+    /// host:port of the server in use, empty when none.
+    QString currentServer() const;
+    /// Every server the pool knows, configured and discovered.
+    QList<ServerUrl> knownServers() const;
+    /// The error that ended the last connection or connect attempt.
+    Error lastError() const;
+    ConnectionStats stats() const;
+    QList<ConnectionEvent> events() const;
+
+    // --- publishing --------------------------------------------------------------------
+    Status publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply = {});
+    Status publish(QByteArrayView subject, const Headers& headers, QByteArrayView payload,
+                   QByteArrayView reply = {});
+    /// Publishes with a pre-serialised header block (for hot loops that reuse headers).
+    Status publishRaw(QByteArrayView subject, QByteArrayView reply, QByteArrayView headerBlock,
+                      QByteArrayView payload);
+
+    // --- subscribing -------------------------------------------------------------------
+    /// Messages are queued; read them with Subscription::next()/takeAll().
+    Result<SubscriptionPtr> subscribe(QByteArrayView subject, const SubscribeOptions& opts = {});
+    /// Messages are delivered to `callback` on `context`'s thread, in batches.
+    Result<SubscriptionPtr> subscribe(QByteArrayView subject, QObject* context,
+                                      MessageCallback callback, const SubscribeOptions& opts = {});
+    /// Messages are handed to `handler` on the connection's thread without copying.
+    Result<SubscriptionPtr> subscribeInline(QByteArrayView subject, InlineHandler handler,
+                                            const SubscribeOptions& opts = {});
+
+    // --- request/reply -----------------------------------------------------------------
+    /// A fresh inbox subject (`<prefix>.<nuid>`).
+    QByteArray newInbox() const;
+    /// Sends a request; `callback` runs on `context`'s thread with the reply, a NoResponders
+    /// error (status 503) or a Timeout.
+    void request(QByteArrayView subject, QByteArrayView payload, int timeoutMs, QObject* context,
+                 RequestCallback callback, const Headers* headers = nullptr);
+    /// Blocking request. Not on the connection's own thread.
+    Result<Message> requestSync(QByteArrayView subject, QByteArrayView payload, int timeoutMs,
+                                const Headers* headers = nullptr);
+
+    // --- flush -------------------------------------------------------------------------
+    /// PING/PONG round trip: everything published before has been processed by the server.
+    Status flushSync(int timeoutMs = 5000);
+    void flushAsync(int timeoutMs, QObject* context, StatusCallback callback);
+
+signals:
+    void stateChanged(jetdeck::ConnectionState state);
+    void eventAdded(const jetdeck::ConnectionEvent& event);
+    /// Errors worth telling the user about, fatal or not (permissions, slow consumer...).
+    void errorOccurred(const jetdeck::Error& error);
+    void serverInfoChanged();
+    void rttMeasured(qint64 micros);
+
+private:
+    friend class Subscription;
+    enum class Phase { Idle, TcpConnect, AwaitInfo, TlsHandshake, AwaitPong, Ready };
+
+    struct PendingRequest {
+        // Sync waiters block on cv; async ones get the callback posted to context.
+        std::condition_variable cv;
+        bool done = false;
+        Result<Message> result = Error{ErrorKind::Timeout, QString()};
+        RequestCallback callback;
+        QPointer<QObject> context;
+        bool async = false;
+        qint64 deadlineMs = 0;
+        QByteArray subject;
+    };
+    struct PongWaiter {
+        enum class Kind { Ping, FlushSync, FlushAsync } kind = Kind::Ping;
+        qint64 sentNs = 0;
+        std::shared_ptr<PendingRequest> flush; // reused as a completion for flushes
+        StatusCallback callback;
+        QPointer<QObject> context;
+        qint64 deadlineMs = 0;
+    };
+
+    class Handler;
+    friend class Handler;
+
+    // Connection-thread side.
+    void doOpen();
+    void doClose();
+    void startAttempt();
+    void attemptFailed(const Error& error);
+    void onSocketConnected();
+    void onSocketError();
+    void onSslErrors(const QList<QSslError>& errors);
+    void onSocketDisconnected();
+    void onEncrypted();
+    void onReadyRead();
+    void onBytesWritten();
+    void onConnectTimeout();
+    void onPingTimer();
+    void onRequestTimer();
+    void flushOut();
+    void handleInfo(QByteArrayView json);
+    void handleMsg(const MsgView& msg);
+    void handlePing();
+    void handlePong();
+    void handleErr(QByteArrayView text);
+    void sendConnect();
+    void becomeConnected();
+    void connectionLost(const Error& error);
+    void protocolError(const QString& what);
+    void setupTls();
+    void teardownSocket();
+    Status buildConnectJson(QByteArray& out);
+    void handleReply(const MsgView& msg);
+    void failPendingFlushes(const Error& error);
+
+    // Any-thread helpers (m_mu held where the name says Locked).
+    Status checkPublishLocked(QByteArrayView subject, QByteArrayView reply, qsizetype size) const;
+    void kickFlushLocked();
+    void waitForRoomLocked(std::unique_lock<std::mutex>& lock);
+    Result<SubscriptionPtr> addSubscription(QByteArrayView subject, const SubscribeOptions& opts,
+                                            InlineHandler inlineHandler, QObject* context,
+                                            MessageCallback callback);
+    Status removeSubscription(quint64 sid, quint64 max);
+    void setState(State state, const QString& reason = {});
+    void addEvent(ConnectionEvent::Kind kind, const QString& message, const QString& server = {});
+    void reportError(const Error& error);
+    Result<QByteArray> ensureResponseSubscription();
+    std::shared_ptr<PendingRequest> startRequest(QByteArrayView subject, QByteArrayView payload,
+                                                 const Headers* headers, int timeoutMs,
+                                                 QByteArray* token, Status* error,
+                                                 std::shared_ptr<PendingRequest> req);
+    bool onConnectionThread() const;
+    void pumpUntil(std::chrono::steady_clock::time_point deadline,
+                   const std::function<bool()>& done);
+
+    const Options m_options;
+    std::shared_ptr<ConnectionLink> m_link;
+    std::unique_ptr<Handler> m_handler;
+    Parser m_parser;
+
+    // Connection thread only.
+    QSslSocket* m_socket = nullptr;
+    QTimer* m_connectTimer = nullptr;
+    QTimer* m_pingTimer = nullptr;
+    QTimer* m_requestTimer = nullptr;
+    QByteArray m_readBuf;
+    QByteArray m_writing;
+    Phase m_phase = Phase::Idle;
+    bool m_useTls = false;
+    bool m_waitingForSocket = false;
+    bool m_closing = false;
+    bool m_inFeed = false;
+    QString m_tlsErrorText;
+    int m_attemptsThisRound = 0;
+    QElapsedTimer m_clock;
+
+    // Guarded by m_mu.
+    mutable std::mutex m_mu;
+    std::condition_variable m_stateCv;
+    std::condition_variable m_roomCv;
+    State m_state = State::Disconnected;
+    QByteArray m_out;
+    bool m_flushPosted = false;
+    std::deque<PongWaiter> m_pongs;
+    int m_pingsOut = 0;
+    ServerInfo m_info;
+    ServerPool m_pool;
+    Error m_lastError;
+    bool m_attemptFailed = false;
+    QByteArray m_respPrefix;
+    SubscriptionPtr m_respSub;
+    QHash<QByteArray, std::shared_ptr<PendingRequest>> m_requests;
+    quint64 m_nextRequestId = 0;
+    int m_asyncRequests = 0;
+    bool m_requestTimerPosted = false;
+
+    // Lock order: m_respMu -> m_subsMu -> m_mu -> a Subscription's own mutex.
+    std::mutex m_respMu;
+    // Guarded by m_subsMu.
+    mutable std::mutex m_subsMu;
+    QHash<quint64, SubscriptionPtr> m_subs;
+    quint64 m_nextSid = 0;
+
+    mutable std::mutex m_eventsMu;
+    std::deque<ConnectionEvent> m_events;
+
+    std::atomic<quint64> m_inMsgs{0}, m_inBytes{0}, m_outMsgs{0}, m_outBytes{0};
+    std::atomic<quint64> m_reconnects{0}, m_slowDrops{0}, m_serverErrors{0};
+    std::atomic<qint64> m_rttUs{-1}, m_rttSmoothedUs{-1};
+};
+
+} // namespace jetdeck

@@ -1,0 +1,253 @@
+#include "natsserverprocess.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
+
+#include <csignal>
+#include <sys/types.h>
+
+namespace jetdeck {
+
+namespace {
+int g_serial = 0;
+
+QString quoted(const QString& s) {
+    return QLatin1Char('"') + s + QLatin1Char('"');
+}
+} // namespace
+
+NatsServerProcess::NatsServerProcess(NatsServerConfig config, QObject* parent)
+    : QObject(parent)
+    , m_config(std::move(config)) {
+    if (m_config.name.isEmpty())
+        m_config.name =
+            QStringLiteral("jetdeck-%1-%2").arg(QCoreApplication::applicationPid()).arg(++g_serial);
+}
+
+NatsServerProcess::~NatsServerProcess() {
+    stop();
+}
+
+Result<QString> NatsServerProcess::executable() {
+    const QString fromEnv = qEnvironmentVariable("JETDECK_NATS_SERVER");
+    if (!fromEnv.isEmpty())
+        return fromEnv;
+    const QString path = QStandardPaths::findExecutable(QStringLiteral("nats-server"));
+    if (path.isEmpty())
+        return Error{ErrorKind::Io, QStringLiteral("nats-server was not found in PATH; install "
+                                                   "the Debian package 'nats-server' (sudo "
+                                                   "apt-get install nats-server)")};
+    return path;
+}
+
+quint16 NatsServerProcess::freePort() {
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = probe.serverPort();
+    probe.close();
+    return port;
+}
+
+QString NatsServerProcess::url() const {
+    return QStringLiteral("nats://127.0.0.1:%1").arg(m_config.port);
+}
+
+QString NatsServerProcess::routeUrl() const {
+    return QStringLiteral("nats-route://127.0.0.1:%1").arg(m_config.clusterPort);
+}
+
+QString NatsServerProcess::directory() const {
+    return m_dir ? m_dir->path() : QString();
+}
+
+QString NatsServerProcess::storeDirectory() const {
+    return m_dir ? m_dir->filePath(QStringLiteral("store")) : QString();
+}
+
+QString NatsServerProcess::configPath() const {
+    return m_dir ? m_dir->filePath(QStringLiteral("nats-server.conf")) : QString();
+}
+
+QString NatsServerProcess::log() const {
+    if (!m_dir)
+        return {};
+    QFile f(m_dir->filePath(QStringLiteral("nats-server.log")));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(f.readAll());
+}
+
+Status NatsServerProcess::writeConfig() {
+    QString c;
+    c += QStringLiteral("server_name: %1\n").arg(quoted(m_config.name));
+    c += QStringLiteral("listen: \"127.0.0.1:%1\"\n").arg(m_config.port);
+    if (m_config.monitorPort)
+        c += QStringLiteral("http: \"127.0.0.1:%1\"\n").arg(m_config.monitorPort);
+    if (m_config.jetstream)
+        c += QStringLiteral("jetstream: { store_dir: %1, max_memory_store: 256MB, "
+                            "max_file_store: 1GB }\n")
+                 .arg(quoted(storeDirectory()));
+    if (!m_config.clusterName.isEmpty()) {
+        c += QStringLiteral("cluster: {\n  name: %1\n  listen: \"127.0.0.1:%2\"\n")
+                 .arg(quoted(m_config.clusterName))
+                 .arg(m_config.clusterPort);
+        if (!m_config.routes.isEmpty()) {
+            c += QStringLiteral("  routes: [\n");
+            for (const QString& r : m_config.routes)
+                c += QStringLiteral("    %1\n").arg(quoted(r));
+            c += QStringLiteral("  ]\n");
+        }
+        c += QStringLiteral("}\n");
+    }
+    c += m_config.extraConfig;
+    c += QLatin1Char('\n');
+    QFile f(configPath());
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(c.toUtf8()) < 0)
+        return Error{ErrorKind::Io,
+                     QStringLiteral("cannot write %1: %2").arg(configPath(), f.errorString())};
+    return {};
+}
+
+Status NatsServerProcess::start(int timeoutMs) {
+    if (isRunning())
+        return {};
+    auto exe = executable();
+    if (!exe)
+        return exe.error();
+    if (!m_dir) {
+        m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath() +
+                                                QStringLiteral("/jetdeck-nats-XXXXXX"));
+        if (!m_dir->isValid())
+            return Error{ErrorKind::Io, QStringLiteral("cannot create a temporary directory: %1")
+                                            .arg(m_dir->errorString())};
+    }
+
+    // A port picked by freePort() can be taken by someone else before the server binds it;
+    // try a few times with fresh ports when we chose them.
+    const bool pickPort = m_config.port == 0;
+    const bool pickCluster = !m_config.clusterName.isEmpty() && m_config.clusterPort == 0;
+    QString lastLog;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (pickPort && (attempt > 0 || m_config.port == 0))
+            m_config.port = freePort();
+        if (pickCluster && (attempt > 0 || m_config.clusterPort == 0))
+            m_config.clusterPort = freePort();
+        if (Status s = writeConfig())
+            return s;
+
+        delete m_process;
+        m_process = new QProcess(this);
+        m_process->setProcessChannelMode(QProcess::MergedChannels);
+        m_process->setStandardOutputFile(m_dir->filePath(QStringLiteral("nats-server.log")),
+                                         QIODevice::Append);
+        QStringList args{QStringLiteral("-c"), configPath()};
+        args += m_config.extraArgs;
+        connect(m_process, &QProcess::finished, this, [this](int code) {
+            if (!m_expectExit)
+                emit exited(code);
+        });
+        m_expectExit = false;
+        m_process->start(exe.value(), args);
+        if (!m_process->waitForStarted(timeoutMs))
+            return Error{
+                ErrorKind::Io,
+                QStringLiteral("cannot start %1: %2").arg(exe.value(), m_process->errorString())};
+
+        const QDeadlineTimer deadline(timeoutMs);
+        while (!deadline.hasExpired()) {
+            if (m_process->state() == QProcess::NotRunning)
+                break;
+            QTcpSocket probe;
+            probe.connectToHost(QHostAddress::LocalHost, m_config.port);
+            if (probe.waitForConnected(200)) {
+                // Accepting TCP is not enough when JetStream is still recovering; wait for the
+                // line the server prints when it is ready for clients.
+                if (log().contains(QLatin1String("Server is ready")))
+                    return {};
+            }
+            QThread::msleep(20);
+        }
+        lastLog = log();
+        const bool portClash = lastLog.contains(QLatin1String("address already in use"));
+        stop();
+        if (!(portClash && (pickPort || pickCluster)))
+            break;
+    }
+    const QStringList lines = lastLog.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    return Error{ErrorKind::Io,
+                 QStringLiteral("nats-server on port %1 did not become ready: %2")
+                     .arg(m_config.port)
+                     .arg(lines.mid(qMax(0, int(lines.size()) - 5)).join(QStringLiteral(" | ")))};
+}
+
+void NatsServerProcess::stop(int timeoutMs) {
+    if (!m_process)
+        return;
+    m_expectExit = true;
+    if (m_process->state() != QProcess::NotRunning) {
+        ::kill(pid_t(m_process->processId()), SIGCONT); // a paused server cannot exit
+        m_process->terminate();
+        if (!m_process->waitForFinished(timeoutMs)) {
+            m_process->kill();
+            m_process->waitForFinished(timeoutMs);
+        }
+    }
+    delete m_process;
+    m_process = nullptr;
+}
+
+void NatsServerProcess::kill() {
+    if (!m_process)
+        return;
+    m_expectExit = true;
+    if (m_process->state() != QProcess::NotRunning) {
+        m_process->kill();
+        m_process->waitForFinished(5000);
+    }
+    delete m_process;
+    m_process = nullptr;
+}
+
+Status NatsServerProcess::restart(int timeoutMs) {
+    stop();
+    return start(timeoutMs);
+}
+
+bool NatsServerProcess::pause() {
+    return isRunning() && ::kill(pid_t(m_process->processId()), SIGSTOP) == 0;
+}
+
+bool NatsServerProcess::resume() {
+    return isRunning() && ::kill(pid_t(m_process->processId()), SIGCONT) == 0;
+}
+
+Status NatsServerProcess::enterLameDuckMode() {
+    if (!isRunning())
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("the server is not running")};
+    auto exe = executable();
+    if (!exe)
+        return exe.error();
+    QProcess signal;
+    signal.start(exe.value(), {QStringLiteral("--signal"), QStringLiteral("ldm=%1").arg(pid())});
+    if (!signal.waitForFinished(5000) || signal.exitCode() != 0)
+        return Error{ErrorKind::Io, QStringLiteral("nats-server --signal ldm failed: %1")
+                                        .arg(QString::fromUtf8(signal.readAll()))};
+    return {};
+}
+
+bool NatsServerProcess::isRunning() const {
+    return m_process && m_process->state() == QProcess::Running;
+}
+
+qint64 NatsServerProcess::pid() const {
+    return m_process ? m_process->processId() : 0;
+}
+
+} // namespace jetdeck

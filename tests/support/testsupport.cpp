@@ -1,0 +1,90 @@
+#include "testsupport.h"
+
+#include <QDir>
+#include <QProcess>
+
+namespace jetdeck::test {
+
+Options optionsFor(const QString& url) {
+    auto o = Options::fromUrls(url);
+    Q_ASSERT(o.ok());
+    Options opts = o.value();
+    opts.name = QStringLiteral("jetdeck-test");
+    opts.connectTimeoutMs = 3000;
+    return opts;
+}
+
+int run(const QString& program, const QStringList& args, QByteArray* output, int timeoutMs) {
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, args);
+    if (!p.waitForStarted(timeoutMs))
+        return -1;
+    p.waitForFinished(timeoutMs);
+    if (output)
+        *output = p.readAll();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+Status makeTlsFiles(const QString& dirPath, TlsFiles* out) {
+    QDir dir(dirPath);
+    auto path = [&](const char* name) { return dir.filePath(QLatin1String(name)); };
+    const QString openssl = QStringLiteral("openssl");
+    auto step = [&](const QStringList& args) -> Status {
+        QByteArray log;
+        if (run(openssl, args, &log) != 0)
+            return Error{ErrorKind::Io,
+                         QStringLiteral("openssl %1 failed: %2")
+                             .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(log))};
+        return {};
+    };
+    QFile ext(path("server.ext"));
+    if (!ext.open(QIODevice::WriteOnly))
+        return Error{ErrorKind::Io, QStringLiteral("cannot write server.ext")};
+    ext.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    ext.close();
+    QFile cext(path("client.ext"));
+    if (!cext.open(QIODevice::WriteOnly))
+        return Error{ErrorKind::Io, QStringLiteral("cannot write client.ext")};
+    cext.write("extendedKeyUsage=clientAuth\n");
+    cext.close();
+
+    const QStringList cmds[] = {
+        {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+         QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
+         QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=JetDeck Test CA"),
+         QStringLiteral("-keyout"), path("ca.key"), QStringLiteral("-out"), path("ca.pem")},
+        {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+         QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
+         QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=Other CA"),
+         QStringLiteral("-keyout"), path("other.key"), QStringLiteral("-out"), path("other.pem")},
+        {QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+         QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=localhost"),
+         QStringLiteral("-keyout"), path("server.key"), QStringLiteral("-out"), path("server.csr")},
+        {QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), path("server.csr"),
+         QStringLiteral("-CA"), path("ca.pem"), QStringLiteral("-CAkey"), path("ca.key"),
+         QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
+         QStringLiteral("-extfile"), path("server.ext"), QStringLiteral("-out"),
+         path("server.pem")},
+        {QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+         QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=jetdeck-client"),
+         QStringLiteral("-keyout"), path("client.key"), QStringLiteral("-out"), path("client.csr")},
+        {QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), path("client.csr"),
+         QStringLiteral("-CA"), path("ca.pem"), QStringLiteral("-CAkey"), path("ca.key"),
+         QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
+         QStringLiteral("-extfile"), path("client.ext"), QStringLiteral("-out"),
+         path("client.pem")},
+    };
+    for (const QStringList& c : cmds)
+        if (Status s = step(c))
+            return s;
+    out->ca = path("ca.pem");
+    out->otherCa = path("other.pem");
+    out->serverCert = path("server.pem");
+    out->serverKey = path("server.key");
+    out->clientCert = path("client.pem");
+    out->clientKey = path("client.key");
+    return {};
+}
+
+} // namespace jetdeck::test

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "core/client/connection.h"
+#include "core/client/connectionthread.h"
+#include "core/demo/natsserverprocess.h"
+
+#include <QString>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+namespace jetdeck::test {
+
+/// Starts a real nats-server on a free loopback port; fails the current test when it cannot.
+#define JETDECK_START_SERVER(var, ...)                                                             \
+    auto var = std::make_unique<jetdeck::NatsServerProcess>(__VA_ARGS__);                          \
+    do {                                                                                           \
+        const jetdeck::Status s_ = var->start();                                                   \
+        QVERIFY2(!s_.isError(), qPrintable(s_.toString()));                                        \
+    } while (false)
+
+/// Options pointing at one server, with settings that keep tests fast.
+Options optionsFor(const QString& url);
+
+/// Certificates made at test time with the openssl command: a CA, a server certificate for
+/// localhost / 127.0.0.1 signed by it, a client certificate, and an unrelated second CA.
+struct TlsFiles {
+    QString ca, serverCert, serverKey, clientCert, clientKey, otherCa;
+};
+/// Empty Error on success; the files land in dir.
+Status makeTlsFiles(const QString& dir, TlsFiles* out);
+
+/// Runs an external command; returns its exit code (-1 when it could not start).
+int run(const QString& program, const QStringList& args, QByteArray* output = nullptr,
+        int timeoutMs = 30000);
+
+} // namespace jetdeck::test
