@@ -839,6 +839,7 @@ void Connection::sendConnect() {
         return;
     }
     m_phase = Phase::AwaitPong;
+    m_handshakePingNs = nowNs();
     m_socket->write(frame);
 }
 
@@ -901,6 +902,8 @@ void Connection::handlePing() {
 
 void Connection::handlePong() {
     if (m_phase == Phase::AwaitPong) {
+        // The handshake's PING is the first RTT sample, so the console shows one at once.
+        recordRtt((nowNs() - m_handshakePingNs) / 1000);
         becomeConnected();
         return;
     }
@@ -917,11 +920,7 @@ void Connection::handlePong() {
     }
     if (!have)
         return;
-    const qint64 rtt = (nowNs() - w.sentNs) / 1000;
-    m_rttUs.store(rtt, std::memory_order_relaxed);
-    const qint64 prev = m_rttSmoothedUs.load(std::memory_order_relaxed);
-    m_rttSmoothedUs.store(prev < 0 ? rtt : (prev * 7 + rtt) / 8, std::memory_order_relaxed);
-    emit rttMeasured(rtt);
+    recordRtt((nowNs() - w.sentNs) / 1000);
     if (w.kind == PongWaiter::Kind::FlushSync && w.flush) {
         std::lock_guard lock(m_mu);
         w.flush->done = true;
@@ -933,6 +932,13 @@ void Connection::handlePong() {
             QMetaObject::invokeMethod(ctx, [cb] { cb(Status{}); });
         }
     }
+}
+
+void Connection::recordRtt(qint64 rttUs) {
+    m_rttUs.store(rttUs, std::memory_order_relaxed);
+    const qint64 prev = m_rttSmoothedUs.load(std::memory_order_relaxed);
+    m_rttSmoothedUs.store(prev < 0 ? rttUs : (prev * 7 + rttUs) / 8, std::memory_order_relaxed);
+    emit rttMeasured(rttUs);
 }
 
 void Connection::failPendingFlushes(const Error& error) {

@@ -194,6 +194,7 @@ private:
     Status buildConnectJson(QByteArray& out);
     void handleReply(const MsgView& msg);
     void failPendingFlushes(const Error& error);
+    void recordRtt(qint64 rttUs);
 
     // Any-thread helpers (m_mu held where the name says Locked).
     Status checkPublishLocked(QByteArrayView subject, QByteArrayView reply, qsizetype size) const;
@@ -235,6 +236,7 @@ private:
     QString m_tlsErrorText;
     int m_attemptsThisRound = 0;
     QElapsedTimer m_clock;
+    qint64 m_handshakePingNs = 0;
 
     // Guarded by m_mu.
     mutable std::mutex m_mu;
