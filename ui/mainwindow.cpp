@@ -1,0 +1,238 @@
+#include "mainwindow.h"
+
+#include "ui/models/eventlogmodel.h"
+#include "ui/pages/connectionpage.h"
+#include "ui/widgets/statebadge.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace jetdeck {
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent) {
+    setWindowTitle(tr("JetDeck"));
+    setObjectName(QStringLiteral("mainWindow"));
+
+    auto* bar = addToolBar(tr("Server"));
+    bar->setObjectName(QStringLiteral("serverBar"));
+    bar->setMovable(false);
+    bar->addWidget(new QLabel(tr(" Server: "), this));
+    m_urlEdit = new QLineEdit(this);
+    m_urlEdit->setObjectName(QStringLiteral("serverUrl"));
+    m_urlEdit->setPlaceholderText(tr("nats://127.0.0.1:4222, tls://host:4443 ..."));
+    m_urlEdit->setClearButtonEnabled(true);
+    m_urlEdit->setMinimumWidth(360);
+    bar->addWidget(m_urlEdit);
+    m_connectButton = new QPushButton(tr("&Connect"), this);
+    m_connectButton->setObjectName(QStringLiteral("connectButton"));
+    m_disconnectButton = new QPushButton(tr("&Disconnect"), this);
+    m_disconnectButton->setObjectName(QStringLiteral("disconnectButton"));
+    bar->addWidget(m_connectButton);
+    bar->addWidget(m_disconnectButton);
+    connect(m_connectButton, &QPushButton::clicked, this,
+            [this] { connectToUrls(m_urlEdit->text()); });
+    connect(m_urlEdit, &QLineEdit::returnPressed, this,
+            [this] { connectToUrls(m_urlEdit->text()); });
+    connect(m_disconnectButton, &QPushButton::clicked, this, &MainWindow::disconnectFromServer);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_page = new ConnectionPage(splitter);
+
+    auto* logBox = new QWidget(splitter);
+    auto* logLayout = new QVBoxLayout(logBox);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    auto* logHead = new QHBoxLayout;
+    auto* logTitle = new QLabel(tr("<b>Events</b>"), logBox);
+    m_eventFilterEdit = new QLineEdit(logBox);
+    m_eventFilterEdit->setObjectName(QStringLiteral("eventFilter"));
+    m_eventFilterEdit->setPlaceholderText(tr("Filter events"));
+    m_eventFilterEdit->setClearButtonEnabled(true);
+    logHead->addWidget(logTitle);
+    logHead->addStretch(1);
+    logHead->addWidget(m_eventFilterEdit);
+    logLayout->addLayout(logHead);
+
+    m_events = new EventLogModel(5000, this);
+    m_eventFilter = new QSortFilterProxyModel(this);
+    m_eventFilter->setSourceModel(m_events);
+    m_eventFilter->setFilterKeyColumn(-1);
+    m_eventFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    connect(m_eventFilterEdit, &QLineEdit::textChanged, m_eventFilter,
+            &QSortFilterProxyModel::setFilterFixedString);
+    m_eventView = new QTableView(logBox);
+    m_eventView->setObjectName(QStringLiteral("eventView"));
+    m_eventView->setModel(m_eventFilter);
+    m_eventView->verticalHeader()->hide();
+    m_eventView->horizontalHeader()->setStretchLastSection(true);
+    m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventView->setAlternatingRowColors(true);
+    m_eventView->setWordWrap(false);
+    m_eventView->setColumnWidth(EventLogModel::TimeColumn, 110);
+    m_eventView->setColumnWidth(EventLogModel::KindColumn, 120);
+    m_eventView->setColumnWidth(EventLogModel::ServerColumn, 150);
+    logLayout->addWidget(m_eventView);
+    // Keep the newest event in view unless the user scrolled up to read older ones.
+    connect(m_events, &QAbstractItemModel::rowsInserted, this, [this] {
+        auto* sb = m_eventView->verticalScrollBar();
+        if (sb->value() >= sb->maximum() - 2)
+            m_eventView->scrollToBottom();
+    });
+
+    splitter->addWidget(m_page);
+    splitter->addWidget(logBox);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    setCentralWidget(splitter);
+
+    m_statusState = new QLabel(this);
+    statusBar()->addPermanentWidget(m_statusState);
+
+    auto* quit = new QAction(tr("&Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+    addAction(quit);
+    auto* focusUrl = new QAction(tr("Edit server URL"), this);
+    focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(focusUrl, &QAction::triggered, m_urlEdit, [this] {
+        m_urlEdit->setFocus();
+        m_urlEdit->selectAll();
+    });
+    addAction(focusUrl);
+
+    resize(1100, 800);
+    restoreSettings();
+    updateButtons();
+}
+
+MainWindow::~MainWindow() {
+    m_page->setConnection(nullptr);
+    m_conn.reset();
+}
+
+Connection* MainWindow::connection() const {
+    return m_conn ? m_conn->connection() : nullptr;
+}
+
+QString MainWindow::serverBarText() const {
+    return m_urlEdit->text();
+}
+
+void MainWindow::showMessage(const QString& text, bool error) {
+    m_lastMessage = text;
+    statusBar()->showMessage(text, error ? 0 : 5000);
+    m_urlEdit->setStyleSheet(error ? QStringLiteral("QLineEdit { border: 2px solid #c62828; }")
+                                   : QString());
+    m_urlEdit->setToolTip(error ? text : QString());
+}
+
+bool MainWindow::connectToUrls(const QString& urls) {
+    auto parsed = parseServerList(urls);
+    if (!parsed) {
+        showMessage(tr("Not connecting: %1").arg(parsed.error().message), true);
+        return false;
+    }
+    Options o = m_baseOptions;
+    o.servers = parsed.value();
+    m_urlEdit->setText(urls.trimmed());
+    connectWith(o);
+    return true;
+}
+
+void MainWindow::connectWith(const Options& options) {
+    m_page->setConnection(nullptr);
+    m_conn.reset();
+    m_events->clear();
+
+    QStringList shown;
+    for (const ServerUrl& u : options.servers)
+        shown << u.redacted();
+    if (m_urlEdit->text().isEmpty())
+        m_urlEdit->setText(shown.join(QStringLiteral(", ")));
+
+    m_conn = std::make_unique<ConnectionThread>(options, QStringLiteral("nats-console"));
+    Connection* c = m_conn->connection();
+    connect(c, &Connection::eventAdded, this,
+            [this](const ConnectionEvent& e) { m_events->append(e); });
+    connect(c, &Connection::stateChanged, this, [this, c](ConnectionState st) {
+        m_statusState->setText(connectionStateName(st));
+        updateButtons();
+        if (st == ConnectionState::Connected) {
+            showMessage(tr("Connected to %1").arg(c->currentServer()), false);
+            for (const QByteArray& subject : std::as_const(m_watched))
+                c->subscribeInline(subject, [](const MsgView&) {});
+        } else if (st == ConnectionState::Disconnected && c->lastError().isError()) {
+            showMessage(c->lastError().toString(), true);
+        }
+    });
+    m_page->setConnection(c);
+    showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
+    c->open();
+    updateButtons();
+}
+
+void MainWindow::disconnectFromServer() {
+    if (!m_conn)
+        return;
+    m_conn->connection()->close();
+    showMessage(tr("Disconnected"), false);
+}
+
+void MainWindow::setWatchedSubjects(const QList<QByteArray>& subjects) {
+    m_watched = subjects;
+}
+
+void MainWindow::updateButtons() {
+    const ConnectionState st = m_conn ? m_conn->connection()->state() : ConnectionState::Closed;
+    const bool live = st == ConnectionState::Connected || st == ConnectionState::Connecting ||
+                      st == ConnectionState::Reconnecting;
+    m_disconnectButton->setEnabled(live);
+    m_connectButton->setText(live ? tr("Re&connect") : tr("&Connect"));
+}
+
+void MainWindow::restoreSettings() {
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    if (auto* sp = findChild<QSplitter*>(QStringLiteral("mainSplitter")))
+        sp->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray());
+    m_eventView->horizontalHeader()->restoreState(
+        s.value(QStringLiteral("window/eventColumns")).toByteArray());
+    m_urlEdit->setText(s.value(QStringLiteral("connection/lastUrl")).toString());
+}
+
+void MainWindow::saveSettings() {
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    if (auto* sp = findChild<QSplitter*>(QStringLiteral("mainSplitter")))
+        s.setValue(QStringLiteral("window/splitter"), sp->saveState());
+    s.setValue(QStringLiteral("window/eventColumns"), m_eventView->horizontalHeader()->saveState());
+    // Only the URL without credentials: secrets do not go to the settings file.
+    if (auto parsed = parseServerList(m_urlEdit->text()); parsed.ok()) {
+        bool secret = false;
+        for (const ServerUrl& u : parsed.value())
+            secret |= !u.password.isEmpty() || !u.token.isEmpty();
+        if (!secret)
+            s.setValue(QStringLiteral("connection/lastUrl"), m_urlEdit->text());
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    saveSettings();
+    event->accept();
+}
+
+} // namespace jetdeck

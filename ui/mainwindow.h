@@ -1,0 +1,69 @@
+#pragma once
+
+#include "core/client/connectionthread.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace jetdeck {
+
+class ConnectionPage;
+class EventLogModel;
+
+/// The console's main window: a server bar, the live state of the connection, and its
+/// event log. The connection runs on its own thread; the window pulls snapshots on a timer.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Replaces the current connection with one made from these options and opens it.
+    void connectWith(const Options& options);
+    /// Parses a comma separated URL list; a bad one is reported in the window and changes
+    /// nothing.
+    bool connectToUrls(const QString& urls);
+    void disconnectFromServer();
+    /// Subjects the console subscribes to on every connection (the demo's traffic).
+    void setWatchedSubjects(const QList<QByteArray>& subjects);
+    /// Base options (auth, TLS, name) that URLs typed into the bar are combined with.
+    void setBaseOptions(const Options& options) { m_baseOptions = options; }
+
+    Connection* connection() const;
+    ConnectionPage* connectionPage() const { return m_page; }
+    EventLogModel* eventModel() const { return m_events; }
+    QString serverBarText() const;
+    QString lastMessage() const { return m_lastMessage; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void showMessage(const QString& text, bool error);
+    void updateButtons();
+    void restoreSettings();
+    void saveSettings();
+
+    Options m_baseOptions;
+    std::unique_ptr<ConnectionThread> m_conn;
+    QList<QByteArray> m_watched;
+    QLineEdit* m_urlEdit;
+    QPushButton* m_connectButton;
+    QPushButton* m_disconnectButton;
+    ConnectionPage* m_page;
+    EventLogModel* m_events;
+    QSortFilterProxyModel* m_eventFilter;
+    QTableView* m_eventView;
+    QLineEdit* m_eventFilterEdit;
+    QLabel* m_statusState;
+    QString m_lastMessage;
+};
+
+} // namespace jetdeck

@@ -1,0 +1,100 @@
+#include "eventlogmodel.h"
+
+#include <QBrush>
+#include <QColor>
+
+namespace jetdeck {
+
+EventLogModel::EventLogModel(int capacity, QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_capacity(qMax(1, capacity)) {}
+
+int EventLogModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_events.size());
+}
+
+int EventLogModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant EventLogModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ConnectionEvent& e = m_events[size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case TimeColumn:
+            return e.time.toString(QStringLiteral("HH:mm:ss.zzz"));
+        case KindColumn:
+            return e.kind == ConnectionEvent::Kind::State ? connectionStateName(e.state)
+                                                          : connectionEventKindName(e.kind);
+        case ServerColumn:
+            return e.server;
+        case MessageColumn:
+            return e.message;
+        }
+        break;
+    case Qt::ToolTipRole:
+        return QString(e.time.toString(Qt::ISODateWithMs) + QLatin1Char(0x0a) + e.message);
+    case Qt::ForegroundRole:
+        if (e.kind == ConnectionEvent::Kind::Error || e.kind == ConnectionEvent::Kind::SlowConsumer)
+            return QBrush(QColor(0xc6, 0x28, 0x28));
+        if (e.kind == ConnectionEvent::Kind::LameDuck)
+            return QBrush(QColor(0xb2, 0x6a, 0x00));
+        break;
+    case KindRole:
+        return int(e.kind);
+    case StateRole:
+        return int(e.state);
+    }
+    return {};
+}
+
+QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case TimeColumn:
+        return tr("Time");
+    case KindColumn:
+        return tr("Event");
+    case ServerColumn:
+        return tr("Server");
+    case MessageColumn:
+        return tr("Details");
+    }
+    return {};
+}
+
+void EventLogModel::append(const ConnectionEvent& event) {
+    appendMany({event});
+}
+
+void EventLogModel::appendMany(const QList<ConnectionEvent>& events) {
+    if (events.isEmpty())
+        return;
+    // Drop from the front first so the model never holds more than capacity rows.
+    const qsizetype incoming = qMin<qsizetype>(events.size(), m_capacity);
+    const qsizetype overflow = qsizetype(m_events.size()) + incoming - m_capacity;
+    if (overflow > 0) {
+        beginRemoveRows({}, 0, int(overflow) - 1);
+        m_events.erase(m_events.begin(), m_events.begin() + overflow);
+        endRemoveRows();
+    }
+    const int first = int(m_events.size());
+    beginInsertRows({}, first, first + int(incoming) - 1);
+    for (qsizetype i = events.size() - incoming; i < events.size(); ++i)
+        m_events.push_back(events[i]);
+    endInsertRows();
+}
+
+void EventLogModel::clear() {
+    if (m_events.empty())
+        return;
+    beginResetModel();
+    m_events.clear();
+    endResetModel();
+}
+
+} // namespace jetdeck

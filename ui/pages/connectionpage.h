@@ -1,0 +1,68 @@
+#pragma once
+
+#include "core/client/connection.h"
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QWidget>
+
+#include <deque>
+
+class QLabel;
+class QChart;
+class QChartView;
+class QLineSeries;
+class QValueAxis;
+class QTimer;
+
+namespace jetdeck {
+
+class StateBadge;
+
+/// Live view of one connection: state, server, RTT, traffic and its rates, refreshed from a
+/// snapshot on a timer (never per message), with small bounded RTT and throughput charts.
+class ConnectionPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit ConnectionPage(QWidget* parent = nullptr);
+
+    /// The connection to show; it may live on another thread. nullptr shows nothing.
+    void setConnection(Connection* connection);
+    /// Pulls a snapshot now (the timer calls it; tests call it directly).
+    void refresh();
+
+    // For tests and screenshots: what the page currently shows.
+    QString stateText() const;
+    QString serverText() const;
+    QString valueText(const QString& key) const;
+
+private:
+    QLabel* addRow(const QString& key, const QString& label, int row, int column);
+    void sampleCharts(const ConnectionStats& s);
+
+    Connection* m_conn = nullptr; // owned by the main window, which detaches it first
+    StateBadge* m_badge;
+    QLabel* m_server;
+    QHash<QString, QLabel*> m_values;
+    QTimer* m_timer;
+
+    // Rates from counter deltas between refreshes.
+    QElapsedTimer m_rateClock;
+    ConnectionStats m_prev;
+    double m_inRate = 0, m_outRate = 0, m_inBytesRate = 0, m_outBytesRate = 0;
+
+    QChart* m_rttChart;
+    QLineSeries* m_rttSeries;
+    QValueAxis* m_rttX;
+    QValueAxis* m_rttY;
+    QChart* m_rateChart;
+    QLineSeries* m_inSeries;
+    QLineSeries* m_outSeries;
+    QValueAxis* m_rateX;
+    QValueAxis* m_rateY;
+    std::deque<QPointF> m_rttPoints, m_inPoints, m_outPoints;
+    QElapsedTimer m_chartClock;
+    qint64 m_lastChartSampleMs = -1;
+};
+
+} // namespace jetdeck
