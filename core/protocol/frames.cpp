@@ -7,23 +7,27 @@
 namespace jetdeck::frames {
 
 int decimalDigits(quint64 v) {
+    // Sizes are small: compare against powers of ten instead of dividing.
     int n = 1;
-    while (v >= 10) {
-        v /= 10;
+    for (quint64 p = 10; n < 20 && v >= p; p *= 10)
         ++n;
-    }
     return n;
 }
 
 char* writeDecimal(char* p, quint64 v) {
-    const int n = decimalDigits(v);
-    char* end = p + n;
-    char* q = end;
+    if (v < 10) {
+        *p = char('0' + v);
+        return p + 1;
+    }
+    char tmp[20];
+    int i = 20;
     do {
-        *--q = char('0' + v % 10);
+        tmp[--i] = char('0' + v % 10);
         v /= 10;
     } while (v);
-    return end;
+    const int n = 20 - i;
+    std::memcpy(p, tmp + i, size_t(n));
+    return p + n;
 }
 
 void appendDecimal(QByteArray& out, quint64 v) {
@@ -56,7 +60,19 @@ qsizetype pubSize(QByteArrayView subject, QByteArrayView reply, qsizetype payloa
 
 void appendPub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
                QByteArrayView payload) {
-    char* p = grow(out, pubSize(subject, reply, payload.size()));
+    // The size is formatted once, backwards into a small buffer; the frame is then laid out
+    // with one resize and plain copies.
+    char num[20];
+    char* digits = num + sizeof num;
+    quint64 v = quint64(payload.size());
+    do {
+        *--digits = char('0' + v % 10);
+        v /= 10;
+    } while (v);
+    const qsizetype nd = num + sizeof num - digits;
+    const qsizetype n = 4 + subject.size() + 1 + (reply.isEmpty() ? 0 : reply.size() + 1) + nd + 2 +
+                        payload.size() + 2;
+    char* p = grow(out, n);
     p = put(p, "PUB ");
     p = put(p, subject);
     *p++ = ' ';
@@ -64,7 +80,7 @@ void appendPub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
         p = put(p, reply);
         *p++ = ' ';
     }
-    p = writeDecimal(p, quint64(payload.size()));
+    p = put(p, QByteArrayView(digits, nd));
     *p++ = '\r';
     *p++ = '\n';
     p = put(p, payload);
