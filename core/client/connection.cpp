@@ -14,6 +14,7 @@
 #include <QSslError>
 #include <QSslKey>
 #include <QSslSocket>
+#include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
 
@@ -48,6 +49,42 @@ QString sizeText(qint64 bytes) {
 /// Turns an error from the credential files into a connect error that names the file.
 Error credentialError(const Error& e) {
     return Error{ErrorKind::Credentials, e.message, e.serverText};
+}
+
+/// The TLS client key: an unencrypted PEM RSA or EC private key.
+Result<QSslKey> readClientKey(const QString& path) {
+    QFile keyFile(path);
+    if (!keyFile.open(QIODevice::ReadOnly))
+        return Error{
+            ErrorKind::Tls,
+            QStringLiteral("cannot read the client key '%1': %2").arg(path, keyFile.errorString())};
+    const QByteArray pem = keyFile.readAll();
+    QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+    if (key.isNull())
+        return Error{ErrorKind::Tls,
+                     QStringLiteral("the client key '%1' is not an unencrypted PEM RSA or EC "
+                                    "private key")
+                         .arg(path)};
+    return key;
+}
+
+/// Certificate errors that mean "signed by nobody we trust", as opposed to a wrong name or
+/// a bad date.
+bool isTrustError(QSslError::SslError e) {
+    switch (e) {
+    case QSslError::UnableToGetIssuerCertificate:
+    case QSslError::UnableToGetLocalIssuerCertificate:
+    case QSslError::UnableToVerifyFirstCertificate:
+    case QSslError::SelfSignedCertificate:
+    case QSslError::SelfSignedCertificateInChain:
+    case QSslError::CertificateUntrusted:
+    case QSslError::CertificateRejected:
+        return true;
+    default:
+        return false;
+    }
 }
 
 } // namespace
@@ -293,6 +330,7 @@ Status Connection::connectSync(int timeoutMs) {
 }
 
 void Connection::doOpen() {
+    m_ownerThread.store(QThread::currentThreadId(), std::memory_order_relaxed);
     State st = state();
     if (st == State::Connecting || st == State::Connected || st == State::Reconnecting)
         return;
@@ -314,6 +352,10 @@ void Connection::doOpen() {
         auto k = nkeys::KeyPair::fromSeed(m_options.auth.nkeySeed);
         if (!k)
             bad = credentialError(k.error());
+    } else if (!m_options.auth.userJwt.isEmpty()) {
+        bad = Error{ErrorKind::Credentials,
+                    QStringLiteral("a user JWT needs the user's NKey seed to sign the server's "
+                                   "nonce, and none was given")};
     }
     if (!bad && !m_options.tls.caFile.isEmpty() &&
         QSslCertificate::fromPath(m_options.tls.caFile, QSsl::Pem).isEmpty())
@@ -329,6 +371,9 @@ void Connection::doOpen() {
         bad = Error{
             ErrorKind::Tls,
             QStringLiteral("cannot read a PEM certificate from '%1'").arg(m_options.tls.certFile)};
+    if (!bad && !m_options.tls.keyFile.isEmpty())
+        if (auto key = readClientKey(m_options.tls.keyFile); !key)
+            bad = key.error();
     if (bad) {
         {
             std::lock_guard lock(m_mu);
@@ -345,12 +390,12 @@ void Connection::doOpen() {
     startAttempt();
 }
 
-void Connection::startAttempt() {
+void Connection::startAttempt(bool sameServer) {
     teardownSocket();
     ServerPool::Entry* entry = nullptr;
     {
         std::lock_guard lock(m_mu);
-        entry = m_pool.takeNext();
+        entry = sameServer && m_pool.current() ? m_pool.current() : m_pool.takeNext();
     }
     if (!entry) {
         attemptFailed(Error{ErrorKind::ConnectFailed, QStringLiteral("no server to connect to")});
@@ -360,16 +405,26 @@ void Connection::startAttempt() {
     m_useTls = url.tls || m_options.tls.required || m_options.tls.anyFileSet();
     m_tlsErrorText.clear();
 
-    m_socket = new QSslSocket(this);
+    // A plain QTcpSocket unless TLS is wanted: QSslSocket in plain mode relays every read and
+    // write through a second socket and copies each buffer once more.
+    QSslSocket* ssl = nullptr;
+    if (m_useTls) {
+        ssl = new QSslSocket(this);
+        m_socket = ssl;
+    } else {
+        m_socket = new QTcpSocket(this);
+    }
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(m_socket, &QSslSocket::connected, this, &Connection::onSocketConnected);
-    connect(m_socket, &QSslSocket::readyRead, this, &Connection::onReadyRead);
-    connect(m_socket, &QSslSocket::bytesWritten, this, &Connection::onBytesWritten);
-    connect(m_socket, &QSslSocket::errorOccurred, this, &Connection::onSocketError);
-    connect(m_socket, &QSslSocket::disconnected, this, &Connection::onSocketDisconnected);
-    connect(m_socket, &QSslSocket::encrypted, this, &Connection::onEncrypted);
-    connect(m_socket, qOverload<const QList<QSslError>&>(&QSslSocket::sslErrors), this,
-            &Connection::onSslErrors);
+    connect(m_socket, &QTcpSocket::connected, this, &Connection::onSocketConnected);
+    connect(m_socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &Connection::onSocketError);
+    connect(m_socket, &QTcpSocket::disconnected, this, &Connection::onSocketDisconnected);
+    if (ssl) {
+        connect(ssl, &QSslSocket::encrypted, this, &Connection::onEncrypted);
+        connect(ssl, qOverload<const QList<QSslError>&>(&QSslSocket::sslErrors), this,
+                &Connection::onSslErrors);
+    }
 
     m_parser.reset();
     m_phase = Phase::TcpConnect;
@@ -499,18 +554,48 @@ void Connection::onSocketConnected() {
 }
 
 void Connection::onSslErrors(const QList<QSslError>& errors) {
+    auto* ssl = qobject_cast<QSslSocket*>(m_socket);
+    if (!ssl)
+        return;
     QList<QSslError> ignorable;
     QStringList fatal;
+    bool untrusted = false;
     for (const QSslError& e : errors) {
         const bool hostOnly = e.error() == QSslError::HostNameMismatch;
-        if (m_options.tls.insecureSkipVerify || (hostOnly && !m_options.tls.verifyHostname))
+        if (m_options.tls.insecureSkipVerify || (hostOnly && !m_options.tls.verifyHostname)) {
             ignorable.append(e);
-        else
-            fatal.append(e.errorString());
+            continue;
+        }
+        if (isTrustError(e.error())) {
+            untrusted = true;
+            continue;
+        }
+        if (hostOnly && !e.certificate().isNull()) {
+            const auto names = e.certificate().subjectAlternativeNames().values();
+            fatal.append(QStringLiteral("the certificate is not valid for the host name '%1' "
+                                        "(it names: %2)")
+                             .arg(ssl->peerVerifyName(), names.join(QStringLiteral(", "))));
+            continue;
+        }
+        fatal.append(e.errorString());
     }
-    if (fatal.isEmpty()) {
-        m_socket->ignoreSslErrors(ignorable);
+    if (fatal.isEmpty() && !untrusted) {
+        ssl->ignoreSslErrors(ignorable);
         return;
+    }
+    if (untrusted) {
+        const QList<QSslCertificate> chain = ssl->peerCertificateChain();
+        const QString issuer = chain.isEmpty() ? QString() : chain.last().issuerDisplayName();
+        QString why = QStringLiteral("the server's certificate is not trusted");
+        if (!issuer.isEmpty())
+            why += QStringLiteral(": it is signed by '%1', which is not ").arg(issuer) +
+                   (m_options.tls.caFile.isEmpty()
+                        ? QStringLiteral("a trusted system CA")
+                        : QStringLiteral("in the CA file '%1'").arg(m_options.tls.caFile));
+        if (m_options.tls.caFile.isEmpty())
+            why += QStringLiteral(" (give the CA that signed the server's certificate with "
+                                  "--tlsca)");
+        fatal.prepend(why);
     }
     fatal.removeDuplicates();
     m_tlsErrorText = fatal.join(QStringLiteral("; "));
@@ -530,12 +615,20 @@ void Connection::onSocketError() {
             hostPort = e->url.hostPort();
     }
     if (m_phase != Phase::Ready) {
-        if (m_socket->error() == QAbstractSocket::SslHandshakeFailedError ||
-            !m_tlsErrorText.isEmpty()) {
+        const auto err = m_socket->error();
+        const bool tlsError = err == QAbstractSocket::SslHandshakeFailedError ||
+                              err == QAbstractSocket::SslInternalError ||
+                              err == QAbstractSocket::SslInvalidUserDataError;
+        if (tlsError || !m_tlsErrorText.isEmpty()) {
             QString why = m_tlsErrorText.isEmpty() ? m_socket->errorString() : m_tlsErrorText;
-            if (!m_tlsErrorText.isEmpty() && m_options.tls.caFile.isEmpty())
-                why += QStringLiteral(" (give the CA that signed the server's certificate with "
-                                      "--tlsca)");
+            // TLS 1.3: a server that wants a client certificate checks it after our side of
+            // the handshake is done and answers with an alert on the first read.
+            if (m_tlsErrorText.isEmpty() && m_options.tls.certFile.isEmpty() &&
+                (why.contains(QLatin1String("alert bad certificate")) ||
+                 why.contains(QLatin1String("alert certificate required"))))
+                why = QStringLiteral("the server requires a client certificate; give one with "
+                                     "--tlscert and --tlskey (%1)")
+                          .arg(why);
             attemptFailed(
                 Error{ErrorKind::Tls,
                       QStringLiteral("TLS handshake with %1 failed: %2").arg(hostPort, why)});
@@ -611,7 +704,7 @@ void Connection::onReadyRead() {
         const qint64 n = m_socket->read(m_readBuf.data(), m_readBuf.size());
         if (n <= 0)
             break;
-        QSslSocket* sock = m_socket;
+        QTcpSocket* sock = m_socket;
         m_inFeed = true;
         const bool ok = m_parser.feed(m_readBuf.constData(), n);
         m_inFeed = false;
@@ -691,12 +784,27 @@ void Connection::handleInfo(QByteArrayView json) {
             return;
         }
         if (m_useTls || info.tlsRequired) {
+            auto* ssl = qobject_cast<QSslSocket*>(m_socket);
+            if (!ssl) {
+                // We came with a plain socket and the server wants TLS: remember that for
+                // this server and start over on it with a TLS socket.
+                {
+                    std::lock_guard lock(m_mu);
+                    if (auto* e = m_pool.current())
+                        e->url.tls = true;
+                }
+                addEvent(ConnectionEvent::Kind::Info,
+                         QStringLiteral("%1 requires TLS; reconnecting with TLS").arg(hostPort),
+                         hostPort);
+                startAttempt(true);
+                return;
+            }
             m_useTls = true;
             setupTls();
             if (!m_socket)
                 return;
             m_phase = Phase::TlsHandshake;
-            m_socket->startClientEncryption();
+            ssl->startClientEncryption();
             return;
         }
         sendConnect();
@@ -719,37 +827,26 @@ void Connection::setupTls() {
         conf.setCaCertificates(QSslCertificate::fromPath(t.caFile, QSsl::Pem));
     if (!t.certFile.isEmpty()) {
         const auto certs = QSslCertificate::fromPath(t.certFile, QSsl::Pem);
-        QFile keyFile(t.keyFile);
-        if (!keyFile.open(QIODevice::ReadOnly)) {
-            attemptFailed(
-                Error{ErrorKind::Tls, QStringLiteral("cannot read the client key '%1': %2")
-                                          .arg(t.keyFile, keyFile.errorString())});
-            return;
-        }
-        const QByteArray pem = keyFile.readAll();
-        QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
-        if (key.isNull())
-            key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
-        if (key.isNull()) {
-            attemptFailed(Error{ErrorKind::Tls,
-                                QStringLiteral("the client key '%1' is not an unencrypted PEM "
-                                               "RSA or EC private key")
-                                    .arg(t.keyFile)});
+        auto key = readClientKey(t.keyFile); // checked in doOpen; the file may have changed
+        if (!key) {
+            attemptFailed(key.error());
             return;
         }
         if (!certs.isEmpty())
             conf.setLocalCertificate(certs.first());
-        conf.setPrivateKey(key);
+        conf.setPrivateKey(key.value());
     }
     conf.setPeerVerifyMode(t.insecureSkipVerify ? QSslSocket::VerifyNone : QSslSocket::VerifyPeer);
-    m_socket->setSslConfiguration(conf);
+    auto* ssl = qobject_cast<QSslSocket*>(m_socket);
+    Q_ASSERT(ssl);
+    ssl->setSslConfiguration(conf);
     QString host;
     {
         std::lock_guard lock(m_mu);
         if (const auto* e = m_pool.current())
             host = e->url.host;
     }
-    m_socket->setPeerVerifyName(host);
+    ssl->setPeerVerifyName(host);
 }
 
 Status Connection::buildConnectJson(QByteArray& out) {
@@ -1059,11 +1156,14 @@ void Connection::flushOut() {
         m_waitingForSocket = true;
         return;
     }
-    m_writing.swap(m_out);
+    // Hand the whole batch to the socket as a QByteArray: Qt keeps large chunks by reference
+    // instead of copying them into its ring buffer. m_out starts over with fresh capacity.
+    QByteArray batch;
+    batch.swap(m_out);
+    m_out.reserve(qMin<qsizetype>(batch.capacity(), 4 * kInlineWriteThreshold));
     lock.unlock();
     m_roomCv.notify_all();
-    m_socket->write(m_writing.constData(), m_writing.size());
-    m_writing.resize(0);
+    m_socket->write(batch);
 }
 
 Status Connection::publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply) {
@@ -1108,8 +1208,10 @@ Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
             frames::appendPub(m_out, subject, reply, payload);
         else
             frames::appendHpub(m_out, subject, reply, headerBlock, payload);
-        m_outMsgs.fetch_add(1, std::memory_order_relaxed);
-        m_outBytes.fetch_add(quint64(size), std::memory_order_relaxed);
+        // Writers hold m_mu: plain load/store, no locked read-modify-write.
+        m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) + quint64(size),
+                         std::memory_order_relaxed);
         if (!inlineWrite || m_out.size() < kInlineWriteThreshold) {
             kickFlushLocked();
             return {};
@@ -1305,8 +1407,10 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
         frames::appendPub(m_out, subject, reply, payload);
     else
         frames::appendHpub(m_out, subject, reply, headerBlock, payload);
-    m_outMsgs.fetch_add(1, std::memory_order_relaxed);
-    m_outBytes.fetch_add(quint64(headerBlock.size() + payload.size()), std::memory_order_relaxed);
+    m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) +
+                         quint64(headerBlock.size() + payload.size()),
+                     std::memory_order_relaxed);
     kickFlushLocked();
     *tokenOut = token;
     return req;

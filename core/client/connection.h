@@ -27,6 +27,7 @@
 
 class QSslError;
 class QSslSocket;
+class QTcpSocket;
 class QTimer;
 
 namespace jetdeck {
@@ -167,7 +168,7 @@ private:
     // Connection-thread side.
     void doOpen();
     void doClose();
-    void startAttempt();
+    void startAttempt(bool sameServer = false);
     void attemptFailed(const Error& error);
     void onSocketConnected();
     void onSocketError();
@@ -222,12 +223,11 @@ private:
     Parser m_parser;
 
     // Connection thread only.
-    QSslSocket* m_socket = nullptr;
+    QTcpSocket* m_socket = nullptr; ///< a QSslSocket when TLS is used
     QTimer* m_connectTimer = nullptr;
     QTimer* m_pingTimer = nullptr;
     QTimer* m_requestTimer = nullptr;
     QByteArray m_readBuf;
-    QByteArray m_writing;
     Phase m_phase = Phase::Idle;
     bool m_useTls = false;
     bool m_waitingForSocket = false;
@@ -271,6 +271,7 @@ private:
     std::atomic<quint64> m_inMsgs{0}, m_inBytes{0}, m_outMsgs{0}, m_outBytes{0};
     std::atomic<quint64> m_reconnects{0}, m_slowDrops{0}, m_serverErrors{0};
     std::atomic<qint64> m_rttUs{-1}, m_rttSmoothedUs{-1};
+    std::atomic<Qt::HANDLE> m_ownerThread{nullptr};
 };
 
 } // namespace jetdeck
