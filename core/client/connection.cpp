@@ -188,6 +188,12 @@ QString Connection::currentServer() const {
     return e ? e->url.hostPort() : QString();
 }
 
+ServerUrl Connection::attemptedServer() const {
+    std::lock_guard lock(m_mu);
+    const ServerPool::Entry* e = m_pool.current();
+    return e ? e->url : ServerUrl{};
+}
+
 QList<ServerUrl> Connection::knownServers() const {
     std::lock_guard lock(m_mu);
     QList<ServerUrl> out;
@@ -607,13 +613,7 @@ void Connection::onSocketError() {
     // waitForReadyRead() in a blocking call reports its own timeout as a socket error.
     if (m_socket->error() == QAbstractSocket::SocketTimeoutError)
         return;
-    const QString server = currentServer().isEmpty() ? QString() : currentServer();
-    QString hostPort;
-    {
-        std::lock_guard lock(m_mu);
-        if (const auto* e = m_pool.current())
-            hostPort = e->url.hostPort();
-    }
+    const QString hostPort = attemptedServer().hostPort();
     if (m_phase != Phase::Ready) {
         const auto err = m_socket->error();
         const bool tlsError = err == QAbstractSocket::SslHandshakeFailedError ||
@@ -649,12 +649,7 @@ void Connection::onSocketDisconnected() {
         return;
     // errorOccurred (RemoteHostClosedError) normally arrives first and tears the socket down;
     // this covers a clean close without an error.
-    QString hostPort;
-    {
-        std::lock_guard lock(m_mu);
-        if (const auto* e = m_pool.current())
-            hostPort = e->url.hostPort();
-    }
+    const QString hostPort = attemptedServer().hostPort();
     if (m_phase != Phase::Ready)
         attemptFailed(
             Error{ErrorKind::ConnectFailed,
@@ -665,12 +660,7 @@ void Connection::onSocketDisconnected() {
 }
 
 void Connection::onConnectTimeout() {
-    QString hostPort;
-    {
-        std::lock_guard lock(m_mu);
-        if (const auto* e = m_pool.current())
-            hostPort = e->url.hostPort();
-    }
+    const QString hostPort = attemptedServer().hostPort();
     QString waiting;
     switch (m_phase) {
     case Phase::TcpConnect:
@@ -840,13 +830,7 @@ void Connection::setupTls() {
     auto* ssl = qobject_cast<QSslSocket*>(m_socket);
     Q_ASSERT(ssl);
     ssl->setSslConfiguration(conf);
-    QString host;
-    {
-        std::lock_guard lock(m_mu);
-        if (const auto* e = m_pool.current())
-            host = e->url.host;
-    }
-    ssl->setPeerVerifyName(host);
+    ssl->setPeerVerifyName(attemptedServer().host);
 }
 
 Status Connection::buildConnectJson(QByteArray& out) {

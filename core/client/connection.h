@@ -214,6 +214,8 @@ private:
                                                  QByteArray* token, Status* error,
                                                  std::shared_ptr<PendingRequest> req);
     bool onConnectionThread() const;
+    /// The server being tried or in use (empty before the first attempt).
+    ServerUrl attemptedServer() const;
     void pumpUntil(std::chrono::steady_clock::time_point deadline,
                    const std::function<bool()>& done);
 

@@ -22,17 +22,29 @@ bool Subscription::isActive() const {
     return !m_closed;
 }
 
+QList<Message> Subscription::takeLocked(qsizetype max) {
+    const qsizetype n =
+        max < 0 ? qsizetype(m_pending.size()) : qMin<qsizetype>(max, qsizetype(m_pending.size()));
+    QList<Message> out;
+    out.reserve(n);
+    for (qsizetype i = 0; i < n; ++i) {
+        m_stats.pendingBytes -= m_pending.front().size();
+        out.append(std::move(m_pending.front()));
+        m_pending.pop_front();
+    }
+    m_stats.pendingMsgs -= n;
+    m_stats.delivered += quint64(n);
+    if (n > 0)
+        m_slow = false; // the consumer is catching up: a later overflow is a new episode
+    return out;
+}
+
 std::optional<Message> Subscription::tryNext() {
     std::lock_guard lock(m_mu);
-    if (m_pending.empty())
+    QList<Message> one = takeLocked(1);
+    if (one.isEmpty())
         return std::nullopt;
-    Message m = std::move(m_pending.front());
-    m_pending.pop_front();
-    --m_stats.pendingMsgs;
-    m_stats.pendingBytes -= m.size();
-    ++m_stats.delivered;
-    m_slow = false;
-    return m;
+    return std::move(one.first());
 }
 
 Result<Message> Subscription::next(int timeoutMs) {
@@ -49,31 +61,12 @@ Result<Message> Subscription::next(int timeoutMs) {
                                                  .arg(QString::fromUtf8(m_subject))
                                                  .arg(timeoutMs)};
     }
-    Message m = std::move(m_pending.front());
-    m_pending.pop_front();
-    --m_stats.pendingMsgs;
-    m_stats.pendingBytes -= m.size();
-    ++m_stats.delivered;
-    m_slow = false;
-    return m;
+    return std::move(takeLocked(1).first());
 }
 
 QList<Message> Subscription::takeAll(qsizetype max) {
     std::lock_guard lock(m_mu);
-    QList<Message> out;
-    const qsizetype n =
-        max < 0 ? qsizetype(m_pending.size()) : qMin<qsizetype>(max, qsizetype(m_pending.size()));
-    out.reserve(n);
-    for (qsizetype i = 0; i < n; ++i) {
-        m_stats.pendingBytes -= m_pending.front().size();
-        out.append(std::move(m_pending.front()));
-        m_pending.pop_front();
-    }
-    m_stats.pendingMsgs -= n;
-    m_stats.delivered += quint64(n);
-    if (n > 0)
-        m_slow = false;
-    return out;
+    return takeLocked(max);
 }
 
 Status Subscription::unsubscribe() {
@@ -183,16 +176,7 @@ void Subscription::drain() {
     {
         std::lock_guard lock(m_mu);
         m_drainPosted = false;
-        batch.reserve(qsizetype(m_pending.size()));
-        while (!m_pending.empty()) {
-            m_stats.pendingBytes -= m_pending.front().size();
-            batch.append(std::move(m_pending.front()));
-            m_pending.pop_front();
-        }
-        m_stats.pendingMsgs = 0;
-        m_stats.delivered += quint64(batch.size());
-        if (!batch.isEmpty())
-            m_slow = false;
+        batch = takeLocked(-1);
     }
     for (const Message& m : std::as_const(batch))
         m_callback(m);

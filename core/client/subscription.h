@@ -95,6 +95,8 @@ private:
     /// Marks the subscription closed and wakes waiters.
     void markClosed(const Error& why);
     void drain();
+    /// Takes up to max queued messages (all when max < 0) and counts them delivered.
+    QList<Message> takeLocked(qsizetype max);
     void postDrainLocked();
 
     std::shared_ptr<ConnectionLink> m_link;
