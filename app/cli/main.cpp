@@ -3,6 +3,7 @@
 #include "core/client/connection.h"
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
+#include "core/protocol/subject.h"
 #include "core/workload/bench.h"
 
 #include <QCommandLineParser>
@@ -292,6 +293,8 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
     if (pos.size() < 2)
         return fail(QStringLiteral("pub needs a SUBJECT"), kExitUsage);
     const QByteArray subject = pos[1].toUtf8();
+    if (Status s = subject::validatePublish(subject))
+        return fail(s.toString(), kExitUsage);
     QString err;
     qint64 count = 1, size = -1;
     if (!parseCount(p, QStringLiteral("count"), 1, &count, &err) ||
@@ -337,14 +340,21 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
     return kExitOk;
 }
 
-int cmdSub(const QCommandLineParser& p, const Resolved& r, bool json) {
+/// What sub and reply share: subscribe (optionally in a queue group), hand each message to
+/// `handle` until --count messages or an interrupt, and report a lost connection.
+int runSubscriber(const QCommandLineParser& p, const Resolved& r, const QString& what,
+                  const std::function<void(Connection&, const Message&, quint64)>& handle,
+                  bool json) {
     const QStringList pos = p.positionalArguments();
-    if (pos.size() < 2)
-        return fail(QStringLiteral("sub needs a SUBJECT"), kExitUsage);
     QString err;
     qint64 count = 0;
     if (!parseCount(p, QStringLiteral("count"), 0, &count, &err))
         return fail(err, kExitUsage);
+    if (Status s = subject::validateSubscribe(pos[1].toUtf8()))
+        return fail(s.toString(), kExitUsage);
+    if (p.isSet(QStringLiteral("queue")))
+        if (Status s = subject::validateQueue(p.value(QStringLiteral("queue")).toUtf8()))
+            return fail(s.toString(), kExitUsage);
     Connection c(r.options);
     int code = 0;
     if (!connectOrFail(c, r.timeoutMs, &code))
@@ -358,7 +368,7 @@ int cmdSub(const QCommandLineParser& p, const Resolved& r, bool json) {
         [&](const Message& m) {
             if (count > 0 && n >= quint64(count))
                 return;
-            printMessage(m, ++n, json);
+            handle(c, m, ++n);
         },
         so);
     if (!sub)
@@ -366,8 +376,8 @@ int cmdSub(const QCommandLineParser& p, const Resolved& r, bool json) {
     if (Status s = c.flushSync(r.timeoutMs))
         return fail(s.toString());
     if (!json)
-        out(QStringLiteral("Subscribed to \"%1\"%2")
-                .arg(pos[1])
+        out(QStringLiteral("%1 \"%2\"%3")
+                .arg(what, pos[1])
                 .arg(so.queue.isEmpty() ? QString()
                                         : QStringLiteral(" in queue group \"%1\"")
                                               .arg(QString::fromUtf8(so.queue))));
@@ -377,16 +387,28 @@ int cmdSub(const QCommandLineParser& p, const Resolved& r, bool json) {
         return (count > 0 && n >= quint64(count)) || c.state() == ConnectionState::Disconnected;
     });
     const bool lost = c.state() == ConnectionState::Disconnected;
+    if (!lost)
+        c.flushSync(r.timeoutMs); // replies published by the last handler go out
     c.closeSync();
     if (lost)
         return fail(QStringLiteral("connection lost: ") + c.lastError().toString());
     return kExitOk;
 }
 
+int cmdSub(const QCommandLineParser& p, const Resolved& r, bool json) {
+    if (p.positionalArguments().size() < 2)
+        return fail(QStringLiteral("sub needs a SUBJECT"), kExitUsage);
+    return runSubscriber(
+        p, r, QStringLiteral("Subscribed to"),
+        [json](Connection&, const Message& m, quint64 n) { printMessage(m, n, json); }, json);
+}
+
 int cmdReq(const QCommandLineParser& p, const Resolved& r, bool json) {
     const QStringList pos = p.positionalArguments();
     if (pos.size() < 2)
         return fail(QStringLiteral("req needs a SUBJECT"), kExitUsage);
+    if (Status s = subject::validatePublish(pos[1].toUtf8()))
+        return fail(s.toString(), kExitUsage);
     const QByteArray body =
         pos.size() > 2 ? pos.mid(2).join(QLatin1Char(' ')).toUtf8() : QByteArray();
     auto headers = parseHeaders(p.values(QStringLiteral("header")));
@@ -411,51 +433,22 @@ int cmdReply(const QCommandLineParser& p, const Resolved& r, bool json) {
         return fail(QStringLiteral("reply needs a SUBJECT"), kExitUsage);
     const QByteArray body =
         pos.size() > 2 ? pos.mid(2).join(QLatin1Char(' ')).toUtf8() : QByteArray();
-    QString err;
-    qint64 count = 0;
-    if (!parseCount(p, QStringLiteral("count"), 0, &count, &err))
-        return fail(err, kExitUsage);
-    Connection c(r.options);
-    int code = 0;
-    if (!connectOrFail(c, r.timeoutMs, &code))
-        return code;
-    SubscribeOptions so;
-    so.queue = p.value(QStringLiteral("queue")).toUtf8();
-    quint64 n = 0;
-    QObject ctx;
-    auto sub = c.subscribe(
-        pos[1].toUtf8(), &ctx,
-        [&](const Message& m) {
-            if (count > 0 && n >= quint64(count))
-                return;
-            ++n;
-            if (m.reply().isEmpty()) {
-                fail(QStringLiteral("message on \"%1\" has no reply subject; not answered")
-                         .arg(QString::fromUtf8(m.subject())));
-                return;
-            }
-            if (Status s = c.publish(m.reply(), body))
-                fail(s.toString());
-            else if (!json)
-                out(QStringLiteral("[#%1] answered a request on \"%2\"")
-                        .arg(n)
-                        .arg(QString::fromUtf8(m.subject())));
-            else
-                outBytes(QJsonDocument(messageJson(m)).toJson(QJsonDocument::Compact));
-        },
-        so);
-    if (!sub)
-        return fail(sub.error().toString(), kExitUsage);
-    if (Status s = c.flushSync(r.timeoutMs))
-        return fail(s.toString());
-    if (!json)
-        out(QStringLiteral("Listening for requests on \"%1\"").arg(pos[1]));
-    runLoop([&] {
-        return (count > 0 && n >= quint64(count)) || c.state() == ConnectionState::Disconnected;
-    });
-    c.flushSync(r.timeoutMs);
-    c.closeSync();
-    return kExitOk;
+    auto answer = [&body, json](Connection& c, const Message& m, quint64 n) {
+        if (m.reply().isEmpty()) {
+            fail(QStringLiteral("message on \"%1\" has no reply subject; not answered")
+                     .arg(QString::fromUtf8(m.subject())));
+            return;
+        }
+        if (Status s = c.publish(m.reply(), body))
+            fail(s.toString());
+        else if (json)
+            outBytes(QJsonDocument(messageJson(m)).toJson(QJsonDocument::Compact));
+        else
+            out(QStringLiteral("[#%1] answered a request on \"%2\"")
+                    .arg(n)
+                    .arg(QString::fromUtf8(m.subject())));
+    };
+    return runSubscriber(p, r, QStringLiteral("Listening for requests on"), answer, json);
 }
 
 int cmdBench(const QCommandLineParser& p, const Resolved& r, bool json) {

@@ -1,0 +1,263 @@
+// jetdeck-cli as a user runs it: a separate process against a real nats-server.
+#include "tests/support/testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
+using namespace jetdeck;
+using namespace jetdeck::test;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run cli(const QStringList& args, int timeoutMs = 20000,
+        const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(JETDECK_CLI_PATH), args);
+    Run r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void versionAndHelp();
+    void pubSubRoundTrip();
+    void requestReply();
+    void noRespondersFails();
+    void badInput_data();
+    void badInput();
+    void connectFailure();
+    void serverFromEnvironmentAndContext();
+    void benchJson_data();
+    void benchJson();
+
+private:
+    std::unique_ptr<NatsServerProcess> m_server;
+};
+
+void TestCli::initTestCase() {
+    m_server = std::make_unique<NatsServerProcess>();
+    const Status s = m_server->start();
+    QVERIFY2(!s, qPrintable(s.toString()));
+}
+
+void TestCli::versionAndHelp() {
+    Run v = cli({QStringLiteral("--version")});
+    QCOMPARE(v.code, 0);
+    QVERIFY(v.out.startsWith("jetdeck-cli "));
+    Run h = cli({QStringLiteral("--help")});
+    QCOMPARE(h.code, 0);
+    for (const char* cmd : {"pub", "sub", "req", "reply", "bench"})
+        QVERIFY2(h.out.contains(cmd), cmd);
+    Run ph = cli({QStringLiteral("pub"), QStringLiteral("--help")});
+    QCOMPARE(ph.code, 0);
+    QVERIFY(ph.out.contains("--count"));
+    QVERIFY(ph.out.contains("--header"));
+    Run none = cli({});
+    QCOMPARE(none.code, 2);
+}
+
+void TestCli::pubSubRoundTrip() {
+    QProcess sub;
+    sub.start(QStringLiteral(JETDECK_CLI_PATH),
+              {QStringLiteral("sub"), QStringLiteral("cli.>"), QStringLiteral("--count"),
+               QStringLiteral("3"), QStringLiteral("--json"), QStringLiteral("-s"),
+               m_server->url()});
+    QVERIFY(sub.waitForStarted());
+    // Wait until the subscription is live: a request on the subject gets no 503 once it is.
+    ConnectionThread probe(optionsFor(m_server->url()));
+    QVERIFY(!probe->connectSync());
+    // (QTRY_* evaluates its expression again at the end: no side effects inside it.)
+    bool live = false;
+    QElapsedTimer t;
+    t.start();
+    do {
+        live = probe->requestSync("cli.probe", "", 200).error().kind != ErrorKind::NoResponders;
+        if (!live)
+            QTest::qWait(50);
+    } while (!live && t.elapsed() < 10000);
+    QVERIFY(live);
+    Run pub = cli({QStringLiteral("pub"), QStringLiteral("cli.orders"), QStringLiteral("hello"),
+                   QStringLiteral("--count"), QStringLiteral("2"), QStringLiteral("--header"),
+                   QStringLiteral("Trace:t1"), QStringLiteral("-s"), m_server->url()});
+    QCOMPARE(pub.code, 0);
+    QVERIFY(pub.out.contains("Published 2 messages"));
+    QVERIFY(sub.waitForFinished(10000));
+    QCOMPARE(sub.exitCode(), 0);
+    const QByteArray all = sub.readAllStandardOutput();
+    const QList<QByteArray> lines = all.trimmed().split('\n');
+    QVERIFY2(lines.size() == 3,
+             all.constData()); // the probe's request, then the two published messages
+    const QJsonObject last = QJsonDocument::fromJson(lines.last()).object();
+    QCOMPARE(last.value(QStringLiteral("subject")).toString(), QStringLiteral("cli.orders"));
+    QCOMPARE(last.value(QStringLiteral("data")).toString(), QStringLiteral("hello"));
+    QCOMPARE(last.value(QStringLiteral("headers")).toObject().value(QStringLiteral("Trace")),
+             QJsonValue(QJsonArray{QStringLiteral("t1")}));
+}
+
+void TestCli::requestReply() {
+    QProcess reply;
+    reply.start(QStringLiteral(JETDECK_CLI_PATH),
+                {QStringLiteral("reply"), QStringLiteral("cli.svc"), QStringLiteral("pong"),
+                 QStringLiteral("--count"), QStringLiteral("1"), QStringLiteral("-s"),
+                 m_server->url()});
+    QVERIFY(reply.waitForStarted());
+    Run req;
+    QElapsedTimer t;
+    t.start();
+    do {
+        req = cli({QStringLiteral("req"), QStringLiteral("cli.svc"), QStringLiteral("ping"),
+                   QStringLiteral("-s"), m_server->url(), QStringLiteral("--json")});
+        if (req.code != 0)
+            QTest::qWait(50); // the responder is not subscribed yet
+    } while (req.code != 0 && t.elapsed() < 10000);
+    QVERIFY2(req.code == 0, req.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(req.out.trimmed()).object();
+    QCOMPARE(o.value(QStringLiteral("data")).toString(), QStringLiteral("pong"));
+    QVERIFY(reply.waitForFinished(10000));
+    QCOMPARE(reply.exitCode(), 0);
+}
+
+void TestCli::noRespondersFails() {
+    Run r = cli({QStringLiteral("req"), QStringLiteral("nobody.here"), QStringLiteral("x"),
+                 QStringLiteral("-s"), m_server->url()});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("no responders"), r.err.constData());
+    QCOMPARE(r.err.count('\n'), 1); // one line
+}
+
+void TestCli::badInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("unknown command")
+        << QStringList{QStringLiteral("frob")} << QByteArray("unknown command 'frob'");
+    QTest::newRow("bad scheme") << QStringList{QStringLiteral("pub"), QStringLiteral("a"),
+                                               QStringLiteral("-s"), QStringLiteral("http://h:1")}
+                                << QByteArray("unsupported scheme");
+    QTest::newRow("bad subject") << QStringList{QStringLiteral("pub"), QStringLiteral("a b"),
+                                                QStringLiteral("x")}
+                                 << QByteArray("whitespace");
+    QTest::newRow("wildcard publish")
+        << QStringList{QStringLiteral("pub"), QStringLiteral("a.*")} << QByteArray("wildcard");
+    QTest::newRow("bad sub subject")
+        << QStringList{QStringLiteral("sub"), QStringLiteral("a..b")} << QByteArray("empty token");
+    QTest::newRow("bad queue") << QStringList{QStringLiteral("sub"), QStringLiteral("a"),
+                                              QStringLiteral("--queue"), QStringLiteral("q q")}
+                               << QByteArray("queue group");
+    QTest::newRow("bad count") << QStringList{QStringLiteral("pub"), QStringLiteral("a"),
+                                              QStringLiteral("--count"), QStringLiteral("x")}
+                               << QByteArray("--count");
+    QTest::newRow("bad header") << QStringList{QStringLiteral("pub"), QStringLiteral("a"),
+                                               QStringLiteral("--header"),
+                                               QStringLiteral("nocolon")}
+                                << QByteArray("KEY:VALUE");
+    QTest::newRow("bad timeout") << QStringList{QStringLiteral("req"), QStringLiteral("a"),
+                                                QStringLiteral("--timeout"), QStringLiteral("soon")}
+                                 << QByteArray("--timeout");
+    QTest::newRow("bad bench mode") << QStringList{QStringLiteral("bench"), QStringLiteral("fast")}
+                                    << QByteArray("unknown bench mode");
+    QTest::newRow("missing subject")
+        << QStringList{QStringLiteral("sub")} << QByteArray("needs a SUBJECT");
+    QTest::newRow("unknown option")
+        << QStringList{QStringLiteral("pub"), QStringLiteral("a"), QStringLiteral("--frobnicate")}
+        << QByteArray("frobnicate");
+}
+
+void TestCli::badInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    // Point at the real server so only the bad input can be the cause.
+    if (!args.contains(QStringLiteral("-s")))
+        args << QStringLiteral("-s") << m_server->url();
+    Run r = cli(args);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), r.err.constData());
+    QVERIFY(r.err.startsWith("jetdeck-cli: error: "));
+}
+
+void TestCli::connectFailure() {
+    const quint16 port = NatsServerProcess::freePort();
+    Run r = cli({QStringLiteral("pub"), QStringLiteral("a"), QStringLiteral("x"),
+                 QStringLiteral("-s"), QStringLiteral("nats://127.0.0.1:%1").arg(port)});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QByteArray::number(port)), r.err.constData());
+}
+
+void TestCli::serverFromEnvironmentAndContext() {
+    QTemporaryDir home;
+    QVERIFY(home.isValid());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("NATS_URL"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.path());
+    // NATS_URL
+    env.insert(QStringLiteral("NATS_URL"), m_server->url());
+    Run viaEnv =
+        cli({QStringLiteral("pub"), QStringLiteral("ctx.a"), QStringLiteral("x")}, 20000, env);
+    QCOMPARE(viaEnv.code, 0);
+    // A natscli context selected in context.txt
+    env.remove(QStringLiteral("NATS_URL"));
+    QDir(home.path()).mkpath(QStringLiteral("nats/context"));
+    QFile ctx(home.filePath(QStringLiteral("nats/context/local.json")));
+    QVERIFY(ctx.open(QIODevice::WriteOnly));
+    ctx.write(QJsonDocument(QJsonObject{{QStringLiteral("url"), m_server->url()}}).toJson());
+    ctx.close();
+    QFile sel(home.filePath(QStringLiteral("nats/context.txt")));
+    QVERIFY(sel.open(QIODevice::WriteOnly));
+    sel.write("local\n");
+    sel.close();
+    Run viaContext =
+        cli({QStringLiteral("pub"), QStringLiteral("ctx.b"), QStringLiteral("x")}, 20000, env);
+    QVERIFY2(viaContext.code == 0, viaContext.err.constData());
+    Run missing = cli({QStringLiteral("--context"), QStringLiteral("nope"), QStringLiteral("pub"),
+                       QStringLiteral("ctx.c")},
+                      20000, env);
+    QCOMPARE(missing.code, 2);
+    QVERIFY(missing.err.contains("no such context 'nope'"));
+}
+
+void TestCli::benchJson_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::newRow("pub") << QStringLiteral("pub");
+    QTest::newRow("pubsub") << QStringLiteral("pubsub");
+    QTest::newRow("req") << QStringLiteral("req");
+}
+
+void TestCli::benchJson() {
+    QFETCH(QString, mode);
+    Run r = cli({QStringLiteral("bench"), mode, QStringLiteral("--msgs"), QStringLiteral("2000"),
+                 QStringLiteral("--json"), QStringLiteral("-s"), m_server->url()});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed()).object();
+    QCOMPARE(o.value(QStringLiteral("mode")).toString(), mode);
+    QCOMPARE(o.value(QStringLiteral("msgs")).toInt(), 2000);
+    QVERIFY(o.value(QStringLiteral("msgs_per_sec")).toDouble() > 0);
+    if (mode == QLatin1String("req")) {
+        QVERIFY(o.value(QStringLiteral("p50_us")).toDouble() > 0);
+        QVERIFY(o.value(QStringLiteral("p99_us")).toDouble() >=
+                o.value(QStringLiteral("p50_us")).toDouble());
+    }
+    if (mode == QLatin1String("pubsub"))
+        QCOMPARE(o.value(QStringLiteral("received")).toInt(), 2000);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
