@@ -131,7 +131,15 @@ bool Parser::feed(const char* data, qsizetype size) {
             const qsizetype have = m_line.size() + (size - pos);
             QByteArrayView head =
                 m_line.isEmpty() ? QByteArrayView(start, size - pos) : QByteArrayView(m_line);
-            const bool info = head.size() >= 4 && equalsNoCase(head.first(4), "info", 4);
+            // The op may itself be split ("INF" + "O {..."): look at the first four bytes of
+            // the line across what is kept and this chunk.
+            char op[4];
+            qsizetype k = 0;
+            for (; k < 4 && k < m_line.size(); ++k)
+                op[k] = m_line[k];
+            for (qsizetype i = pos; k < 4 && i < size; ++i, ++k)
+                op[k] = data[i];
+            const bool info = k == 4 && equalsNoCase(QByteArrayView(op, 4), "info", 4);
             if (have > (info ? MaxInfoLine : MaxControlLine))
                 return fail(QStringLiteral("control line longer than %1 bytes: '%2'")
                                 .arg(info ? MaxInfoLine : MaxControlLine)

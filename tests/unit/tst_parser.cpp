@@ -67,6 +67,7 @@ private slots:
     void viewsPointIntoChunkWhenComplete();
     void stopFromCallback();
     void resetAfterError();
+    void bigInfoSplitInsideOpName();
 };
 
 void TestParser::validFrames_data() {
@@ -122,6 +123,15 @@ void TestParser::validFrames_data() {
                        QStringLiteral("MSG b 2 [r] hdr=[] payload=[yz]"),
                        QStringLiteral("+OK"),
                        QStringLiteral("PONG")};
+    // An INFO above the 4 KiB control-line limit (a big cluster's connect_urls), split
+    // everywhere, including inside the op name.
+    QByteArray urls;
+    for (int i = 0; i < 300; ++i)
+        urls += (i ? "," : "") + QByteArray("\"10.0.0.1:") + QByteArray::number(4000 + i) + '"';
+    const QByteArray bigInfo = "{\"connect_urls\":[" + urls + "]}";
+    QTest::newRow("big info") << (QByteArray("INFO ") + bigInfo + "\r\n")
+                              << QStringList{QStringLiteral("INFO ") +
+                                             QString::fromLatin1(bigInfo)};
     QTest::newRow("bare LF line end")
         << QByteArray("PING\nPONG\n")
         << QStringList{QStringLiteral("PING"), QStringLiteral("PONG")};
@@ -278,6 +288,16 @@ void TestParser::resetAfterError() {
     QVERIFY(!p.hasError());
     QVERIFY(p.feed(QByteArrayView("PING\r\n")));
     QCOMPARE(rec.events, QStringList{QStringLiteral("PING")});
+}
+
+void TestParser::bigInfoSplitInsideOpName() {
+    // "INF", then more than 4 KiB without a line end, then the rest: the INFO limit applies
+    // even though the op name was split.
+    const QByteArray json = "{\"pad\":\"" + QByteArray(6000, 'p') + "\"}";
+    const QByteArray input = "INFO " + json + "\r\n";
+    const Run r = feedChunks(input, {3, 5003});
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.events, QStringList{QStringLiteral("INFO ") + QString::fromLatin1(json)});
 }
 
 QTEST_GUILESS_MAIN(TestParser)
