@@ -528,27 +528,10 @@ void Connection::doClose() {
         s->markClosed(Error{});
     failPendingFlushes(closed);
 
-    QList<std::shared_ptr<PendingRequest>> requests;
+    failPendingRequests(closed);
     {
         std::lock_guard lock(m_mu);
-        for (const auto& r : std::as_const(m_requests))
-            requests.append(r);
-        m_requests.clear();
-        m_asyncRequests = 0;
         m_attemptFailed = true;
-    }
-    for (const auto& r : std::as_const(requests)) {
-        if (r->async) {
-            if (QObject* ctx = r->context.data()) {
-                auto cb = r->callback;
-                QMetaObject::invokeMethod(ctx, [cb, closed] { cb(closed); });
-            }
-        } else {
-            std::lock_guard lock(m_mu);
-            r->done = true;
-            r->result = closed;
-            r->cv.notify_all();
-        }
     }
     setState(State::Closed);
 }
@@ -733,8 +716,41 @@ void Connection::connectionLost(const Error& error) {
     }
     teardownSocket();
     failPendingFlushes(error);
+    failPendingRequests(error);
     reportError(error);
     setState(State::Disconnected, error.message);
+}
+
+void Connection::failPendingRequests(const Error& error) {
+    // No reply can come over a connection that is gone.
+    auto lost = [&](const QByteArray& subject) {
+        return Error{error.kind == ErrorKind::ConnectionClosed ? error.kind
+                                                               : ErrorKind::NotConnected,
+                     QStringLiteral("request to '%1' lost: %2")
+                         .arg(QString::fromUtf8(subject), error.message),
+                     error.serverText};
+    };
+    QList<std::shared_ptr<PendingRequest>> requests;
+    {
+        std::lock_guard lock(m_mu);
+        for (const auto& r : std::as_const(m_requests))
+            requests.append(r);
+        m_requests.clear();
+        m_asyncRequests = 0;
+        for (const auto& r : std::as_const(requests))
+            if (!r->async) {
+                r->done = true;
+                r->result = lost(r->subject);
+                r->cv.notify_all();
+            }
+    }
+    for (const auto& r : std::as_const(requests))
+        if (r->async)
+            if (QObject* ctx = r->context.data()) {
+                auto cb = r->callback;
+                const Error e = lost(r->subject);
+                QMetaObject::invokeMethod(ctx, [cb, e] { cb(e); });
+            }
 }
 
 // --- handshake -----------------------------------------------------------------------------

@@ -195,6 +195,7 @@ private:
     Status buildConnectJson(QByteArray& out);
     void handleReply(const MsgView& msg);
     void failPendingFlushes(const Error& error);
+    void failPendingRequests(const Error& error);
     void recordRtt(qint64 rttUs);
 
     // Any-thread helpers (m_mu held where the name says Locked).
