@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include "backoff.h"
 #include "core/auth/creds.h"
 #include "core/auth/nkeys.h"
 #include "core/protocol/frames.h"
@@ -31,6 +32,19 @@ constexpr qsizetype kReadChunk = 256 * 1024;
 /// like nats.c's 32 KiB write buffer: a tight loop then streams instead of piling up.
 constexpr qsizetype kInlineWriteThreshold = 64 * 1024;
 constexpr int kRequestTimerIntervalMs = 10;
+constexpr int kQueueTimerIntervalMs = 250;
+constexpr int kDrainPollMs = 20;
+
+/// Acks and flow-control replies jump the outbound queue: late data is tolerable, a lost ack
+/// means a redelivery.
+bool isControlSubject(QByteArrayView subject) {
+    return subject.startsWith("$JS.ACK.") || subject.startsWith("$JS.FC.");
+}
+
+QString delayText(qint64 ms) {
+    return ms < 1000 ? QString::number(ms) + QStringLiteral(" ms")
+                     : QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
+}
 
 qint64 nowNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -135,6 +149,22 @@ Connection::Connection(Options options, QObject* parent)
     m_requestTimer = new QTimer(this);
     m_requestTimer->setInterval(kRequestTimerIntervalMs);
     connect(m_requestTimer, &QTimer::timeout, this, &Connection::onRequestTimer);
+    m_reconnectTimer = new QTimer(this);
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &Connection::onReconnectTimer);
+    m_queueTimer = new QTimer(this);
+    m_queueTimer->setInterval(kQueueTimerIntervalMs);
+    connect(m_queueTimer, &QTimer::timeout, this, &Connection::onQueueTimer);
+    m_drainTimer = new QTimer(this);
+    m_drainTimer->setInterval(kDrainPollMs);
+    connect(m_drainTimer, &QTimer::timeout, this, &Connection::checkDrain);
+
+    OutboundQueue::Limits limits;
+    limits.maxOps = m_options.maxPendingOperations;
+    limits.maxBytes = m_options.maxPendingBytes;
+    limits.timeoutMs = m_options.pendingOperationTimeoutMs;
+    limits.failOpen = m_options.failOpenMode;
+    m_queue.setLimits(limits);
 }
 
 Connection::~Connection() {
@@ -234,12 +264,22 @@ QList<ConnectionEvent> Connection::events() const {
     return QList<ConnectionEvent>(m_events.begin(), m_events.end());
 }
 
+void Connection::recordStateLocked(State state, const QString& server, const QString& reason) {
+    m_stateHistory.push_back(StateSpan{state, QDateTime::currentDateTime(), server, reason});
+    while (m_stateHistory.size() > size_t(qMax(2, m_options.stateHistorySize)))
+        m_stateHistory.pop_front();
+}
+
 void Connection::setState(State state, const QString& reason) {
+    QString server;
     {
         std::lock_guard lock(m_mu);
         if (m_state == state)
             return;
         m_state = state;
+        if (const ServerPool::Entry* e = m_pool.current())
+            server = e->url.hostPort();
+        recordStateLocked(state, server, reason);
     }
     m_stateCv.notify_all();
     m_roomCv.notify_all();
@@ -247,7 +287,7 @@ void Connection::setState(State state, const QString& reason) {
     e.time = QDateTime::currentDateTime();
     e.kind = ConnectionEvent::Kind::State;
     e.state = state;
-    e.server = currentServer();
+    e.server = server;
     e.message = reason.isEmpty() ? connectionStateName(state)
                                  : connectionStateName(state) + QStringLiteral(": ") + reason;
     {
@@ -338,10 +378,18 @@ Status Connection::connectSync(int timeoutMs) {
 void Connection::doOpen() {
     m_ownerThread.store(QThread::currentThreadId(), std::memory_order_relaxed);
     State st = state();
-    if (st == State::Connecting || st == State::Connected || st == State::Reconnecting)
+    if (st == State::Connecting || st == State::Connected || st == State::Reconnecting ||
+        st == State::Draining)
         return;
     m_closing = false;
-    m_attemptsThisRound = 0;
+    m_attemptsThisPass = 0;
+    m_passes = 0;
+    m_everConnected = false;
+    {
+        std::lock_guard lock(m_mu);
+        m_attemptsSinceLoss = 0;
+        m_lameDuck = false;
+    }
 
     // Check local inputs before touching the network: a bad file is the user's to fix and
     // no amount of retrying helps.
@@ -393,6 +441,7 @@ void Connection::doOpen() {
     }
 
     setState(State::Connecting);
+    m_queueTimer->start();
     startAttempt();
 }
 
@@ -458,36 +507,147 @@ void Connection::teardownSocket() {
 
 void Connection::attemptFailed(const Error& error) {
     QString server;
+    bool removed = false;
+    qsizetype poolSize = 0;
+    int attempts = 0;
     {
         std::lock_guard lock(m_mu);
         m_lastError = error;
+        m_lastFailure = error;
+        m_lastFailureAt = QDateTime::currentDateTime();
         m_pool.markFailed(nowMs());
-        if (const auto* e = m_pool.current())
+        if (ServerPool::Entry* e = m_pool.current()) {
             server = e->url.hostPort();
+            // Two authorization failures in a row from one server: it will not change its
+            // mind, and hammering it only fills its log.
+            const bool auth =
+                error.kind == ErrorKind::Authorization || error.kind == ErrorKind::AuthExpired;
+            if (auth && e->authFailedLast) {
+                m_pool.removeCurrent();
+                removed = true;
+            } else {
+                e->authFailedLast = auth;
+            }
+        }
+        attempts = ++m_attemptsSinceLoss;
+        poolSize = m_pool.size();
     }
     teardownSocket();
     addEvent(ConnectionEvent::Kind::Error, error.toString(), server);
-    ++m_attemptsThisRound;
+    if (removed)
+        addEvent(ConnectionEvent::Kind::Error,
+                 QStringLiteral("%1 refused the credentials twice in a row; not trying it again")
+                     .arg(server),
+                 server);
+    ++m_attemptsThisPass;
+    if (m_closing)
+        return;
+    if (poolSize == 0) {
+        giveUp(
+            Error{error.kind,
+                  QStringLiteral("no server left to try; the last one said: %1").arg(error.message),
+                  error.serverText});
+        return;
+    }
+    const bool retrying = m_everConnected || m_options.retryOnFailedConnect;
+    if (retrying && m_options.reconnectAttempts >= 0 && attempts >= m_options.reconnectAttempts) {
+        giveUp(Error{error.kind,
+                     QStringLiteral("gave up after %1 connect attempts (reconnect_attempts); the "
+                                    "last one failed with: %2")
+                         .arg(attempts)
+                         .arg(error.message),
+                     error.serverText});
+        return;
+    }
+    if (m_attemptsThisPass < poolSize) {
+        startAttempt(); // the next server of this pass, at once
+        return;
+    }
+    if (!m_everConnected) {
+        emit errorOccurred(error);
+        if (!m_options.retryOnFailedConnect) {
+            Notices n;
+            {
+                std::lock_guard lock(m_mu);
+                if (const int dropped = m_queue.dropAll())
+                    n.info << QStringLiteral("%1 publishes held while connecting were dropped: "
+                                             "the connection failed")
+                                  .arg(dropped);
+            }
+            emitNotices(n);
+            setState(State::Disconnected, error.message);
+        } else {
+            scheduleNextPass(error);
+        }
+        {
+            // After the state change, so connectSync() returns into a settled state.
+            std::lock_guard lock(m_mu);
+            m_attemptFailed = true;
+        }
+        m_stateCv.notify_all();
+        return;
+    }
+    scheduleNextPass(error);
+}
+
+void Connection::scheduleNextPass(const Error& why) {
+    ++m_passes;
+    const BackoffPolicy policy{m_options.reconnectDelayMs, m_options.reconnectMultiplier,
+                               m_options.maxReconnectDelayMs, m_options.reconnectJitterPercent};
+    const qint64 delay = policy.delay(m_passes);
     qsizetype poolSize = 0;
     {
         std::lock_guard lock(m_mu);
+        m_nextAttemptAtMs = nowMs() + delay;
         poolSize = m_pool.size();
     }
-    if (!m_closing && m_attemptsThisRound < poolSize) {
-        startAttempt();
-        return;
-    }
+    setState(State::Reconnecting, why.message);
+    addEvent(ConnectionEvent::Kind::Info,
+             QStringLiteral("%1 of %2 server%3 failed; next attempt in %4")
+                 .arg(m_attemptsThisPass)
+                 .arg(poolSize)
+                 .arg(poolSize == 1 ? QString() : QStringLiteral("s"))
+                 .arg(delayText(delay)));
+    m_reconnectTimer->start(int(delay));
+}
+
+void Connection::onReconnectTimer() {
     {
         std::lock_guard lock(m_mu);
+        m_nextAttemptAtMs = -1;
+    }
+    m_attemptsThisPass = 0;
+    startAttempt();
+}
+
+void Connection::giveUp(const Error& why) {
+    {
+        std::lock_guard lock(m_mu);
+        m_lastError = why;
+        m_lastFailure = why;
         m_attemptFailed = true;
     }
-    emit errorOccurred(error);
-    setState(m_closing ? State::Closed : State::Disconnected, error.message);
     m_stateCv.notify_all();
+    reportError(why);
+    doCloseWith(why);
 }
 
 void Connection::close() {
     QMetaObject::invokeMethod(this, &Connection::doClose);
+}
+
+void Connection::drain(int timeoutMs) {
+    QMetaObject::invokeMethod(this, [this, timeoutMs] { doDrain(timeoutMs); });
+}
+
+void Connection::forceDisconnect(const QString& reason) {
+    QMetaObject::invokeMethod(this, [this, reason] {
+        const Error e{ErrorKind::Io, QStringLiteral("forced disconnect: ") + reason};
+        if (m_phase == Phase::Ready)
+            connectionLost(e);
+        else if (m_phase != Phase::Idle)
+            attemptFailed(e);
+    });
 }
 
 void Connection::closeSync(int timeoutMs) {
@@ -502,6 +662,10 @@ void Connection::closeSync(int timeoutMs) {
 }
 
 void Connection::doClose() {
+    doCloseWith(Error{});
+}
+
+void Connection::doCloseWith(const Error& why) {
     m_closing = true;
     if (m_socket && m_phase == Phase::Ready) {
         // Best effort: what the user published before close() reaches the server.
@@ -511,9 +675,16 @@ void Connection::doClose() {
     }
     teardownSocket();
     m_requestTimer->stop();
+    m_reconnectTimer->stop();
+    m_queueTimer->stop();
+    m_drainTimer->stop();
 
-    const Error closed{ErrorKind::ConnectionClosed, QStringLiteral("the connection was closed")};
+    const Error closed =
+        why.isError()
+            ? Error{ErrorKind::ConnectionClosed, why.message, why.serverText}
+            : Error{ErrorKind::ConnectionClosed, QStringLiteral("the connection was closed")};
     QHash<quint64, SubscriptionPtr> subs;
+    Notices n;
     {
         std::lock_guard respLock(m_respMu);
         std::lock_guard subsLock(m_subsMu);
@@ -521,19 +692,32 @@ void Connection::doClose() {
         std::lock_guard lock(m_mu);
         m_respSub.reset();
         m_respPrefix.clear();
+        // Accepted but never written: count them, so every publish ends somewhere visible.
+        if (m_outCount > 0) {
+            n.info << QStringLiteral("%1 publishes not yet written were dropped at close")
+                          .arg(m_outCount);
+        }
         m_out.clear();
+        m_outCount = 0;
+        m_outPayload = 0;
         m_flushPosted = false;
+        m_nextAttemptAtMs = -1;
+        m_connectedSince = QDateTime();
+        if (const int dropped = m_queue.dropAll())
+            n.info << QStringLiteral("%1 publishes held in the outbound queue were dropped at "
+                                     "close")
+                          .arg(dropped);
     }
+    emitNotices(n);
     for (const SubscriptionPtr& s : std::as_const(subs))
         s->markClosed(Error{});
     failPendingFlushes(closed);
-
     failPendingRequests(closed);
     {
         std::lock_guard lock(m_mu);
         m_attemptFailed = true;
     }
-    setState(State::Closed);
+    setState(State::Closed, why.isError() ? why.message : QString());
 }
 
 // --- socket events -------------------------------------------------------------------------
@@ -706,19 +890,85 @@ void Connection::protocolError(const QString& what) {
         connectionLost(e);
 }
 
-void Connection::connectionLost(const Error& error) {
+void Connection::connectionLost(const Error& error, bool report) {
     QString server;
     {
         std::lock_guard lock(m_mu);
         m_lastError = error;
+        m_lastFailure = error;
+        m_lastFailureAt = QDateTime::currentDateTime();
+        m_connectedSince = QDateTime();
         if (const auto* e = m_pool.current())
             server = e->url.hostPort();
+        salvageUnsentLocked();
     }
     teardownSocket();
     failPendingFlushes(error);
-    failPendingRequests(error);
-    reportError(error);
-    setState(State::Disconnected, error.message);
+    if (report)
+        reportError(error);
+    else
+        addEvent(ConnectionEvent::Kind::Info, error.message, server);
+
+    if (state() == State::Draining) {
+        doCloseWith(
+            Error{error.kind, QStringLiteral("connection lost while draining: ") + error.message});
+        return;
+    }
+    if (!m_options.allowReconnect || m_closing) {
+        failPendingRequests(error);
+        Notices n;
+        {
+            std::lock_guard lock(m_mu);
+            if (const int dropped = m_queue.dropAll())
+                n.info << QStringLiteral("%1 unsent publishes dropped: reconnecting is off")
+                              .arg(dropped);
+        }
+        emitNotices(n);
+        setState(State::Disconnected, error.message);
+        return;
+    }
+    {
+        std::lock_guard lock(m_mu);
+        m_attemptsSinceLoss = 0;
+    }
+    m_passes = 0;
+    m_attemptsThisPass = 0;
+    setState(State::Reconnecting, error.message);
+    m_queueTimer->start();
+    startAttempt(); // the next server in the rotation, at once
+}
+
+void Connection::salvageUnsentLocked() {
+    // Publishes still in the write buffer never reached the socket: put them in the outbound
+    // queue, in order, so they go out after the reconnect. SUB/UNSUB are rebuilt from the
+    // subscription table and PINGs belong to flushes that fail now, so only PUB/HPUB count.
+    const QByteArray buf = std::exchange(m_out, QByteArray());
+    m_outCount = 0;
+    m_outPayload = 0;
+    const qint64 now = nowMs();
+    qsizetype pos = 0;
+    while (pos < buf.size()) {
+        const qsizetype eol = buf.indexOf("\r\n", pos);
+        if (eol < 0)
+            break;
+        const QByteArrayView line(buf.constData() + pos, eol - pos);
+        const qsizetype sp = line.indexOf(' ');
+        const QByteArrayView op = sp < 0 ? line : line.first(sp);
+        if (op != "PUB" && op != "HPUB") {
+            pos = eol + 2;
+            continue;
+        }
+        const QByteArrayView args = line.sliced(sp + 1);
+        const qsizetype subjEnd = args.indexOf(' ');
+        const QByteArrayView subject = args.first(subjEnd);
+        const qint64 total = args.sliced(args.lastIndexOf(' ') + 1).toLongLong();
+        const qsizetype end = eol + 2 + qsizetype(total) + 2;
+        const QByteArray frame = buf.sliced(pos, end - pos);
+        m_queue.enqueue(isControlSubject(subject) ? OutboundQueue::Kind::Control
+                                                  : OutboundQueue::Kind::Data,
+                        subject.toByteArray(), frame, now, total, true);
+        pos = end;
+    }
 }
 
 void Connection::failPendingRequests(const Error& error) {
@@ -819,11 +1069,170 @@ void Connection::handleInfo(QByteArrayView json) {
 
     // An INFO on an established connection: cluster changes and lame duck mode.
     emit serverInfoChanged();
-    if (info.lameDuckMode)
+    if (info.lameDuckMode) {
+        bool first = false;
+        qsizetype others = 0;
+        {
+            std::lock_guard lock(m_mu);
+            first = !m_lameDuck;
+            m_lameDuck = true;
+            others = m_pool.size() - 1;
+        }
+        if (!first)
+            return;
         addEvent(ConnectionEvent::Kind::LameDuck,
-                 QStringLiteral("server %1 entered lame duck mode and will shut down soon")
-                     .arg(hostPort),
+                 others > 0 ? QStringLiteral("server %1 entered lame duck mode and will shut down "
+                                             "soon; moving to another server")
+                                  .arg(hostPort)
+                            : QStringLiteral("server %1 entered lame duck mode and will shut down "
+                                             "soon; no other server is known")
+                                  .arg(hostPort),
                  hostPort);
+        if (others > 0) {
+            // Leave before the server closes us: after this read, not inside it.
+            QMetaObject::invokeMethod(this, &Connection::moveOffLameDuckServer,
+                                      Qt::QueuedConnection);
+        }
+    }
+}
+
+void Connection::moveOffLameDuckServer() {
+    if (m_phase != Phase::Ready)
+        return;
+    // Hand over what is buffered first; the server still processes it in lame duck mode.
+    flushOut();
+    if (m_socket && m_socket->bytesToWrite() > 0)
+        m_socket->waitForBytesWritten(500);
+    const QString hostPort = attemptedServer().hostPort();
+    connectionLost(
+        Error{ErrorKind::Server, QStringLiteral("left %1: it is in lame duck mode").arg(hostPort)},
+        false);
+}
+
+void Connection::onQueueTimer() {
+    int expired = 0;
+    {
+        std::lock_guard lock(m_mu);
+        expired = m_queue.expire(nowMs());
+    }
+    if (expired > 0)
+        addEvent(ConnectionEvent::Kind::Error,
+                 QStringLiteral("%1 queued publish%2 expired after waiting %3 for a connection "
+                                "(pending_operation_timeout_ms)")
+                     .arg(expired)
+                     .arg(expired == 1 ? QString() : QStringLiteral("es"))
+                     .arg(delayText(m_options.pendingOperationTimeoutMs)));
+}
+
+// --- drain ---------------------------------------------------------------------------------
+
+void Connection::doDrain(int timeoutMs) {
+    if (state() != State::Connected) {
+        doClose();
+        return;
+    }
+    const int limit = timeoutMs < 0 ? m_options.drainTimeoutMs : timeoutMs;
+    setState(State::Draining, QStringLiteral("unsubscribing and delivering what is buffered"));
+    {
+        // UNSUB everything except the request muxer (requests in flight may still be
+        // answered); the subscriptions stay in the table so messages in flight are delivered.
+        std::lock_guard respLock(m_respMu);
+        std::lock_guard subsLock(m_subsMu);
+        std::lock_guard lock(m_mu);
+        for (const SubscriptionPtr& sub : std::as_const(m_subs))
+            if (sub != m_respSub)
+                frames::appendUnsub(m_out, sub->sid());
+        kickFlushLocked();
+    }
+    m_drainDeadlineMs = nowMs() + limit;
+    m_drainFlushed = false;
+    // A PING after the UNSUBs: its PONG means the server sent everything it will send.
+    flushAsync(limit, this, [this](const Status& s) {
+        if (!s)
+            m_drainFlushed = true;
+    });
+    m_drainTimer->start();
+}
+
+void Connection::checkDrain() {
+    if (state() != State::Draining) {
+        m_drainTimer->stop();
+        return;
+    }
+    qint64 pending = 0;
+    {
+        std::lock_guard lock(m_subsMu);
+        for (const SubscriptionPtr& sub : std::as_const(m_subs))
+            if (!sub->m_inline)
+                pending += sub->stats().pendingMsgs;
+    }
+    const bool timedOut = nowMs() >= m_drainDeadlineMs;
+    if (!timedOut && (!m_drainFlushed || pending > 0))
+        return;
+    m_drainTimer->stop();
+    if (timedOut)
+        addEvent(ConnectionEvent::Kind::Error,
+                 QStringLiteral("drain timed out with %1 messages not yet consumed; closing")
+                     .arg(pending));
+    else
+        addEvent(ConnectionEvent::Kind::Info,
+                 QStringLiteral("drained: every buffered message was delivered"));
+    doClose();
+}
+
+// --- health --------------------------------------------------------------------------------
+
+HealthSnapshot Connection::health() const {
+    HealthSnapshot h;
+    h.takenAt = QDateTime::currentDateTime();
+    const ConnectionStats st = stats();
+    h.rttUs = st.rttUs;
+    h.rttSmoothedUs = st.rttSmoothedUs;
+    h.reconnects = st.reconnects;
+    h.subscriptions = st.subscriptions;
+    h.inMsgs = st.inMsgs;
+    h.inBytes = st.inBytes;
+    h.outMsgs = st.outMsgs;
+    h.outBytes = st.outBytes;
+    h.slowConsumerDrops = st.slowConsumerDrops;
+    h.serverErrors = st.serverErrors;
+    std::lock_guard lock(m_mu);
+    const qint64 now = nowMs();
+    h.state = m_state;
+    h.lameDuck = m_lameDuck;
+    if (m_state == State::Connected || m_state == State::Draining) {
+        if (const ServerPool::Entry* e = m_pool.current())
+            h.server = e->url.hostPort();
+        h.serverName = m_info.serverName;
+        h.serverVersion = m_info.version;
+    }
+    h.connectedSince = m_connectedSince;
+    h.lastFailureAt = m_lastFailureAt;
+    h.lastFailure = m_lastFailure;
+    h.reconnectAttempt = m_attemptsSinceLoss;
+    h.reconnectAttemptsMax = m_options.reconnectAttempts;
+    h.nextAttemptInMs = m_nextAttemptAtMs < 0 ? -1 : qMax<qint64>(0, m_nextAttemptAtMs - now);
+    h.published = m_published;
+    h.sent = m_sent;
+    h.queueDepth = m_queue.depth();
+    h.queueBytes = m_queue.bytes();
+    h.queueOldestAgeMs = m_queue.oldestAgeMs(now);
+    h.queue = m_queue.counters();
+    h.queueLimitOps = m_queue.limits().maxOps;
+    h.queueLimitBytes = m_queue.limits().maxBytes;
+    h.failOpen = m_queue.limits().failOpen;
+    h.bufferedBytes = m_out.size();
+    return h;
+}
+
+QList<StateSpan> Connection::stateHistory() const {
+    std::lock_guard lock(m_mu);
+    return QList<StateSpan>(m_stateHistory.begin(), m_stateHistory.end());
+}
+
+QList<OutboundQueue::Entry> Connection::queuedOperations(int max) const {
+    std::lock_guard lock(m_mu);
+    return m_queue.entries(nowMs(), max);
 }
 
 void Connection::setupTls() {
@@ -942,12 +1351,18 @@ void Connection::sendConnect() {
 
 void Connection::becomeConnected() {
     m_connectTimer->stop();
+    m_reconnectTimer->stop();
+    m_queueTimer->stop();
     m_phase = Phase::Ready;
-    m_attemptsThisRound = 0;
+    m_attemptsThisPass = 0;
+    m_passes = 0;
+    const bool reconnected = m_everConnected;
+    m_everConnected = true;
     QString hostPort;
+    qint64 flushed = 0;
     {
-        // Restore subscriptions before anything the user queued, then go live, atomically
-        // with respect to subscribe()/publish() on other threads.
+        // Restore subscriptions, then what was queued while away, then go live: atomically
+        // with respect to subscribe()/publish() on other threads, so nothing overtakes.
         std::lock_guard subsLock(m_subsMu);
         std::lock_guard lock(m_mu);
         m_pool.markConnected();
@@ -962,14 +1377,33 @@ void Connection::becomeConnected() {
                 frames::appendUnsub(frames, s->sid(), max > got ? max - got : 1);
             }
         }
-        frames.append(m_out);
-        m_out.clear();
+        const qint64 now = nowMs();
+        m_queue.expire(now);
+        qint64 payload = 0;
+        frames.append(m_queue.takeAll(&flushed, &payload));
+        m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + quint64(flushed),
+                        std::memory_order_relaxed);
+        m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) + quint64(payload),
+                         std::memory_order_relaxed);
         m_pingsOut = 0;
         m_state = State::Connected;
         m_lastError = Error{};
+        m_connectedSince = QDateTime::currentDateTime();
+        m_nextAttemptAtMs = -1;
+        m_attemptsSinceLoss = 0;
+        m_lameDuck = false;
+        m_queueDropEpisode = false;
+        m_queueRejectEpisode = false;
+        recordStateLocked(State::Connected, hostPort,
+                          reconnected ? QStringLiteral("reconnected") : QString());
         if (!frames.isEmpty())
             m_socket->write(frames);
+        // Anything published meanwhile on this thread follows the queue.
+        if (!m_out.isEmpty())
+            kickFlushLocked();
     }
+    if (reconnected)
+        m_reconnects.fetch_add(1, std::memory_order_relaxed);
     m_pingTimer->start(qMax(1, m_options.pingIntervalMs));
     m_stateCv.notify_all();
     m_roomCv.notify_all();
@@ -978,7 +1412,10 @@ void Connection::becomeConnected() {
     e.kind = ConnectionEvent::Kind::State;
     e.state = State::Connected;
     e.server = hostPort;
-    e.message = QStringLiteral("CONNECTED to %1").arg(hostPort);
+    e.message = reconnected ? QStringLiteral("CONNECTED: reconnected to %1").arg(hostPort)
+                            : QStringLiteral("CONNECTED to %1").arg(hostPort);
+    if (flushed > 0)
+        e.message += QStringLiteral("; %1 queued publishes sent").arg(flushed);
     {
         std::lock_guard lock(m_eventsMu);
         m_events.push_back(e);
@@ -1116,23 +1553,84 @@ void Connection::handleMsg(const MsgView& msg) {
 
 // --- outbound ------------------------------------------------------------------------------
 
-Status Connection::checkPublishLocked(QByteArrayView subject, QByteArrayView reply,
-                                      qsizetype size) const {
-    Q_UNUSED(reply);
-    if (m_state != State::Connected)
+Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
+                                       QByteArrayView headerBlock, QByteArrayView payload,
+                                       Notices* notices) {
+    const qsizetype size = headerBlock.size() + payload.size();
+    const bool knowServer = !m_info.serverId.isEmpty();
+    switch (m_state) {
+    case State::Connected:
+    case State::Draining:
+    case State::Connecting:
+    case State::Reconnecting:
+        break;
+    case State::Disconnected:
         return Error{ErrorKind::NotConnected,
-                     QStringLiteral("cannot publish to '%1': the connection is %2")
-                         .arg(QString::fromUtf8(subject), connectionStateName(m_state))};
-    if (size > m_info.maxPayload)
+                     QStringLiteral("cannot publish to '%1': the connection is DISCONNECTED")
+                         .arg(QString::fromUtf8(subject))};
+    case State::Closed:
+        return Error{ErrorKind::ConnectionClosed,
+                     QStringLiteral("cannot publish to '%1': the connection is CLOSED")
+                         .arg(QString::fromUtf8(subject))};
+    }
+    if (knowServer && size > m_info.maxPayload)
         return Error{
             ErrorKind::MaxPayload,
             QStringLiteral("message of %1 for '%2' exceeds the server's max_payload of %3")
                 .arg(sizeText(size), QString::fromUtf8(subject), sizeText(m_info.maxPayload))};
+    if (knowServer && !headerBlock.isEmpty() && !m_info.headers)
+        return Error{ErrorKind::Unsupported,
+                     QStringLiteral("the server does not support message headers")};
+
+    if (m_state == State::Connected || m_state == State::Draining) {
+        if (headerBlock.isEmpty())
+            frames::appendPub(m_out, subject, reply, payload);
+        else
+            frames::appendHpub(m_out, subject, reply, headerBlock, payload);
+        ++m_outCount;
+        m_outPayload += size;
+        ++m_published;
+        return {};
+    }
+
+    // (Re)connecting: hold it in the outbound queue.
+    QByteArray frame;
+    if (headerBlock.isEmpty())
+        frames::appendPub(frame, subject, reply, payload);
+    else
+        frames::appendHpub(frame, subject, reply, headerBlock, payload);
+    const auto kind =
+        isControlSubject(subject) ? OutboundQueue::Kind::Control : OutboundQueue::Kind::Data;
+    const OutboundQueue::Outcome o =
+        m_queue.enqueue(kind, subject.toByteArray(), std::move(frame), nowMs(), size);
+    if (o.evicted > 0 && !m_queueDropEpisode) {
+        m_queueDropEpisode = true;
+        notices->info << (m_options.failOpenMode
+                              ? QStringLiteral("outbound queue full: dropping the oldest "
+                                               "publishes to make room (fail-open mode)")
+                              : QStringLiteral("outbound queue full: an ack or flow-control "
+                                               "reply pushed out the oldest publish"));
+    }
+    if (!o.accepted) {
+        if (!m_queueRejectEpisode) {
+            m_queueRejectEpisode = true;
+            notices->errors << o.error;
+        }
+        return o.error;
+    }
+    ++m_published;
     return {};
 }
 
+void Connection::emitNotices(const Notices& notices) {
+    for (const QString& i : notices.info)
+        addEvent(ConnectionEvent::Kind::Info, i, currentServer());
+    for (const Error& e : notices.errors)
+        reportError(e);
+}
+
 void Connection::kickFlushLocked() {
-    if (m_flushPosted || m_state != State::Connected)
+    if (m_flushPosted || (m_state != State::Connected && m_state != State::Draining))
         return;
     m_flushPosted = true;
     QMetaObject::invokeMethod(this, &Connection::flushOut, Qt::QueuedConnection);
@@ -1142,7 +1640,8 @@ void Connection::waitForRoomLocked(std::unique_lock<std::mutex>& lock) {
     if (m_out.size() < m_options.writeBufferLimit || onConnectionThread())
         return;
     m_roomCv.wait(lock, [&] {
-        return m_out.size() < m_options.writeBufferLimit / 2 || m_state != State::Connected;
+        return m_out.size() < m_options.writeBufferLimit / 2 ||
+               (m_state != State::Connected && m_state != State::Draining);
     });
 }
 
@@ -1160,6 +1659,13 @@ void Connection::flushOut() {
     // instead of copying them into its ring buffer. m_out starts over with fresh capacity.
     QByteArray batch;
     batch.swap(m_out);
+    m_sent += quint64(m_outCount);
+    m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + quint64(m_outCount),
+                    std::memory_order_relaxed);
+    m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) + quint64(m_outPayload),
+                     std::memory_order_relaxed);
+    m_outCount = 0;
+    m_outPayload = 0;
     m_out.reserve(qMin<qsizetype>(batch.capacity(), 4 * kInlineWriteThreshold));
     lock.unlock();
     m_roomCv.notify_all();
@@ -1190,33 +1696,25 @@ Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
     if (!reply.isEmpty())
         if (Status s = subject::validatePublish(reply))
             return Error{ErrorKind::InvalidSubject, QStringLiteral("reply ") + s.message};
-    const qsizetype size = headerBlock.size() + payload.size();
     const bool inlineWrite = onConnectionThread();
+    Notices notices;
+    Status result;
+    bool writeNow = false;
     {
         std::unique_lock lock(m_mu);
-        if (Status s = checkPublishLocked(subject, reply, size))
-            return s;
-        if (!headerBlock.isEmpty() && !m_info.headers)
-            return Error{ErrorKind::Unsupported,
-                         QStringLiteral("the server does not support message headers")};
-        waitForRoomLocked(lock);
-        if (m_state != State::Connected)
-            return Error{ErrorKind::NotConnected,
-                         QStringLiteral("cannot publish to '%1': the connection was lost")
-                             .arg(QString::fromUtf8(subject))};
-        if (headerBlock.isEmpty())
-            frames::appendPub(m_out, subject, reply, payload);
-        else
-            frames::appendHpub(m_out, subject, reply, headerBlock, payload);
-        // Writers hold m_mu: plain load/store, no locked read-modify-write.
-        m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) + quint64(size),
-                         std::memory_order_relaxed);
-        if (!inlineWrite || m_out.size() < kInlineWriteThreshold) {
-            kickFlushLocked();
-            return {};
+        if (m_state == State::Connected)
+            waitForRoomLocked(lock);
+        result = acceptPublishLocked(subject, reply, headerBlock, payload, &notices);
+        if (!result && (m_state == State::Connected || m_state == State::Draining)) {
+            writeNow = inlineWrite && m_out.size() >= kInlineWriteThreshold;
+            if (!writeNow)
+                kickFlushLocked();
         }
     }
+    if (!notices.info.isEmpty() || !notices.errors.isEmpty())
+        emitNotices(notices);
+    if (!writeNow)
+        return result;
     // On the connection's own thread: write now, and wait for the kernel when it is behind,
     // so a publishing loop streams at the socket's pace with bounded memory.
     while (m_socket && m_socket->bytesToWrite() > m_options.writeBufferLimit / 2)
@@ -1225,7 +1723,7 @@ Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
     flushOut();
     if (m_socket)
         m_socket->flush();
-    return {};
+    return result;
 }
 
 // --- subscriptions -------------------------------------------------------------------------
@@ -1245,10 +1743,12 @@ Result<SubscriptionPtr> Connection::addSubscription(QByteArrayView subject,
 
     std::lock_guard subsLock(m_subsMu);
     std::lock_guard lock(m_mu);
-    if (m_state == State::Closed)
+    if (m_state == State::Closed || m_state == State::Draining)
         return Error{ErrorKind::ConnectionClosed,
-                     QStringLiteral("cannot subscribe to '%1': the connection is closed")
-                         .arg(QString::fromUtf8(subject))};
+                     QStringLiteral("cannot subscribe to '%1': the connection is %2")
+                         .arg(QString::fromUtf8(subject), m_state == State::Closed
+                                                              ? QStringLiteral("closed")
+                                                              : QStringLiteral("draining"))};
     const quint64 sid = ++m_nextSid;
     SubscriptionPtr sub(new Subscription(m_link, sid, subject.toByteArray(), opts.queue));
     sub->m_inline = std::move(inlineHandler);
@@ -1368,13 +1868,6 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
             }
         headerBlock = headers->toBlock();
     }
-    {
-        std::lock_guard lock(m_mu);
-        if (Status s = checkPublishLocked(subject, {}, headerBlock.size() + payload.size())) {
-            *error = s;
-            return {};
-        }
-    }
     auto prefix = ensureResponseSubscription();
     if (!prefix) {
         *error = prefix.error();
@@ -1384,34 +1877,28 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
         req = std::make_shared<PendingRequest>();
     req->subject = subject.toByteArray();
     req->deadlineMs = nowMs() + timeoutMs;
-    std::unique_lock lock(m_mu);
-    if (Status s = checkPublishLocked(subject, {}, headerBlock.size() + payload.size())) {
-        *error = s;
-        return {};
+    Notices notices;
+    QByteArray token;
+    {
+        std::unique_lock lock(m_mu);
+        // Tokens only need to be unique among this connection's requests in flight.
+        token = QByteArray::number(++m_nextRequestId, 36);
+        const QByteArray reply = prefix.value() + token;
+        if (Status s = acceptPublishLocked(subject, reply, headerBlock, payload, &notices)) {
+            lock.unlock();
+            emitNotices(notices);
+            *error = s;
+            return {};
+        }
+        m_requests.insert(token, req);
+        if (req->async && ++m_asyncRequests == 1)
+            QMetaObject::invokeMethod(this, [this] {
+                if (!m_requestTimer->isActive())
+                    m_requestTimer->start();
+            });
+        kickFlushLocked();
     }
-    if (!headerBlock.isEmpty() && !m_info.headers) {
-        *error = Error{ErrorKind::Unsupported,
-                       QStringLiteral("the server does not support message headers")};
-        return {};
-    }
-    // Tokens only need to be unique among this connection's requests in flight.
-    QByteArray token = QByteArray::number(++m_nextRequestId, 36);
-    const QByteArray reply = prefix.value() + token;
-    m_requests.insert(token, req);
-    if (req->async && ++m_asyncRequests == 1)
-        QMetaObject::invokeMethod(this, [this] {
-            if (!m_requestTimer->isActive())
-                m_requestTimer->start();
-        });
-    if (headerBlock.isEmpty())
-        frames::appendPub(m_out, subject, reply, payload);
-    else
-        frames::appendHpub(m_out, subject, reply, headerBlock, payload);
-    m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) +
-                         quint64(headerBlock.size() + payload.size()),
-                     std::memory_order_relaxed);
-    kickFlushLocked();
+    emitNotices(notices);
     *tokenOut = token;
     return req;
 }

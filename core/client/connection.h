@@ -4,8 +4,10 @@
 #include "core/protocol/headers.h"
 #include "core/protocol/parser.h"
 #include "error.h"
+#include "health.h"
 #include "message.h"
 #include "options.h"
+#include "outboundqueue.h"
 #include "serverinfo.h"
 #include "serverpool.h"
 #include "subscription.h"
@@ -78,10 +80,16 @@ public:
     /// Starts connecting and waits until CONNECTED or the attempt failed. Not on the
     /// connection's own thread.
     Status connectSync(int timeoutMs = 10000);
-    /// Flushes what is buffered (best effort) and closes for good.
+    /// Flushes what is buffered (best effort) and closes for good. Publishes still held in
+    /// the outbound queue are counted as dropped.
     void close();
     /// Closes and waits until CLOSED. Not on the connection's own thread.
     void closeSync(int timeoutMs = 5000);
+    /// Unsubscribes everything, delivers what is already buffered, flushes, then closes;
+    /// gives up and closes after timeoutMs (-1: Options::drainTimeoutMs).
+    void drain(int timeoutMs = -1);
+    /// Drops the socket as a network failure would, and reconnects (fault injection).
+    void forceDisconnect(const QString& reason);
 
     State state() const;
     bool isConnected() const { return state() == State::Connected; }
@@ -95,6 +103,12 @@ public:
     Error lastError() const;
     ConnectionStats stats() const;
     QList<ConnectionEvent> events() const;
+    /// State, server, RTT, reconnects, the outbound queue and traffic, at this moment.
+    HealthSnapshot health() const;
+    /// The bounded history of state transitions, oldest first.
+    QList<StateSpan> stateHistory() const;
+    /// What the outbound queue holds, in send order (for the console's queue view).
+    QList<OutboundQueue::Entry> queuedOperations(int max = 200) const;
 
     // --- publishing --------------------------------------------------------------------
     Status publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply = {});
@@ -168,8 +182,16 @@ private:
     // Connection-thread side.
     void doOpen();
     void doClose();
+    void doCloseWith(const Error& why);
+    void doDrain(int timeoutMs);
+    void checkDrain();
     void startAttempt(bool sameServer = false);
     void attemptFailed(const Error& error);
+    void scheduleNextPass(const Error& why);
+    void giveUp(const Error& why);
+    void onReconnectTimer();
+    void onQueueTimer();
+    void moveOffLameDuckServer();
     void onSocketConnected();
     void onSocketError();
     void onSslErrors(const QList<QSslError>& errors);
@@ -188,7 +210,10 @@ private:
     void handleErr(QByteArrayView text);
     void sendConnect();
     void becomeConnected();
-    void connectionLost(const Error& error);
+    /// The connection is gone: reconnect when allowed, else end in DISCONNECTED. `report`
+    /// says whether the reason is an error for the user (not for a lame-duck move).
+    void connectionLost(const Error& error, bool report = true);
+    void salvageUnsentLocked();
     void protocolError(const QString& what);
     void setupTls();
     void teardownSocket();
@@ -199,7 +224,18 @@ private:
     void recordRtt(qint64 rttUs);
 
     // Any-thread helpers (m_mu held where the name says Locked).
-    Status checkPublishLocked(QByteArrayView subject, QByteArrayView reply, qsizetype size) const;
+    /// Events to emit once m_mu is released.
+    struct Notices {
+        QStringList info;
+        QList<Error> errors;
+    };
+    /// Takes a validated publish: into the write buffer when connected, into the outbound
+    /// queue while (re)connecting, refused otherwise.
+    Status acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
+                               QByteArrayView headerBlock, QByteArrayView payload,
+                               Notices* notices);
+    void emitNotices(const Notices& notices);
+    void recordStateLocked(State state, const QString& server, const QString& reason);
     void kickFlushLocked();
     void waitForRoomLocked(std::unique_lock<std::mutex>& lock);
     Result<SubscriptionPtr> addSubscription(QByteArrayView subject, const SubscribeOptions& opts,
@@ -230,6 +266,14 @@ private:
     QTimer* m_connectTimer = nullptr;
     QTimer* m_pingTimer = nullptr;
     QTimer* m_requestTimer = nullptr;
+    QTimer* m_reconnectTimer = nullptr;
+    QTimer* m_queueTimer = nullptr;
+    QTimer* m_drainTimer = nullptr;
+    qint64 m_drainDeadlineMs = 0;
+    bool m_drainFlushed = false;
+    int m_attemptsThisPass = 0; ///< servers tried in the current pass over the pool
+    int m_passes = 0;           ///< failed passes since the connection was lost
+    bool m_everConnected = false;
     QByteArray m_readBuf;
     Phase m_phase = Phase::Idle;
     bool m_useTls = false;
@@ -237,7 +281,6 @@ private:
     bool m_closing = false;
     bool m_inFeed = false;
     QString m_tlsErrorText;
-    int m_attemptsThisRound = 0;
     QElapsedTimer m_clock;
     qint64 m_handshakePingNs = 0;
 
@@ -252,6 +295,20 @@ private:
     int m_pingsOut = 0;
     ServerInfo m_info;
     ServerPool m_pool;
+    OutboundQueue m_queue;
+    quint64 m_published = 0; ///< accepted publishes, direct and queued
+    quint64 m_sent = 0;      ///< written to the socket straight from the write buffer
+    qint64 m_outCount = 0;   ///< publishes in m_out
+    qint64 m_outPayload = 0; ///< their header + payload bytes
+    int m_attemptsSinceLoss = 0;
+    qint64 m_nextAttemptAtMs = -1; ///< steady clock, -1 when none is scheduled
+    QDateTime m_connectedSince;
+    QDateTime m_lastFailureAt;
+    Error m_lastFailure; ///< unlike m_lastError, kept after a successful reconnect
+    bool m_lameDuck = false;
+    bool m_queueDropEpisode = false;
+    bool m_queueRejectEpisode = false;
+    std::deque<StateSpan> m_stateHistory;
     Error m_lastError;
     bool m_attemptFailed = false;
     QByteArray m_respPrefix;

@@ -60,6 +60,33 @@ struct Options {
 
     QByteArray inboxPrefix = "_INBOX";
     int eventHistorySize = 1000;
+    int stateHistorySize = 500;
+
+    // --- resilience (the earlier router's keys in brackets) ------------------------------
+    /// Reconnect after a lost connection.
+    bool allowReconnect = true;
+    /// Keep trying when the very first connect fails (the console does; one-shot CLI
+    /// commands do not, so a wrong URL fails at once).
+    bool retryOnFailedConnect = false;
+    /// Attempts after a loss before giving up and closing [reconnect_attempts]; -1: never.
+    int reconnectAttempts = -1;
+    /// First delay between passes over the server pool [reconnect_delay_ms].
+    int reconnectDelayMs = 500;
+    double reconnectMultiplier = 2.0;
+    /// Cap of the delay [max_reconnect_delay_ms].
+    int maxReconnectDelayMs = 10000;
+    /// Jitter as a percent of each delay.
+    int reconnectJitterPercent = 20;
+    /// Publishes held while disconnected [max_pending_operations] and their bytes.
+    int maxPendingOperations = 10000;
+    qint64 maxPendingBytes = 8 * 1024 * 1024;
+    /// How long a held publish may wait [pending_operation_timeout_ms].
+    int pendingOperationTimeoutMs = 60000;
+    /// When the queue is full: drop the oldest publish (true) or reject the new one
+    /// [fail_open_mode].
+    bool failOpenMode = false;
+    /// Drain: how long to wait for buffered messages before closing anyway.
+    int drainTimeoutMs = 30000;
 
     /// Parses `servers` from a comma separated URL list.
     static Result<Options> fromUrls(const QString& urls) {

@@ -50,8 +50,16 @@ const ServerPool::Entry* ServerPool::current() const {
 }
 
 void ServerPool::markConnected() {
-    if (Entry* e = current())
+    if (Entry* e = current()) {
         e->attempts = 0;
+        e->authFailedLast = false;
+    }
+}
+
+void ServerPool::removeCurrent() {
+    if (m_current >= 0 && m_current < m_entries.size())
+        m_entries.removeAt(m_current);
+    m_current = -1;
 }
 
 void ServerPool::markFailed(qint64 nowMs) {

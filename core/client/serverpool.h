@@ -15,6 +15,7 @@ public:
         ServerUrl url;
         int attempts = 0; ///< failed attempts since the last successful connect
         qint64 lastAttemptMs = 0;
+        bool authFailedLast = false; ///< the last attempt on it ended in an auth error
     };
 
     void setServers(const QList<ServerUrl>& configured, bool randomize);
@@ -28,6 +29,9 @@ public:
     const Entry* current() const;
     void markConnected();
     void markFailed(qint64 nowMs);
+    /// Removes the current server (it refused us for good); the next takeNext() continues
+    /// with the others.
+    void removeCurrent();
 
     /// Adds servers from connect_urls (host:port strings); credentials and the TLS flag are
     /// inherited from the first configured server. Implicit servers no longer advertised are

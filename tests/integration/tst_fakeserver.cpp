@@ -430,6 +430,9 @@ public:
 Options optionsForFake(const FakeNatsServer& server, const QString& userInfo = {}) {
     Options o = optionsFor(server.url(userInfo));
     o.connectTimeoutMs = 2000;
+    // These tests look at one connection's handshake and frames; reconnecting to the fake
+    // server would blur that (tst_resilience covers reconnects against real servers).
+    o.allowReconnect = false;
     return o;
 }
 

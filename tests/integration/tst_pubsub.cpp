@@ -475,7 +475,7 @@ void TestPubSub::closeEndsEverything() {
     c->closeSync();
     QCOMPARE(c->state(), ConnectionState::Closed);
     QVERIFY(!sub.value()->isActive());
-    QCOMPARE(c->publish("close.test", "x").kind, ErrorKind::NotConnected);
+    QCOMPARE(c->publish("close.test", "x").kind, ErrorKind::ConnectionClosed);
     QCOMPARE(c->subscribe("close.more").error().kind, ErrorKind::ConnectionClosed);
     QCOMPARE(c->flushSync().kind, ErrorKind::NotConnected);
     // Reopening works.

@@ -1,0 +1,119 @@
+#include "outboundqueue.h"
+
+namespace jetdeck {
+
+bool OutboundQueue::fits(qsizetype frameBytes) const {
+    return depth() < m_limits.maxOps && m_bytes + frameBytes <= m_limits.maxBytes;
+}
+
+void OutboundQueue::popFront(std::deque<Op>& q) {
+    m_bytes -= q.front().frame.size();
+    q.pop_front();
+}
+
+OutboundQueue::Outcome OutboundQueue::enqueue(Kind kind, QByteArray subject, QByteArray frame,
+                                              qint64 nowMs, qint64 payloadBytes, bool salvaged) {
+    Outcome out;
+    expire(nowMs);
+    const qsizetype size = frame.size();
+    if (size > m_limits.maxBytes || m_limits.maxOps <= 0) {
+        ++(salvaged ? m_counters.dropped : m_counters.rejected);
+        out.error = Error{ErrorKind::QueueFull,
+                          QStringLiteral("publish to '%1' (%2 bytes) is larger than the whole "
+                                         "outbound queue (%3 bytes) allowed while disconnected")
+                              .arg(QString::fromUtf8(subject))
+                              .arg(size)
+                              .arg(m_limits.maxBytes)};
+        return out;
+    }
+    // Control operations may always push data out; data only in fail-open mode.
+    const bool mayEvict = kind == Kind::Control || m_limits.failOpen;
+    while (!fits(size) && mayEvict && !m_data.empty()) {
+        popFront(m_data);
+        ++m_counters.dropped;
+        ++out.evicted;
+    }
+    if (!fits(size)) {
+        ++(salvaged ? m_counters.dropped : m_counters.rejected);
+        out.error = Error{ErrorKind::QueueFull,
+                          QStringLiteral("outbound queue full while disconnected (%1 operations, "
+                                         "%2 bytes; limits %3 / %4): publish to '%5' rejected")
+                              .arg(depth())
+                              .arg(m_bytes)
+                              .arg(m_limits.maxOps)
+                              .arg(m_limits.maxBytes)
+                              .arg(QString::fromUtf8(subject))};
+        return out;
+    }
+    m_bytes += size;
+    (kind == Kind::Control ? m_control : m_data)
+        .push_back(Op{std::move(subject), std::move(frame), nowMs, payloadBytes});
+    ++m_counters.queued;
+    out.accepted = true;
+    return out;
+}
+
+int OutboundQueue::expire(qint64 nowMs) {
+    if (m_limits.timeoutMs <= 0)
+        return 0;
+    int n = 0;
+    for (auto* q : {&m_control, &m_data})
+        while (!q->empty() && nowMs - q->front().queuedAtMs >= m_limits.timeoutMs) {
+            popFront(*q);
+            ++n;
+        }
+    m_counters.expired += quint64(n);
+    return n;
+}
+
+QByteArray OutboundQueue::takeAll(qint64* ops, qint64* payloadBytes) {
+    QByteArray out;
+    out.reserve(m_bytes);
+    qint64 n = 0, bytes = 0;
+    for (auto* q : {&m_control, &m_data}) {
+        for (const Op& op : *q) {
+            out.append(op.frame);
+            ++n;
+            bytes += op.payloadBytes;
+        }
+        m_counters.flushed += quint64(q->size());
+        q->clear();
+    }
+    m_bytes = 0;
+    if (ops)
+        *ops = n;
+    if (payloadBytes)
+        *payloadBytes = bytes;
+    return out;
+}
+
+int OutboundQueue::dropAll() {
+    const int n = int(depth());
+    m_control.clear();
+    m_data.clear();
+    m_bytes = 0;
+    m_counters.dropped += quint64(n);
+    return n;
+}
+
+qint64 OutboundQueue::oldestAgeMs(qint64 nowMs) const {
+    qint64 oldest = -1;
+    for (const auto* q : {&m_control, &m_data})
+        if (!q->empty())
+            oldest = oldest < 0 ? q->front().queuedAtMs : qMin(oldest, q->front().queuedAtMs);
+    return oldest < 0 ? 0 : nowMs - oldest;
+}
+
+QList<OutboundQueue::Entry> OutboundQueue::entries(qint64 nowMs, int max) const {
+    QList<Entry> out;
+    for (const auto* q : {&m_control, &m_data})
+        for (const Op& op : *q) {
+            if (out.size() >= max)
+                return out;
+            out.append(Entry{q == &m_control ? Kind::Control : Kind::Data, op.subject,
+                             op.frame.size(), nowMs - op.queuedAtMs});
+        }
+    return out;
+}
+
+} // namespace jetdeck
