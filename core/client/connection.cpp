@@ -343,11 +343,17 @@ Status Connection::connectSync(int timeoutMs) {
         QTimer timer;
         timer.setSingleShot(true);
         connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
-        connect(this, &Connection::stateChanged, &loop, [&](ConnectionState) {
+        // Settling is a state change or a failed first pass (which may leave the state as
+        // it was); a short poll catches both.
+        auto check = [&] {
             std::lock_guard lock(m_mu);
             if (m_state == State::Connected || m_attemptFailed)
                 loop.quit();
-        });
+        };
+        QTimer poll;
+        connect(&poll, &QTimer::timeout, &loop, check);
+        connect(this, &Connection::stateChanged, &loop, check);
+        poll.start(5);
         open();
         timer.start(timeoutMs);
         bool settled = false;
