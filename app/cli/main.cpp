@@ -5,6 +5,7 @@
 #include "core/client/natscontext.h"
 #include "core/protocol/subject.h"
 #include "core/workload/bench.h"
+#include "core/workload/ratepublisher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -14,8 +15,10 @@
 #include <QTimer>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 #include <optional>
 
 using namespace jetdeck;
@@ -63,16 +66,31 @@ const Command kCommands[] = {
     {"sub", "SUBJECT", "Subscribe and print messages until interrupted or --count"},
     {"req", "SUBJECT [BODY]", "Send a request and print the reply"},
     {"reply", "SUBJECT [BODY]", "Answer requests on SUBJECT with BODY"},
+    {"status", "", "Connect and print the connection's health (--watch to follow it)"},
     {"bench", "pub|sub|pubsub|req", "Measure throughput or request latency"},
 };
 
 /// Options of the global part, which take a value (needed to find the command word).
 const QStringList kGlobalValueOptions = {
-    QStringLiteral("s"),       QStringLiteral("server"),   QStringLiteral("context"),
-    QStringLiteral("user"),    QStringLiteral("password"), QStringLiteral("token"),
-    QStringLiteral("nkey"),    QStringLiteral("creds"),    QStringLiteral("tlsca"),
-    QStringLiteral("tlscert"), QStringLiteral("tlskey"),   QStringLiteral("timeout"),
+    QStringLiteral("s"),
+    QStringLiteral("server"),
+    QStringLiteral("context"),
+    QStringLiteral("user"),
+    QStringLiteral("password"),
+    QStringLiteral("token"),
+    QStringLiteral("nkey"),
+    QStringLiteral("creds"),
+    QStringLiteral("tlsca"),
+    QStringLiteral("tlscert"),
+    QStringLiteral("tlskey"),
+    QStringLiteral("timeout"),
     QStringLiteral("name"),
+    QStringLiteral("reconnect-delay"),
+    QStringLiteral("max-reconnect-delay"),
+    QStringLiteral("reconnect-attempts"),
+    QStringLiteral("max-pending"),
+    QStringLiteral("pending-timeout"),
+    QStringLiteral("ping-interval"),
 };
 
 QString findCommand(const QStringList& args) {
@@ -112,6 +130,15 @@ QString globalHelp() {
         "  --timeout DURATION         connect and request timeout (5s, 250ms, 1m)\n"
         "  --name NAME                connection name shown by the server\n"
         "  --json                     machine-readable output\n"
+        "Resilience (the earlier router's configuration keys in brackets):\n"
+        "  --reconnect-delay D        first delay between reconnect passes [reconnect_delay_ms]\n"
+        "  --max-reconnect-delay D    cap of the growing delay [max_reconnect_delay_ms]\n"
+        "  --reconnect-attempts N     give up after N attempts, -1 never [reconnect_attempts]\n"
+        "  --max-pending N            publishes held while disconnected [max_pending_operations]\n"
+        "  --pending-timeout D        how long a held publish may wait "
+        "[pending_operation_timeout_ms]\n"
+        "  --fail-open                when the queue is full, drop the oldest [fail_open_mode]\n"
+        "  --ping-interval D          client PING interval (stale detection)\n"
         "  --version, -h/--help\n\n"
         "Run 'jetdeck-cli COMMAND --help' for the options of a command.\n"
         "Exit codes: 0 success, 1 failure, 2 usage error.\n");
@@ -137,6 +164,19 @@ void addGlobalOptions(QCommandLineParser& p) {
          QStringLiteral("duration")},
         {QStringLiteral("name"), QStringLiteral("Connection name."), QStringLiteral("name")},
         {QStringLiteral("json"), QStringLiteral("Machine-readable output.")},
+        {QStringLiteral("reconnect-delay"), QStringLiteral("First reconnect delay."),
+         QStringLiteral("duration")},
+        {QStringLiteral("max-reconnect-delay"), QStringLiteral("Reconnect delay cap."),
+         QStringLiteral("duration")},
+        {QStringLiteral("reconnect-attempts"),
+         QStringLiteral("Attempts before giving up (-1: never)."), QStringLiteral("n")},
+        {QStringLiteral("max-pending"), QStringLiteral("Publishes held while disconnected."),
+         QStringLiteral("n")},
+        {QStringLiteral("pending-timeout"), QStringLiteral("How long a held publish may wait."),
+         QStringLiteral("duration")},
+        {QStringLiteral("fail-open"), QStringLiteral("Drop the oldest held publish when full.")},
+        {QStringLiteral("ping-interval"), QStringLiteral("Client PING interval."),
+         QStringLiteral("duration")},
     });
     p.addHelpOption();
 }
@@ -179,6 +219,47 @@ Result<Resolved> resolveOptions(const QCommandLineParser& p) {
                                                      : QStringLiteral("jetdeck-cli");
     if (ctx->timeoutMs > 0)
         r.timeoutMs = int(ctx->timeoutMs);
+
+    Options& o = r.options;
+    auto duration = [&](const char* name, int* out) -> Status {
+        const QString key = QLatin1String(name);
+        if (!p.isSet(key))
+            return {};
+        auto v = parseNatsDurationMs(p.value(key));
+        if (!v || v.value() < 0 || v.value() > std::numeric_limits<int>::max())
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("--%1 needs a duration such as 500ms, 2s or 1m, got '%2'")
+                             .arg(key, p.value(key))};
+        *out = int(v.value());
+        return {};
+    };
+    auto integer = [&](const char* name, int min, int* out) -> Status {
+        const QString key = QLatin1String(name);
+        if (!p.isSet(key))
+            return {};
+        bool ok = false;
+        const int v = p.value(key).toInt(&ok);
+        if (!ok || v < min)
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("--%1 needs a whole number of at least %2, got '%3'")
+                             .arg(key)
+                             .arg(min)
+                             .arg(p.value(key))};
+        *out = v;
+        return {};
+    };
+    for (Status s : {duration("reconnect-delay", &o.reconnectDelayMs),
+                     duration("max-reconnect-delay", &o.maxReconnectDelayMs),
+                     duration("pending-timeout", &o.pendingOperationTimeoutMs),
+                     duration("ping-interval", &o.pingIntervalMs),
+                     integer("reconnect-attempts", -1, &o.reconnectAttempts),
+                     integer("max-pending", 1, &o.maxPendingOperations)})
+        if (s)
+            return s;
+    if (o.pingIntervalMs <= 0)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("--ping-interval must be positive")};
+    o.failOpenMode = p.isSet(QStringLiteral("fail-open"));
     return r;
 }
 
@@ -310,33 +391,77 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
         return fail(headers.error().toString(), kExitUsage);
     const QByteArray reply = p.value(QStringLiteral("reply")).toUtf8();
 
+    double rate = 0;
+    if (p.isSet(QStringLiteral("rate"))) {
+        bool ok = false;
+        rate = p.value(QStringLiteral("rate")).toDouble(&ok);
+        if (!ok || rate <= 0 || !std::isfinite(rate))
+            return fail(QStringLiteral("--rate needs a positive number of messages per second, "
+                                       "got '%1'")
+                            .arg(p.value(QStringLiteral("rate"))),
+                        kExitUsage);
+    }
+
     Connection c(r.options);
     int code = 0;
     if (!connectOrFail(c, r.timeoutMs, &code))
         return code;
-    for (qint64 i = 0; i < count; ++i) {
-        const Status s = headers->isEmpty() ? c.publish(subject, body, reply)
-                                            : c.publish(subject, headers.value(), body, reply);
-        if (s)
-            return fail(
-                QStringLiteral("message %1 of %2: %3").arg(i + 1).arg(count).arg(s.toString()));
+    PublishPlan plan;
+    plan.subject = subject;
+    plan.payload = body;
+    plan.headers = headers.value();
+    plan.reply = reply;
+    plan.count = count;
+    plan.rate = rate;
+    RatePublisher publisher(&c, plan);
+    PublishSummary summary;
+    bool done = false;
+    QObject::connect(&publisher, &RatePublisher::finished, &publisher,
+                     [&](const PublishSummary& s) {
+                         summary = s;
+                         done = true;
+                     });
+    if (rate > 0 && !json)
+        QObject::connect(&c, &Connection::stateChanged, &publisher, [&c](ConnectionState st) {
+            const QString extra =
+                st == ConnectionState::Reconnecting
+                    ? QStringLiteral(" (publishes are held in the outbound queue)")
+                    : QString();
+            const QByteArray line =
+                (QStringLiteral("jetdeck-cli: connection ") + connectionStateName(st) + extra +
+                 QLatin1Char(' ') + c.currentServer())
+                    .toUtf8();
+            std::fprintf(stderr, "%s\n", line.constData());
+        });
+    publisher.start();
+    runLoop([&] { return done; });
+    if (!done) {
+        publisher.stop(); // interrupted: report what happened so far
+        runLoop([&] { return done; });
     }
-    if (Status s = c.flushSync(r.timeoutMs))
-        return fail(QStringLiteral("published %1 messages but the server did not confirm: %2")
-                        .arg(count)
-                        .arg(s.toString()));
-    if (json)
-        outBytes(QJsonDocument(QJsonObject{{QStringLiteral("subject"), QString::fromUtf8(subject)},
-                                           {QStringLiteral("published"), count},
-                                           {QStringLiteral("bytes"), count * body.size()}})
-                     .toJson(QJsonDocument::Compact));
-    else
+    QObject::disconnect(&c, nullptr, &publisher, nullptr);
+    const bool clean = summary.rejected == 0 && summary.expired == 0 && summary.dropped == 0 &&
+                       summary.stillQueued == 0 && summary.stillBuffered == 0 &&
+                       summary.confirmed && summary.attempted == count;
+    if (json) {
+        QJsonObject o = summary.toJson();
+        o.insert(QStringLiteral("subject"), QString::fromUtf8(subject));
+        o.insert(QStringLiteral("bytes"), summary.accepted * body.size());
+        outBytes(QJsonDocument(o).toJson(QJsonDocument::Compact));
+    } else if (clean && rate <= 0 && summary.reconnects == 0) {
         out(QStringLiteral("Published %1 message%2 of %3 bytes to \"%4\"")
                 .arg(count)
                 .arg(count == 1 ? QString() : QStringLiteral("s"))
                 .arg(body.size())
                 .arg(QString::fromUtf8(subject)));
+    } else {
+        out(summary.toText());
+    }
     c.closeSync();
+    if (!clean)
+        return fail(summary.confirmed || summary.attempted < count
+                        ? QStringLiteral("not every message was delivered (see the summary)")
+                        : QStringLiteral("the server did not confirm the publishes"));
     return kExitOk;
 }
 
@@ -451,6 +576,55 @@ int cmdReply(const QCommandLineParser& p, const Resolved& r, bool json) {
     return runSubscriber(p, r, QStringLiteral("Listening for requests on"), answer, json);
 }
 
+int cmdStatus(const QCommandLineParser& p, Resolved r, bool json) {
+    const bool watch = p.isSet(QStringLiteral("watch"));
+    int intervalMs = 1000;
+    if (p.isSet(QStringLiteral("interval"))) {
+        auto v = parseNatsDurationMs(p.value(QStringLiteral("interval")));
+        if (!v || v.value() < 100)
+            return fail(QStringLiteral("--interval needs a duration of at least 100ms"),
+                        kExitUsage);
+        intervalMs = int(v.value());
+    }
+    QString err;
+    qint64 count = 0;
+    if (!parseCount(p, QStringLiteral("count"), 0, &count, &err))
+        return fail(err, kExitUsage);
+    // Watching follows the connection through outages, including a server that is down now.
+    r.options.retryOnFailedConnect = watch;
+    Connection c(r.options);
+    const Status connected = c.connectSync(r.timeoutMs);
+    if (connected && !watch)
+        return fail(connected.toString());
+    if (!connected)
+        c.flushSync(r.timeoutMs); // one RTT sample before the first report
+    auto print = [&] {
+        const HealthSnapshot h = c.health();
+        if (json)
+            outBytes(QJsonDocument(h.toJson()).toJson(QJsonDocument::Compact));
+        else
+            out((watch ? QStringLiteral("--- ") + h.takenAt.toString(Qt::ISODateWithMs) +
+                             QLatin1Char('\n')
+                       : QString()) +
+                h.toText() + (watch ? QStringLiteral("\n") : QString()));
+    };
+    print();
+    if (!watch) {
+        c.closeSync();
+        return kExitOk;
+    }
+    qint64 printed = 1;
+    QTimer tick;
+    QObject::connect(&tick, &QTimer::timeout, &tick, [&] {
+        print();
+        ++printed;
+    });
+    tick.start(intervalMs);
+    runLoop([&] { return count > 0 && printed >= count; });
+    c.closeSync();
+    return kExitOk;
+}
+
 int cmdBench(const QCommandLineParser& p, const Resolved& r, bool json) {
     const QStringList pos = p.positionalArguments();
     if (pos.size() < 2)
@@ -497,15 +671,19 @@ int main(int argc, char** argv) {
     addGlobalOptions(p);
 
     if (command == QLatin1String("pub")) {
-        p.addOptions({{QStringLiteral("count"), QStringLiteral("Publish this many messages."),
-                       QStringLiteral("n")},
-                      {QStringLiteral("size"),
-                       QStringLiteral("Payload of this many bytes when no BODY is given."),
-                       QStringLiteral("bytes")},
-                      {QStringLiteral("header"), QStringLiteral("Header KEY:VALUE (repeatable)."),
-                       QStringLiteral("kv")},
-                      {QStringLiteral("reply"), QStringLiteral("Reply subject."),
-                       QStringLiteral("subject")}});
+        p.addOptions(
+            {{QStringLiteral("count"), QStringLiteral("Publish this many messages."),
+              QStringLiteral("n")},
+             {QStringLiteral("size"),
+              QStringLiteral("Payload of this many bytes when no BODY is given."),
+              QStringLiteral("bytes")},
+             {QStringLiteral("header"), QStringLiteral("Header KEY:VALUE (repeatable)."),
+              QStringLiteral("kv")},
+             {QStringLiteral("reply"), QStringLiteral("Reply subject."), QStringLiteral("subject")},
+             {QStringLiteral("rate"),
+              QStringLiteral("Messages per second; keeps going through outages and "
+                             "ends with a summary of where every message went."),
+              QStringLiteral("msgs/s")}});
         p.addPositionalArgument(QStringLiteral("pub SUBJECT [BODY]"), QString());
     } else if (command == QLatin1String("sub")) {
         p.addOptions({{QStringLiteral("count"), QStringLiteral("Exit after this many messages."),
@@ -523,6 +701,15 @@ int main(int argc, char** argv) {
                       {QStringLiteral("queue"), QStringLiteral("Join this queue group."),
                        QStringLiteral("group")}});
         p.addPositionalArgument(QStringLiteral("reply SUBJECT [BODY]"), QString());
+    } else if (command == QLatin1String("status")) {
+        p.addOptions({{QStringLiteral("watch"),
+                       QStringLiteral("Keep printing until interrupted, through outages.")},
+                      {QStringLiteral("interval"),
+                       QStringLiteral("Time between reports with --watch (default 1s)."),
+                       QStringLiteral("duration")},
+                      {QStringLiteral("count"), QStringLiteral("Stop after this many reports."),
+                       QStringLiteral("n")}});
+        p.addPositionalArgument(QStringLiteral("status"), QString());
     } else if (command == QLatin1String("bench")) {
         p.addOptions({{QStringLiteral("msgs"),
                        QStringLiteral("Messages (or requests) to send; default 1000000 (20000 "
@@ -560,6 +747,8 @@ int main(int argc, char** argv) {
         return cmdReply(p, resolved.value(), json);
     if (command == QLatin1String("bench"))
         return cmdBench(p, resolved.value(), json);
+    if (command == QLatin1String("status"))
+        return cmdStatus(p, resolved.value(), json);
     return fail(QStringLiteral("unknown command '%1' (see jetdeck-cli --help)").arg(command),
                 kExitUsage);
 }
