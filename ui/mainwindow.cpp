@@ -25,6 +25,8 @@ namespace jetdeck {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent) {
     setWindowTitle(tr("JetDeck"));
+    // A console keeps trying: a server that is down now may be back in a minute.
+    m_baseOptions.retryOnFailedConnect = true;
     setObjectName(QStringLiteral("mainWindow"));
 
     auto* bar = addToolBar(tr("Server"));
@@ -148,8 +150,8 @@ bool MainWindow::connectToUrls(const QString& urls) {
     }
     Options o = m_baseOptions;
     o.servers = parsed.value();
-    m_urlEdit->setText(urls.trimmed());
     connectWith(o);
+    m_urlEdit->setText(urls.trimmed()); // what the user typed, so Reconnect keeps credentials
     return true;
 }
 
@@ -161,8 +163,8 @@ void MainWindow::connectWith(const Options& options) {
     QStringList shown;
     for (const ServerUrl& u : options.servers)
         shown << u.redacted();
-    if (m_urlEdit->text().isEmpty())
-        m_urlEdit->setText(shown.join(QStringLiteral(", ")));
+    // The bar shows where this connection goes (credentials masked), whatever it held.
+    m_urlEdit->setText(shown.join(QStringLiteral(", ")));
 
     m_conn = std::make_unique<ConnectionThread>(options, QStringLiteral("nats-console"));
     Connection* c = m_conn->connection();
@@ -175,7 +177,9 @@ void MainWindow::connectWith(const Options& options) {
             showMessage(tr("Connected to %1").arg(c->currentServer()), false);
             for (const QByteArray& subject : std::as_const(m_watched))
                 c->subscribeInline(subject, [](const MsgView&) {});
-        } else if (st == ConnectionState::Disconnected && c->lastError().isError()) {
+        } else if ((st == ConnectionState::Disconnected || st == ConnectionState::Reconnecting ||
+                    st == ConnectionState::Closed) &&
+                   c->lastError().isError()) {
             showMessage(c->lastError().toString(), true);
         }
     });

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
             return fail(opts.error().toString());
         Options o = opts.value();
         o.name = QStringLiteral("jetdeck");
+        o.retryOnFailedConnect = true;
         window.setBaseOptions(o);
         const bool explicitTarget =
             p.isSet(QStringLiteral("server")) || p.isSet(QStringLiteral("context")) ||

@@ -2,9 +2,11 @@
 
 #include "ui/widgets/format.h"
 #include "ui/widgets/statebadge.h"
+#include "ui/widgets/statetimeline.h"
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QLabel>
@@ -78,25 +80,61 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     head->addWidget(m_server, 1);
     layout->addLayout(head);
 
-    auto* box = new QGroupBox(tr("Connection health"), this);
-    auto* grid = new QGridLayout(box);
+    auto* timelineRow = new QHBoxLayout;
+    m_timeline = new StateTimeline(this);
+    m_timeline->setObjectName(QStringLiteral("stateTimeline"));
+    m_timeline->setWindowSeconds(300);
+    auto* window = new QComboBox(this);
+    window->setObjectName(QStringLiteral("timelineWindow"));
+    window->setToolTip(tr("How much history the state timeline shows"));
+    for (const auto& [label, seconds] : {std::pair{tr("1 min"), 60}, std::pair{tr("5 min"), 300},
+                                         std::pair{tr("15 min"), 900}, std::pair{tr("1 h"), 3600}})
+        window->addItem(label, seconds);
+    window->setCurrentIndex(1);
+    connect(window, &QComboBox::currentIndexChanged, this,
+            [this, window](int) { m_timeline->setWindowSeconds(window->currentData().toInt()); });
+    timelineRow->addWidget(m_timeline, 1);
+    timelineRow->addWidget(window, 0, Qt::AlignTop);
+    layout->addLayout(timelineRow);
+
+    auto* boxes = new QHBoxLayout;
+    auto makeBox = [&](const QString& title) {
+        auto* box = new QGroupBox(title, this);
+        auto* grid = new QGridLayout(box);
+        grid->setColumnStretch(1, 1);
+        boxes->addWidget(box, 1);
+        return grid;
+    };
+    QGridLayout* conn = makeBox(tr("Connection"));
     int row = 0;
-    addRow(QStringLiteral("serverName"), tr("Server"), row, 0);
-    addRow(QStringLiteral("version"), tr("Version"), row++, 2);
-    addRow(QStringLiteral("rtt"), tr("RTT (last / smoothed)"), row, 0);
-    addRow(QStringLiteral("maxPayload"), tr("Max payload"), row++, 2);
-    addRow(QStringLiteral("msgsIn"), tr("Messages in"), row, 0);
-    addRow(QStringLiteral("msgsOut"), tr("Messages out"), row++, 2);
-    addRow(QStringLiteral("bytesIn"), tr("Bytes in"), row, 0);
-    addRow(QStringLiteral("bytesOut"), tr("Bytes out"), row++, 2);
-    addRow(QStringLiteral("subs"), tr("Subscriptions"), row, 0);
-    addRow(QStringLiteral("buffered"), tr("Outbound buffered"), row++, 2);
-    addRow(QStringLiteral("slow"), tr("Slow-consumer drops"), row, 0);
-    addRow(QStringLiteral("serverErrors"), tr("Server errors"), row++, 2);
-    addRow(QStringLiteral("lastError"), tr("Last error"), row++, 0);
-    grid->setColumnStretch(1, 1);
-    grid->setColumnStretch(3, 1);
-    layout->addWidget(box);
+    addRow(conn, QStringLiteral("serverName"), tr("Server"), row++);
+    addRow(conn, QStringLiteral("version"), tr("Version"), row++);
+    addRow(conn, QStringLiteral("rtt"), tr("RTT (last / smoothed)"), row++);
+    addRow(conn, QStringLiteral("uptime"), tr("Connected since"), row++);
+    addRow(conn, QStringLiteral("reconnects"), tr("Reconnects"), row++);
+    addRow(conn, QStringLiteral("nextAttempt"), tr("Next attempt"), row++);
+    addRow(conn, QStringLiteral("lastError"), tr("Last failure"), row++);
+
+    QGridLayout* traffic = makeBox(tr("Traffic"));
+    row = 0;
+    addRow(traffic, QStringLiteral("msgsIn"), tr("Messages in"), row++);
+    addRow(traffic, QStringLiteral("msgsOut"), tr("Messages out"), row++);
+    addRow(traffic, QStringLiteral("bytesIn"), tr("Bytes in"), row++);
+    addRow(traffic, QStringLiteral("bytesOut"), tr("Bytes out"), row++);
+    addRow(traffic, QStringLiteral("subs"), tr("Subscriptions"), row++);
+    addRow(traffic, QStringLiteral("slow"), tr("Slow-consumer drops"), row++);
+    addRow(traffic, QStringLiteral("serverErrors"), tr("Server errors"), row++);
+
+    QGridLayout* outbound = makeBox(tr("Outbound"));
+    row = 0;
+    addRow(outbound, QStringLiteral("published"), tr("Published / sent"), row++);
+    addRow(outbound, QStringLiteral("queue"), tr("Queued while away"), row++);
+    addRow(outbound, QStringLiteral("flushed"), tr("Queued, then sent"), row++);
+    addRow(outbound, QStringLiteral("expired"), tr("Expired"), row++);
+    addRow(outbound, QStringLiteral("dropped"), tr("Dropped / rejected"), row++);
+    addRow(outbound, QStringLiteral("buffered"), tr("Write buffer"), row++);
+    addRow(outbound, QStringLiteral("policy"), tr("When full"), row++);
+    layout->addLayout(boxes);
 
     auto* charts = new QHBoxLayout;
     m_rttChart = makeChart(tr("Round-trip time (ms)"), &m_rttX, &m_rttY);
@@ -120,20 +158,15 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     m_chartClock.start();
 }
 
-QLabel* ConnectionPage::addRow(const QString& key, const QString& label, int row, int column) {
-    auto* grid = static_cast<QGridLayout*>(findChild<QGroupBox*>()->layout());
+QLabel* ConnectionPage::addRow(QGridLayout* grid, const QString& key, const QString& label,
+                               int row) {
     auto* name = new QLabel(label + QLatin1Char(':'), this);
     auto* value = new QLabel(QStringLiteral("–"), this);
     value->setTextInteractionFlags(Qt::TextSelectableByMouse);
     value->setObjectName(key);
-    if (key == QLatin1String("lastError")) {
-        value->setWordWrap(true);
-        grid->addWidget(name, row, column);
-        grid->addWidget(value, row, column + 1, 1, 3);
-    } else {
-        grid->addWidget(name, row, column);
-        grid->addWidget(value, row, column + 1);
-    }
+    value->setWordWrap(key == QLatin1String("lastError"));
+    grid->addWidget(name, row, 0, Qt::AlignTop);
+    grid->addWidget(value, row, 1);
     m_values.insert(key, value);
     return value;
 }
@@ -168,13 +201,21 @@ void ConnectionPage::refresh() {
         m_server->setText(tr("not connected"));
         return;
     }
-    const ConnectionState st = m_conn->state();
-    const ConnectionStats s = m_conn->stats();
+    const HealthSnapshot h = m_conn->health();
     const ServerInfo info = m_conn->serverInfo();
-    const QString current = m_conn->currentServer();
-    m_badge->setState(st);
-    m_server->setText(current.isEmpty() ? tr("no server") : current);
+    m_badge->setState(h.state);
+    QString where = h.server.isEmpty() ? tr("no server") : h.server;
+    if (h.lameDuck)
+        where += tr("  — lame duck: the server is shutting down");
+    m_server->setText(where);
+    m_timeline->setHistory(m_conn->stateHistory(), h.takenAt);
 
+    ConnectionStats s;
+    s.inMsgs = h.inMsgs;
+    s.outMsgs = h.outMsgs;
+    s.inBytes = h.inBytes;
+    s.outBytes = h.outBytes;
+    s.rttUs = h.rttUs;
     if (m_rateClock.isValid()) {
         const double dt = double(m_rateClock.nsecsElapsed()) / 1e9;
         if (dt > 0.05) {
@@ -197,14 +238,38 @@ void ConnectionPage::refresh() {
         if (QLabel* l = m_values.value(QLatin1String(key)); l && l->text() != text)
             l->setText(text);
     };
-    set("serverName", info.serverName.isEmpty() ? QStringLiteral("–") : info.serverName);
-    set("version", info.version.isEmpty()
-                       ? QStringLiteral("–")
-                       : info.version + (info.jetstream ? tr(" (JetStream)") : QString()));
-    set("rtt", s.rttUs < 0 ? QStringLiteral("–")
-                           : format::micros(s.rttUs) + QStringLiteral(" / ") +
-                                 format::micros(s.rttSmoothedUs));
-    set("maxPayload", info.maxPayload > 0 ? format::bytes(info.maxPayload) : QStringLiteral("–"));
+    const bool live = h.state == ConnectionState::Connected || h.state == ConnectionState::Draining;
+    // Unnamed servers report their 56-character id as the name: keep the start, full in the
+    // tooltip.
+    const QString name = live && !h.serverName.isEmpty() ? h.serverName : QStringLiteral("–");
+    set("serverName", name.size() > 24 ? name.left(20) + QStringLiteral("…") : name);
+    if (QLabel* l = m_values.value(QStringLiteral("serverName")))
+        l->setToolTip(name);
+    set("version", live && !info.version.isEmpty()
+                       ? info.version + (info.jetstream ? tr(" (JetStream)") : QString()) +
+                             tr(", max payload %1").arg(format::bytes(info.maxPayload))
+                       : QStringLiteral("–"));
+    set("rtt", h.rttUs < 0 ? QStringLiteral("–")
+                           : format::micros(h.rttUs) + QStringLiteral(" / ") +
+                                 format::micros(h.rttSmoothedUs));
+    set("uptime",
+        h.connectedSince.isValid()
+            ? h.connectedSince.toString(QStringLiteral("HH:mm:ss")) +
+                  tr("  (up %1)").arg(format::duration(h.connectedSince.msecsTo(h.takenAt)))
+            : QStringLiteral("–"));
+    set("reconnects", QString::number(h.reconnects));
+    set("nextAttempt",
+        h.nextAttemptInMs >= 0
+            ? tr("in %1 (attempt %2%3)")
+                  .arg(format::duration(h.nextAttemptInMs))
+                  .arg(h.reconnectAttempt + 1)
+                  .arg(h.reconnectAttemptsMax >= 0 ? tr(" of %1").arg(h.reconnectAttemptsMax)
+                                                   : QString())
+            : QStringLiteral("–"));
+    set("lastError",
+        h.lastFailure.isError()
+            ? h.lastFailureAt.toString(QStringLiteral("HH:mm:ss  ")) + h.lastFailure.toString()
+            : tr("none"));
     set("msgsIn", format::count(s.inMsgs) + QStringLiteral("  (") + format::rate(m_inRate) +
                       QStringLiteral(")"));
     set("msgsOut", format::count(s.outMsgs) + QStringLiteral("  (") + format::rate(m_outRate) +
@@ -213,12 +278,24 @@ void ConnectionPage::refresh() {
                        format::bytes(qint64(m_inBytesRate)) + QStringLiteral("/s)"));
     set("bytesOut", format::bytes(qint64(s.outBytes)) + QStringLiteral("  (") +
                         format::bytes(qint64(m_outBytesRate)) + QStringLiteral("/s)"));
-    set("subs", QString::number(s.subscriptions));
-    set("buffered", format::bytes(s.outBufferedBytes));
-    set("slow", format::count(s.slowConsumerDrops));
-    set("serverErrors", format::count(s.serverErrors));
-    const Error last = m_conn->lastError();
-    set("lastError", last.isError() ? last.toString() : tr("none"));
+    set("subs", QString::number(h.subscriptions));
+    set("slow", format::count(h.slowConsumerDrops));
+    set("serverErrors", format::count(h.serverErrors));
+    set("published", format::count(h.published) + QStringLiteral(" / ") + format::count(h.sent));
+    set("queue", tr("%1 ops, %2, oldest %3")
+                     .arg(h.queueDepth)
+                     .arg(format::bytes(h.queueBytes))
+                     .arg(format::duration(h.queueOldestAgeMs)));
+    set("flushed", format::count(h.queue.flushed));
+    set("expired", format::count(h.queue.expired));
+    set("dropped",
+        format::count(h.queue.dropped) + QStringLiteral(" / ") + format::count(h.queue.rejected));
+    set("buffered", format::bytes(h.bufferedBytes));
+    set("policy",
+        tr("%1 (max %2 ops, %3)")
+            .arg(h.failOpen ? tr("drop oldest (fail-open)") : tr("reject new (fail-closed)"))
+            .arg(h.queueLimitOps)
+            .arg(format::bytes(h.queueLimitBytes)));
 
     sampleCharts(s);
 }

@@ -8,6 +8,7 @@
 
 #include <deque>
 
+class QGridLayout;
 class QLabel;
 class QChart;
 class QChartView;
@@ -18,9 +19,11 @@ class QTimer;
 namespace jetdeck {
 
 class StateBadge;
+class StateTimeline;
 
-/// Live view of one connection: state, server, RTT, traffic and its rates, refreshed from a
-/// snapshot on a timer (never per message), with small bounded RTT and throughput charts.
+/// Live view of one connection: state and its timeline, server, RTT, reconnects, traffic and
+/// the outbound queue, refreshed from a health snapshot on a timer (never per message), with
+/// small bounded RTT and throughput charts.
 class ConnectionPage : public QWidget {
     Q_OBJECT
 public:
@@ -37,11 +40,12 @@ public:
     QString valueText(const QString& key) const;
 
 private:
-    QLabel* addRow(const QString& key, const QString& label, int row, int column);
+    QLabel* addRow(QGridLayout* grid, const QString& key, const QString& label, int row);
     void sampleCharts(const ConnectionStats& s);
 
     Connection* m_conn = nullptr; // owned by the main window, which detaches it first
     StateBadge* m_badge;
+    StateTimeline* m_timeline;
     QLabel* m_server;
     QHash<QString, QLabel*> m_values;
     QTimer* m_timer;
