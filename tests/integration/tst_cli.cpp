@@ -47,6 +47,10 @@ private slots:
     void badInput();
     void connectFailure();
     void serverFromEnvironmentAndContext();
+    void statusJson();
+    void pubRateThroughOutage();
+    void badResilienceOptions_data();
+    void badResilienceOptions();
     void benchJson_data();
     void benchJson();
 
@@ -232,6 +236,92 @@ void TestCli::serverFromEnvironmentAndContext() {
                       20000, env);
     QCOMPARE(missing.code, 2);
     QVERIFY(missing.err.contains("no such context 'nope'"));
+}
+
+void TestCli::statusJson() {
+    Run r = cli({QStringLiteral("status"), QStringLiteral("--json"), QStringLiteral("-s"),
+                 m_server->url()});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed()).object();
+    QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("CONNECTED"));
+    QCOMPARE(o.value(QStringLiteral("server")).toString(),
+             QStringLiteral("127.0.0.1:%1").arg(m_server->port()));
+    QVERIFY(o.value(QStringLiteral("rtt_us")).toInteger() >= 0);
+    QVERIFY(o.value(QStringLiteral("outbound_queue")).isObject());
+    QCOMPARE(o.value(QStringLiteral("outbound_queue")).toObject().value(QStringLiteral("depth")),
+             QJsonValue(0));
+
+    // --watch follows a server that is down, reporting the next attempt.
+    const quint16 port = NatsServerProcess::freePort();
+    Run down = cli({QStringLiteral("status"), QStringLiteral("--watch"), QStringLiteral("--json"),
+                    QStringLiteral("--count"), QStringLiteral("2"), QStringLiteral("--interval"),
+                    QStringLiteral("200ms"), QStringLiteral("-s"),
+                    QStringLiteral("nats://127.0.0.1:%1").arg(port)});
+    QVERIFY2(down.code == 0, down.err.constData());
+    const QList<QByteArray> lines = down.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    const QJsonObject last = QJsonDocument::fromJson(lines.last()).object();
+    QCOMPARE(last.value(QStringLiteral("state")).toString(), QStringLiteral("RECONNECTING"));
+    QVERIFY(last.value(QStringLiteral("last_failure")).toString().contains(QString::number(port)));
+    QVERIFY(last.value(QStringLiteral("next_attempt_in_ms")).toInteger() >= 0);
+}
+
+void TestCli::pubRateThroughOutage() {
+    NatsServerConfig cfg;
+    JETDECK_START_SERVER(server, cfg);
+    QProcess pub;
+    pub.start(QStringLiteral(JETDECK_CLI_PATH),
+              {QStringLiteral("pub"), QStringLiteral("outage.cli"), QStringLiteral("x"),
+               QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--count"),
+               QStringLiteral("300"), QStringLiteral("--json"), QStringLiteral("--reconnect-delay"),
+               QStringLiteral("50ms"), QStringLiteral("--max-reconnect-delay"),
+               QStringLiteral("200ms"), QStringLiteral("-s"), server->url()});
+    QVERIFY(pub.waitForStarted());
+    QTest::qWait(800);
+    server->kill();
+    QTest::qWait(700);
+    QVERIFY(!server->start());
+    QVERIFY(pub.waitForFinished(20000));
+    const QByteArray out = pub.readAllStandardOutput();
+    QVERIFY2(pub.exitCode() == 0, QByteArray(out + pub.readAllStandardError()).constData());
+    const QJsonObject o = QJsonDocument::fromJson(out.trimmed()).object();
+    QCOMPARE(o.value(QStringLiteral("attempted")).toInt(), 300);
+    QCOMPARE(o.value(QStringLiteral("accepted")).toInt(), 300);
+    QVERIFY2(o.value(QStringLiteral("queued_then_sent")).toInt() > 0, out.constData());
+    QCOMPARE(o.value(QStringLiteral("sent")).toInt() +
+                 o.value(QStringLiteral("queued_then_sent")).toInt(),
+             300);
+    QCOMPARE(o.value(QStringLiteral("reconnects")).toInt(), 1);
+    QVERIFY(o.value(QStringLiteral("confirmed")).toBool());
+}
+
+void TestCli::badResilienceOptions_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("bad delay") << QStringList{QStringLiteral("--reconnect-delay"),
+                                              QStringLiteral("soon")}
+                               << QByteArray("--reconnect-delay");
+    QTest::newRow("bad attempts") << QStringList{QStringLiteral("--reconnect-attempts"),
+                                                 QStringLiteral("-5")}
+                                  << QByteArray("--reconnect-attempts");
+    QTest::newRow("bad max pending") << QStringList{QStringLiteral("--max-pending"),
+                                                    QStringLiteral("0")}
+                                     << QByteArray("--max-pending");
+    QTest::newRow("bad rate") << QStringList{QStringLiteral("--rate"), QStringLiteral("fast")}
+                              << QByteArray("--rate");
+    QTest::newRow("bad interval") << QStringList{QStringLiteral("--ping-interval"),
+                                                 QStringLiteral("0s")}
+                                  << QByteArray("--ping-interval");
+}
+
+void TestCli::badResilienceOptions() {
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    Run r = cli(QStringList{QStringLiteral("pub"), QStringLiteral("a"), QStringLiteral("x"),
+                            QStringLiteral("-s"), m_server->url()} +
+                args);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), r.err.constData());
 }
 
 void TestCli::benchJson_data() {

@@ -316,6 +316,7 @@ void ConnectionPage::sampleCharts(const ConnectionStats& s) {
 
     const double maxRtt = replaceSeries(m_rttSeries, m_rttPoints, nowS);
     m_rttY->setRange(0, qMax(0.5, maxRtt * 1.2));
+    m_rttY->setLabelFormat(maxRtt * 1.2 >= 10 ? QStringLiteral("%.0f") : QStringLiteral("%.2f"));
     const double maxIn = replaceSeries(m_inSeries, m_inPoints, nowS);
     const double maxOut = replaceSeries(m_outSeries, m_outPoints, nowS);
     m_rateY->setRange(0, qMax(10.0, qMax(maxIn, maxOut) * 1.2));
