@@ -8,7 +8,9 @@
 namespace jetdeck {
 
 qint64 BackoffPolicy::baseDelay(int pass) const {
-    const double initial = std::max(0, initialMs);
+    if (initialMs <= 0)
+        return 0; // and no 0 * inf = NaN on far passes
+    const double initial = initialMs;
     const double cap = std::max(initialMs, maxMs);
     const double grown = initial * std::pow(std::max(1.0, multiplier), std::max(0, pass - 1));
     return qint64(std::min(grown, cap));

@@ -328,6 +328,10 @@ void Connection::open() {
     {
         std::lock_guard lock(m_mu);
         m_attemptFailed = false;
+        // doOpen() runs later on the connection's thread: publishes made meanwhile belong to
+        // the connection being made and are held for it.
+        if (m_state == State::Disconnected || m_state == State::Closed)
+            m_openPending = true;
     }
     QMetaObject::invokeMethod(this, &Connection::doOpen, Qt::AutoConnection);
 }
@@ -385,8 +389,11 @@ void Connection::doOpen() {
     m_ownerThread.store(QThread::currentThreadId(), std::memory_order_relaxed);
     State st = state();
     if (st == State::Connecting || st == State::Connected || st == State::Reconnecting ||
-        st == State::Draining)
+        st == State::Draining) {
+        std::lock_guard lock(m_mu);
+        m_openPending = false;
         return;
+    }
     m_closing = false;
     m_attemptsThisPass = 0;
     m_passes = 0;
@@ -435,11 +442,18 @@ void Connection::doOpen() {
         if (auto key = readClientKey(m_options.tls.keyFile); !key)
             bad = key.error();
     if (bad) {
+        Notices n;
         {
             std::lock_guard lock(m_mu);
             m_lastError = bad;
             m_attemptFailed = true;
+            m_openPending = false;
+            if (const int dropped = m_queue.dropAll())
+                n.info << QStringLiteral("%1 publishes held for the connection were dropped: it "
+                                         "could not start")
+                              .arg(dropped);
         }
+        emitNotices(n);
         reportError(bad);
         setState(State::Disconnected, bad.message);
         m_stateCv.notify_all();
@@ -447,6 +461,10 @@ void Connection::doOpen() {
     }
 
     setState(State::Connecting);
+    {
+        std::lock_guard lock(m_mu);
+        m_openPending = false;
+    }
     m_queueTimer->start();
     startAttempt();
 }
@@ -703,9 +721,9 @@ void Connection::doCloseWith(const Error& why) {
             n.info << QStringLiteral("%1 publishes not yet written were dropped at close")
                           .arg(m_outCount);
         }
-        m_out.clear();
-        m_outCount = 0;
-        m_outPayload = 0;
+        // Into the queue (or straight to dropped when there is no room), so that dropAll()
+        // below counts them: accepted publishes never vanish uncounted.
+        salvageUnsentLocked();
         m_flushPosted = false;
         m_nextAttemptAtMs = -1;
         m_connectedSince = QDateTime();
@@ -948,6 +966,7 @@ void Connection::salvageUnsentLocked() {
     // Publishes still in the write buffer never reached the socket: put them in the outbound
     // queue, in order, so they go out after the reconnect. SUB/UNSUB are rebuilt from the
     // subscription table and PINGs belong to flushes that fail now, so only PUB/HPUB count.
+    m_writable = false;
     const QByteArray buf = std::exchange(m_out, QByteArray());
     m_outCount = 0;
     m_outPayload = 0;
@@ -1170,7 +1189,7 @@ void Connection::checkDrain() {
         std::lock_guard lock(m_subsMu);
         for (const SubscriptionPtr& sub : std::as_const(m_subs))
             if (!sub->m_inline)
-                pending += sub->stats().pendingMsgs;
+                pending += sub->undelivered();
     }
     const bool timedOut = nowMs() >= m_drainDeadlineMs;
     if (!timedOut && (!m_drainFlushed || pending > 0))
@@ -1393,6 +1412,7 @@ void Connection::becomeConnected() {
                          std::memory_order_relaxed);
         m_pingsOut = 0;
         m_state = State::Connected;
+        m_writable = true;
         m_lastError = Error{};
         m_connectedSince = QDateTime::currentDateTime();
         m_nextAttemptAtMs = -1;
@@ -1571,10 +1591,14 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
     case State::Reconnecting:
         break;
     case State::Disconnected:
+        if (m_openPending)
+            break;
         return Error{ErrorKind::NotConnected,
                      QStringLiteral("cannot publish to '%1': the connection is DISCONNECTED")
                          .arg(QString::fromUtf8(subject))};
     case State::Closed:
+        if (m_openPending)
+            break;
         return Error{ErrorKind::ConnectionClosed,
                      QStringLiteral("cannot publish to '%1': the connection is CLOSED")
                          .arg(QString::fromUtf8(subject))};
@@ -1588,7 +1612,9 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
         return Error{ErrorKind::Unsupported,
                      QStringLiteral("the server does not support message headers")};
 
-    if (m_state == State::Connected || m_state == State::Draining) {
+    // m_writable drops with the socket, before the state catches up: publishes made in between
+    // queue up behind the salvaged ones instead of waiting in m_out for the next socket.
+    if ((m_state == State::Connected || m_state == State::Draining) && m_writable) {
         if (headerBlock.isEmpty())
             frames::appendPub(m_out, subject, reply, payload);
         else
@@ -2099,7 +2125,7 @@ void Connection::flushAsync(int timeoutMs, QObject* context, StatusCallback call
     bool startTimer = false;
     {
         std::lock_guard lock(m_mu);
-        if (m_state != State::Connected) {
+        if (m_state != State::Connected && m_state != State::Draining) {
             const Error e{ErrorKind::NotConnected, QStringLiteral("cannot flush: not connected")};
             QMetaObject::invokeMethod(
                 context, [callback, e] { callback(e); }, Qt::QueuedConnection);

@@ -309,6 +309,10 @@ private:
     bool m_queueDropEpisode = false;
     bool m_queueRejectEpisode = false;
     std::deque<StateSpan> m_stateHistory;
+    /// Publishes may go to m_out: the socket is up and ready.
+    bool m_writable = false;
+    /// open() was called and doOpen() has not run yet: publishes are held for the connection.
+    bool m_openPending = false;
     Error m_lastError;
     bool m_attemptFailed = false;
     QByteArray m_respPrefix;

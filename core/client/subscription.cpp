@@ -177,9 +177,18 @@ void Subscription::drain() {
         std::lock_guard lock(m_mu);
         m_drainPosted = false;
         batch = takeLocked(-1);
+        m_inCallbacks += batch.size();
     }
-    for (const Message& m : std::as_const(batch))
+    for (const Message& m : std::as_const(batch)) {
         m_callback(m);
+        std::lock_guard lock(m_mu);
+        --m_inCallbacks;
+    }
+}
+
+qint64 Subscription::undelivered() const {
+    std::lock_guard lock(m_mu);
+    return m_stats.pendingMsgs + m_inCallbacks;
 }
 
 } // namespace jetdeck

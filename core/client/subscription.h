@@ -95,6 +95,8 @@ private:
     /// Marks the subscription closed and wakes waiters.
     void markClosed(const Error& why);
     void drain();
+    /// Messages queued, or taken by drain() and not yet through the callback.
+    qint64 undelivered() const;
     /// Takes up to max queued messages (all when max < 0) and counts them delivered.
     QList<Message> takeLocked(qsizetype max);
     void postDrainLocked();
@@ -116,6 +118,7 @@ private:
     bool m_closed = false;
     bool m_slow = false;
     bool m_drainPosted = false;
+    qint64 m_inCallbacks = 0; ///< taken by drain(), callbacks not yet returned
     Error m_closeReason;
 };
 

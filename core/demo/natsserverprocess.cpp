@@ -142,6 +142,8 @@ Status NatsServerProcess::start(int timeoutMs) {
         if (Status s = writeConfig())
             return s;
 
+        // The log is appended to across restarts: only this start's lines count.
+        const qsizetype logStart = log().size();
         delete m_process;
         m_process = new QProcess(this);
         m_process->setProcessChannelMode(QProcess::MergedChannels);
@@ -169,7 +171,7 @@ Status NatsServerProcess::start(int timeoutMs) {
             if (probe.waitForConnected(200)) {
                 // Accepting TCP is not enough when JetStream is still recovering; wait for the
                 // line the server prints when it is ready for clients.
-                if (log().contains(QLatin1String("Server is ready")))
+                if (log().mid(logStart).contains(QLatin1String("Server is ready")))
                     return {};
             }
             QThread::msleep(20);
@@ -221,7 +223,29 @@ Status NatsServerProcess::restart(int timeoutMs) {
 }
 
 bool NatsServerProcess::pause() {
-    return isRunning() && ::kill(pid_t(m_process->processId()), SIGSTOP) == 0;
+    if (!isRunning() || ::kill(pid_t(m_process->processId()), SIGSTOP) != 0)
+        return false;
+    // SIGSTOP is asynchronous: wait until every thread of the server shows as stopped, or a
+    // "paused" server may still answer for a moment.
+    const QString taskDir = QStringLiteral("/proc/%1/task").arg(pid());
+    QDeadlineTimer deadline(5000);
+    while (!deadline.hasExpired()) {
+        const QStringList tasks = QDir(taskDir).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        bool all = !tasks.isEmpty();
+        for (const QString& tid : tasks) {
+            QFile f(taskDir + QLatin1Char('/') + tid + QStringLiteral("/stat"));
+            if (!f.open(QIODevice::ReadOnly))
+                continue; // the thread is gone
+            const QByteArray stat = f.readAll();
+            const qsizetype paren = stat.lastIndexOf(')'); // "tid (comm) STATE ..."
+            const char state = paren >= 0 && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+            all = all && (state == 'T' || state == 't');
+        }
+        if (all)
+            return true;
+        QThread::msleep(1);
+    }
+    return false;
 }
 
 bool NatsServerProcess::resume() {
