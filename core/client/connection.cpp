@@ -1247,6 +1247,12 @@ HealthSnapshot Connection::health() const {
     h.queueLimitBytes = m_queue.limits().maxBytes;
     h.failOpen = m_queue.limits().failOpen;
     h.bufferedBytes = m_out.size();
+    const ServerPool::Entry* current = m_pool.current();
+    for (const ServerPool::Entry& e : m_pool.entries())
+        h.servers.append(
+            PoolServer{e.url.redacted(), e.url.implicit,
+                       current == &e && (m_state == State::Connected || m_state == State::Draining),
+                       e.attempts});
     return h;
 }
 

@@ -1,5 +1,7 @@
 #include "health.h"
 
+#include <QJsonArray>
+
 namespace jetdeck {
 
 namespace {
@@ -55,6 +57,13 @@ QJsonObject HealthSnapshot::toJson() const {
         {QStringLiteral("slow_consumer_drops"), qint64(slowConsumerDrops)},
         {QStringLiteral("server_errors"), qint64(serverErrors)},
     };
+    QJsonArray pool;
+    for (const PoolServer& p : servers)
+        pool.append(QJsonObject{{QStringLiteral("url"), p.url},
+                                {QStringLiteral("discovered"), p.implicit},
+                                {QStringLiteral("current"), p.current},
+                                {QStringLiteral("failed_attempts"), p.failedAttempts}});
+    o.insert(QStringLiteral("servers"), pool);
     return o;
 }
 
@@ -104,6 +113,14 @@ QString HealthSnapshot::toText() const {
     row("Bytes in/out:", QStringLiteral("%1 / %2").arg(inBytes).arg(outBytes));
     row("Slow-consumer drops:", QString::number(slowConsumerDrops));
     row("Server errors:", QString::number(serverErrors));
+    QStringList pool;
+    for (const PoolServer& p : servers)
+        pool << p.url + (p.current ? QStringLiteral(" (current)") : QString()) +
+                    (p.implicit ? QStringLiteral(" (discovered)") : QString()) +
+                    (p.failedAttempts > 0
+                         ? QStringLiteral(" (%1 failed attempts)").arg(p.failedAttempts)
+                         : QString());
+    row("Servers:", pool.join(QStringLiteral(", ")));
     return l.join(QLatin1Char('\n'));
 }
 

@@ -18,6 +18,14 @@ struct StateSpan {
     QString reason;
 };
 
+/// One server of the pool as the health snapshot lists it.
+struct PoolServer {
+    QString url;           ///< redacted: no password or token
+    bool implicit = false; ///< learned from the cluster, not configured
+    bool current = false;
+    int failedAttempts = 0; ///< since its last successful connect
+};
+
 /// Everything the console and `jetdeck-cli status` show about a connection, at one moment.
 struct HealthSnapshot {
     QDateTime takenAt;
@@ -52,6 +60,7 @@ struct HealthSnapshot {
     quint64 inMsgs = 0, inBytes = 0, outMsgs = 0, outBytes = 0;
     quint64 slowConsumerDrops = 0;
     quint64 serverErrors = 0;
+    QList<PoolServer> servers; ///< the server pool, in the order it will be tried
 
     QJsonObject toJson() const;
     /// A few aligned lines for a terminal.

@@ -250,6 +250,9 @@ void TestCli::statusJson() {
     QVERIFY(o.value(QStringLiteral("outbound_queue")).isObject());
     QCOMPARE(o.value(QStringLiteral("outbound_queue")).toObject().value(QStringLiteral("depth")),
              QJsonValue(0));
+    const QJsonArray servers = o.value(QStringLiteral("servers")).toArray();
+    QCOMPARE(servers.size(), 1);
+    QVERIFY(servers.first().toObject().value(QStringLiteral("current")).toBool());
 
     // --watch follows a server that is down, reporting the next attempt.
     const quint16 port = NatsServerProcess::freePort();
@@ -304,9 +307,9 @@ void TestCli::badResilienceOptions_data() {
     QTest::newRow("bad attempts") << QStringList{QStringLiteral("--reconnect-attempts"),
                                                  QStringLiteral("-5")}
                                   << QByteArray("--reconnect-attempts");
-    QTest::newRow("bad max pending") << QStringList{QStringLiteral("--max-pending"),
-                                                    QStringLiteral("0")}
-                                     << QByteArray("--max-pending");
+    QTest::newRow("bad max pending")
+        << QStringList{QStringLiteral("--max-pending"), QStringLiteral("0")}
+        << QByteArray("--max-pending");
     QTest::newRow("bad rate") << QStringList{QStringLiteral("--rate"), QStringLiteral("fast")}
                               << QByteArray("--rate");
     QTest::newRow("bad interval") << QStringList{QStringLiteral("--ping-interval"),

@@ -111,6 +111,7 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     addRow(conn, QStringLiteral("version"), tr("Version"), row++);
     addRow(conn, QStringLiteral("rtt"), tr("RTT (last / smoothed)"), row++);
     addRow(conn, QStringLiteral("uptime"), tr("Connected since"), row++);
+    addRow(conn, QStringLiteral("servers"), tr("Known servers"), row++);
     addRow(conn, QStringLiteral("reconnects"), tr("Reconnects"), row++);
     addRow(conn, QStringLiteral("nextAttempt"), tr("Next attempt"), row++);
     addRow(conn, QStringLiteral("lastError"), tr("Last failure"), row++);
@@ -258,6 +259,20 @@ void ConnectionPage::refresh() {
                   tr("  (up %1)").arg(format::duration(h.connectedSince.msecsTo(h.takenAt)))
             : QStringLiteral("–"));
     set("reconnects", QString::number(h.reconnects));
+    {
+        int discovered = 0;
+        QStringList lines;
+        for (const PoolServer& ps : h.servers) {
+            discovered += ps.implicit ? 1 : 0;
+            lines << ps.url + (ps.current ? tr("  ← current") : QString()) +
+                         (ps.implicit ? tr("  (discovered)") : QString()) +
+                         (ps.failedAttempts ? tr("  %1 failed attempts").arg(ps.failedAttempts)
+                                            : QString());
+        }
+        set("servers", tr("%1 (%2 discovered)").arg(h.servers.size()).arg(discovered));
+        if (QLabel* l = m_values.value(QStringLiteral("servers")))
+            l->setToolTip(lines.join(QLatin1Char('\n')));
+    }
     set("nextAttempt",
         h.nextAttemptInMs >= 0
             ? tr("in %1 (attempt %2%3)")
