@@ -276,7 +276,7 @@ private slots:
     void forceDisconnectAndRequestAcrossReconnect();
     void publishNeverSilentlyLost();
     void closeCountsUnwrittenPublishes();
-    void orderAcrossForcedDisconnects();
+    void orderAcrossServerCrashes();
 };
 
 void TestResilience::initTestCase() {
@@ -1249,9 +1249,12 @@ void TestResilience::closeCountsUnwrittenPublishes() {
     QVERIFY2(h.published == accounted, qPrintable(accountingText(h)));
 }
 
-void TestResilience::orderAcrossForcedDisconnects() {
-    // A publisher on another thread, flat out, while the connection is dropped again and again:
-    // whatever arrives arrives once and in publish order, across every reconnect.
+void TestResilience::orderAcrossServerCrashes() {
+    // A publisher on another thread, flat out, while the server crashes and comes back again
+    // and again: whatever arrives arrives once and in publish order, across every reconnect.
+    // (Crashes, not client-side drops: after a client-side drop the server may still read the
+    // old socket's last bytes after the new connection is up, and NATS orders nothing across
+    // two connections. With the server gone, what it had not delivered is lost, not late.)
     JETDECK_START_SERVER(server);
     ConnectionThread c(fastOptions(server->url()));
     QVERIFY(!c->connectSync());
@@ -1273,12 +1276,15 @@ void TestResilience::orderAcrossForcedDisconnects() {
         stop = true;
         publisher.join();
     });
-    constexpr int kCycles = 50;
+    constexpr int kCycles = 12;
     for (int i = 0; i < kCycles; ++i) {
-        c->forceDisconnect(QStringLiteral("order"));
+        server->kill();
+        QTRY_VERIFY_WITH_TIMEOUT(c->state() == State::Reconnecting, kWaitMs);
+        QTest::qWait(20);
+        QVERIFY(!server->start());
         QTRY_VERIFY_WITH_TIMEOUT(
             c->health().reconnects == quint64(i + 1) && c->state() == State::Connected, kWaitMs);
-        QTest::qWait(5);
+        QTest::qWait(20);
     }
     joiner.dismiss();
     stop = true;
@@ -1290,11 +1296,7 @@ void TestResilience::orderAcrossForcedDisconnects() {
     const QList<qint64> got = log.seqs();
     const QSet<qint64> distinct(got.cbegin(), got.cend());
     QCOMPARE(distinct.size(), got.size()); // exactly once
-    int reordered = 0;
-    for (qsizetype i = 1; i < got.size(); ++i)
-        reordered += got[i] < got[i - 1];
-    qInfo("%d forced disconnects, %lld messages received, %d reorderings", kCycles,
-          qint64(got.size()), reordered);
+    qInfo("%d server crashes, %lld messages received", kCycles, qint64(got.size()));
     CHECK_ORDER_WITH_PUBLISHER_AT_LOSS(got);
 }
 
