@@ -1974,7 +1974,10 @@ Result<Message> Connection::requestSync(QByteArrayView subject, QByteArrayView p
         return error;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     if (onConnectionThread()) {
-        pumpUntil(deadline, [&] { return req->done; });
+        pumpUntil(deadline, [&] {
+            std::lock_guard lock(m_mu);
+            return req->done;
+        });
     } else {
         std::unique_lock lock(m_mu);
         req->cv.wait_until(lock, deadline, [&] { return req->done; });
@@ -2077,11 +2080,8 @@ void Connection::pumpUntil(std::chrono::steady_clock::time_point deadline,
     // A blocking call on the connection's own thread: no event loop runs, so write what is
     // queued (including what handlers published while we waited) and read the socket here.
     while (true) {
-        {
-            std::lock_guard lock(m_mu);
-            if (done())
-                return;
-        }
+        if (done())
+            return;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                               deadline - std::chrono::steady_clock::now())
                               .count();
@@ -2092,6 +2092,23 @@ void Connection::pumpUntil(std::chrono::steady_clock::time_point deadline,
             m_socket->flush();
         m_socket->waitForReadyRead(int(qMax<qint64>(1, left)));
     }
+}
+
+bool Connection::waitFor(const std::function<bool()>& done, int timeoutMs) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(qMax(0, timeoutMs));
+    if (onConnectionThread()) {
+        if (m_inFeed)
+            return done(); // inside a message handler: the socket cannot be read again here
+        pumpUntil(deadline, done);
+        return done();
+    }
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        QThread::usleep(500);
+    }
+    return true;
 }
 
 Status Connection::flushSync(int timeoutMs) {
@@ -2112,7 +2129,10 @@ Status Connection::flushSync(int timeoutMs) {
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     if (onConnectionThread()) {
-        pumpUntil(deadline, [&] { return done->done; });
+        pumpUntil(deadline, [&] {
+            std::lock_guard lock(m_mu);
+            return done->done;
+        });
     } else {
         std::unique_lock lock(m_mu);
         done->cv.wait_until(lock, deadline, [&] { return done->done; });

@@ -144,6 +144,12 @@ public:
     Status flushSync(int timeoutMs = 5000);
     void flushAsync(int timeoutMs, QObject* context, StatusCallback callback);
 
+    /// Blocks until `done()` is true or `timeoutMs` passes; returns done(). On the
+    /// connection's own thread it drives the socket itself (writes what is buffered, reads and
+    /// dispatches what arrives), so a flow there can wait for replies; on other threads it
+    /// polls. `done` is called without the connection's locks.
+    bool waitFor(const std::function<bool()>& done, int timeoutMs);
+
 signals:
     void stateChanged(jetdeck::ConnectionState state);
     void eventAdded(const jetdeck::ConnectionEvent& event);

@@ -48,6 +48,16 @@ QString errorKindName(ErrorKind kind) {
         return QStringLiteral("I/O error");
     case ErrorKind::Unsupported:
         return QStringLiteral("unsupported");
+    case ErrorKind::JetStream:
+        return QStringLiteral("JetStream error");
+    case ErrorKind::NotFound:
+        return QStringLiteral("not found");
+    case ErrorKind::AlreadyExists:
+        return QStringLiteral("already exists");
+    case ErrorKind::JetStreamNotEnabled:
+        return QStringLiteral("JetStream not enabled");
+    case ErrorKind::WrongLastSequence:
+        return QStringLiteral("wrong last sequence");
     }
     return QStringLiteral("unknown");
 }

@@ -33,6 +33,11 @@ enum class ErrorKind {
     QueueFull,           ///< the outbound queue refused an operation (fail-closed)
     Io,                  ///< socket or file I/O error
     Unsupported,         ///< the server lacks a feature we were asked to use
+    JetStream,           ///< a JetStream API error not covered below (see Error::apiErrCode)
+    NotFound,            ///< stream, consumer or message not found
+    AlreadyExists,       ///< stream or consumer name in use with a different configuration
+    JetStreamNotEnabled, ///< JetStream is off on the server or for the account
+    WrongLastSequence,   ///< an expected-last-sequence / msg-id check failed
 };
 
 QString errorKindName(ErrorKind kind);
@@ -42,6 +47,8 @@ struct Error {
     ErrorKind kind = ErrorKind::None;
     QString message;
     QByteArray serverText;
+    int apiCode = 0;    ///< JetStream API error: HTTP-like code (400, 404, 503...)
+    int apiErrCode = 0; ///< JetStream API error: err_code (10059 stream not found...)
 
     Error() = default;
     Error(ErrorKind k, QString msg, QByteArray server = {})
