@@ -1,0 +1,351 @@
+#include "asyncpublisher.h"
+
+#include "core/client/nuid.h"
+#include "core/protocol/frames.h"
+
+#include <QThread>
+
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+namespace jetdeck::js {
+
+namespace {
+
+constexpr int kTimeoutCheckMs = 100;
+
+qint64 nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+bool parseId(QByteArrayView v, quint64* out) {
+    if (v.isEmpty() || v.size() > 20)
+        return false;
+    quint64 n = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9')
+            return false;
+        n = n * 10 + quint64(c - '0');
+    }
+    *out = n;
+    return true;
+}
+
+} // namespace
+
+AsyncPublisher::AsyncPublisher(Connection* connection, AsyncPublishConfig config)
+    : m_conn(connection)
+    , m_cfg(config) {
+    m_timer = new QTimer(this);
+    m_timer->setInterval(kTimeoutCheckMs);
+    connect(m_timer, &QTimer::timeout, this, &AsyncPublisher::checkTimeouts);
+    // Acks, timeouts and reconnects are all handled on the connection's thread.
+    moveToThread(connection->thread());
+    connect(connection, &Connection::stateChanged, this, &AsyncPublisher::onStateChanged);
+    m_reconnectsSeen = connection->stats().reconnects;
+    m_idPrefix = Nuid::global().left(12) + '-';
+}
+
+AsyncPublisher::~AsyncPublisher() {
+    if (m_sub)
+        m_sub->unsubscribe();
+}
+
+Status AsyncPublisher::start() {
+    if (m_sub)
+        return {};
+    m_prefix = m_conn->newInbox() + '.';
+    auto sub =
+        m_conn->subscribeInline(QByteArray(m_prefix + '*'), [this](const MsgView& m) { onAck(m); });
+    if (!sub)
+        return sub.error();
+    m_sub = sub.value();
+    QMetaObject::invokeMethod(m_timer, qOverload<>(&QTimer::start), Qt::AutoConnection);
+    return {};
+}
+
+void AsyncPublisher::setAckHandler(AckHandler handler) {
+    std::lock_guard lock(m_mu);
+    m_handler = std::move(handler);
+}
+
+AsyncPublishStats AsyncPublisher::stats() const {
+    std::lock_guard lock(m_mu);
+    AsyncPublishStats s = m_stats;
+    s.inFlight = m_inFlight;
+    return s;
+}
+qint64 AsyncPublisher::inFlight() const {
+    std::lock_guard lock(m_mu);
+    return m_inFlight;
+}
+
+bool AsyncPublisher::takeLocked(quint64 id) {
+    if (id < m_firstId || id - m_firstId >= m_window.size())
+        return false;
+    Pending& p = m_window[size_t(id - m_firstId)];
+    if (p.done)
+        return false;
+    p.done = true;
+    p.subject.clear();
+    p.headerBlock.clear();
+    p.payload.clear();
+    --m_inFlight;
+    while (!m_window.empty() && m_window.front().done) {
+        m_window.pop_front();
+        ++m_firstId;
+    }
+    return true;
+}
+Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView payload,
+                                        const PublishOptions& options, const Headers* headers,
+                                        int windowWaitMs) {
+    if (!m_sub)
+        if (Status s = start())
+            return s;
+    // Room in the window first. Once it was full, wait until a quarter drained: refilling in
+    // bursts makes larger writes, which the server handles more cheaply than a trickle.
+    auto room = [this] {
+        std::lock_guard lock(m_mu);
+        if (m_stalled && m_inFlight > m_cfg.maxInFlight - qMax(1, m_cfg.maxInFlight / 4))
+            return false;
+        m_stalled = m_inFlight >= m_cfg.maxInFlight;
+        return !m_stalled;
+    };
+    if (!room()) {
+        const qint64 deadline = nowMs() + windowWaitMs;
+        if (QThread::currentThread() == m_conn->thread()) {
+            // Read acks here: no event loop runs while this thread waits.
+            while (!room() && nowMs() < deadline) {
+                checkTimeouts();
+                m_conn->waitFor(room, int(qMin<qint64>(kTimeoutCheckMs, deadline - nowMs())));
+            }
+        } else {
+            std::unique_lock lock(m_mu);
+            m_cv.wait_for(lock, std::chrono::milliseconds(windowWaitMs), [&] {
+                return m_inFlight <= m_cfg.maxInFlight - qMax(1, m_cfg.maxInFlight / 4);
+            });
+            m_stalled = m_inFlight >= m_cfg.maxInFlight;
+        }
+        if (!room())
+            return Error{ErrorKind::Timeout,
+                         QStringLiteral("%1 publishes are waiting for their PubAck; no room in "
+                                        "the window after %2 ms")
+                             .arg(m_cfg.maxInFlight)
+                             .arg(windowWaitMs)};
+    }
+
+    PublishOptions opts = options;
+    QByteArray headerBlock;
+    const bool anyHeader = headers || m_cfg.autoMsgIds || !opts.msgId.isEmpty() ||
+                           !opts.expectedStream.isEmpty() || opts.expectedLastSeq ||
+                           opts.expectedLastSubjectSeq || !opts.expectedLastMsgId.isEmpty();
+    quint64 id = 0;
+    {
+        // Registered before the publish: the ack can arrive before publish() returns.
+        std::lock_guard lock(m_mu);
+        id = ++m_nextId;
+        if (m_cfg.autoMsgIds && opts.msgId.isEmpty())
+            opts.msgId = m_idPrefix + QByteArray::number(id);
+        if (anyHeader) {
+            Headers h = headers ? *headers : Headers();
+            opts.applyTo(h);
+            if (!h.isEmpty())
+                headerBlock = h.toBlock();
+        }
+        Pending p;
+        p.deadlineMs = nowMs() + m_cfg.ackTimeoutMs;
+        p.direct = m_conn->state() == ConnectionState::Connected;
+        if (m_cfg.republishOnReconnect && !opts.msgId.isEmpty()) {
+            p.subject = subject.toByteArray();
+            p.headerBlock = headerBlock;
+            p.payload = payload.toByteArray();
+        }
+        if (m_window.empty())
+            m_firstId = id;
+        m_window.push_back(std::move(p));
+        ++m_inFlight;
+        ++m_stats.published;
+    }
+    char reply[128];
+    const qsizetype n = m_prefix.size();
+    if (n > qsizetype(sizeof reply) - 24)
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("inbox prefix too long")};
+    std::memcpy(reply, m_prefix.constData(), size_t(n));
+    const qsizetype len = n + qsizetype(frames::writeDecimal(reply + n, id) - (reply + n));
+    if (Status s = m_conn->publishRaw(subject, QByteArrayView(reply, len), headerBlock, payload)) {
+        std::lock_guard lock(m_mu);
+        takeLocked(id);
+        --m_stats.published; // never accepted: the caller got the error
+        return s;
+    }
+    return id;
+}
+Status AsyncPublisher::waitComplete(int timeoutMs) {
+    auto done = [this] {
+        std::lock_guard lock(m_mu);
+        return m_inFlight == 0;
+    };
+    const qint64 deadline = nowMs() + timeoutMs;
+    if (QThread::currentThread() == m_conn->thread()) {
+        while (!done() && nowMs() < deadline) {
+            checkTimeouts();
+            m_conn->waitFor(done, int(qMin<qint64>(kTimeoutCheckMs, deadline - nowMs())));
+        }
+    } else {
+        std::unique_lock lock(m_mu);
+        m_cv.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return m_inFlight == 0; });
+    }
+    if (done())
+        return {};
+    return Error{ErrorKind::Timeout, QStringLiteral("%1 publishes still wait for their PubAck "
+                                                    "after %2 ms")
+                                         .arg(inFlight())
+                                         .arg(timeoutMs)};
+}
+
+namespace {
+
+/// The common PubAck, `{"stream":"NAME","seq":N[,"duplicate":true][,"domain":"D"]}`, read
+/// without a JSON parser; anything else (an error envelope) goes the long way.
+std::optional<PubAck> quickPubAck(QByteArrayView p) {
+    if (!p.startsWith("{\"stream\":\"") || p.contains("\"error\""))
+        return std::nullopt;
+    PubAck a;
+    qsizetype i = 11;
+    const qsizetype endName = p.indexOf('"', i);
+    if (endName < 0)
+        return std::nullopt;
+    a.stream = QString::fromUtf8(p.sliced(i, endName - i));
+    const qsizetype seq = p.indexOf("\"seq\":", endName);
+    if (seq < 0)
+        return std::nullopt;
+    i = seq + 6;
+    quint64 n = 0;
+    qsizetype digits = 0;
+    while (i < p.size() && p[i] >= '0' && p[i] <= '9' && digits < 20) {
+        n = n * 10 + quint64(p[i] - '0');
+        ++i;
+        ++digits;
+    }
+    if (digits == 0)
+        return std::nullopt;
+    a.seq = n;
+    a.duplicate = p.indexOf("\"duplicate\":true", i) >= 0;
+    if (p.indexOf("\"domain\"", i) >= 0)
+        return std::nullopt; // rare: let the full parser fill it in
+    return a;
+}
+
+} // namespace
+
+void AsyncPublisher::onAck(const MsgView& msg) {
+    quint64 id = 0;
+    if (!parseId(msg.subject.sliced(qMin(m_prefix.size(), msg.subject.size())), &id))
+        return;
+    {
+        std::lock_guard lock(m_mu);
+        if (!takeLocked(id))
+            return; // timed out already, or a second ack after a republish
+    }
+    if (headerStatus(msg.headers) == status::NoResponders) {
+        complete(id, Error{ErrorKind::NoResponders,
+                           QStringLiteral("no stream stores this subject (no responders)")});
+        return;
+    }
+    if (auto quick = quickPubAck(msg.payload)) {
+        complete(id, *quick);
+        return;
+    }
+    auto json = parseApiResponse(msg.payload);
+    complete(id, json ? PubAck::fromJson(json.value()) : Result<PubAck>(json.error()));
+}
+void AsyncPublisher::complete(quint64 id, const Result<PubAck>& result) {
+    AckHandler handler;
+    {
+        std::lock_guard lock(m_mu);
+        if (result) {
+            ++m_stats.acked;
+            if (result->duplicate)
+                ++m_stats.duplicates;
+        } else if (result.error().kind == ErrorKind::Timeout) {
+            ++m_stats.timedOut;
+        } else {
+            ++m_stats.failed;
+        }
+        handler = m_handler;
+    }
+    m_cv.notify_all();
+    if (handler)
+        handler(id, result);
+}
+
+void AsyncPublisher::checkTimeouts() {
+    const qint64 now = nowMs();
+    QList<quint64> expired;
+    {
+        std::lock_guard lock(m_mu);
+        // Deadlines grow with the id (a reconnect resets all of them alike): look at the front.
+        for (size_t i = 0; i < m_window.size(); ++i) {
+            const Pending& p = m_window[i];
+            if (p.done)
+                continue;
+            if (p.deadlineMs > now)
+                break;
+            expired.append(m_firstId + i);
+        }
+        for (quint64 id : std::as_const(expired))
+            takeLocked(id);
+    }
+    for (quint64 id : std::as_const(expired))
+        complete(id, Error{ErrorKind::Timeout,
+                           QStringLiteral("no PubAck within %1 ms").arg(m_cfg.ackTimeoutMs)});
+}
+void AsyncPublisher::onStateChanged(ConnectionState state) {
+    if (state != ConnectionState::Connected)
+        return;
+    const quint64 reconnects = m_conn->stats().reconnects;
+    if (reconnects <= m_reconnectsSeen)
+        return;
+    m_reconnectsSeen = reconnects;
+    // What was written before the loss may be stored without its ack, or lost: publish again
+    // what has a msg id (the stream keeps one copy); report the rest as unknown.
+    QList<std::pair<quint64, Pending>> again;
+    QList<quint64> lost;
+    {
+        std::lock_guard lock(m_mu);
+        const qint64 deadline = nowMs() + m_cfg.ackTimeoutMs;
+        for (size_t i = 0; i < m_window.size(); ++i) {
+            Pending& p = m_window[i];
+            if (p.done)
+                continue;
+            if (!p.direct) {
+                p.direct = true; // went out from the outbound queue with this reconnect
+            } else if (!p.subject.isEmpty()) {
+                p.deadlineMs = deadline;
+                again.append({m_firstId + i, p});
+            } else {
+                lost.append(m_firstId + i);
+            }
+        }
+        for (quint64 id : std::as_const(lost))
+            takeLocked(id);
+    }
+    for (const auto& [id, p] : std::as_const(again)) {
+        if (m_conn->publishRaw(p.subject, QByteArray(m_prefix + QByteArray::number(id)),
+                               p.headerBlock, p.payload))
+            continue; // the timeout will report it
+        std::lock_guard lock(m_mu);
+        ++m_stats.republished;
+    }
+    for (quint64 id : std::as_const(lost))
+        complete(id, Error{ErrorKind::NotConnected,
+                           QStringLiteral("the connection was lost before the PubAck came; "
+                                          "without a Nats-Msg-Id it is not published again "
+                                          "(the stream may or may not have it)")});
+}
+
+} // namespace jetdeck::js

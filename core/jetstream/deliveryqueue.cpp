@@ -1,0 +1,107 @@
+#include "deliveryqueue.h"
+
+#include <QMetaObject>
+
+namespace jetdeck::js {
+
+DeliveryQueue::DeliveryQueue(QObject* context, Handler handler)
+    : m_context(context)
+    , m_handler(std::move(handler)) {}
+
+void DeliveryQueue::push(JsMessage message) {
+    if (!m_context) {
+        {
+            std::lock_guard lock(m_mu);
+            if (m_stopped)
+                return;
+            ++m_inHandler;
+        }
+        m_handler(message);
+        std::lock_guard lock(m_mu);
+        --m_inHandler;
+        ++m_delivered;
+        return;
+    }
+    std::lock_guard lock(m_mu);
+    if (m_stopped)
+        return;
+    m_queue.push_back(Entry{std::move(message), {}});
+    postLocked();
+}
+
+void DeliveryQueue::pushAction(std::function<void()> action) {
+    if (!m_context) {
+        action();
+        return;
+    }
+    std::lock_guard lock(m_mu);
+    if (m_stopped)
+        return;
+    m_queue.push_back(Entry{{}, std::move(action)});
+    postLocked();
+}
+
+void DeliveryQueue::postLocked() {
+    if (m_posted || !m_context)
+        return;
+    m_posted = true;
+    std::weak_ptr<DeliveryQueue> weak = weak_from_this();
+    QMetaObject::invokeMethod(
+        m_context.data(),
+        [weak] {
+            if (auto self = weak.lock())
+                self->drain();
+        },
+        Qt::QueuedConnection);
+}
+
+void DeliveryQueue::drain() {
+    std::deque<Entry> batch;
+    {
+        std::lock_guard lock(m_mu);
+        m_posted = false;
+        batch.swap(m_queue);
+        for (const Entry& e : batch)
+            m_inHandler += e.action ? 0 : 1;
+    }
+    for (Entry& e : batch) {
+        bool stopped = false;
+        {
+            std::lock_guard lock(m_mu);
+            stopped = m_stopped;
+        }
+        if (e.action) {
+            if (!stopped)
+                e.action();
+        } else if (!stopped) {
+            m_handler(e.message);
+        }
+        if (e.action)
+            continue;
+        std::lock_guard lock(m_mu);
+        --m_inHandler;
+        if (!stopped)
+            ++m_delivered;
+    }
+}
+
+qint64 DeliveryQueue::undelivered() const {
+    std::lock_guard lock(m_mu);
+    qint64 n = m_inHandler;
+    for (const Entry& e : m_queue)
+        n += e.action ? 0 : 1;
+    return n;
+}
+
+quint64 DeliveryQueue::delivered() const {
+    std::lock_guard lock(m_mu);
+    return m_delivered;
+}
+
+void DeliveryQueue::stop() {
+    std::lock_guard lock(m_mu);
+    m_stopped = true;
+    m_queue.clear();
+}
+
+} // namespace jetdeck::js

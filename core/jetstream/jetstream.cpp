@@ -1,0 +1,300 @@
+#include "jetstream.h"
+
+#include <QThread>
+
+namespace jetdeck::js {
+
+namespace {
+
+QByteArray bodyOf(const nlohmann::json& body) {
+    return body.is_null() ? QByteArray() : QByteArray::fromStdString(body.dump());
+}
+
+Error notEnabled(const QByteArray& subject) {
+    return Error{ErrorKind::JetStreamNotEnabled,
+                 QStringLiteral("JetStream is not enabled for this account or server: nobody "
+                                "answered on %1")
+                     .arg(QString::fromUtf8(subject))};
+}
+
+template <typename T>
+Result<T> decode(const Result<nlohmann::json>& r) {
+    if (!r)
+        return r.error();
+    return T::fromJson(r.value());
+}
+
+} // namespace
+
+void PublishOptions::applyTo(Headers& h) const {
+    if (!msgId.isEmpty())
+        h.set("Nats-Msg-Id", msgId);
+    if (!expectedStream.isEmpty())
+        h.set("Nats-Expected-Stream", expectedStream.toUtf8());
+    if (expectedLastSeq)
+        h.set("Nats-Expected-Last-Sequence", QByteArray::number(*expectedLastSeq));
+    if (expectedLastSubjectSeq)
+        h.set("Nats-Expected-Last-Subject-Sequence", QByteArray::number(*expectedLastSubjectSeq));
+    if (!expectedLastMsgId.isEmpty())
+        h.set("Nats-Expected-Last-Msg-Id", expectedLastMsgId);
+}
+
+JetStream::JetStream(Connection* connection, JetStreamOptions options)
+    : m_conn(connection)
+    , m_opts(std::move(options)) {
+    if (!m_opts.apiPrefix.isEmpty()) {
+        m_prefix = m_opts.apiPrefix.toUtf8();
+        if (!m_prefix.endsWith('.'))
+            m_prefix += '.';
+    } else if (!m_opts.domain.isEmpty()) {
+        m_prefix = "$JS." + m_opts.domain.toUtf8() + ".API.";
+    } else {
+        m_prefix = "$JS.API.";
+    }
+}
+
+QByteArray JetStream::apiSubject(QByteArrayView suffix) const {
+    return m_prefix + suffix;
+}
+
+Result<nlohmann::json> JetStream::request(QByteArrayView suffix, const nlohmann::json& body) const {
+    const QByteArray subject = apiSubject(suffix);
+    auto reply = m_conn->requestSync(subject, bodyOf(body), m_opts.timeoutMs);
+    if (!reply) {
+        if (reply.error().kind == ErrorKind::NoResponders)
+            return notEnabled(subject);
+        return reply.error();
+    }
+    return parseApiResponse(reply->payload());
+}
+
+void JetStream::requestAsync(QByteArrayView suffix, const nlohmann::json& body, QObject* context,
+                             JsonCallback callback) const {
+    const QByteArray subject = apiSubject(suffix);
+    m_conn->request(subject, bodyOf(body), m_opts.timeoutMs, context,
+                    [subject, callback](const Result<Message>& reply) {
+                        if (!reply) {
+                            callback(reply.error().kind == ErrorKind::NoResponders
+                                         ? Result<nlohmann::json>(notEnabled(subject))
+                                         : Result<nlohmann::json>(reply.error()));
+                            return;
+                        }
+                        callback(parseApiResponse(reply->payload()));
+                    });
+}
+
+Result<AccountInfo> JetStream::accountInfo() const {
+    return decode<AccountInfo>(request("INFO"));
+}
+
+// --- streams -----------------------------------------------------------------------------
+
+Result<StreamInfo> JetStream::addStream(const StreamConfig& config) const {
+    if (Status s = config.validate())
+        return s;
+    return decode<StreamInfo>(
+        request(QByteArray("STREAM.CREATE." + config.name.toUtf8()), config.toJson()));
+}
+
+Result<StreamInfo> JetStream::updateStream(const StreamConfig& config) const {
+    if (Status s = config.validate())
+        return s;
+    return decode<StreamInfo>(
+        request(QByteArray("STREAM.UPDATE." + config.name.toUtf8()), config.toJson()));
+}
+
+Result<StreamInfo> JetStream::streamInfo(const QString& name) const {
+    if (Status s = validateName(name, QStringLiteral("stream name")))
+        return s;
+    return decode<StreamInfo>(request(QByteArray("STREAM.INFO." + name.toUtf8())));
+}
+
+Result<QStringList> JetStream::streamNames(const QString& subject) const {
+    QStringList names;
+    for (int offset = 0;;) {
+        nlohmann::json body{{"offset", offset}};
+        if (!subject.isEmpty())
+            body["subject"] = subject.toStdString();
+        auto page = decode<StreamNamesPage>(request("STREAM.NAMES", body));
+        if (!page)
+            return page.error();
+        names += page->names;
+        offset += int(page->names.size());
+        if (page->names.isEmpty() || offset >= page->total)
+            return names;
+    }
+}
+
+Result<QList<StreamInfo>> JetStream::listStreams() const {
+    QList<StreamInfo> out;
+    for (int offset = 0;;) {
+        auto page =
+            decode<StreamListPage>(request("STREAM.LIST", nlohmann::json{{"offset", offset}}));
+        if (!page)
+            return page.error();
+        out += page->streams;
+        offset += int(page->streams.size());
+        if (page->streams.isEmpty() || offset >= page->total)
+            return out;
+    }
+}
+
+Status JetStream::deleteStream(const QString& name) const {
+    if (Status s = validateName(name, QStringLiteral("stream name")))
+        return s;
+    auto r = request(QByteArray("STREAM.DELETE." + name.toUtf8()));
+    return r ? Status{} : r.error();
+}
+
+Result<quint64> JetStream::purgeStream(const QString& name, const QString& subject, quint64 keep,
+                                       quint64 upToSeq) const {
+    if (Status s = validateName(name, QStringLiteral("stream name")))
+        return s;
+    if (keep > 0 && upToSeq > 0)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("purge takes either a number to keep or a sequence, not both")};
+    nlohmann::json body = nlohmann::json::object();
+    if (!subject.isEmpty())
+        body["filter"] = subject.toStdString();
+    if (keep > 0)
+        body["keep"] = keep;
+    if (upToSeq > 0)
+        body["seq"] = upToSeq;
+    auto r = request(QByteArray("STREAM.PURGE." + name.toUtf8()),
+                     body.empty() ? nlohmann::json() : body);
+    if (!r)
+        return r.error();
+    return r->value("purged", quint64(0));
+}
+
+// --- consumers ---------------------------------------------------------------------------
+
+Status JetStream::checkServerSupports(const ConsumerConfig& config) const {
+    return config.checkSupported(m_conn->serverInfo().versionNumber());
+}
+
+Result<ConsumerInfo> JetStream::addConsumer(const QString& stream,
+                                            const ConsumerConfig& config) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    if (Status s = config.validate())
+        return s;
+    if (Status s = checkServerSupports(config))
+        return s;
+    const QString name = !config.name.isEmpty() ? config.name : config.durableName;
+    const int version = m_conn->serverInfo().versionNumber();
+    QByteArray suffix;
+    if (name.isEmpty()) {
+        suffix = "CONSUMER.CREATE." + stream.toUtf8(); // ephemeral
+    } else if (version == 0 || version >= 20900) {
+        // 2.9 names consumers in the subject and can put the filter there for permissions.
+        suffix = "CONSUMER.CREATE." + stream.toUtf8() + '.' + name.toUtf8();
+        if (!config.filterSubject.isEmpty() && !config.filterSubject.contains(QLatin1Char(' ')))
+            suffix += '.' + config.filterSubject.toUtf8();
+    } else if (!config.durableName.isEmpty()) {
+        suffix = "CONSUMER.DURABLE.CREATE." + stream.toUtf8() + '.' + config.durableName.toUtf8();
+    } else {
+        suffix = "CONSUMER.CREATE." + stream.toUtf8();
+    }
+    nlohmann::json body{{"stream_name", stream.toStdString()}, {"config", config.toJson()}};
+    return decode<ConsumerInfo>(request(suffix, body));
+}
+
+Result<ConsumerInfo> JetStream::consumerInfo(const QString& stream, const QString& name) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    if (Status s = validateName(name, QStringLiteral("consumer name")))
+        return s;
+    return decode<ConsumerInfo>(
+        request(QByteArray("CONSUMER.INFO." + stream.toUtf8() + '.' + name.toUtf8())));
+}
+
+Result<QStringList> JetStream::consumerNames(const QString& stream) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    QStringList names;
+    for (int offset = 0;;) {
+        auto page = decode<ConsumerNamesPage>(request(
+            QByteArray("CONSUMER.NAMES." + stream.toUtf8()), nlohmann::json{{"offset", offset}}));
+        if (!page)
+            return page.error();
+        names += page->names;
+        offset += int(page->names.size());
+        if (page->names.isEmpty() || offset >= page->total)
+            return names;
+    }
+}
+
+Result<QList<ConsumerInfo>> JetStream::listConsumers(const QString& stream) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    QList<ConsumerInfo> out;
+    for (int offset = 0;;) {
+        auto page = decode<ConsumerListPage>(request(QByteArray("CONSUMER.LIST." + stream.toUtf8()),
+                                                     nlohmann::json{{"offset", offset}}));
+        if (!page)
+            return page.error();
+        out += page->consumers;
+        offset += int(page->consumers.size());
+        if (page->consumers.isEmpty() || offset >= page->total)
+            return out;
+    }
+}
+
+Status JetStream::deleteConsumer(const QString& stream, const QString& name) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    if (Status s = validateName(name, QStringLiteral("consumer name")))
+        return s;
+    auto r = request(QByteArray("CONSUMER.DELETE." + stream.toUtf8() + '.' + name.toUtf8()));
+    return r ? Status{} : r.error();
+}
+
+Status JetStream::stepDownStreamLeader(const QString& stream) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    auto r = request(QByteArray("STREAM.LEADER.STEPDOWN." + stream.toUtf8()));
+    return r ? Status{} : r.error();
+}
+
+Status JetStream::stepDownConsumerLeader(const QString& stream, const QString& consumer) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    if (Status s = validateName(consumer, QStringLiteral("consumer name")))
+        return s;
+    auto r = request(
+        QByteArray("CONSUMER.LEADER.STEPDOWN." + stream.toUtf8() + '.' + consumer.toUtf8()));
+    return r ? Status{} : r.error();
+}
+
+// --- publishing --------------------------------------------------------------------------
+
+Result<PubAck> JetStream::publish(QByteArrayView subject, QByteArrayView payload,
+                                  const PublishOptions& options, const Headers* headers) const {
+    Headers h = headers ? *headers : Headers();
+    options.applyTo(h);
+    for (int attempt = 0;; ++attempt) {
+        auto reply =
+            m_conn->requestSync(subject, payload, options.timeoutMs, h.isEmpty() ? nullptr : &h);
+        if (!reply) {
+            // No stream listens yet (just created, or a leader election): try again shortly.
+            if (reply.error().kind == ErrorKind::NoResponders && attempt < options.retryAttempts) {
+                m_conn->waitFor([] { return false; }, options.retryWaitMs);
+                continue;
+            }
+            if (reply.error().kind == ErrorKind::NoResponders)
+                return Error{ErrorKind::NoResponders,
+                             QStringLiteral("no stream stores subject '%1' (no responders after "
+                                            "%2 attempts)")
+                                 .arg(QString::fromUtf8(subject))
+                                 .arg(attempt + 1)};
+            return reply.error();
+        }
+        auto json = parseApiResponse(reply->payload());
+        if (!json)
+            return json.error();
+        return PubAck::fromJson(json.value());
+    }
+}
+
+} // namespace jetdeck::js

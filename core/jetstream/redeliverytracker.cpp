@@ -1,0 +1,129 @@
+#include "redeliverytracker.h"
+
+#include <QRandomGenerator>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace jetdeck::js {
+
+namespace {
+constexpr std::size_t kMaxEvents = 1000;
+}
+
+qint64 NakDelayPolicy::delayNs(quint64 deliveries, double unit) const {
+    const BackoffPolicy b{int(std::clamp<qint64>(initialMs, 0, INT32_MAX)), multiplier,
+                          int(std::clamp<qint64>(maxMs, 0, INT32_MAX)), jitterPercent};
+    return b.delay(int(std::min<quint64>(deliveries, 64)), unit) * 1000000;
+}
+
+qint64 NakDelayPolicy::delayNs(quint64 deliveries) const {
+    return delayNs(deliveries, QRandomGenerator::global()->generateDouble() * 2.0 - 1.0);
+}
+
+RedeliveryTracker::RedeliveryTracker(QString stream, QString consumer, std::size_t memory)
+    : m_stream(std::move(stream))
+    , m_consumer(std::move(consumer))
+    , m_memory(std::max<std::size_t>(1, memory)) {
+    m_stats.deliveryCounts.fill(0, Buckets);
+}
+
+void RedeliveryTracker::onDelivered(const JsMetadata& meta) {
+    std::lock_guard lock(m_mu);
+    ++m_stats.delivered;
+    const quint64 n = std::max<quint64>(1, meta.delivered);
+    ++m_stats.deliveryCounts[qsizetype(std::min<quint64>(n, Buckets) - 1)];
+    if (n == 1) {
+        ++m_stats.firstDeliveries;
+        return;
+    }
+    ++m_stats.redelivered;
+    auto it = m_naked.find(meta.streamSeq);
+    if (it != m_naked.end()) {
+        ++m_stats.afterNak;
+        if (--it->second == 0)
+            m_naked.erase(it);
+    } else {
+        ++m_stats.afterAckWait;
+    }
+}
+
+void RedeliveryTracker::rememberNak(quint64 seq) {
+    ++m_naked[seq];
+    m_nakOrder.push_back(seq);
+    // Bounded: forget the oldest NAKs (their redeliveries then count as ack-wait ones).
+    while (m_nakOrder.size() > m_memory) {
+        auto it = m_naked.find(m_nakOrder.front());
+        if (it != m_naked.end() && --it->second == 0)
+            m_naked.erase(it);
+        m_nakOrder.pop_front();
+    }
+}
+
+void RedeliveryTracker::onAnswered(const JsMetadata& meta, AckKind kind) {
+    std::lock_guard lock(m_mu);
+    switch (kind) {
+    case AckKind::Ack:
+        ++m_stats.acked;
+        break;
+    case AckKind::Nak:
+        ++m_stats.naked;
+        rememberNak(meta.streamSeq);
+        break;
+    case AckKind::InProgress:
+        ++m_stats.inProgress;
+        break;
+    case AckKind::Term:
+        ++m_stats.terminated;
+        break;
+    }
+}
+
+void RedeliveryTracker::onAdvisory(QByteArrayView subject, QByteArrayView json) {
+    const auto j = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return;
+    RedeliveryEvent e;
+    e.time = QDateTime::currentDateTime();
+    e.streamSeq = j.value("stream_seq", quint64(0));
+    e.deliveries = j.value("deliveries", quint64(0));
+    std::lock_guard lock(m_mu);
+    if (subject.contains(".MAX_DELIVERIES.")) {
+        e.kind = RedeliveryEvent::Kind::MaxDeliveries;
+        e.reason = QStringLiteral("reached MaxDeliver after %1 deliveries").arg(e.deliveries);
+        ++m_stats.maxDeliveriesReached;
+    } else if (subject.contains(".MSG_TERMINATED.")) {
+        e.kind = RedeliveryEvent::Kind::Terminated;
+        e.reason = QString::fromStdString(j.value("reason", std::string()));
+        ++m_stats.terminatedAdvisories;
+    } else {
+        return;
+    }
+    m_events.push_back(e);
+    while (m_events.size() > kMaxEvents)
+        m_events.pop_front();
+}
+
+RedeliveryStats RedeliveryTracker::stats() const {
+    std::lock_guard lock(m_mu);
+    return m_stats;
+}
+
+QList<RedeliveryEvent> RedeliveryTracker::takeEvents() {
+    std::lock_guard lock(m_mu);
+    QList<RedeliveryEvent> out(m_events.begin(), m_events.end());
+    m_events.clear();
+    return out;
+}
+
+JsMessage::AckObserver trackerObserver(std::shared_ptr<RedeliveryTracker> tracker) {
+    if (!tracker)
+        return {};
+    return [tracker](const JsMessage& m, AckKind kind, qint64) {
+        tracker->onAnswered(m.metadata(), kind);
+    };
+}
+
+} // namespace jetdeck::js

@@ -1,0 +1,94 @@
+#pragma once
+
+#include "core/client/backoff.h"
+#include "core/jetstream/jsmessage.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace jetdeck::js {
+
+/// Counts for one consumer, as the console shows them.
+struct RedeliveryStats {
+    quint64 delivered = 0; ///< deliveries seen (first ones and redeliveries)
+    quint64 firstDeliveries = 0;
+    quint64 redelivered = 0;  ///< deliveries with a count above 1
+    quint64 afterNak = 0;     ///< redeliveries of a message this client NAKed
+    quint64 afterAckWait = 0; ///< redeliveries nobody asked for: the ack wait ran out
+    quint64 acked = 0;
+    quint64 naked = 0;
+    quint64 inProgress = 0;
+    quint64 terminated = 0;           ///< +TERM sent by this client
+    quint64 maxDeliveriesReached = 0; ///< MAX_DELIVERIES advisories from the server
+    quint64 terminatedAdvisories = 0; ///< MSG_TERMINATED advisories from the server
+    /// deliveryCounts[i] = deliveries whose count was i + 1; the last bucket holds the rest.
+    QList<quint64> deliveryCounts;
+};
+
+/// One notable event (a message that hit MaxDeliver, a termination) for the console's log.
+struct RedeliveryEvent {
+    enum class Kind { MaxDeliveries, Terminated };
+    Kind kind = Kind::MaxDeliveries;
+    QDateTime time;
+    quint64 streamSeq = 0;
+    quint64 deliveries = 0;
+    QString reason;
+};
+
+/// The delay to ask for when NAKing a message for the n-th time: exponential, capped, with
+/// jitter (percent, default 20) so redeliveries of a burst do not come back together.
+struct NakDelayPolicy {
+    qint64 initialMs = 1000;
+    double multiplier = 2.0;
+    qint64 maxMs = 60000;
+    int jitterPercent = 20;
+    /// Nanoseconds, for JsMessage::nak(), for a message delivered `deliveries` times.
+    qint64 delayNs(quint64 deliveries) const;
+    qint64 delayNs(quint64 deliveries, double unit) const;
+};
+
+/// Watches one consumer's deliveries and this client's answers to tell redeliveries apart by
+/// cause, and keeps the delivery-count histogram. Memory is bounded: it remembers the NAKed
+/// sequences of at most `memory` messages.
+class RedeliveryTracker {
+public:
+    static constexpr int Buckets = 10;
+
+    explicit RedeliveryTracker(QString stream = {}, QString consumer = {},
+                               std::size_t memory = 100000);
+
+    const QString& stream() const { return m_stream; }
+    const QString& consumer() const { return m_consumer; }
+
+    void onDelivered(const JsMetadata& meta);
+    void onAnswered(const JsMetadata& meta, AckKind kind);
+    /// The JSON of a $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES / MSG_TERMINATED advisory.
+    void onAdvisory(QByteArrayView subject, QByteArrayView json);
+
+    RedeliveryStats stats() const;
+    /// Events since the last call (bounded).
+    QList<RedeliveryEvent> takeEvents();
+
+private:
+    void rememberNak(quint64 seq);
+
+    QString m_stream;
+    QString m_consumer;
+    std::size_t m_memory;
+    mutable std::mutex m_mu;
+    RedeliveryStats m_stats;
+    std::unordered_map<quint64, quint64> m_naked; ///< stream seq -> NAK count pending redelivery
+    std::deque<quint64> m_nakOrder;
+    std::deque<RedeliveryEvent> m_events;
+};
+
+/// An observer for JsMessage that feeds the tracker's onAnswered(); it keeps the tracker alive.
+JsMessage::AckObserver trackerObserver(std::shared_ptr<RedeliveryTracker> tracker);
+
+} // namespace jetdeck::js
