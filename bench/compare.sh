@@ -3,14 +3,21 @@
 # (natsc-bench) on one local nats-server.
 #
 #   bench/compare.sh [--build-dir DIR] [--runs K] [--msgs N] [--req-msgs N]
-#                    [--size B] [--out FILE] [--modes LIST] [--run-timeout S]
-#                    [--check]
+#                    [--js-msgs N] [--size B] [--out FILE] [--modes LIST]
+#                    [--with-js] [--run-timeout S] [--check]
 #
-# For each mode (pub, pubsub, req) it runs K rounds of both clients, alternating
-# which goes first, and compares medians:
-#   pub, pubsub  median msgs_per_sec   ratio = jetdeck / nats.c
-#   req          median p50_us         ratio = nats.c / jetdeck
+# For each mode it runs K rounds of both clients, alternating which goes first,
+# and compares medians:
+#   pub, pubsub           median msgs_per_sec   ratio = jetdeck / nats.c
+#   req                   median p50_us         ratio = nats.c / jetdeck
+#   js-pub, js-consume    median msgs_per_sec   ratio = jetdeck / nats.c
 # so a ratio >= 1.0 always means "JetDeck is at least as good". Target: >= 1.0.
+#
+# Modes default to pub,pubsub,req; --with-js adds the JetStream modes js-pub
+# (async publish with acks) and js-consume (pull fetch + ack, batch 100), or
+# name them in --modes. JetStream modes use --js-msgs messages (default 200000).
+# The nats-server started here always has JetStream enabled, with its store in
+# the temporary work directory that is removed on exit.
 #
 # Binaries: DIR/app/jetdeck-cli and DIR/bench/natsc-bench (DIR defaults to
 # <repo>/build); override with the JETDECK_CLI / NATSC_BENCH environment
@@ -28,9 +35,12 @@ BUILD_DIR="$ROOT/build"
 RUNS=5
 MSGS=1000000
 REQ_MSGS=20000
+JS_MSGS=200000
+JS_BATCH=100      # natsc-bench's default --batch; jetdeck must report the same
 SIZE=128
 OUT="$ROOT/bench/results/latest.json"
 MODES="pub,pubsub,req"
+WITH_JS=0
 RUN_TIMEOUT=300
 CHECK=0
 
@@ -54,9 +64,11 @@ while [[ $# -gt 0 ]]; do
         --runs)        need_value "$@"; need_int "$1" "$2" 1; RUNS=$((10#$2)); shift 2 ;;
         --msgs)        need_value "$@"; need_int "$1" "$2" 1; MSGS=$((10#$2)); shift 2 ;;
         --req-msgs)    need_value "$@"; need_int "$1" "$2" 1; REQ_MSGS=$((10#$2)); shift 2 ;;
+        --js-msgs)     need_value "$@"; need_int "$1" "$2" 1; JS_MSGS=$((10#$2)); shift 2 ;;
         --size)        need_value "$@"; need_int "$1" "$2" 0; SIZE=$((10#$2)); shift 2 ;;
         --out)         need_value "$@"; OUT=$2; shift 2 ;;
         --modes)       need_value "$@"; MODES=$2; shift 2 ;;
+        --with-js)     WITH_JS=1; shift ;;
         --run-timeout) need_value "$@"; need_int "$1" "$2" 1; RUN_TIMEOUT=$((10#$2)); shift 2 ;;
         --check)       CHECK=1; shift ;;
         -h|--help)     usage; exit 0 ;;
@@ -67,8 +79,18 @@ done
 IFS=',' read -r -a MODE_LIST <<< "$MODES"
 [[ ${#MODE_LIST[@]} -gt 0 ]] || usage_error "--modes is empty"
 for m in "${MODE_LIST[@]}"; do
-    case "$m" in pub|pubsub|req) ;; *) usage_error "unknown mode '$m' in --modes (pub, pubsub, req)" ;; esac
+    case "$m" in
+        pub|pubsub|req|js-pub|js-consume) ;;
+        *) usage_error "unknown mode '$m' in --modes (pub, pubsub, req, js-pub, js-consume)" ;;
+    esac
 done
+if [[ $WITH_JS -eq 1 ]]; then
+    # Append the JetStream modes unless --modes already names them.
+    for m in js-pub js-consume; do
+        [[ ",$MODES," == *",$m,"* ]] || MODE_LIST+=("$m")
+    done
+fi
+MODES=$(IFS=','; echo "${MODE_LIST[*]}")
 
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is required"
@@ -113,8 +135,12 @@ print(s.getsockname()[1])
 s.close()') || die "could not pick a free port"
 URL="nats://127.0.0.1:$PORT"
 
-# Run from the temp dir so anything the server writes lands there.
-(cd "$WORK" && exec "$NATS_SERVER" -a 127.0.0.1 -p "$PORT" >"$WORK/nats-server.log" 2>&1) &
+# Run from the temp dir so anything the server writes lands there; the
+# JetStream store also lives under $WORK, which cleanup() removes.
+JS_STORE="$WORK/jetstream"
+mkdir -p "$JS_STORE"
+(cd "$WORK" && exec "$NATS_SERVER" -a 127.0.0.1 -p "$PORT" -js -sd "$JS_STORE" \
+    >"$WORK/nats-server.log" 2>&1) &
 SERVER_PID=$!
 
 ready=0
@@ -131,7 +157,7 @@ for _ in $(seq 1 100); do
 done
 [[ $ready -eq 1 ]] || die "nats-server did not accept connections on 127.0.0.1:$PORT within 10 s"
 SERVER_VERSION=$("$NATS_SERVER" --version 2>/dev/null | head -n 1 || echo unknown)
-echo "compare.sh: $SERVER_VERSION on $URL; $RUNS round(s); modes $MODES; size ${SIZE}B" >&2
+echo "compare.sh: $SERVER_VERSION (JetStream, store $JS_STORE) on $URL; $RUNS round(s); modes $MODES; size ${SIZE}B" >&2
 
 # --- runs -------------------------------------------------------------------
 RAW="$WORK/raw.jsonl"
@@ -144,7 +170,11 @@ run_one() {
     local out="$WORK/run.out" err="$WORK/run.err"
     local -a cmd
 
-    if [[ "$mode" == req ]]; then n=$REQ_MSGS; else n=$MSGS; fi
+    case "$mode" in
+        req)               n=$REQ_MSGS ;;
+        js-pub|js-consume) n=$JS_MSGS ;;
+        *)                 n=$MSGS ;;
+    esac
     case "$client" in
         nats.c)  cmd=("$NATSC_BENCH" "$mode") ;;
         jetdeck) cmd=("$JETDECK_CLI" bench "$mode") ;;
@@ -161,9 +191,9 @@ run_one() {
         return 1
     fi
     line=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 || true)
-    if ! python3 - "$line" "$client" "$mode" "$round" "$pos" >>"$RAW" <<'PY'
+    if ! python3 - "$line" "$client" "$mode" "$round" "$pos" "$n" "$JS_BATCH" >>"$RAW" <<'PY'
 import json, sys
-line, client, mode, rnd, pos = sys.argv[1:6]
+line, client, mode, rnd, pos, n, js_batch = sys.argv[1:8]
 try:
     doc = json.loads(line)
 except ValueError as e:
@@ -178,8 +208,17 @@ key = "p50_us" if mode == "req" else "msgs_per_sec"
 v = doc.get(key)
 if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
     sys.exit(f"missing or non-positive {key}: {v!r}")
+if mode == "js-pub":
+    # Every publish must have been acknowledged without error.
+    if doc.get("acked") != int(n) or doc.get("errors") != 0:
+        sys.exit(f"js-pub: expected acked={n} errors=0, got acked={doc.get('acked')!r} "
+                 f"errors={doc.get('errors')!r}")
+if mode == "js-consume" and "batch" in doc and doc["batch"] != int(js_batch):
+    sys.exit(f"js-consume: batch {doc['batch']!r} differs from {js_batch}; comparison would be unfair")
+if mode.startswith("js-") and doc.get("storage", "memory") != "memory":
+    sys.exit(f"{mode}: storage {doc.get('storage')!r}, expected 'memory'")
 print(json.dumps({"round": int(rnd), "position": int(pos), "result": doc}, separators=(",", ":")))
-print(f"  {mode:<6} round {rnd} #{pos}: {client:<8} {key}={v}", file=sys.stderr)
+print(f"  {mode:<10} round {rnd} #{pos}: {client:<8} {key}={v}", file=sys.stderr)
 PY
     then
         echo "compare.sh: FAILED (bad output): ${cmd[*]}" >&2
@@ -201,10 +240,11 @@ done
 # --- summary ----------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
 summary_rc=0
-python3 - "$RAW" "$OUT" "$CHECK" "$URL" "$SERVER_VERSION" "$RUNS" "$MSGS" "$REQ_MSGS" "$SIZE" "$MODES" <<'PY' || summary_rc=$?
+python3 - "$RAW" "$OUT" "$CHECK" "$URL" "$SERVER_VERSION" "$RUNS" "$MSGS" "$REQ_MSGS" "$SIZE" "$MODES" \
+    "$JS_MSGS" "$JS_BATCH" <<'PY' || summary_rc=$?
 import json, os, platform, statistics, sys, time
 
-raw_path, out_path, check, url, server_version, runs, msgs, req_msgs, size, modes = sys.argv[1:11]
+raw_path, out_path, check, url, server_version, runs, msgs, req_msgs, size, modes, js_msgs, js_batch = sys.argv[1:13]
 check = check == "1"
 raw = [json.loads(l) for l in open(raw_path) if l.strip()]
 
@@ -212,6 +252,8 @@ METRIC = {  # mode -> (key, label, higher_is_better)
     "pub":    ("msgs_per_sec", "msgs/s", True),
     "pubsub": ("msgs_per_sec", "msgs/s", True),
     "req":    ("p50_us",       "p50 us", False),
+    "js-pub":     ("msgs_per_sec", "msgs/s", True),
+    "js-consume": ("msgs_per_sec", "msgs/s", True),
 }
 TARGET = 1.0
 
@@ -235,10 +277,10 @@ def fmt(v):
     return f"{v:,.0f}" if v >= 1000 else f"{v:,.1f}"
 
 print()
-print(f"{'mode':<8} {'metric (median)':<16} {'nats.c':>14} {'jetdeck':>14} {'ratio':>7}  {'target':<8} result")
+print(f"{'mode':<10} {'metric (median)':<16} {'nats.c':>14} {'jetdeck':>14} {'ratio':>7}  {'target':<8} result")
 for s in summary:
     label = METRIC[s["mode"]][1]
-    print(f"{s['mode']:<8} {label:<16} {fmt(s['natsc']):>14} {fmt(s['jetdeck']):>14} "
+    print(f"{s['mode']:<10} {label:<16} {fmt(s['natsc']):>14} {fmt(s['jetdeck']):>14} "
           f"{s['ratio']:>7.3f}  >= {s['target']:.2f}  {'ok' if s['met'] else 'MISSED'}")
 print("(ratio >= 1.0 means JetDeck is at least as good: throughput jetdeck/nats.c, latency nats.c/jetdeck)")
 
@@ -248,6 +290,7 @@ doc = {
     "host": {"system": platform.system(), "release": platform.release(),
              "machine": platform.machine(), "cpus": os.cpu_count()},
     "params": {"runs": int(runs), "msgs": int(msgs), "req_msgs": int(req_msgs),
+               "js_msgs": int(js_msgs), "js_batch": int(js_batch), "js_storage": "memory",
                "size": int(size), "modes": modes.split(",")},
     "raw": raw,
     "summary": summary,

@@ -5,6 +5,7 @@
  * is measured against. Both tools print the same JSON keys.
  *
  *   natsc-bench MODE --server URL [--msgs N] [--size B] [--timeout S] [--json]
+ *               [--batch N] [--storage memory|file]
  *
  * Modes:
  *   pub     one connection publishes N msgs of B bytes on "bench.pub", then
@@ -16,6 +17,19 @@
  *   req     responder connection echoes requests on "bench.req"; a requester
  *           connection does N sequential natsConnection_Request calls and records
  *           each round trip (microseconds, monotonic clock).
+ *   js-pub  (re)creates stream BENCHJS (subjects "bench.js.>", memory storage
+ *           unless --storage file), publishes N msgs on "bench.js.pub" with
+ *           js_PublishAsync (MaxPending 4096) and waits in
+ *           js_PublishAsyncComplete. Timed from first publish until every
+ *           publish ack has been received; "acked"/"errors" count the per-message
+ *           ack callbacks. The stream is deleted afterwards.
+ *   js-consume  (re)creates BENCHJS, fills it with N msgs (untimed), adds the
+ *           durable pull consumer BENCHC (ack explicit, unlimited ack pending)
+ *           and times a natsSubscription_Fetch loop (--batch msgs per fetch,
+ *           default 100) that acks every message with natsMsg_Ack, ending with
+ *           a flush so the acks have reached the server. Afterwards (untimed)
+ *           checks that the consumer has no ack pending. Deletes the stream.
+ *           Both JetStream modes need a server started with -js.
  *
  * mb_per_sec counts payload bytes only, in decimal megabytes (1e6 bytes).
  *
@@ -42,16 +56,28 @@
 #define SUBJ_PS  "bench.ps"
 #define SUBJ_REQ "bench.req"
 
+#define JS_STREAM   "BENCHJS"
+#define JS_SUBJECTS "bench.js.>"
+#define JS_SUBJ_PUB "bench.js.pub"
+#define JS_CONSUMER "BENCHC"
+
 #define DEFAULT_MSGS      1000000L
 #define DEFAULT_REQ_MSGS  20000L
+#define DEFAULT_JS_MSGS   200000L
+#define DEFAULT_BATCH     100L
+#define MAX_BATCH         100000L
 #define DEFAULT_SIZE      128L
 #define DEFAULT_TIMEOUT_S 120L
 #define REQ_TIMEOUT_MS    5000
 #define CONNECT_TIMEOUT_MS 5000
+#define JS_MAX_PENDING    4096     /* jsOptions.PublishAsync.MaxPending */
+#define JS_API_WAIT_MS    10000    /* stream/consumer management requests */
+#define FETCH_TIMEOUT_MS  5000     /* per natsSubscription_Fetch call */
+#define ACK_SETTLE_MS     5000     /* js-consume: wait for the server to apply acks */
 
-typedef enum { MODE_PUB, MODE_SUB, MODE_PUBSUB, MODE_REQ } bench_mode;
+typedef enum { MODE_PUB, MODE_SUB, MODE_PUBSUB, MODE_REQ, MODE_JS_PUB, MODE_JS_CONSUME } bench_mode;
 
-static const char *const mode_names[] = { "pub", "sub", "pubsub", "req" };
+static const char *const mode_names[] = { "pub", "sub", "pubsub", "req", "js-pub", "js-consume" };
 
 typedef struct {
     bench_mode  mode;
@@ -61,6 +87,8 @@ typedef struct {
     long        timeout_s;
     bool        json;
     bool        responder_buffered;
+    long        batch;        /* js-consume */
+    bool        file_storage; /* js-pub / js-consume */
 } bench_args;
 
 typedef struct {
@@ -70,6 +98,9 @@ typedef struct {
     /* req latencies, microseconds */
     bool   has_latency;
     double p50, p95, p99, mean, max;
+    /* js-pub publish acks */
+    bool   has_acks;
+    long   acked, errors;
 } bench_result;
 
 /* ------------------------------------------------------------------------ */
@@ -95,14 +126,21 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: natsc-bench MODE --server URL [--msgs N] [--size B] [--timeout S] [--json]\n"
-            "  MODE: pub | sub | pubsub | req\n"
-            "  --msgs N     messages (default %ld for pub/sub/pubsub, %ld for req)\n"
+            "                   [--batch N] [--storage memory|file]\n"
+            "  MODE: pub | sub | pubsub | req | js-pub | js-consume\n"
+            "  --msgs N     messages (default %ld for pub/sub/pubsub, %ld for req,\n"
+            "               %ld for js-pub/js-consume)\n"
             "  --size B     payload bytes (default %ld)\n"
             "  --timeout S  overall bound for waiting on messages (default %ld s)\n"
             "  --json       print one JSON line on stdout\n"
             "  --responder-buffered  req: let the responder use nats.c's flusher\n"
-            "               thread instead of SendAsap (adds ~1 ms per reply)\n",
-            DEFAULT_MSGS, DEFAULT_REQ_MSGS, DEFAULT_SIZE, DEFAULT_TIMEOUT_S);
+            "               thread instead of SendAsap (adds ~1 ms per reply)\n"
+            "  --batch N    js-consume: messages per fetch (default %ld)\n"
+            "  --storage T  js-pub/js-consume: stream storage, memory (default) or file\n"
+            "  JetStream modes need nats-server -js; they (re)create and finally\n"
+            "  delete the stream " JS_STREAM ".\n",
+            DEFAULT_MSGS, DEFAULT_REQ_MSGS, DEFAULT_JS_MSGS, DEFAULT_SIZE, DEFAULT_TIMEOUT_S,
+            DEFAULT_BATCH);
 }
 
 static bool parse_long(const char *text, long min, long max, long *out)
@@ -129,6 +167,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
     memset(a, 0, sizeof(*a));
     a->size = DEFAULT_SIZE;
     a->timeout_s = DEFAULT_TIMEOUT_S;
+    a->batch = DEFAULT_BATCH;
 
     if (argc < 2) {
         usage(stderr);
@@ -142,8 +181,11 @@ static int parse_args(int argc, char **argv, bench_args *a)
     else if (strcmp(argv[1], "sub") == 0)    a->mode = MODE_SUB;
     else if (strcmp(argv[1], "pubsub") == 0) a->mode = MODE_PUBSUB;
     else if (strcmp(argv[1], "req") == 0)    a->mode = MODE_REQ;
+    else if (strcmp(argv[1], "js-pub") == 0) a->mode = MODE_JS_PUB;
+    else if (strcmp(argv[1], "js-consume") == 0) a->mode = MODE_JS_CONSUME;
     else {
-        fprintf(stderr, "natsc-bench: unknown mode '%s' (expected pub, sub, pubsub or req)\n", argv[1]);
+        fprintf(stderr, "natsc-bench: unknown mode '%s' (expected pub, sub, pubsub, req, "
+                "js-pub or js-consume)\n", argv[1]);
         return 2;
     }
 
@@ -181,6 +223,22 @@ static int parse_args(int argc, char **argv, bench_args *a)
                 return 2;
             }
             i++;
+        } else if (strcmp(opt, "--batch") == 0) {
+            if (!parse_long(val, 1, MAX_BATCH, &a->batch)) {
+                fprintf(stderr, "natsc-bench: --batch needs an integer in 1..%ld\n", MAX_BATCH);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(opt, "--storage") == 0) {
+            if (val != NULL && strcmp(val, "memory") == 0) {
+                a->file_storage = false;
+            } else if (val != NULL && strcmp(val, "file") == 0) {
+                a->file_storage = true;
+            } else {
+                fprintf(stderr, "natsc-bench: --storage needs 'memory' or 'file'\n");
+                return 2;
+            }
+            i++;
         } else if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
             usage(stdout);
             exit(0);
@@ -194,8 +252,14 @@ static int parse_args(int argc, char **argv, bench_args *a)
         fprintf(stderr, "natsc-bench: --server URL is required\n");
         return 2;
     }
-    if (!msgs_set)
-        a->msgs = (a->mode == MODE_REQ) ? DEFAULT_REQ_MSGS : DEFAULT_MSGS;
+    if (!msgs_set) {
+        if (a->mode == MODE_REQ)
+            a->msgs = DEFAULT_REQ_MSGS;
+        else if (a->mode == MODE_JS_PUB || a->mode == MODE_JS_CONSUME)
+            a->msgs = DEFAULT_JS_MSGS;
+        else
+            a->msgs = DEFAULT_MSGS;
+    }
     return 0;
 }
 
@@ -630,6 +694,367 @@ out:
 }
 
 /* ------------------------------------------------------------------------ */
+/* JetStream modes                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Publish-ack counters. Static storage for the same reason as g_wait: the
+ * ack handler runs on nats.c's reply-subscription thread and may still fire
+ * for late acks after a failed run has given up waiting. */
+typedef struct {
+    atomic_long ok;
+    atomic_long errors;
+    atomic_int  first_error_set;
+    char        first_error[200];
+} ack_state;
+
+static ack_state g_acks;
+
+static void ack_state_init(ack_state *as)
+{
+    atomic_store(&as->ok, 0);
+    atomic_store(&as->errors, 0);
+    atomic_store(&as->first_error_set, 0);
+    as->first_error[0] = '\0';
+}
+
+/* jsOptions.PublishAsync.AckHandler: called once per published message with
+ * either the positive ack or the error. We own `msg`. */
+static void on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+    ack_state *as = closure;
+    (void) js;
+
+    if (pa != NULL) {
+        atomic_fetch_add_explicit(&as->ok, 1, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&as->errors, 1, memory_order_relaxed);
+        if (pae != NULL && atomic_exchange(&as->first_error_set, 1) == 0)
+            snprintf(as->first_error, sizeof(as->first_error), "%s (status %d, JetStream error %d)",
+                     pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err),
+                     (int) pae->Err, (int) pae->ErrCode);
+    }
+    natsMsg_Destroy(msg);
+}
+
+/* Like fail_status(), plus the JetStream error code when there is one. */
+static void fail_js(const char *what, natsStatus s, jsErrCode jerr)
+{
+    const char *detail = nats_GetLastError(NULL);
+    const char *hint = (s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT)
+                           ? "; is JetStream enabled on the server (nats-server -js)?" : "";
+    char        code[48] = "";
+
+    if (detail == NULL || detail[0] == '\0')
+        detail = natsStatus_GetText(s);
+    if (jerr != 0)
+        snprintf(code, sizeof(code), " (JetStream error %d)", (int) jerr);
+    fprintf(stderr, "natsc-bench: %s failed: %s%s%s\n", what, detail, code, hint);
+}
+
+static int64_t ms_left(int64_t deadline_ns)
+{
+    int64_t left = (deadline_ns - now_ns()) / 1000000LL;
+    return left > 0 ? left : 0;
+}
+
+/* Connection plus JetStream context shared by both JetStream modes. */
+typedef struct {
+    natsConnection *nc;
+    jsCtx          *js;
+    bool            stream_created;
+} js_env;
+
+static int js_open(js_env *env, const bench_args *a, const char *name)
+{
+    jsOptions  jo;
+    natsStatus s;
+
+    memset(env, 0, sizeof(*env));
+    ack_state_init(&g_acks);
+    if (connect_client(&env->nc, a, name, NULL, false) != NATS_OK)
+        return 1;
+
+    jsOptions_Init(&jo);
+    jo.Wait = JS_API_WAIT_MS;
+    jo.PublishAsync.MaxPending = JS_MAX_PENDING;
+    jo.PublishAsync.AckHandler = on_pub_ack;
+    jo.PublishAsync.AckHandlerClosure = &g_acks;
+    /* nats.c fails a js_PublishAsync that stays blocked at MaxPending for
+     * StallWait (default 200 ms). A slow ack on a loaded 2-core box must not
+     * abort the run, so allow the whole run timeout instead. */
+    jo.PublishAsync.StallWait = a->timeout_s * 1000;
+    s = natsConnection_JetStream(&env->js, env->nc, &jo);
+    if (s != NATS_OK) {
+        fail_status("JetStream context", s);
+        return 1;
+    }
+    return 0;
+}
+
+/* Deletes BENCHJS (if any) and creates it afresh. */
+static int js_recreate_stream(js_env *env, const bench_args *a)
+{
+    const char    *subjects[] = { JS_SUBJECTS };
+    jsStreamConfig cfg;
+    jsStreamInfo  *si = NULL;
+    jsErrCode      jerr = 0;
+    natsStatus     s;
+
+    s = js_DeleteStream(env->js, JS_STREAM, NULL, &jerr);
+    if (s != NATS_OK && s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr) {
+        fail_js("delete existing stream " JS_STREAM, s, jerr);
+        return 1;
+    }
+
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = JS_STREAM;
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = a->file_storage ? js_FileStorage : js_MemoryStorage;
+    jerr = 0;
+    s = js_AddStream(&si, env->js, &cfg, NULL, &jerr);
+    jsStreamInfo_Destroy(si);
+    if (s != NATS_OK) {
+        fail_js("create stream " JS_STREAM, s, jerr);
+        return 1;
+    }
+    env->stream_created = true;
+    return 0;
+}
+
+/* Deletes the stream if this run created it, then releases everything. A
+ * failed delete only warns: the measurement is already done and the next run
+ * recreates the stream anyway. */
+static void js_close(js_env *env)
+{
+    if (env->stream_created) {
+        jsErrCode  jerr = 0;
+        natsStatus s = js_DeleteStream(env->js, JS_STREAM, NULL, &jerr);
+        if (s != NATS_OK)
+            fail_js("warning: delete stream " JS_STREAM, s, jerr);
+        env->stream_created = false;
+    }
+    /* Destroying the context also drops any publish still waiting for an ack. */
+    jsCtx_Destroy(env->js);
+    natsConnection_Destroy(env->nc);
+    env->js = NULL;
+    env->nc = NULL;
+}
+
+/* Publishes a->msgs messages with js_PublishAsync and waits (until
+ * deadline_ns) for all acks. Returns 0 when every message was acked OK. */
+static int js_publish_all(js_env *env, const bench_args *a, const char *payload, int64_t deadline_ns,
+                          const char *what)
+{
+    jsPubOptions po;
+    natsStatus   s = NATS_OK;
+    long         i, ok, errors;
+
+    for (i = 0; i < a->msgs; i++) {
+        s = js_PublishAsync(env->js, JS_SUBJ_PUB, payload, (int) a->size, NULL);
+        if (s != NATS_OK) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "%s: async publish #%ld", what, i + 1);
+            fail_js(msg, s, 0);
+            return 1;
+        }
+    }
+    jsPubOptions_Init(&po);
+    po.MaxWait = ms_left(deadline_ns) > 0 ? ms_left(deadline_ns) : 1;
+    s = js_PublishAsyncComplete(env->js, &po);
+
+    ok = atomic_load(&g_acks.ok);
+    errors = atomic_load(&g_acks.errors);
+    if (s != NATS_OK) {
+        fprintf(stderr, "natsc-bench: %s: waiting for publish acks failed: %s "
+                "(%ld of %ld acked, %ld errors)\n",
+                what, s == NATS_TIMEOUT ? "timed out" : natsStatus_GetText(s), ok, a->msgs, errors);
+        return 1;
+    }
+    if (errors > 0 || ok != a->msgs) {
+        fprintf(stderr, "natsc-bench: %s: %ld of %ld messages acked, %ld errors (first: %s)\n",
+                what, ok, a->msgs, errors,
+                atomic_load(&g_acks.first_error_set) ? g_acks.first_error : "none");
+        return 1;
+    }
+    return 0;
+}
+
+static int run_js_pub(const bench_args *a, bench_result *r)
+{
+    js_env  env;
+    char   *payload = make_payload(a->size);
+    int64_t t0, t1;
+    int     rc = 1, prc;
+
+    if (payload == NULL)
+        return 1;
+    if (js_open(&env, a, "natsc-bench-js-pub") != 0)
+        goto out;
+    if (js_recreate_stream(&env, a) != 0)
+        goto out;
+
+    t0 = now_ns();
+    prc = js_publish_all(&env, a, payload, t0 + (int64_t) a->timeout_s * 1000000000LL, "js-pub");
+    t1 = now_ns();
+
+    r->has_acks = true;
+    r->acked = atomic_load(&g_acks.ok);
+    r->errors = atomic_load(&g_acks.errors);
+    if (prc != 0)
+        goto out;
+    r->seconds = (double) (t1 - t0) / 1e9;
+    rc = 0;
+out:
+    js_close(&env);
+    free(payload);
+    return rc;
+}
+
+/* After the timed loop: the server applies acks asynchronously, so poll the
+ * consumer (bounded) until everything is delivered and nothing awaits an ack. */
+static int js_check_consumer_done(js_env *env, const bench_args *a)
+{
+    int64_t deadline = now_ns() + (int64_t) ACK_SETTLE_MS * 1000000LL;
+    int64_t ack_pending = -1;
+    uint64_t delivered = 0;
+
+    for (;;) {
+        jsConsumerInfo *ci = NULL;
+        jsErrCode       jerr = 0;
+        natsStatus      s = js_GetConsumerInfo(&ci, env->js, JS_STREAM, JS_CONSUMER, NULL, &jerr);
+
+        if (s != NATS_OK) {
+            fail_js("consumer info " JS_CONSUMER, s, jerr);
+            return 1;
+        }
+        ack_pending = ci->NumAckPending;
+        delivered = ci->Delivered.Consumer;
+        jsConsumerInfo_Destroy(ci);
+        if (ack_pending == 0 && delivered == (uint64_t) a->msgs)
+            return 0;
+        if (now_ns() >= deadline)
+            break;
+        nats_Sleep(10);
+    }
+    fprintf(stderr, "natsc-bench: js-consume: consumer " JS_CONSUMER " reports %" PRIu64
+            " delivered, %" PRId64 " still awaiting ack (expected %ld delivered, 0 pending)\n",
+            delivered, ack_pending, a->msgs);
+    return 1;
+}
+
+static int run_js_consume(const bench_args *a, bench_result *r)
+{
+    js_env            env;
+    natsSubscription *sub = NULL;
+    char             *payload = make_payload(a->size);
+    jsConsumerConfig  cc;
+    jsConsumerInfo   *ci = NULL;
+    jsSubOptions      so;
+    jsErrCode         jerr = 0;
+    natsStatus        s;
+    int64_t           t0, t1, deadline;
+    long              got = 0;
+    int               rc = 1;
+
+    if (payload == NULL)
+        return 1;
+    if (js_open(&env, a, "natsc-bench-js-consume") != 0)
+        goto out;
+    if (js_recreate_stream(&env, a) != 0)
+        goto out;
+    /* Untimed fill. */
+    if (js_publish_all(&env, a, payload, now_ns() + (int64_t) a->timeout_s * 1000000000LL,
+                       "js-consume fill") != 0)
+        goto out;
+
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = JS_CONSUMER;
+    cc.AckPolicy = js_AckExplicit;
+    cc.DeliverPolicy = js_DeliverAll;
+    cc.MaxAckPending = -1;   /* unlimited: the fetch loop must never stall on it */
+    s = js_AddConsumer(&ci, env.js, JS_STREAM, &cc, NULL, &jerr);
+    jsConsumerInfo_Destroy(ci);
+    if (s != NATS_OK) {
+        fail_js("create consumer " JS_CONSUMER, s, jerr);
+        goto out;
+    }
+    /* Bind to the consumer we just made (no stream lookup, no creation). */
+    jsSubOptions_Init(&so);
+    so.Stream = JS_STREAM;
+    so.Consumer = JS_CONSUMER;
+    jerr = 0;
+    s = js_PullSubscribe(&sub, env.js, JS_SUBJECTS, JS_CONSUMER, NULL, &so, &jerr);
+    if (s != NATS_OK) {
+        fail_js("pull subscribe", s, jerr);
+        goto out;
+    }
+
+    t0 = now_ns();
+    deadline = t0 + (int64_t) a->timeout_s * 1000000000LL;
+    while (got < a->msgs) {
+        natsMsgList list;
+        int64_t     wait = ms_left(deadline);
+        long        want = a->msgs - got < a->batch ? a->msgs - got : a->batch;
+        int         i;
+
+        if (wait <= 0) {
+            fprintf(stderr, "natsc-bench: js-consume: timed out after %ld of %ld messages\n",
+                    got, a->msgs);
+            goto out;
+        }
+        if (wait > FETCH_TIMEOUT_MS)
+            wait = FETCH_TIMEOUT_MS;
+        jerr = 0;
+        s = natsSubscription_Fetch(&list, sub, (int) want, wait, &jerr);
+        if (s != NATS_OK) {
+            char what[96];
+            snprintf(what, sizeof(what), "js-consume: fetch after %ld of %ld messages", got, a->msgs);
+            fail_js(what, s, jerr);
+            goto out;
+        }
+        for (i = 0; i < list.Count; i++) {
+            natsMsg *m = list.Msgs[i];
+            if (natsMsg_GetDataLength(m) != (int) a->size) {
+                fprintf(stderr, "natsc-bench: js-consume: message %ld has %d bytes, expected %ld\n",
+                        got + i + 1, natsMsg_GetDataLength(m), a->size);
+                natsMsgList_Destroy(&list);
+                goto out;
+            }
+            s = natsMsg_Ack(m, NULL);
+            if (s != NATS_OK) {
+                fail_status("js-consume: ack", s);
+                natsMsgList_Destroy(&list);
+                goto out;
+            }
+        }
+        got += list.Count;
+        natsMsgList_Destroy(&list);
+    }
+    /* The last acks may still sit in nats.c's write buffer: include getting
+     * them to the server (PING/PONG) in the timed region. */
+    s = natsConnection_FlushTimeout(env.nc, ms_left(deadline) > 0 ? ms_left(deadline) : 1);
+    if (s != NATS_OK) {
+        fail_status("js-consume: flush acks", s);
+        goto out;
+    }
+    t1 = now_ns();
+
+    if (js_check_consumer_done(&env, a) != 0)
+        goto out;
+    r->seconds = (double) (t1 - t0) / 1e9;
+    rc = 0;
+out:
+    if (sub != NULL) {
+        (void) natsSubscription_Unsubscribe(sub);
+        natsSubscription_Destroy(sub);
+    }
+    js_close(&env);
+    free(payload);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 /* output                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -648,6 +1073,12 @@ static void print_result(const bench_args *a, const bench_result *r)
         if (r->has_latency)
             printf(",\"p50_us\":%.3f,\"p95_us\":%.3f,\"p99_us\":%.3f,\"mean_us\":%.3f,\"max_us\":%.3f",
                    r->p50, r->p95, r->p99, r->mean, r->max);
+        if (r->has_acks)
+            printf(",\"acked\":%ld,\"errors\":%ld", r->acked, r->errors);
+        if (a->mode == MODE_JS_CONSUME)
+            printf(",\"batch\":%ld", a->batch);
+        if (a->mode == MODE_JS_PUB || a->mode == MODE_JS_CONSUME)
+            printf(",\"storage\":\"%s\"", a->file_storage ? "file" : "memory");
         printf("}\n");
     } else {
         printf("nats.c %-6s msgs=%ld size=%ldB time=%.3fs rate=%.0f msg/s (%.2f MB/s)",
@@ -657,6 +1088,12 @@ static void print_result(const bench_args *a, const bench_result *r)
         if (r->has_latency)
             printf(" latency_us p50=%.1f p95=%.1f p99=%.1f mean=%.1f max=%.1f",
                    r->p50, r->p95, r->p99, r->mean, r->max);
+        if (r->has_acks)
+            printf(" acked=%ld errors=%ld", r->acked, r->errors);
+        if (a->mode == MODE_JS_CONSUME)
+            printf(" batch=%ld", a->batch);
+        if (a->mode == MODE_JS_PUB || a->mode == MODE_JS_CONSUME)
+            printf(" storage=%s", a->file_storage ? "file" : "memory");
         printf("\n");
     }
     fflush(stdout);
@@ -685,6 +1122,8 @@ int main(int argc, char **argv)
     case MODE_SUB:    rc = run_sub(&a, &r);    break;
     case MODE_PUBSUB: rc = run_pubsub(&a, &r); break;
     case MODE_REQ:    rc = run_req(&a, &r);    break;
+    case MODE_JS_PUB: rc = run_js_pub(&a, &r); break;
+    case MODE_JS_CONSUME: rc = run_js_consume(&a, &r); break;
     }
 
     if (rc == 0)
@@ -694,6 +1133,10 @@ int main(int argc, char **argv)
         printf("{\"client\":\"nats.c\",\"mode\":\"%s\",\"msgs\":%ld,\"size\":%ld,"
                "\"error\":\"incomplete\",\"received\":%ld}\n",
                mode_names[a.mode], a.msgs, a.size, r.received);
+    else if (a.json && r.has_acks)
+        printf("{\"client\":\"nats.c\",\"mode\":\"%s\",\"msgs\":%ld,\"size\":%ld,"
+               "\"error\":\"incomplete\",\"acked\":%ld,\"errors\":%ld}\n",
+               mode_names[a.mode], a.msgs, a.size, r.acked, r.errors);
 
     /* Like nats_Close(), but also waits (bounded) for the library's internal
      * threads to finish, so the process exits with everything released. */

@@ -2,8 +2,11 @@
 
 #include "core/client/connection.h"
 #include "core/client/connectionthread.h"
+#include "core/jetstream/asyncpublisher.h"
+#include "core/jetstream/pullconsumer.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -161,6 +164,118 @@ Result<BenchResult> runReq(const BenchConfig& cfg, BenchResult r) {
     return r;
 }
 
+const QString kBenchStream = QStringLiteral("BENCHJS");
+
+/// A fresh memory (or file) stream for the JetStream modes.
+Status makeBenchStream(const js::JetStream& js, bool file) {
+    js.deleteStream(kBenchStream); // a leftover from an interrupted run
+    js::StreamConfig sc;
+    sc.name = kBenchStream;
+    sc.subjects = {QStringLiteral("bench.js.>")};
+    sc.storage = file ? js::StorageType::File : js::StorageType::Memory;
+    auto info = js.addStream(sc);
+    return info ? Status{} : info.error();
+}
+
+Result<BenchResult> runJsPub(const BenchConfig& cfg, BenchResult r) {
+    Connection c(cfg.options);
+    if (Status s = connectOn(c, 10000))
+        return s;
+    js::JetStream js(&c);
+    if (Status s = makeBenchStream(js, cfg.fileStorage))
+        return s;
+    r.storage = cfg.fileStorage ? QStringLiteral("file") : QStringLiteral("memory");
+    js::AsyncPublishConfig pc;
+    pc.maxInFlight = cfg.maxInFlight;
+    pc.ackTimeoutMs = cfg.timeoutMs;
+    js::AsyncPublisher pub(&c, pc);
+    if (Status s = pub.start())
+        return s;
+    const QByteArray payload(qsizetype(cfg.size), 'x');
+    QElapsedTimer t;
+    t.start();
+    for (qint64 i = 0; i < cfg.msgs; ++i) {
+        auto id = pub.publish("bench.js.pub", payload, {}, nullptr, cfg.timeoutMs);
+        if (!id) {
+            js.deleteStream(kBenchStream);
+            return id.error();
+        }
+    }
+    const Status done = pub.waitComplete(cfg.timeoutMs);
+    finish(r, cfg.msgs, t.nsecsElapsed());
+    const js::AsyncPublishStats st = pub.stats();
+    r.acked = qint64(st.acked);
+    r.errors = qint64(st.failed + st.timedOut);
+    r.received = r.acked;
+    js.deleteStream(kBenchStream);
+    if (done)
+        return done;
+    if (r.errors > 0)
+        return Error{
+            ErrorKind::JetStream,
+            QStringLiteral("%1 of %2 publishes were not acknowledged").arg(r.errors).arg(cfg.msgs)};
+    return r;
+}
+
+Result<BenchResult> runJsConsume(const BenchConfig& cfg, BenchResult r) {
+    Connection c(cfg.options);
+    if (Status s = connectOn(c, 10000))
+        return s;
+    js::JetStream js(&c);
+    if (Status s = makeBenchStream(js, cfg.fileStorage))
+        return s;
+    r.storage = cfg.fileStorage ? QStringLiteral("file") : QStringLiteral("memory");
+    r.batch = cfg.batch;
+    auto cleanup = qScopeGuard([&] { js.deleteStream(kBenchStream); });
+    {
+        // Fill the stream (not timed).
+        js::AsyncPublisher pub(&c);
+        const QByteArray payload(qsizetype(cfg.size), 'x');
+        for (qint64 i = 0; i < cfg.msgs; ++i)
+            if (auto id = pub.publish("bench.js.consume", payload, {}, nullptr, cfg.timeoutMs); !id)
+                return id.error();
+        if (Status s = pub.waitComplete(cfg.timeoutMs))
+            return s;
+    }
+    js::ConsumerConfig cc;
+    cc.durableName = QStringLiteral("BENCHC");
+    cc.ackPolicy = js::AckPolicy::Explicit;
+    cc.maxAckPending = -1;
+    if (auto info = js.addConsumer(kBenchStream, cc); !info)
+        return info.error();
+
+    js::PullConsumer consumer(js, kBenchStream, QStringLiteral("BENCHC"));
+    qint64 got = 0;
+    qint64 ackErrors = 0;
+    js::ConsumeOptions co;
+    co.batch = cfg.batch;
+    co.expiresMs = 30000;
+    co.heartbeatMs = 5000;
+    QElapsedTimer t;
+    t.start();
+    if (Status s = consumer.consume(
+            [&](js::JsMessage& m) {
+                ++got;
+                if (m.ack())
+                    ++ackErrors;
+            },
+            co))
+        return s;
+    // The handler runs on this thread: drive the connection until everything arrived.
+    c.waitFor([&] { return got >= cfg.msgs; }, cfg.timeoutMs);
+    c.flushSync(cfg.timeoutMs); // the last acks reached the server
+    finish(r, got, t.nsecsElapsed());
+    consumer.stop();
+    r.received = got;
+    r.acked = got - ackErrors;
+    if (got < cfg.msgs)
+        return Error{ErrorKind::Timeout, QStringLiteral("consumed %1 of %2 messages within %3 ms")
+                                             .arg(got)
+                                             .arg(cfg.msgs)
+                                             .arg(cfg.timeoutMs)};
+    return r;
+}
+
 } // namespace
 
 QJsonObject BenchResult::toJson() const {
@@ -173,6 +288,16 @@ QJsonObject BenchResult::toJson() const {
                   {QStringLiteral("mb_per_sec"), mbPerSec}};
     if (mode == QLatin1String("pubsub") || mode == QLatin1String("sub"))
         o.insert(QStringLiteral("received"), received);
+    if (mode == QLatin1String("js-pub")) {
+        o.insert(QStringLiteral("acked"), acked);
+        o.insert(QStringLiteral("errors"), errors);
+        o.insert(QStringLiteral("storage"), storage);
+    }
+    if (mode == QLatin1String("js-consume")) {
+        o.insert(QStringLiteral("batch"), batch);
+        o.insert(QStringLiteral("storage"), storage);
+        o.insert(QStringLiteral("received"), received);
+    }
     if (mode == QLatin1String("req")) {
         o.insert(QStringLiteral("p50_us"), p50Us);
         o.insert(QStringLiteral("p95_us"), p95Us);
@@ -223,8 +348,14 @@ Result<BenchResult> runBench(const BenchConfig& config) {
         return runSubLike(cfg, r, true);
     if (cfg.mode == QLatin1String("req"))
         return runReq(cfg, r);
+    if (cfg.mode == QLatin1String("js-pub"))
+        return runJsPub(cfg, r);
+    if (cfg.mode == QLatin1String("js-consume"))
+        return runJsConsume(cfg, r);
     return Error{ErrorKind::InvalidArgument,
-                 QStringLiteral("unknown bench mode '%1' (pub, sub, pubsub, req)").arg(cfg.mode)};
+                 QStringLiteral("unknown bench mode '%1' (pub, sub, pubsub, req, js-pub, "
+                                "js-consume)")
+                     .arg(cfg.mode)};
 }
 
 } // namespace jetdeck

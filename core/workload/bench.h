@@ -12,7 +12,9 @@ namespace jetdeck {
 ///  - pub:    one connection publishes `msgs` messages of `size` bytes, then flushes;
 ///  - sub:    one connection receives `msgs` messages that someone else publishes;
 ///  - pubsub: a publisher and a subscriber on separate connections (and threads);
-///  - req:    sequential requests to a responder on another connection; latency percentiles.
+///  - req:    sequential requests to a responder on another connection; latency percentiles;
+///  - js-pub: asynchronous JetStream publishes until every PubAck is in;
+///  - js-consume: a pull consumer with explicit acks drains a pre-filled stream.
 struct BenchConfig {
     QString mode = QStringLiteral("pub");
     Options options;
@@ -20,6 +22,11 @@ struct BenchConfig {
     qint64 size = 128;
     QByteArray subject; ///< default: bench.<mode>
     int timeoutMs = 120000;
+    // JetStream modes (js-pub, js-consume) use a stream BENCHJS on bench.js.> that they
+    // create and delete.
+    bool fileStorage = false;
+    int batch = 100;        ///< js-consume: messages per pull
+    int maxInFlight = 4096; ///< js-pub: PubAcks outstanding at most
 };
 
 struct BenchResult {
@@ -33,6 +40,11 @@ struct BenchResult {
     // Request latency in microseconds (req mode).
     qint64 p50Us = 0, p95Us = 0, p99Us = 0, maxUs = 0;
     double meanUs = 0;
+    // JetStream modes.
+    qint64 acked = 0;
+    qint64 errors = 0;
+    int batch = 0;
+    QString storage;
 
     QJsonObject toJson() const;
     QString toText() const;
