@@ -118,6 +118,21 @@ QList<RedeliveryEvent> RedeliveryTracker::takeEvents() {
     return out;
 }
 
+Result<SubscriptionPtr> watchAdvisories(Connection* connection,
+                                        std::shared_ptr<RedeliveryTracker> tracker) {
+    if (!connection || !tracker)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("watching advisories needs a connection and a tracker")};
+    if (tracker->stream().isEmpty() || tracker->consumer().isEmpty())
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("the tracker does not name its stream and consumer")};
+    const QByteArray tail = tracker->stream().toUtf8() + '.' + tracker->consumer().toUtf8();
+    // One subscription for both kinds: $JS.EVENT.ADVISORY.CONSUMER.<kind>.<stream>.<consumer>.
+    return connection->subscribeInline(
+        QByteArray("$JS.EVENT.ADVISORY.CONSUMER.*." + tail),
+        [tracker](const MsgView& m) { tracker->onAdvisory(m.subject, m.payload); });
+}
+
 JsMessage::AckObserver trackerObserver(std::shared_ptr<RedeliveryTracker> tracker) {
     if (!tracker)
         return {};

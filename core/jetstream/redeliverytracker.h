@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/client/backoff.h"
+#include "core/client/connection.h"
 #include "core/jetstream/jsmessage.h"
 
 #include <QDateTime>
@@ -87,6 +88,11 @@ private:
     std::deque<quint64> m_nakOrder;
     std::deque<RedeliveryEvent> m_events;
 };
+
+/// Subscribes to the server's MAX_DELIVERIES and MSG_TERMINATED advisories for the tracker's
+/// consumer and feeds them to it (on the connection's thread). Unsubscribe to stop.
+Result<SubscriptionPtr> watchAdvisories(Connection* connection,
+                                        std::shared_ptr<RedeliveryTracker> tracker);
 
 /// An observer for JsMessage that feeds the tracker's onAnswered(); it keeps the tracker alive.
 JsMessage::AckObserver trackerObserver(std::shared_ptr<RedeliveryTracker> tracker);
