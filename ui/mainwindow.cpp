@@ -2,6 +2,7 @@
 
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
+#include "ui/pages/streamspage.h"
 #include "ui/widgets/statebadge.h"
 
 #include <QAction>
@@ -10,11 +11,13 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
@@ -99,7 +102,31 @@ MainWindow::MainWindow(QWidget* parent)
     splitter->addWidget(logBox);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
-    setCentralWidget(splitter);
+
+    // Pages on the right, chosen from a list on the left.
+    m_streams = new StreamsPage(this);
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(splitter);
+    m_stack->addWidget(m_streams);
+    m_nav = new QListWidget(this);
+    m_nav->setObjectName(QStringLiteral("navigation"));
+    m_nav->addItem(tr("Connection"));
+    m_nav->addItem(tr("Streams & consumers"));
+    m_nav->setFixedWidth(m_nav->sizeHintForColumn(0) + 24);
+    connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    m_nav->setCurrentRow(0);
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QHBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->addWidget(m_nav);
+    centralLayout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+    for (int i = 0; i < 2; ++i) {
+        auto* go = new QAction(this);
+        go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        connect(go, &QAction::triggered, this, [this, i] { showPage(i); });
+        addAction(go);
+    }
 
     m_statusState = new QLabel(this);
     statusBar()->addPermanentWidget(m_statusState);
@@ -123,7 +150,16 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow() {
     m_page->setConnection(nullptr);
+    m_streams->setConnection(nullptr);
     m_conn.reset();
+}
+
+void MainWindow::showPage(int index) {
+    m_nav->setCurrentRow(index);
+}
+
+int MainWindow::currentPage() const {
+    return m_stack->currentIndex();
 }
 
 Connection* MainWindow::connection() const {
@@ -157,6 +193,7 @@ bool MainWindow::connectToUrls(const QString& urls) {
 
 void MainWindow::connectWith(const Options& options) {
     m_page->setConnection(nullptr);
+    m_streams->setConnection(nullptr);
     m_conn.reset();
     m_events->clear();
 
@@ -166,7 +203,7 @@ void MainWindow::connectWith(const Options& options) {
     // The bar shows where this connection goes (credentials masked), whatever it held.
     m_urlEdit->setText(shown.join(QStringLiteral(", ")));
 
-    m_conn = std::make_unique<ConnectionThread>(options, QStringLiteral("nats-console"));
+    m_conn = std::make_shared<ConnectionThread>(options, QStringLiteral("nats-console"));
     Connection* c = m_conn->connection();
     connect(c, &Connection::eventAdded, this,
             [this](const ConnectionEvent& e) { m_events->append(e); });
@@ -175,6 +212,7 @@ void MainWindow::connectWith(const Options& options) {
         updateButtons();
         if (st == ConnectionState::Connected) {
             showMessage(tr("Connected to %1").arg(c->currentServer()), false);
+            m_streams->refresh();
             for (const QByteArray& subject : std::as_const(m_watched))
                 c->subscribeInline(subject, [](const MsgView&) {});
         } else if ((st == ConnectionState::Disconnected || st == ConnectionState::Reconnecting ||
@@ -184,6 +222,7 @@ void MainWindow::connectWith(const Options& options) {
         }
     });
     m_page->setConnection(c);
+    m_streams->setConnection(m_conn);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
     updateButtons();

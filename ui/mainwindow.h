@@ -7,6 +7,8 @@
 #include <memory>
 
 class QLabel;
+class QListWidget;
+class QStackedWidget;
 class QLineEdit;
 class QPushButton;
 class QSortFilterProxyModel;
@@ -16,6 +18,7 @@ namespace jetdeck {
 
 class ConnectionPage;
 class EventLogModel;
+class StreamsPage;
 
 /// The console's main window: a server bar, the live state of the connection, and its
 /// event log. The connection runs on its own thread; the window pulls snapshots on a timer.
@@ -38,6 +41,10 @@ public:
 
     Connection* connection() const;
     ConnectionPage* connectionPage() const { return m_page; }
+    StreamsPage* streamsPage() const { return m_streams; }
+    /// Shows a page: 0 connection, 1 streams and consumers.
+    void showPage(int index);
+    int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
     QString serverBarText() const;
     QString lastMessage() const { return m_lastMessage; }
@@ -52,12 +59,15 @@ private:
     void saveSettings();
 
     Options m_baseOptions;
-    std::unique_ptr<ConnectionThread> m_conn;
+    std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
     QLineEdit* m_urlEdit;
     QPushButton* m_connectButton;
     QPushButton* m_disconnectButton;
     ConnectionPage* m_page;
+    StreamsPage* m_streams;
+    QListWidget* m_nav;
+    QStackedWidget* m_stack;
     EventLogModel* m_events;
     QSortFilterProxyModel* m_eventFilter;
     QTableView* m_eventView;

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
          QStringLiteral("Save a screenshot of the window to FILE after --screenshot-delay and "
                         "exit (for documentation)."),
          QStringLiteral("file")},
+        {QStringLiteral("page"), QStringLiteral("Open on this page: connection or streams."),
+         QStringLiteral("name")},
         {QStringLiteral("screenshot-delay"),
          QStringLiteral("Milliseconds to wait before the screenshot (default 4000)."),
          QStringLiteral("ms"), QStringLiteral("4000")},
@@ -87,6 +89,14 @@ int main(int argc, char** argv) {
             qEnvironmentVariableIsSet("NATS_URL") || !ctx->sourcePath.isEmpty();
         if (explicitTarget)
             window.connectWith(o);
+    }
+    if (p.isSet(QStringLiteral("page"))) {
+        const QString page = p.value(QStringLiteral("page"));
+        const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams")};
+        if (!pages.contains(page))
+            return fail(
+                QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));
+        window.showPage(int(pages.indexOf(page)));
     }
     window.show();
 

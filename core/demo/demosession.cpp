@@ -1,6 +1,7 @@
 #include "demosession.h"
 
 #include <QDateTime>
+#include <QRandomGenerator>
 
 namespace jetdeck {
 
@@ -33,13 +34,111 @@ Status DemoSession::start() {
     m_publisher = std::make_unique<ConnectionThread>(o, QStringLiteral("demo-workload"));
     if (Status s = m_publisher->connection()->connectSync(10000))
         return s;
+    if (Status s = createTopology())
+        return s;
+    if (Status s = startWorkers())
+        return s;
     m_clock.start();
     m_timer.start();
     return {};
 }
 
+Status DemoSession::createTopology() {
+    js::JetStream js(m_publisher->connection());
+    js::StreamConfig orders;
+    orders.name = streamName();
+    orders.description = QStringLiteral("Demo orders (created, paid, shipped)");
+    orders.subjects = {QStringLiteral("demo.orders.>")};
+    orders.maxAgeNs = 3600LL * 1000000000LL;
+    if (auto r = js.addStream(orders); !r)
+        return r.error();
+
+    js::ConsumerConfig fulfilment;
+    fulfilment.durableName = QStringLiteral("fulfilment");
+    fulfilment.description = QStringLiteral("Pull workers; NAK a few orders");
+    fulfilment.ackWaitNs = 5LL * 1000000000LL;
+    fulfilment.maxDeliver = 5;
+    if (auto r = js.addConsumer(orders.name, fulfilment); !r)
+        return r.error();
+
+    js::ConsumerConfig billing;
+    billing.durableName = QStringLiteral("billing");
+    billing.description = QStringLiteral("Push to a deliver group, flow controlled");
+    billing.deliverSubject = QStringLiteral("demo.deliver.billing");
+    billing.deliverGroup = QStringLiteral("billing");
+    billing.filterSubject = QStringLiteral("demo.orders.paid");
+    billing.idleHeartbeatNs = 2LL * 1000000000LL;
+    billing.flowControl = true;
+    if (auto r = js.addConsumer(orders.name, billing); !r)
+        return r.error();
+
+    js::ConsumerConfig audit;
+    audit.durableName = QStringLiteral("audit");
+    audit.description = QStringLiteral("Gives up on many orders: MaxDeliver 3 with backoff");
+    audit.maxDeliver = 3;
+    audit.backoffNs = {1000000000LL, 2000000000LL};
+    if (auto r = js.addConsumer(orders.name, audit); !r)
+        return r.error();
+    return {};
+}
+
+Status DemoSession::startWorkers() {
+    auto opts = Options::fromUrls(m_server->url());
+    Options o = opts.value();
+    o.name = QStringLiteral("jetdeck-demo-workers");
+    m_workers = std::make_unique<ConnectionThread>(o, QStringLiteral("demo-workers"));
+    if (Status s = m_workers->connection()->connectSync(10000))
+        return s;
+    const js::JetStream js(m_workers->connection());
+    auto* rng = QRandomGenerator::global();
+    const int fulfilmentNak = m_config.fulfilmentNakPercent;
+    const int auditNak = m_config.auditNakPercent;
+
+    m_fulfilment =
+        std::make_unique<js::PullConsumer>(js, streamName(), QStringLiteral("fulfilment"));
+    js::ConsumeOptions co;
+    co.batch = 50;
+    if (Status s = m_fulfilment->consume(
+            [rng, fulfilmentNak](js::JsMessage& m) {
+                if (int(rng->bounded(100)) < fulfilmentNak)
+                    m.nak(500LL * 1000000LL);
+                else
+                    m.ack();
+            },
+            co))
+        return s;
+
+    m_billing = std::make_unique<js::PushConsumer>(js, streamName(), QStringLiteral("billing"));
+    if (Status s = m_billing->start([](js::JsMessage& m) { m.ack(); }))
+        return s;
+
+    m_audit = std::make_unique<js::PullConsumer>(js, streamName(), QStringLiteral("audit"));
+    if (Status s = m_audit->consume(
+            [rng, auditNak](js::JsMessage& m) {
+                if (int(rng->bounded(100)) < auditNak)
+                    m.nak();
+                else
+                    m.ack();
+            },
+            co))
+        return s;
+    return {};
+}
+
 void DemoSession::stop() {
     m_timer.stop();
+    // Consumers live on the workers' thread; stop them there before their connection goes.
+    if (m_workers) {
+        QMetaObject::invokeMethod(
+            m_workers->connection(),
+            [this] {
+                m_fulfilment.reset();
+                m_billing.reset();
+                m_audit.reset();
+            },
+            Qt::BlockingQueuedConnection);
+    }
+    m_workers.reset();
     m_publisher.reset();
     m_server.reset();
 }

@@ -2,6 +2,8 @@
 
 #include "core/client/connectionthread.h"
 #include "core/demo/natsserverprocess.h"
+#include "core/jetstream/pullconsumer.h"
+#include "core/jetstream/pushconsumer.h"
 
 #include <QObject>
 #include <QTimer>
@@ -11,14 +13,19 @@
 namespace jetdeck {
 
 /// `jetdeck --demo`: a local nats-server with JetStream in a temporary store on free loopback
-/// ports, and a small live workload so a new user sees traffic at once. Destroying the
-/// session stops the workload and the server and removes the store.
+/// ports, a small topology (stream ORDERS on demo.orders.>, a pull work consumer
+/// "fulfilment", a push consumer "billing" in a deliver group, a consumer "audit" with
+/// MaxDeliver 3 and a backoff list) and a live workload: a publisher, and workers that ack,
+/// NAK now and then, or give up so MaxDeliver is reached. Destroying the session stops the
+/// workload and the server and removes the store.
 class DemoSession : public QObject {
     Q_OBJECT
 public:
     struct Config {
         int publishRate = 50; ///< messages per second on demo.orders.*
         int payloadSize = 256;
+        int fulfilmentNakPercent = 5; ///< the pull worker NAKs this share
+        int auditNakPercent = 40;     ///< the audit worker NAKs this share (MaxDeliver 3)
     };
 
     explicit DemoSession(QObject* parent = nullptr);
@@ -32,13 +39,20 @@ public:
     quint64 published() const { return m_published; }
     /// Subjects the demo publishes on, for the console to subscribe to.
     static QByteArray subjects() { return QByteArrayLiteral("demo.>"); }
+    static QString streamName() { return QStringLiteral("ORDERS"); }
 
 private:
     void publishTick();
+    Status createTopology();
+    Status startWorkers();
 
     Config m_config;
     std::unique_ptr<NatsServerProcess> m_server;
     std::unique_ptr<ConnectionThread> m_publisher;
+    std::unique_ptr<ConnectionThread> m_workers;
+    std::unique_ptr<js::PullConsumer> m_fulfilment;
+    std::unique_ptr<js::PushConsumer> m_billing;
+    std::unique_ptr<js::PullConsumer> m_audit;
     QTimer m_timer;
     quint64 m_published = 0;
     double m_credit = 0;

@@ -1,0 +1,304 @@
+#include "streamtreemodel.h"
+
+#include "ui/widgets/format.h"
+
+#include <algorithm>
+
+namespace jetdeck {
+
+namespace {
+// internalId: 0 for stream rows, 1 + stream row for consumer rows.
+constexpr quintptr kStreamId = 0;
+} // namespace
+
+StreamTreeModel::StreamTreeModel(QObject* parent)
+    : QAbstractItemModel(parent) {}
+
+QModelIndex StreamTreeModel::index(int row, int column, const QModelIndex& parent) const {
+    if (column < 0 || column >= ColumnCount || row < 0)
+        return {};
+    if (!parent.isValid())
+        return row < m_streams.size() ? createIndex(row, column, kStreamId) : QModelIndex();
+    if (parent.internalId() != kStreamId || parent.row() >= m_streams.size())
+        return {};
+    if (row >= m_streams[parent.row()].consumers.size())
+        return {};
+    return createIndex(row, column, quintptr(parent.row()) + 1);
+}
+
+QModelIndex StreamTreeModel::parent(const QModelIndex& child) const {
+    if (!child.isValid() || child.internalId() == kStreamId)
+        return {};
+    return createIndex(int(child.internalId() - 1), 0, kStreamId);
+}
+
+int StreamTreeModel::rowCount(const QModelIndex& parent) const {
+    if (!parent.isValid())
+        return int(m_streams.size());
+    if (parent.column() != 0 || parent.internalId() != kStreamId ||
+        parent.row() >= m_streams.size())
+        return 0;
+    return int(m_streams[parent.row()].consumers.size());
+}
+
+int StreamTreeModel::columnCount(const QModelIndex&) const {
+    return ColumnCount;
+}
+
+const js::StreamInfo* StreamTreeModel::streamAt(const QModelIndex& index) const {
+    if (!index.isValid())
+        return nullptr;
+    const int row = index.internalId() == kStreamId ? index.row() : int(index.internalId() - 1);
+    return row < m_streams.size() ? &m_streams[row].info : nullptr;
+}
+
+const js::ConsumerInfo* StreamTreeModel::consumerAt(const QModelIndex& index) const {
+    if (!index.isValid() || index.internalId() == kStreamId)
+        return nullptr;
+    const int s = int(index.internalId() - 1);
+    if (s >= m_streams.size() || index.row() >= m_streams[s].consumers.size())
+        return nullptr;
+    return &m_streams[s].consumers[index.row()];
+}
+
+QModelIndex StreamTreeModel::indexOfStream(const QString& name) const {
+    for (int i = 0; i < m_streams.size(); ++i)
+        if (m_streams[i].info.config.name == name)
+            return index(i, 0);
+    return {};
+}
+
+QVariant StreamTreeModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid))
+        return {};
+    if (const js::ConsumerInfo* c = consumerAt(index)) {
+        switch (role) {
+        case IsStreamRole:
+            return false;
+        case StreamNameRole:
+            return c->stream;
+        case ConsumerNameRole:
+            return c->name;
+        default:
+            return consumerData(*c, index.column(), role);
+        }
+    }
+    const js::StreamInfo* s = streamAt(index);
+    if (!s)
+        return {};
+    switch (role) {
+    case IsStreamRole:
+        return true;
+    case StreamNameRole:
+        return s->config.name;
+    default:
+        return streamData(*s, index.column(), role);
+    }
+}
+
+QVariant StreamTreeModel::streamData(const js::StreamInfo& s, int column, int role) const {
+    const js::StreamConfig& c = s.config;
+    if (role == Qt::DisplayRole) {
+        switch (column) {
+        case NameColumn:
+            return c.name;
+        case TypeColumn:
+            return tr("stream, %1, %2").arg(js::toString(c.storage), js::toString(c.retention));
+        case MessagesColumn:
+            return format::count(s.state.messages);
+        case BytesColumn:
+            return format::bytes(qint64(s.state.bytes));
+        case UnprocessedColumn:
+            return tr("%n consumer(s)", nullptr, s.state.consumerCount);
+        case SubjectsColumn:
+            return c.subjects.join(QStringLiteral(", "));
+        case LeaderColumn:
+            return s.cluster.leader;
+        default:
+            return {};
+        }
+    }
+    if (role == SortRole) {
+        switch (column) {
+        case MessagesColumn:
+            return qulonglong(s.state.messages);
+        case BytesColumn:
+            return qulonglong(s.state.bytes);
+        case UnprocessedColumn:
+            return s.state.consumerCount;
+        default:
+            return streamData(s, column, Qt::DisplayRole);
+        }
+    }
+    if (role == Qt::ToolTipRole)
+        return tr("%1: %2 messages (seq %3..%4), %5 replica(s)%6")
+            .arg(c.name, format::count(s.state.messages))
+            .arg(s.state.firstSeq)
+            .arg(s.state.lastSeq)
+            .arg(c.replicas)
+            .arg(c.description.isEmpty() ? QString() : QStringLiteral("\n") + c.description);
+    if (role == Qt::TextAlignmentRole && column >= MessagesColumn && column <= WaitingColumn)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, int role) const {
+    if (role == Qt::DisplayRole) {
+        switch (column) {
+        case NameColumn:
+            return c.name;
+        case TypeColumn:
+            return c.config.isPush() ? (c.config.deliverGroup.isEmpty()
+                                            ? tr("push")
+                                            : tr("push, group %1").arg(c.config.deliverGroup))
+                                     : tr("pull");
+        case UnprocessedColumn:
+            return format::count(quint64(qMax<qint64>(0, c.numPending)));
+        case AckPendingColumn:
+            return format::count(quint64(qMax<qint64>(0, c.numAckPending)));
+        case RedeliveredColumn:
+            return format::count(quint64(qMax<qint64>(0, c.numRedelivered)));
+        case WaitingColumn:
+            return c.config.isPush() ? QString() : QString::number(c.numWaiting);
+        case SubjectsColumn:
+            return c.config.filterSubject;
+        case LeaderColumn:
+            return c.cluster.leader;
+        default:
+            return {};
+        }
+    }
+    if (role == SortRole) {
+        switch (column) {
+        case UnprocessedColumn:
+            return qlonglong(c.numPending);
+        case AckPendingColumn:
+            return qlonglong(c.numAckPending);
+        case RedeliveredColumn:
+            return qlonglong(c.numRedelivered);
+        case WaitingColumn:
+            return qlonglong(c.numWaiting);
+        default:
+            return consumerData(c, column, Qt::DisplayRole);
+        }
+    }
+    if (role == Qt::ToolTipRole)
+        return tr("%1 on %2: delivered up to stream seq %3, ack floor %4; ack %5, max deliver "
+                  "%6")
+            .arg(c.name, c.stream)
+            .arg(c.delivered.streamSeq)
+            .arg(c.ackFloor.streamSeq)
+            .arg(js::toString(c.config.ackPolicy))
+            .arg(c.config.maxDeliver < 0 ? tr("unlimited") : QString::number(c.config.maxDeliver));
+    if (role == Qt::TextAlignmentRole && column >= MessagesColumn && column <= WaitingColumn)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant StreamTreeModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameColumn:
+        return tr("Name");
+    case TypeColumn:
+        return tr("Type");
+    case MessagesColumn:
+        return tr("Messages");
+    case BytesColumn:
+        return tr("Bytes");
+    case UnprocessedColumn:
+        return tr("Unprocessed");
+    case AckPendingColumn:
+        return tr("Ack pending");
+    case RedeliveredColumn:
+        return tr("Redelivered");
+    case WaitingColumn:
+        return tr("Waiting");
+    case SubjectsColumn:
+        return tr("Subjects / filter");
+    case LeaderColumn:
+        return tr("Leader");
+    }
+    return {};
+}
+
+void StreamTreeModel::clear() {
+    if (m_streams.isEmpty())
+        return;
+    beginResetModel();
+    m_streams.clear();
+    endResetModel();
+}
+
+void StreamTreeModel::update(const JetStreamSnapshot& snap) {
+    // Gone streams first (from the back, so rows stay valid while removing).
+    for (int i = int(m_streams.size()) - 1; i >= 0; --i) {
+        const QString& name = m_streams[i].info.config.name;
+        const bool still =
+            std::any_of(snap.streams.cbegin(), snap.streams.cend(),
+                        [&](const js::StreamInfo& s) { return s.config.name == name; });
+        if (!still) {
+            beginRemoveRows({}, i, i);
+            m_streams.removeAt(i);
+            endRemoveRows();
+        }
+    }
+    for (const js::StreamInfo& s : snap.streams) {
+        int row = -1;
+        for (int i = 0; i < m_streams.size(); ++i)
+            if (m_streams[i].info.config.name == s.config.name) {
+                row = i;
+                break;
+            }
+        if (row < 0) {
+            row = int(m_streams.size());
+            beginInsertRows({}, row, row);
+            m_streams.append(StreamNode{s, {}});
+            endInsertRows();
+        } else {
+            m_streams[row].info = s;
+            emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        }
+        updateConsumers(row, snap.consumers.value(s.config.name));
+    }
+}
+
+void StreamTreeModel::updateConsumers(int streamRow, const QList<js::ConsumerInfo>& fresh) {
+    const QModelIndex parent = index(streamRow, 0);
+    QList<js::ConsumerInfo>& have = m_streams[streamRow].consumers;
+    for (int i = int(have.size()) - 1; i >= 0; --i) {
+        const QString& name = have[i].name;
+        const bool still = std::any_of(fresh.cbegin(), fresh.cend(),
+                                       [&](const js::ConsumerInfo& c) { return c.name == name; });
+        if (!still) {
+            beginRemoveRows(parent, i, i);
+            have.removeAt(i);
+            endRemoveRows();
+        }
+    }
+    int firstChanged = -1, lastChanged = -1;
+    for (const js::ConsumerInfo& c : fresh) {
+        int row = -1;
+        for (int i = 0; i < have.size(); ++i)
+            if (have[i].name == c.name) {
+                row = i;
+                break;
+            }
+        if (row < 0) {
+            row = int(have.size());
+            beginInsertRows(parent, row, row);
+            have.append(c);
+            endInsertRows();
+        } else {
+            have[row] = c;
+            firstChanged = firstChanged < 0 ? row : qMin(firstChanged, row);
+            lastChanged = qMax(lastChanged, row);
+        }
+    }
+    if (firstChanged >= 0)
+        emit dataChanged(index(firstChanged, 0, parent),
+                         index(lastChanged, ColumnCount - 1, parent));
+}
+
+} // namespace jetdeck

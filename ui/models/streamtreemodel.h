@@ -1,0 +1,71 @@
+#pragma once
+
+#include "core/jetstream/jstypes.h"
+
+#include <QAbstractItemModel>
+#include <QHash>
+
+namespace jetdeck {
+
+/// One refresh of what the server knows: streams and the consumers of each.
+struct JetStreamSnapshot {
+    QList<js::StreamInfo> streams;
+    QHash<QString, QList<js::ConsumerInfo>> consumers; ///< by stream name
+};
+
+/// Streams as top-level rows, their consumers as children, with the live numbers. Updates
+/// keep rows stable: changed cells get ranged dataChanged, new and gone items are inserted and
+/// removed, so selections and expansion survive a refresh.
+class StreamTreeModel : public QAbstractItemModel {
+    Q_OBJECT
+public:
+    enum Column {
+        NameColumn,
+        TypeColumn,
+        MessagesColumn,    ///< stream: stored messages
+        BytesColumn,       ///< stream: stored bytes
+        UnprocessedColumn, ///< consumer: num_pending
+        AckPendingColumn,
+        RedeliveredColumn,
+        WaitingColumn,
+        SubjectsColumn, ///< stream subjects / consumer filter
+        LeaderColumn,
+        ColumnCount
+    };
+    enum Role {
+        SortRole = Qt::UserRole + 1, ///< numbers as numbers
+        IsStreamRole,
+        StreamNameRole,
+        ConsumerNameRole,
+    };
+
+    explicit StreamTreeModel(QObject* parent = nullptr);
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    void update(const JetStreamSnapshot& snapshot);
+    void clear();
+
+    const js::StreamInfo* streamAt(const QModelIndex& index) const;
+    const js::ConsumerInfo* consumerAt(const QModelIndex& index) const;
+    QModelIndex indexOfStream(const QString& name) const;
+
+private:
+    struct StreamNode {
+        js::StreamInfo info;
+        QList<js::ConsumerInfo> consumers;
+    };
+    QVariant streamData(const js::StreamInfo& s, int column, int role) const;
+    QVariant consumerData(const js::ConsumerInfo& c, int column, int role) const;
+    void updateConsumers(int streamRow, const QList<js::ConsumerInfo>& fresh);
+
+    QList<StreamNode> m_streams;
+};
+
+} // namespace jetdeck

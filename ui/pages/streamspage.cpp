@@ -1,0 +1,393 @@
+#include "streamspage.h"
+
+#include "core/jetstream/jetstream.h"
+#include "ui/dialogs/consumerdialog.h"
+#include "ui/dialogs/streamdialog.h"
+#include "ui/widgets/background.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSortFilterProxyModel>
+#include <QTimer>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace jetdeck {
+
+namespace {
+
+/// One refresh: every stream and every consumer, on a pool thread.
+Result<JetStreamSnapshot> takeSnapshot(const std::shared_ptr<ConnectionThread>& conn) {
+    js::JetStream js(conn->connection());
+    auto streams = js.listStreams();
+    if (!streams)
+        return streams.error();
+    JetStreamSnapshot snap;
+    snap.streams = streams.value();
+    for (const js::StreamInfo& s : std::as_const(snap.streams)) {
+        auto consumers = js.listConsumers(s.config.name);
+        if (!consumers) {
+            // The stream may have gone between the two calls; show it without consumers.
+            if (consumers.error().kind == ErrorKind::NotFound)
+                continue;
+            return consumers.error();
+        }
+        snap.consumers.insert(s.config.name, consumers.value());
+    }
+    return snap;
+}
+
+QToolButton* toolButton(QWidget* parent, const QString& text, const QString& name) {
+    auto* b = new QToolButton(parent);
+    b->setText(text);
+    b->setObjectName(name);
+    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    return b;
+}
+
+} // namespace
+
+StreamsPage::StreamsPage(QWidget* parent)
+    : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    auto* bar = new QHBoxLayout;
+    auto* newStreamButton = toolButton(this, tr("New &stream..."), QStringLiteral("newStream"));
+    m_newConsumerButton = toolButton(this, tr("New co&nsumer..."), QStringLiteral("newConsumer"));
+    m_editButton = toolButton(this, tr("&Edit..."), QStringLiteral("edit"));
+    m_deleteButton = toolButton(this, tr("&Delete..."), QStringLiteral("delete"));
+    auto* refreshButton = toolButton(this, tr("&Refresh"), QStringLiteral("refresh"));
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("streamFilter"));
+    m_filter->setPlaceholderText(tr("Filter streams and consumers"));
+    m_filter->setClearButtonEnabled(true);
+    for (QWidget* w :
+         {static_cast<QWidget*>(newStreamButton), static_cast<QWidget*>(m_newConsumerButton),
+          static_cast<QWidget*>(m_editButton), static_cast<QWidget*>(m_deleteButton),
+          static_cast<QWidget*>(refreshButton)})
+        bar->addWidget(w);
+    bar->addStretch(1);
+    bar->addWidget(m_filter);
+    layout->addLayout(bar);
+
+    m_model = new StreamTreeModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(StreamTreeModel::SortRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setRecursiveFilteringEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    m_view = new QTreeView(this);
+    m_view->setObjectName(QStringLiteral("streamTree"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(StreamTreeModel::NameColumn, Qt::AscendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->setUniformRowHeights(true);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(StreamTreeModel::SubjectsColumn, QHeaderView::Stretch);
+    m_view->setColumnWidth(StreamTreeModel::NameColumn, 180);
+    m_view->setColumnWidth(StreamTreeModel::TypeColumn, 170);
+    layout->addWidget(m_view, 1);
+    // New streams and consumers show up expanded.
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex& parent, int first, int last) {
+                if (!parent.isValid())
+                    for (int r = first; r <= last; ++r)
+                        m_view->expand(m_proxy->index(r, 0));
+            });
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("streamsStatus"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_status);
+
+    connect(newStreamButton, &QToolButton::clicked, this, [this] { newStream(); });
+    connect(m_newConsumerButton, &QToolButton::clicked, this,
+            [this] { newConsumer(selectedStream()); });
+    connect(m_editButton, &QToolButton::clicked, this, [this] {
+        if (!selectedConsumer().isEmpty())
+            editConsumer(selectedStream(), selectedConsumer());
+        else if (!selectedStream().isEmpty())
+            editStream(selectedStream());
+    });
+    connect(m_deleteButton, &QToolButton::clicked, this, [this] {
+        if (!selectedConsumer().isEmpty())
+            deleteConsumer(selectedStream(), selectedConsumer());
+        else if (!selectedStream().isEmpty())
+            deleteStream(selectedStream());
+    });
+    connect(refreshButton, &QToolButton::clicked, this, &StreamsPage::refresh);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &StreamsPage::updateActions);
+    connect(m_view, &QTreeView::customContextMenuRequested, this, &StreamsPage::contextMenu);
+    connect(m_view, &QTreeView::doubleClicked, m_editButton, &QToolButton::click);
+
+    m_timer = new QTimer(this);
+    m_timer->setInterval(2000);
+    connect(m_timer, &QTimer::timeout, this, &StreamsPage::refresh);
+    updateActions();
+    setStatus(tr("Not connected"), false);
+}
+
+StreamsPage::~StreamsPage() = default;
+
+void StreamsPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
+    ++m_generation; // answers for the previous connection are dropped
+    m_conn = std::move(connection);
+    m_refreshing = false;
+    m_model->clear();
+    if (m_conn) {
+        m_timer->start();
+        refresh();
+    } else {
+        m_timer->stop();
+        setStatus(tr("Not connected"), false);
+    }
+    updateActions();
+}
+
+void StreamsPage::setRefreshInterval(int ms) {
+    m_timer->setInterval(qMax(100, ms));
+}
+
+void StreamsPage::refresh() {
+    if (!m_conn || m_refreshing)
+        return;
+    if (!m_conn->connection()->isConnected()) {
+        setStatus(tr("Waiting for the connection (%1)")
+                      .arg(connectionStateName(m_conn->connection()->state())),
+                  false);
+        return;
+    }
+    m_refreshing = true;
+    const quint64 generation = m_generation;
+    auto conn = m_conn;
+    runInBackground(
+        this, [conn] { return takeSnapshot(conn); },
+        [this, generation](const Result<JetStreamSnapshot>& r) { apply(generation, r); });
+}
+
+void StreamsPage::apply(quint64 generation, const Result<JetStreamSnapshot>& snapshot) {
+    if (generation != m_generation)
+        return;
+    m_refreshing = false;
+    if (!snapshot) {
+        setStatus(snapshot.error().toString(), true);
+        return;
+    }
+    m_model->update(snapshot.value());
+    ++m_refreshes;
+    int consumers = 0;
+    for (const auto& list : snapshot->consumers)
+        consumers += int(list.size());
+    setStatus(tr("%n stream(s), ", nullptr, int(snapshot->streams.size())) +
+                  tr("%n consumer(s); updated %1", nullptr, consumers)
+                      .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))),
+              false);
+    updateActions();
+    emit refreshed();
+}
+
+void StreamsPage::setStatus(const QString& text, bool error) {
+    if (error)
+        m_lastError = text;
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("QLabel { color: #c62828; }") : QString());
+}
+
+QString StreamsPage::statusText() const {
+    return m_status->text();
+}
+
+QString StreamsPage::selectedStream() const {
+    const QModelIndex idx = m_proxy->mapToSource(m_view->currentIndex());
+    return idx.isValid() ? idx.data(StreamTreeModel::StreamNameRole).toString() : QString();
+}
+
+QString StreamsPage::selectedConsumer() const {
+    const QModelIndex idx = m_proxy->mapToSource(m_view->currentIndex());
+    return idx.isValid() ? idx.data(StreamTreeModel::ConsumerNameRole).toString() : QString();
+}
+
+void StreamsPage::updateActions() {
+    const bool connected = m_conn != nullptr;
+    const bool any = !selectedStream().isEmpty();
+    m_newConsumerButton->setEnabled(connected && any);
+    m_editButton->setEnabled(connected && any);
+    m_deleteButton->setEnabled(connected && any);
+}
+
+void StreamsPage::contextMenu(const QPoint& pos) {
+    if (!m_conn)
+        return;
+    QMenu menu(this);
+    const QString stream = selectedStream();
+    const QString consumer = selectedConsumer();
+    menu.addAction(tr("New stream..."), this, [this] { newStream(); });
+    if (!stream.isEmpty()) {
+        menu.addAction(tr("New consumer on %1...").arg(stream), this,
+                       [this, stream] { newConsumer(stream); });
+        menu.addSeparator();
+        if (consumer.isEmpty()) {
+            menu.addAction(tr("Edit stream %1...").arg(stream), this,
+                           [this, stream] { editStream(stream); });
+            menu.addAction(tr("Delete stream %1...").arg(stream), this,
+                           [this, stream] { deleteStream(stream); });
+        } else {
+            menu.addAction(tr("Edit consumer %1...").arg(consumer), this,
+                           [this, stream, consumer] { editConsumer(stream, consumer); });
+            menu.addAction(tr("Delete consumer %1...").arg(consumer), this,
+                           [this, stream, consumer] { deleteConsumer(stream, consumer); });
+        }
+    }
+    menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+// --- actions -----------------------------------------------------------------------------
+
+StreamDialog* StreamsPage::newStream() {
+    if (!m_conn)
+        return nullptr;
+    auto* dlg = new StreamDialog(this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &StreamDialog::submitted, this, [this, dlg](const js::StreamConfig& config) {
+        dlg->setBusy(true);
+        auto conn = m_conn;
+        const bool editing = dlg->isEditing();
+        runInBackground(
+            dlg,
+            [conn, config, editing] {
+                js::JetStream js(conn->connection());
+                return editing ? js.updateStream(config) : js.addStream(config);
+            },
+            [this, dlg, editing](const Result<js::StreamInfo>& r) {
+                if (!r) {
+                    dlg->showServerError(r.error().toString());
+                    emit actionFinished(false, r.error().toString());
+                    return;
+                }
+                const QString msg = editing ? tr("Stream %1 updated").arg(r->config.name)
+                                            : tr("Stream %1 created").arg(r->config.name);
+                setStatus(msg, false);
+                dlg->accept();
+                refresh();
+                emit actionFinished(true, msg);
+            });
+    });
+    dlg->show();
+    return dlg;
+}
+
+StreamDialog* StreamsPage::editStream(const QString& name) {
+    const QModelIndex idx = m_model->indexOfStream(name);
+    const js::StreamInfo* info = m_model->streamAt(idx);
+    if (!info)
+        return nullptr;
+    StreamDialog* dlg = newStream();
+    if (dlg)
+        dlg->setConfig(info->config, true);
+    return dlg;
+}
+
+ConsumerDialog* StreamsPage::newConsumer(const QString& stream) {
+    if (!m_conn || stream.isEmpty())
+        return nullptr;
+    auto* dlg = new ConsumerDialog(stream, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &ConsumerDialog::submitted, this, [this, dlg](const js::ConsumerConfig& config) {
+        dlg->setBusy(true);
+        auto conn = m_conn;
+        const QString stream = dlg->stream();
+        const bool editing = dlg->isEditing();
+        runInBackground(
+            dlg,
+            [conn, stream, config] {
+                return js::JetStream(conn->connection()).addConsumer(stream, config);
+            },
+            [this, dlg, editing](const Result<js::ConsumerInfo>& r) {
+                if (!r) {
+                    dlg->showServerError(r.error().toString());
+                    emit actionFinished(false, r.error().toString());
+                    return;
+                }
+                const QString msg =
+                    (editing ? tr("Consumer %1 on %2 updated") : tr("Consumer %1 on %2 created"))
+                        .arg(r->name, r->stream);
+                setStatus(msg, false);
+                dlg->accept();
+                refresh();
+                emit actionFinished(true, msg);
+            });
+    });
+    dlg->show();
+    return dlg;
+}
+
+ConsumerDialog* StreamsPage::editConsumer(const QString& stream, const QString& consumer) {
+    const QModelIndex s = m_model->indexOfStream(stream);
+    for (int r = 0; r < m_model->rowCount(s); ++r) {
+        const js::ConsumerInfo* c = m_model->consumerAt(m_model->index(r, 0, s));
+        if (c && c->name == consumer) {
+            ConsumerDialog* dlg = newConsumer(stream);
+            if (dlg)
+                dlg->setConfig(c->config, true);
+            return dlg;
+        }
+    }
+    return nullptr;
+}
+
+void StreamsPage::deleteStream(const QString& name, bool confirmed) {
+    if (!m_conn)
+        return;
+    if (!confirmed &&
+        QMessageBox::warning(this, tr("Delete stream"),
+                             tr("Delete stream %1 with all its messages and consumers?").arg(name),
+                             QMessageBox::Yes | QMessageBox::Cancel,
+                             QMessageBox::Cancel) != QMessageBox::Yes)
+        return;
+    auto conn = m_conn;
+    runInBackground(
+        this, [conn, name] { return js::JetStream(conn->connection()).deleteStream(name); },
+        [this, name](const Status& s) {
+            const QString msg = s ? s.toString() : tr("Stream %1 deleted").arg(name);
+            setStatus(msg, s.isError());
+            refresh();
+            emit actionFinished(!s.isError(), msg);
+        });
+}
+
+void StreamsPage::deleteConsumer(const QString& stream, const QString& consumer, bool confirmed) {
+    if (!m_conn)
+        return;
+    if (!confirmed &&
+        QMessageBox::warning(
+            this, tr("Delete consumer"),
+            tr("Delete consumer %1 on %2? Its delivery state is lost.").arg(consumer, stream),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+        return;
+    auto conn = m_conn;
+    runInBackground(
+        this,
+        [conn, stream, consumer] {
+            return js::JetStream(conn->connection()).deleteConsumer(stream, consumer);
+        },
+        [this, stream, consumer](const Status& s) {
+            const QString msg =
+                s ? s.toString() : tr("Consumer %1 on %2 deleted").arg(consumer, stream);
+            setStatus(msg, s.isError());
+            refresh();
+            emit actionFinished(!s.isError(), msg);
+        });
+}
+
+} // namespace jetdeck
