@@ -51,6 +51,9 @@ private slots:
     void pubRateThroughOutage();
     void badResilienceOptions_data();
     void badResilienceOptions();
+    void jetStreamCommands();
+    void jetStreamBadInput_data();
+    void jetStreamBadInput();
     void benchJson_data();
     void benchJson();
 
@@ -323,6 +326,150 @@ void TestCli::badResilienceOptions() {
     Run r = cli(QStringList{QStringLiteral("pub"), QStringLiteral("a"), QStringLiteral("x"),
                             QStringLiteral("-s"), m_server->url()} +
                 args);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), r.err.constData());
+}
+
+void TestCli::jetStreamCommands() {
+    NatsServerConfig cfg;
+    cfg.jetstream = true;
+    JETDECK_START_SERVER(js, cfg);
+    const QStringList s{QStringLiteral("-s"), js->url()};
+    auto ok = [&](const QStringList& args) {
+        Run r = cli(args + s);
+        if (r.code != 0)
+            qWarning("%s: %s", qPrintable(args.join(QLatin1Char(' '))), r.err.constData());
+        return r;
+    };
+    Run add =
+        ok({QStringLiteral("stream"), QStringLiteral("add"), QStringLiteral("CLIJS"),
+            QStringLiteral("--subjects"), QStringLiteral("clijs.>"), QStringLiteral("--storage"),
+            QStringLiteral("memory"), QStringLiteral("--max-age"), QStringLiteral("1h")});
+    QCOMPARE(add.code, 0);
+    QVERIFY(add.out.contains("Stream CLIJS"));
+    QVERIFY(add.out.contains("memory"));
+
+    Run pub = ok({QStringLiteral("pub"), QStringLiteral("clijs.a"), QStringLiteral("hello"),
+                  QStringLiteral("--js"), QStringLiteral("--msg-id"), QStringLiteral("m1"),
+                  QStringLiteral("--json")});
+    QCOMPARE(pub.code, 0);
+    QJsonObject ack = QJsonDocument::fromJson(pub.out.trimmed()).object();
+    QCOMPARE(ack.value(QStringLiteral("seq")).toInt(), 1);
+    QCOMPARE(ack.value(QStringLiteral("duplicate")).toBool(), false);
+    Run dup = ok({QStringLiteral("pub"), QStringLiteral("clijs.a"), QStringLiteral("hello"),
+                  QStringLiteral("--js"), QStringLiteral("--msg-id"), QStringLiteral("m1"),
+                  QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(dup.out.trimmed()).object().value(QStringLiteral("duplicate")),
+             QJsonValue(true));
+    Run many = ok({QStringLiteral("pub"), QStringLiteral("clijs.b"), QStringLiteral("x"),
+                   QStringLiteral("--js"), QStringLiteral("--count"), QStringLiteral("500"),
+                   QStringLiteral("--msg-ids"), QStringLiteral("--json")});
+    QCOMPARE(many.code, 0);
+    QCOMPARE(QJsonDocument::fromJson(many.out.trimmed()).object().value(QStringLiteral("acked")),
+             QJsonValue(500));
+
+    Run cadd =
+        ok({QStringLiteral("consumer"), QStringLiteral("add"), QStringLiteral("CLIJS"),
+            QStringLiteral("work"), QStringLiteral("--pull"), QStringLiteral("--max-deliver"),
+            QStringLiteral("3"), QStringLiteral("--wait"), QStringLiteral("2s")});
+    QCOMPARE(cadd.code, 0);
+    QVERIFY(cadd.out.contains("pull"));
+    Run consume = ok({QStringLiteral("consume"), QStringLiteral("CLIJS"), QStringLiteral("work"),
+                      QStringLiteral("--count"), QStringLiteral("3"), QStringLiteral("--json")});
+    QCOMPARE(consume.code, 0);
+    const QList<QByteArray> lines = consume.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    const QJsonObject first = QJsonDocument::fromJson(lines.first()).object();
+    QCOMPARE(first.value(QStringLiteral("stream_seq")).toInt(), 1);
+    QCOMPARE(first.value(QStringLiteral("delivered")).toInt(), 1);
+    QCOMPARE(first.value(QStringLiteral("action")).toString(), QStringLiteral("ack"));
+
+    Run info = ok({QStringLiteral("consumer"), QStringLiteral("info"), QStringLiteral("CLIJS"),
+                   QStringLiteral("work"), QStringLiteral("--json")});
+    const QJsonObject ci = QJsonDocument::fromJson(info.out.trimmed()).object();
+    QCOMPARE(ci.value(QStringLiteral("num_pending")).toInt(), 498); // 501 stored, 3 acked
+    QCOMPARE(ci.value(QStringLiteral("ack_floor_stream_seq")).toInt(), 3);
+
+    Run ls = ok({QStringLiteral("stream"), QStringLiteral("ls")});
+    QVERIFY(ls.out.contains("CLIJS"));
+    Run cls = ok({QStringLiteral("consumer"), QStringLiteral("ls"), QStringLiteral("CLIJS")});
+    QVERIFY(cls.out.contains("work"));
+    Run purge = ok({QStringLiteral("stream"), QStringLiteral("purge"), QStringLiteral("CLIJS"),
+                    QStringLiteral("--force"), QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(purge.out.trimmed()).object().value(QStringLiteral("purged")),
+             QJsonValue(501));
+    QCOMPARE(ok({QStringLiteral("consumer"), QStringLiteral("rm"), QStringLiteral("CLIJS"),
+                 QStringLiteral("work"), QStringLiteral("--force")})
+                 .code,
+             0);
+    QCOMPARE(ok({QStringLiteral("stream"), QStringLiteral("rm"), QStringLiteral("CLIJS"),
+                 QStringLiteral("--force")})
+                 .code,
+             0);
+    Run gone = cli(
+        QStringList{QStringLiteral("stream"), QStringLiteral("info"), QStringLiteral("CLIJS")} + s);
+    QCOMPARE(gone.code, 1);
+    QVERIFY2(gone.err.contains("stream not found"), gone.err.constData());
+
+    // A server without JetStream says so.
+    Run none = cli(
+        {QStringLiteral("stream"), QStringLiteral("ls"), QStringLiteral("-s"), m_server->url()});
+    QCOMPARE(none.code, 1);
+    QVERIFY2(none.err.contains("JetStream is not enabled"), none.err.constData());
+}
+
+void TestCli::jetStreamBadInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("stream verb") << QStringList{QStringLiteral("stream"), QStringLiteral("frob")}
+                                 << QByteArray("ls, info, add, rm, purge");
+    QTest::newRow("stream name") << QStringList{QStringLiteral("stream"), QStringLiteral("info"),
+                                                QStringLiteral("A.B")}
+                                 << QByteArray("'.'");
+    QTest::newRow("bad storage") << QStringList{QStringLiteral("stream"), QStringLiteral("add"),
+                                                QStringLiteral("S"), QStringLiteral("--storage"),
+                                                QStringLiteral("tape")}
+                                 << QByteArray("--storage");
+    QTest::newRow("bad age") << QStringList{QStringLiteral("stream"), QStringLiteral("add"),
+                                            QStringLiteral("S"), QStringLiteral("--max-age"),
+                                            QStringLiteral("forever")}
+                             << QByteArray("--max-age");
+    QTest::newRow("rm without force")
+        << QStringList{QStringLiteral("stream"), QStringLiteral("rm"), QStringLiteral("S")}
+        << QByteArray("--force");
+    QTest::newRow("consumer kind") << QStringList{QStringLiteral("consumer"), QStringLiteral("add"),
+                                                  QStringLiteral("S"), QStringLiteral("c")}
+                                   << QByteArray("--pull or --target");
+    QTest::newRow("flow control needs heartbeat") << QStringList{QStringLiteral("consumer"),
+                                                                 QStringLiteral("add"),
+                                                                 QStringLiteral("S"),
+                                                                 QStringLiteral("c"),
+                                                                 QStringLiteral("--target"),
+                                                                 QStringLiteral("d.x"),
+                                                                 QStringLiteral("--flow-control")}
+                                                  << QByteArray("heartbeat");
+    QTest::newRow("bad backoff") << QStringList{QStringLiteral("consumer"),
+                                                QStringLiteral("add"),
+                                                QStringLiteral("S"),
+                                                QStringLiteral("c"),
+                                                QStringLiteral("--pull"),
+                                                QStringLiteral("--backoff"),
+                                                QStringLiteral("1s,later")}
+                                 << QByteArray("--backoff");
+    QTest::newRow("two actions") << QStringList{QStringLiteral("consume"), QStringLiteral("S"),
+                                                QStringLiteral("c"), QStringLiteral("--ack"),
+                                                QStringLiteral("--nak")}
+                                 << QByteArray("choose one");
+    QTest::newRow("js with rate") << QStringList{QStringLiteral("pub"), QStringLiteral("a"),
+                                                 QStringLiteral("--js"), QStringLiteral("--rate"),
+                                                 QStringLiteral("10")}
+                                  << QByteArray("--js takes neither");
+}
+
+void TestCli::jetStreamBadInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    Run r = cli(args + QStringList{QStringLiteral("-s"), m_server->url()});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains(message), r.err.constData());
 }
