@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include "backoff.h"
+#include "clock.h"
 #include "core/auth/creds.h"
 #include "core/auth/nkeys.h"
 #include "core/protocol/frames.h"
@@ -44,16 +45,6 @@ bool isControlSubject(QByteArrayView subject) {
 QString delayText(qint64 ms) {
     return ms < 1000 ? QString::number(ms) + QStringLiteral(" ms")
                      : QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
-}
-
-qint64 nowNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-qint64 nowMs() {
-    return nowNs() / 1000000;
 }
 
 QString sizeText(qint64 bytes) {
@@ -539,7 +530,7 @@ void Connection::attemptFailed(const Error& error) {
         m_lastError = error;
         m_lastFailure = error;
         m_lastFailureAt = QDateTime::currentDateTime();
-        m_pool.markFailed(nowMs());
+        m_pool.markFailed(steadyNowMs());
         if (ServerPool::Entry* e = m_pool.current()) {
             server = e->url.hostPort();
             // Two authorization failures in a row from one server: it will not change its
@@ -622,7 +613,7 @@ void Connection::scheduleNextPass(const Error& why) {
     qsizetype poolSize = 0;
     {
         std::lock_guard lock(m_mu);
-        m_nextAttemptAtMs = nowMs() + delay;
+        m_nextAttemptAtMs = steadyNowMs() + delay;
         poolSize = m_pool.size();
     }
     setState(State::Reconnecting, why.message);
@@ -970,7 +961,7 @@ void Connection::salvageUnsentLocked() {
     const QByteArray buf = std::exchange(m_out, QByteArray());
     m_outCount = 0;
     m_outPayload = 0;
-    const qint64 now = nowMs();
+    const qint64 now = steadyNowMs();
     qsizetype pos = 0;
     while (pos < buf.size()) {
         const qsizetype eol = buf.indexOf("\r\n", pos);
@@ -1138,7 +1129,7 @@ void Connection::onQueueTimer() {
     int expired = 0;
     {
         std::lock_guard lock(m_mu);
-        expired = m_queue.expire(nowMs());
+        expired = m_queue.expire(steadyNowMs());
     }
     if (expired > 0)
         addEvent(ConnectionEvent::Kind::Error,
@@ -1169,7 +1160,7 @@ void Connection::doDrain(int timeoutMs) {
                 frames::appendUnsub(m_out, sub->sid());
         kickFlushLocked();
     }
-    m_drainDeadlineMs = nowMs() + limit;
+    m_drainDeadlineMs = steadyNowMs() + limit;
     m_drainFlushed = false;
     // A PING after the UNSUBs: its PONG means the server sent everything it will send.
     flushAsync(limit, this, [this](const Status& s) {
@@ -1191,7 +1182,7 @@ void Connection::checkDrain() {
             if (!sub->m_inline)
                 pending += sub->undelivered();
     }
-    const bool timedOut = nowMs() >= m_drainDeadlineMs;
+    const bool timedOut = steadyNowMs() >= m_drainDeadlineMs;
     if (!timedOut && (!m_drainFlushed || pending > 0))
         return;
     m_drainTimer->stop();
@@ -1222,7 +1213,7 @@ HealthSnapshot Connection::health() const {
     h.slowConsumerDrops = st.slowConsumerDrops;
     h.serverErrors = st.serverErrors;
     std::lock_guard lock(m_mu);
-    const qint64 now = nowMs();
+    const qint64 now = steadyNowMs();
     h.state = m_state;
     h.lameDuck = m_lameDuck;
     if (m_state == State::Connected || m_state == State::Draining) {
@@ -1263,7 +1254,7 @@ QList<StateSpan> Connection::stateHistory() const {
 
 QList<OutboundQueue::Entry> Connection::queuedOperations(int max) const {
     std::lock_guard lock(m_mu);
-    return m_queue.entries(nowMs(), max);
+    return m_queue.entries(steadyNowMs(), max);
 }
 
 void Connection::setupTls() {
@@ -1376,7 +1367,7 @@ void Connection::sendConnect() {
         return;
     }
     m_phase = Phase::AwaitPong;
-    m_handshakePingNs = nowNs();
+    m_handshakePingNs = steadyNowNs();
     m_socket->write(frame);
 }
 
@@ -1408,7 +1399,7 @@ void Connection::becomeConnected() {
                 frames::appendUnsub(frames, s->sid(), max > got ? max - got : 1);
             }
         }
-        const qint64 now = nowMs();
+        const qint64 now = steadyNowMs();
         m_queue.expire(now);
         qint64 payload = 0;
         frames.append(m_queue.takeAll(&flushed, &payload));
@@ -1469,7 +1460,7 @@ void Connection::handlePing() {
 void Connection::handlePong() {
     if (m_phase == Phase::AwaitPong) {
         // The handshake's PING is the first RTT sample, so the console shows one at once.
-        recordRtt((nowNs() - m_handshakePingNs) / 1000);
+        recordRtt((steadyNowNs() - m_handshakePingNs) / 1000);
         becomeConnected();
         return;
     }
@@ -1486,7 +1477,7 @@ void Connection::handlePong() {
     }
     if (!have)
         return;
-    recordRtt((nowNs() - w.sentNs) / 1000);
+    recordRtt((steadyNowNs() - w.sentNs) / 1000);
     if (w.kind == PongWaiter::Kind::FlushSync && w.flush) {
         std::lock_guard lock(m_mu);
         w.flush->done = true;
@@ -1640,7 +1631,7 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
     const auto kind =
         isControlSubject(subject) ? OutboundQueue::Kind::Control : OutboundQueue::Kind::Data;
     const OutboundQueue::Outcome o =
-        m_queue.enqueue(kind, subject.toByteArray(), std::move(frame), nowMs(), size);
+        m_queue.enqueue(kind, subject.toByteArray(), std::move(frame), steadyNowMs(), size);
     if (o.evicted > 0 && !m_queueDropEpisode) {
         m_queueDropEpisode = true;
         notices->info << (m_options.failOpenMode
@@ -1914,7 +1905,7 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
     if (!req)
         req = std::make_shared<PendingRequest>();
     req->subject = subject.toByteArray();
-    req->deadlineMs = nowMs() + timeoutMs;
+    req->deadlineMs = steadyNowMs() + timeoutMs;
     Notices notices;
     QByteArray token;
     {
@@ -2029,7 +2020,7 @@ void Connection::handleReply(const MsgView& msg) {
 }
 
 void Connection::onRequestTimer() {
-    const qint64 now = nowMs();
+    const qint64 now = steadyNowMs();
     QList<std::shared_ptr<PendingRequest>> expired;
     QList<PongWaiter> expiredFlushes;
     {
@@ -2121,7 +2112,7 @@ Status Connection::flushSync(int timeoutMs) {
                                                       .arg(connectionStateName(m_state))};
         PongWaiter w;
         w.kind = PongWaiter::Kind::FlushSync;
-        w.sentNs = nowNs();
+        w.sentNs = steadyNowNs();
         w.flush = done;
         m_pongs.push_back(std::move(w));
         m_out.append(frames::Ping);
@@ -2159,10 +2150,10 @@ void Connection::flushAsync(int timeoutMs, QObject* context, StatusCallback call
         }
         PongWaiter w;
         w.kind = PongWaiter::Kind::FlushAsync;
-        w.sentNs = nowNs();
+        w.sentNs = steadyNowNs();
         w.callback = std::move(callback);
         w.context = context;
-        w.deadlineMs = nowMs() + timeoutMs;
+        w.deadlineMs = steadyNowMs() + timeoutMs;
         m_pongs.push_back(std::move(w));
         m_out.append(frames::Ping);
         kickFlushLocked();
@@ -2187,7 +2178,7 @@ void Connection::onPingTimer() {
             ++m_pingsOut;
             PongWaiter w;
             w.kind = PongWaiter::Kind::Ping;
-            w.sentNs = nowNs();
+            w.sentNs = steadyNowNs();
             m_pongs.push_back(std::move(w));
             m_out.append(frames::Ping);
             kickFlushLocked();

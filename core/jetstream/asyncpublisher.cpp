@@ -1,5 +1,6 @@
 #include "asyncpublisher.h"
 
+#include "core/client/clock.h"
 #include "core/client/nuid.h"
 #include "core/protocol/frames.h"
 
@@ -14,25 +15,6 @@ namespace jetdeck::js {
 namespace {
 
 constexpr int kTimeoutCheckMs = 100;
-
-qint64 nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-bool parseId(QByteArrayView v, quint64* out) {
-    if (v.isEmpty() || v.size() > 20)
-        return false;
-    quint64 n = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9')
-            return false;
-        n = n * 10 + quint64(c - '0');
-    }
-    *out = n;
-    return true;
-}
 
 } // namespace
 
@@ -116,12 +98,12 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
         return !m_stalled;
     };
     if (!room()) {
-        const qint64 deadline = nowMs() + windowWaitMs;
+        const qint64 deadline = steadyNowMs() + windowWaitMs;
         if (QThread::currentThread() == m_conn->thread()) {
             // Read acks here: no event loop runs while this thread waits.
-            while (!room() && nowMs() < deadline) {
+            while (!room() && steadyNowMs() < deadline) {
                 checkTimeouts();
-                m_conn->waitFor(room, int(qMin<qint64>(kTimeoutCheckMs, deadline - nowMs())));
+                m_conn->waitFor(room, int(qMin<qint64>(kTimeoutCheckMs, deadline - steadyNowMs())));
             }
         } else {
             std::unique_lock lock(m_mu);
@@ -157,7 +139,7 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
                 headerBlock = h.toBlock();
         }
         Pending p;
-        p.deadlineMs = nowMs() + m_cfg.ackTimeoutMs;
+        p.deadlineMs = steadyNowMs() + m_cfg.ackTimeoutMs;
         p.direct = m_conn->state() == ConnectionState::Connected;
         if (m_cfg.republishOnReconnect && !opts.msgId.isEmpty()) {
             p.subject = subject.toByteArray();
@@ -189,11 +171,11 @@ Status AsyncPublisher::waitComplete(int timeoutMs) {
         std::lock_guard lock(m_mu);
         return m_inFlight == 0;
     };
-    const qint64 deadline = nowMs() + timeoutMs;
+    const qint64 deadline = steadyNowMs() + timeoutMs;
     if (QThread::currentThread() == m_conn->thread()) {
-        while (!done() && nowMs() < deadline) {
+        while (!done() && steadyNowMs() < deadline) {
             checkTimeouts();
-            m_conn->waitFor(done, int(qMin<qint64>(kTimeoutCheckMs, deadline - nowMs())));
+            m_conn->waitFor(done, int(qMin<qint64>(kTimeoutCheckMs, deadline - steadyNowMs())));
         }
     } else {
         std::unique_lock lock(m_mu);
@@ -244,7 +226,7 @@ std::optional<PubAck> quickPubAck(QByteArrayView p) {
 
 void AsyncPublisher::onAck(const MsgView& msg) {
     quint64 id = 0;
-    if (!parseId(msg.subject.sliced(qMin(m_prefix.size(), msg.subject.size())), &id))
+    if (!frames::parseDecimal(msg.subject.sliced(qMin(m_prefix.size(), msg.subject.size())), &id))
         return;
     {
         std::lock_guard lock(m_mu);
@@ -284,7 +266,7 @@ void AsyncPublisher::complete(quint64 id, const Result<PubAck>& result) {
 }
 
 void AsyncPublisher::checkTimeouts() {
-    const qint64 now = nowMs();
+    const qint64 now = steadyNowMs();
     QList<quint64> expired;
     {
         std::lock_guard lock(m_mu);
@@ -317,7 +299,7 @@ void AsyncPublisher::onStateChanged(ConnectionState state) {
     QList<quint64> lost;
     {
         std::lock_guard lock(m_mu);
-        const qint64 deadline = nowMs() + m_cfg.ackTimeoutMs;
+        const qint64 deadline = steadyNowMs() + m_cfg.ackTimeoutMs;
         for (size_t i = 0; i < m_window.size(); ++i) {
             Pending& p = m_window[i];
             if (p.done)

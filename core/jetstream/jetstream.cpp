@@ -24,6 +24,23 @@ Result<T> decode(const Result<nlohmann::json>& r) {
     return T::fromJson(r.value());
 }
 
+/// Asks for page after page (offset = what came so far) until the server's total is reached.
+/// `fetch(offset)` returns a page; `items(page)` the list to append.
+template <typename Item, typename Fetch, typename Items>
+Result<QList<Item>> collectPages(Fetch fetch, Items items) {
+    QList<Item> out;
+    for (int offset = 0;;) {
+        auto page = fetch(offset);
+        if (!page)
+            return page.error();
+        const auto& got = items(page.value());
+        out += got;
+        offset += int(got.size());
+        if (got.isEmpty() || offset >= page->total)
+            return out;
+    }
+}
+
 } // namespace
 
 void PublishOptions::applyTo(Headers& h) const {
@@ -110,33 +127,23 @@ Result<StreamInfo> JetStream::streamInfo(const QString& name) const {
 }
 
 Result<QStringList> JetStream::streamNames(const QString& subject) const {
-    QStringList names;
-    for (int offset = 0;;) {
-        nlohmann::json body{{"offset", offset}};
-        if (!subject.isEmpty())
-            body["subject"] = subject.toStdString();
-        auto page = decode<StreamNamesPage>(request("STREAM.NAMES", body));
-        if (!page)
-            return page.error();
-        names += page->names;
-        offset += int(page->names.size());
-        if (page->names.isEmpty() || offset >= page->total)
-            return names;
-    }
+    return collectPages<QString>(
+        [&](int offset) {
+            nlohmann::json body{{"offset", offset}};
+            if (!subject.isEmpty())
+                body["subject"] = subject.toStdString();
+            return decode<StreamNamesPage>(request("STREAM.NAMES", body));
+        },
+        [](const StreamNamesPage& p) -> const QStringList& { return p.names; });
 }
 
 Result<QList<StreamInfo>> JetStream::listStreams() const {
-    QList<StreamInfo> out;
-    for (int offset = 0;;) {
-        auto page =
-            decode<StreamListPage>(request("STREAM.LIST", nlohmann::json{{"offset", offset}}));
-        if (!page)
-            return page.error();
-        out += page->streams;
-        offset += int(page->streams.size());
-        if (page->streams.isEmpty() || offset >= page->total)
-            return out;
-    }
+    return collectPages<StreamInfo>(
+        [&](int offset) {
+            return decode<StreamListPage>(
+                request("STREAM.LIST", nlohmann::json{{"offset", offset}}));
+        },
+        [](const StreamListPage& p) -> const QList<StreamInfo>& { return p.streams; });
 }
 
 Status JetStream::deleteStream(const QString& name) const {
@@ -212,33 +219,23 @@ Result<ConsumerInfo> JetStream::consumerInfo(const QString& stream, const QStrin
 Result<QStringList> JetStream::consumerNames(const QString& stream) const {
     if (Status s = validateName(stream, QStringLiteral("stream name")))
         return s;
-    QStringList names;
-    for (int offset = 0;;) {
-        auto page = decode<ConsumerNamesPage>(request(
-            QByteArray("CONSUMER.NAMES." + stream.toUtf8()), nlohmann::json{{"offset", offset}}));
-        if (!page)
-            return page.error();
-        names += page->names;
-        offset += int(page->names.size());
-        if (page->names.isEmpty() || offset >= page->total)
-            return names;
-    }
+    const QByteArray suffix = "CONSUMER.NAMES." + stream.toUtf8();
+    return collectPages<QString>(
+        [&](int offset) {
+            return decode<ConsumerNamesPage>(request(suffix, nlohmann::json{{"offset", offset}}));
+        },
+        [](const ConsumerNamesPage& p) -> const QStringList& { return p.names; });
 }
 
 Result<QList<ConsumerInfo>> JetStream::listConsumers(const QString& stream) const {
     if (Status s = validateName(stream, QStringLiteral("stream name")))
         return s;
-    QList<ConsumerInfo> out;
-    for (int offset = 0;;) {
-        auto page = decode<ConsumerListPage>(request(QByteArray("CONSUMER.LIST." + stream.toUtf8()),
-                                                     nlohmann::json{{"offset", offset}}));
-        if (!page)
-            return page.error();
-        out += page->consumers;
-        offset += int(page->consumers.size());
-        if (page->consumers.isEmpty() || offset >= page->total)
-            return out;
-    }
+    const QByteArray suffix = "CONSUMER.LIST." + stream.toUtf8();
+    return collectPages<ConsumerInfo>(
+        [&](int offset) {
+            return decode<ConsumerListPage>(request(suffix, nlohmann::json{{"offset", offset}}));
+        },
+        [](const ConsumerListPage& p) -> const QList<ConsumerInfo>& { return p.consumers; });
 }
 
 Status JetStream::deleteConsumer(const QString& stream, const QString& name) const {

@@ -1,25 +1,9 @@
 #include "jsmessage.h"
 
 #include "core/client/connection.h"
+#include "core/protocol/frames.h"
 
 namespace jetdeck::js {
-
-namespace {
-
-bool toNumber(QByteArrayView v, quint64* out) {
-    if (v.isEmpty() || v.size() > 20)
-        return false;
-    quint64 n = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9')
-            return false;
-        n = n * 10 + quint64(c - '0');
-    }
-    *out = n;
-    return true;
-}
-
-} // namespace
 
 std::optional<JsMetadata> JsMetadata::parse(QByteArrayView reply) {
     if (!reply.startsWith("$JS.ACK."))
@@ -46,9 +30,10 @@ std::optional<JsMetadata> JsMetadata::parse(QByteArrayView reply) {
     m.stream = QString::fromUtf8(t[base]);
     m.consumer = QString::fromUtf8(t[base + 1]);
     quint64 ts = 0;
-    if (!toNumber(t[base + 2], &m.delivered) || !toNumber(t[base + 3], &m.streamSeq) ||
-        !toNumber(t[base + 4], &m.consumerSeq) || !toNumber(t[base + 5], &ts) ||
-        !toNumber(t[base + 6], &m.pending))
+    if (!frames::parseDecimal(t[base + 2], &m.delivered) ||
+        !frames::parseDecimal(t[base + 3], &m.streamSeq) ||
+        !frames::parseDecimal(t[base + 4], &m.consumerSeq) ||
+        !frames::parseDecimal(t[base + 5], &ts) || !frames::parseDecimal(t[base + 6], &m.pending))
         return std::nullopt;
     m.timestampNs = qint64(ts);
     m.timestamp = QDateTime::fromMSecsSinceEpoch(qint64(ts / 1000000), Qt::UTC);
@@ -65,7 +50,7 @@ JsMessage::JsMessage(Message message, Connection* connection, AckObserver observ
     }
 }
 
-Status JsMessage::send(QByteArrayView body, AckKind kind, qint64 nakDelayNs, bool final) {
+Status JsMessage::checkAckable() const {
     if (m_msg.reply().isEmpty())
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("message on '%1' has no reply subject to acknowledge")
@@ -75,6 +60,12 @@ Status JsMessage::send(QByteArrayView body, AckKind kind, qint64 nakDelayNs, boo
                      QStringLiteral("message %1 was already acknowledged").arg(m_meta.streamSeq)};
     if (!m_conn)
         return Error{ErrorKind::NotConnected, QStringLiteral("the message has no connection")};
+    return {};
+}
+
+Status JsMessage::send(QByteArrayView body, AckKind kind, qint64 nakDelayNs, bool final) {
+    if (Status s = checkAckable())
+        return s;
     if (Status s = m_conn->publish(m_msg.reply(), body))
         return s;
     if (final)
@@ -108,15 +99,8 @@ Status JsMessage::term(const QString& reason) {
 }
 
 Status JsMessage::ackSync(int timeoutMs) {
-    if (m_msg.reply().isEmpty())
-        return Error{ErrorKind::InvalidArgument,
-                     QStringLiteral("message on '%1' has no reply subject to acknowledge")
-                         .arg(QString::fromUtf8(m_msg.subject()))};
-    if (m_acked)
-        return Error{ErrorKind::InvalidArgument,
-                     QStringLiteral("message %1 was already acknowledged").arg(m_meta.streamSeq)};
-    if (!m_conn)
-        return Error{ErrorKind::NotConnected, QStringLiteral("the message has no connection")};
+    if (Status s = checkAckable())
+        return s;
     // The server answers an ack sent as a request with an empty message once it is recorded.
     auto r = m_conn->requestSync(m_msg.reply(), "+ACK", timeoutMs);
     if (!r)

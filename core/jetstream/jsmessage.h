@@ -68,6 +68,7 @@ public:
     Status ackSync(int timeoutMs = 5000);
 
 private:
+    Status checkAckable() const;
     Status send(QByteArrayView body, AckKind kind, qint64 nakDelayNs, bool final);
 
     Message m_msg;

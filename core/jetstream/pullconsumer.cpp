@@ -1,5 +1,7 @@
 #include "pullconsumer.h"
 
+#include "core/client/clock.h"
+
 #include <QThread>
 
 #include <chrono>
@@ -7,12 +9,6 @@
 namespace jetdeck::js {
 
 namespace {
-
-qint64 nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 QByteArray pullBody(int batch, int expiresMs, qint64 maxBytes, bool noWait, int heartbeatMs) {
     QByteArray b = "{\"batch\":" + QByteArray::number(batch);
@@ -150,7 +146,7 @@ Status PullConsumer::consume(Handler handler, const ConsumeOptions& options, QOb
         m_consuming = true;
         m_consumeOpts = options;
         m_queue = std::make_shared<DeliveryQueue>(context, std::move(handler));
-        m_lastActivityMs = nowMs();
+        m_lastActivityMs = steadyNowMs();
     }
     QMetaObject::invokeMethod(this, [this] {
         if (m_consumeOpts.heartbeatMs > 0)
@@ -253,7 +249,7 @@ void PullConsumer::onMessage(const MsgView& msg) {
     bool forFetch = false;
     {
         std::lock_guard lock(m_mu);
-        m_lastActivityMs = nowMs();
+        m_lastActivityMs = steadyNowMs();
         ++m_stats.delivered;
         // A delivery carries the stream's subject, not our inbox: it is for the fetch under
         // way, or for the oldest pull of a consume (the server serves pulls in order).
@@ -289,7 +285,7 @@ void PullConsumer::onStatus(quint64 token, int code, const QString& text) {
     Error fatal;
     {
         std::lock_guard lock(m_mu);
-        m_lastActivityMs = nowMs();
+        m_lastActivityMs = steadyNowMs();
         m_stats.lastStatus = QString::number(code) + QLatin1Char(' ') + text;
         switch (code) {
         case status::ControlMessage:
@@ -372,11 +368,11 @@ void PullConsumer::checkHeartbeat() {
         std::lock_guard lock(m_mu);
         if (!m_consuming || m_consumeOpts.heartbeatMs <= 0 || m_stats.pending <= 0)
             return;
-        if (nowMs() - m_lastActivityMs > 2 * qint64(m_consumeOpts.heartbeatMs)) {
+        if (steadyNowMs() - m_lastActivityMs > 2 * qint64(m_consumeOpts.heartbeatMs)) {
             ++m_stats.missedHeartbeats;
             m_remaining.clear();
             m_stats.pending = 0;
-            m_lastActivityMs = nowMs();
+            m_lastActivityMs = steadyNowMs();
             missed = true;
         }
     }

@@ -1,18 +1,10 @@
 #include "pushconsumer.h"
 
+#include "core/client/clock.h"
+
 #include <chrono>
 
 namespace jetdeck::js {
-
-namespace {
-
-qint64 nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 PushConsumer::PushConsumer(const JetStream& js, QString stream, QString consumer,
                            std::shared_ptr<RedeliveryTracker> tracker)
@@ -52,7 +44,7 @@ Status PushConsumer::start(Handler handler, QObject* context) {
         return s;
     {
         std::lock_guard lock(m_mu);
-        m_lastActivityMs = nowMs();
+        m_lastActivityMs = steadyNowMs();
         m_stats.active = true;
     }
     if (m_heartbeatMs > 0)
@@ -115,7 +107,7 @@ void PushConsumer::setActive(bool active) {
 void PushConsumer::onMessage(const MsgView& msg) {
     {
         std::lock_guard lock(m_mu);
-        m_lastActivityMs = nowMs();
+        m_lastActivityMs = steadyNowMs();
     }
     setActive(true);
     const int code = msg.payload.isEmpty() ? headerStatus(msg.headers) : 0;
@@ -156,10 +148,10 @@ void PushConsumer::onMessage(const MsgView& msg) {
 void PushConsumer::checkHeartbeat() {
     {
         std::lock_guard lock(m_mu);
-        if (m_heartbeatMs <= 0 || nowMs() - m_lastActivityMs <= 2 * m_heartbeatMs)
+        if (m_heartbeatMs <= 0 || steadyNowMs() - m_lastActivityMs <= 2 * m_heartbeatMs)
             return;
         ++m_stats.missedHeartbeats;
-        m_lastActivityMs = nowMs(); // one re-subscription per two missed intervals
+        m_lastActivityMs = steadyNowMs(); // one re-subscription per two missed intervals
     }
     setActive(false);
     // Is the consumer still there? (Removed, or an inactive threshold ran out.)

@@ -36,6 +36,19 @@ void appendDecimal(QByteArray& out, quint64 v) {
     out.append(buf, end - buf);
 }
 
+bool parseDecimal(QByteArrayView v, quint64* out) {
+    if (v.isEmpty() || v.size() > 20)
+        return false;
+    quint64 n = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9')
+            return false;
+        n = n * 10 + quint64(c - '0');
+    }
+    *out = n;
+    return true;
+}
+
 namespace {
 
 /// Grows out by n bytes and returns where to write them.

@@ -19,6 +19,8 @@ int decimalDigits(quint64 v);
 /// Writes v in decimal at p (which must have decimalDigits(v) bytes); returns the end.
 char* writeDecimal(char* p, quint64 v);
 void appendDecimal(QByteArray& out, quint64 v);
+/// Reads a plain unsigned decimal (digits only, at most 20); false for anything else.
+bool parseDecimal(QByteArrayView v, quint64* out);
 
 /// Bytes appendPub() will add.
 qsizetype pubSize(QByteArrayView subject, QByteArrayView reply, qsizetype payloadSize);

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <chrono>
+
+namespace jetdeck {
+
+/// Monotonic time for deadlines and intervals (never wall-clock time, which can jump).
+inline qint64 steadyNowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+inline qint64 steadyNowMs() {
+    return steadyNowNs() / 1000000;
+}
+
+} // namespace jetdeck
