@@ -4,19 +4,16 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QLabel>
 #include <QLineEdit>
-#include <QPushButton>
 #include <QRadioButton>
 #include <QVBoxLayout>
 
 namespace jetdeck {
 
 ConsumerDialog::ConsumerDialog(const QString& stream, QWidget* parent)
-    : QDialog(parent)
+    : ConfigDialog(parent)
     , m_stream(stream) {
     setWindowTitle(tr("New consumer on %1").arg(stream));
     auto* layout = new QVBoxLayout(this);
@@ -83,22 +80,7 @@ ConsumerDialog::ConsumerDialog(const QString& stream, QWidget* parent)
     form->addRow(tr("Max waiting pu&lls:"), m_maxWaiting);
     layout->addLayout(form);
 
-    m_problem = new QLabel(this);
-    m_problem->setObjectName(QStringLiteral("problem"));
-    m_problem->setWordWrap(true);
-    m_problem->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
-    m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_problem);
-
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Create"));
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
-        auto c = config();
-        if (c)
-            emit submitted(c.value());
-    });
-    layout->addWidget(m_buttons);
+    finishLayout(layout);
     revalidate();
 }
 
@@ -111,7 +93,7 @@ void ConsumerDialog::setConfig(const js::ConsumerConfig& c, bool editing) {
     m_base = c;
     setWindowTitle(editing ? tr("Edit consumer %1 on %2").arg(c.durableName, m_stream)
                            : tr("New consumer on %1").arg(m_stream));
-    m_buttons->button(QDialogButtonBox::Ok)->setText(editing ? tr("Save") : tr("Create"));
+    setEditing(editing);
     m_name->setText(c.durableName.isEmpty() ? c.name : c.durableName);
     m_name->setReadOnly(editing);
     m_description->setText(c.description);
@@ -214,24 +196,18 @@ void ConsumerDialog::revalidate() {
     m_heartbeat->setEnabled(push);
     m_flowControl->setEnabled(push);
     m_maxWaiting->setEnabled(!push);
+    showProblem(currentProblem());
+}
+
+QString ConsumerDialog::currentProblem() const {
     const auto c = config();
-    m_problem->setText(c ? QString() : c.error().message);
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(c.ok());
+    return c ? QString() : c.error().message;
 }
 
-void ConsumerDialog::showServerError(const QString& text) {
-    setBusy(false);
-    m_problem->setText(tr("The server refused: %1").arg(text));
-}
-
-void ConsumerDialog::setBusy(bool busy) {
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!busy && config().ok());
-    if (busy)
-        m_problem->setText(tr("Sending to the server..."));
-}
-
-QString ConsumerDialog::problemText() const {
-    return m_problem->text();
+void ConsumerDialog::submit() {
+    auto c = config();
+    if (c)
+        emit submitted(c.value());
 }
 
 } // namespace jetdeck

@@ -2,12 +2,10 @@
 
 #include "core/jetstream/jstypes.h"
 
-#include <QDialog>
+#include "ui/dialogs/configdialog.h"
 
 class QCheckBox;
 class QComboBox;
-class QDialogButtonBox;
-class QLabel;
 class QLineEdit;
 class QRadioButton;
 
@@ -16,7 +14,7 @@ namespace jetdeck {
 /// Create or edit a durable consumer (pull or push). Fields that do not apply to the chosen
 /// kind are disabled; the configuration is validated as it changes; the server's refusal is
 /// shown in the dialog.
-class ConsumerDialog : public QDialog {
+class ConsumerDialog : public ConfigDialog {
     Q_OBJECT
 public:
     explicit ConsumerDialog(const QString& stream, QWidget* parent = nullptr);
@@ -26,10 +24,6 @@ public:
     const QString& stream() const { return m_stream; }
     bool isEditing() const { return m_editing; }
 
-    void showServerError(const QString& text);
-    void setBusy(bool busy);
-    QString problemText() const;
-
     /// For tests: the kind switch.
     void setPush(bool push);
 
@@ -38,6 +32,8 @@ signals:
 
 private:
     void revalidate();
+    QString currentProblem() const override;
+    void submit() override;
 
     QString m_stream;
     bool m_editing = false;
@@ -60,8 +56,6 @@ private:
     QLineEdit* m_heartbeat;
     QCheckBox* m_flowControl;
     QLineEdit* m_maxWaiting;
-    QLabel* m_problem;
-    QDialogButtonBox* m_buttons;
 };
 
 } // namespace jetdeck

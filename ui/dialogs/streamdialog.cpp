@@ -3,18 +3,15 @@
 #include "ui/dialogs/fieldparse.h"
 
 #include <QComboBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
-#include <QLabel>
 #include <QLineEdit>
-#include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
 namespace jetdeck {
 
 StreamDialog::StreamDialog(QWidget* parent)
-    : QDialog(parent) {
+    : ConfigDialog(parent) {
     setWindowTitle(tr("New stream"));
     auto* layout = new QVBoxLayout(this);
     auto* form = new QFormLayout;
@@ -65,22 +62,7 @@ StreamDialog::StreamDialog(QWidget* parent)
     form->addRow(tr("Dup&licate window:"), m_dupeWindow);
     layout->addLayout(form);
 
-    m_problem = new QLabel(this);
-    m_problem->setObjectName(QStringLiteral("problem"));
-    m_problem->setWordWrap(true);
-    m_problem->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
-    m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_problem);
-
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Create"));
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
-        auto c = config();
-        if (c)
-            emit submitted(c.value());
-    });
-    layout->addWidget(m_buttons);
+    finishLayout(layout);
     revalidate();
 }
 
@@ -88,7 +70,7 @@ void StreamDialog::setConfig(const js::StreamConfig& c, bool editing) {
     m_editing = editing;
     m_base = c;
     setWindowTitle(editing ? tr("Edit stream %1").arg(c.name) : tr("New stream"));
-    m_buttons->button(QDialogButtonBox::Ok)->setText(editing ? tr("Save") : tr("Create"));
+    setEditing(editing);
     m_name->setText(c.name);
     m_name->setReadOnly(editing);
     m_description->setText(c.description);
@@ -146,24 +128,18 @@ Result<js::StreamConfig> StreamDialog::config() const {
 }
 
 void StreamDialog::revalidate() {
+    showProblem(currentProblem());
+}
+
+QString StreamDialog::currentProblem() const {
     const auto c = config();
-    m_problem->setText(c ? QString() : c.error().message);
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(c.ok());
+    return c ? QString() : c.error().message;
 }
 
-void StreamDialog::showServerError(const QString& text) {
-    setBusy(false);
-    m_problem->setText(tr("The server refused: %1").arg(text));
-}
-
-void StreamDialog::setBusy(bool busy) {
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!busy && config().ok());
-    if (busy)
-        m_problem->setText(tr("Sending to the server..."));
-}
-
-QString StreamDialog::problemText() const {
-    return m_problem->text();
+void StreamDialog::submit() {
+    auto c = config();
+    if (c)
+        emit submitted(c.value());
 }
 
 } // namespace jetdeck

@@ -2,11 +2,9 @@
 
 #include "core/jetstream/jstypes.h"
 
-#include <QDialog>
+#include "ui/dialogs/configdialog.h"
 
 class QComboBox;
-class QDialogButtonBox;
-class QLabel;
 class QLineEdit;
 class QSpinBox;
 
@@ -15,7 +13,7 @@ namespace jetdeck {
 /// Create or edit a stream. Fields are checked as they change (StreamConfig::validate()) and
 /// the button stays disabled while anything is wrong; what the server says when it refuses the
 /// configuration is shown in the dialog, which stays open for another try.
-class StreamDialog : public QDialog {
+class StreamDialog : public ConfigDialog {
     Q_OBJECT
 public:
     explicit StreamDialog(QWidget* parent = nullptr);
@@ -26,17 +24,14 @@ public:
     Result<js::StreamConfig> config() const;
     bool isEditing() const { return m_editing; }
 
-    /// The server refused: show its words, keep the dialog open.
-    void showServerError(const QString& text);
-    void setBusy(bool busy);
-    QString problemText() const;
-
 signals:
     /// The user asked to save a configuration that validated.
     void submitted(const jetdeck::js::StreamConfig& config);
 
 private:
     void revalidate();
+    QString currentProblem() const override;
+    void submit() override;
 
     bool m_editing = false;
     js::StreamConfig m_base; ///< what was loaded, so unmodelled fields survive an edit
@@ -52,8 +47,6 @@ private:
     QLineEdit* m_maxAge;
     QLineEdit* m_maxMsgSize;
     QLineEdit* m_dupeWindow;
-    QLabel* m_problem;
-    QDialogButtonBox* m_buttons;
 };
 
 } // namespace jetdeck
