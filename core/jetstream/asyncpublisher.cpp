@@ -2,6 +2,7 @@
 
 #include "core/client/clock.h"
 #include "core/client/nuid.h"
+#include "core/jetstream/jsinternal.h"
 #include "core/protocol/frames.h"
 
 #include <QThread>
@@ -32,8 +33,14 @@ AsyncPublisher::AsyncPublisher(Connection* connection, AsyncPublishConfig config
 }
 
 AsyncPublisher::~AsyncPublisher() {
-    if (m_sub)
-        m_sub->unsubscribe();
+    // The timer and the ack subscription live on the connection's thread: stop them there. From
+    // another thread Qt cannot stop the timer (it would fire for the deleted object), and an ack
+    // may be in onAck() at this moment.
+    detail::runOnThreadOf(this, [this] {
+        m_timer->stop();
+        if (m_sub)
+            m_sub->unsubscribe();
+    });
 }
 
 Status AsyncPublisher::start() {
@@ -65,12 +72,22 @@ qint64 AsyncPublisher::inFlight() const {
     return m_inFlight;
 }
 
-bool AsyncPublisher::takeLocked(quint64 id) {
+qint64 AsyncPublisher::resendAt(const Pending& p, qint64 sentAtMs) const {
+    return p.republish && m_cfg.resendAfterMs > 0 ? sentAtMs + m_cfg.resendAfterMs : 0;
+}
+
+AsyncPublisher::Pending* AsyncPublisher::pendingLocked(quint64 id) {
     if (id < m_firstId || id - m_firstId >= m_window.size())
-        return false;
+        return nullptr;
     Pending& p = m_window[size_t(id - m_firstId)];
-    if (p.done)
+    return p.done ? nullptr : &p;
+}
+
+bool AsyncPublisher::takeLocked(quint64 id) {
+    Pending* found = pendingLocked(id);
+    if (!found)
         return false;
+    Pending& p = *found;
     p.done = true;
     p.subject.clear();
     p.headerBlock.clear();
@@ -141,7 +158,11 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
         Pending p;
         p.deadlineMs = steadyNowMs() + m_cfg.ackTimeoutMs;
         p.direct = m_conn->state() == ConnectionState::Connected;
-        if (m_cfg.republishOnReconnect && !opts.msgId.isEmpty()) {
+        p.retriesLeft = qMax(0, opts.retryAttempts);
+        p.retryWaitMs = qMax(1, opts.retryWaitMs);
+        p.republish = m_cfg.republishOnReconnect && !opts.msgId.isEmpty();
+        p.resendAtMs = resendAt(p, steadyNowMs());
+        if (p.republish || p.retriesLeft > 0) {
             p.subject = subject.toByteArray();
             p.headerBlock = headerBlock;
             p.payload = payload.toByteArray();
@@ -169,7 +190,7 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
 Status AsyncPublisher::waitComplete(int timeoutMs) {
     auto done = [this] {
         std::lock_guard lock(m_mu);
-        return m_inFlight == 0;
+        return m_inFlight == 0 && m_reporting == 0;
     };
     const qint64 deadline = steadyNowMs() + timeoutMs;
     if (QThread::currentThread() == m_conn->thread()) {
@@ -179,7 +200,8 @@ Status AsyncPublisher::waitComplete(int timeoutMs) {
         }
     } else {
         std::unique_lock lock(m_mu);
-        m_cv.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return m_inFlight == 0; });
+        m_cv.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                      [&] { return m_inFlight == 0 && m_reporting == 0; });
     }
     if (done())
         return {};
@@ -216,9 +238,9 @@ std::optional<PubAck> quickPubAck(QByteArrayView p) {
     if (digits == 0)
         return std::nullopt;
     a.seq = n;
-    a.duplicate = p.indexOf("\"duplicate\":true", i) >= 0;
-    if (p.indexOf("\"domain\"", i) >= 0)
-        return std::nullopt; // rare: let the full parser fill it in
+    // Rare: the full parser reads them (the server writes `"duplicate": true` with a space).
+    if (p.indexOf("\"duplicate\"", i) >= 0 || p.indexOf("\"domain\"", i) >= 0)
+        return std::nullopt;
     return a;
 }
 
@@ -228,12 +250,25 @@ void AsyncPublisher::onAck(const MsgView& msg) {
     quint64 id = 0;
     if (!frames::parseDecimal(msg.subject.sliced(qMin(m_prefix.size(), msg.subject.size())), &id))
         return;
+    const bool noResponders = headerStatus(msg.headers) == status::NoResponders;
     {
         std::lock_guard lock(m_mu);
-        if (!takeLocked(id))
+        Pending* p = pendingLocked(id);
+        if (!p)
             return; // timed out already, or a second ack after a republish
+        if (noResponders && (p->retryAtMs > 0 || p->retriesLeft > 0)) {
+            // Nothing was stored (no stream, or no leader while one is elected): the timer sends
+            // it again after the retry wait.
+            if (p->retryAtMs == 0) {
+                --p->retriesLeft;
+                p->retryAtMs = steadyNowMs() + p->retryWaitMs;
+            }
+            return;
+        }
+        takeLocked(id);
+        ++m_reporting;
     }
-    if (headerStatus(msg.headers) == status::NoResponders) {
+    if (noResponders) {
         complete(id, Error{ErrorKind::NoResponders,
                            QStringLiteral("no stream stores this subject (no responders)")});
         return;
@@ -260,28 +295,57 @@ void AsyncPublisher::complete(quint64 id, const Result<PubAck>& result) {
         }
         handler = m_handler;
     }
-    m_cv.notify_all();
     if (handler)
         handler(id, result);
+    {
+        // Only now is the outcome complete for waitComplete().
+        std::lock_guard lock(m_mu);
+        --m_reporting;
+    }
+    m_cv.notify_all();
 }
 
 void AsyncPublisher::checkTimeouts() {
     const qint64 now = steadyNowMs();
     QList<quint64> expired;
+    QList<std::pair<quint64, Pending>> resend;
     {
         std::lock_guard lock(m_mu);
-        // Deadlines grow with the id (a reconnect resets all of them alike): look at the front.
+        // Retries move deadlines out of id order: look at every publish in flight (at most
+        // maxInFlight of them).
+        const bool connected = m_conn->state() == ConnectionState::Connected;
         for (size_t i = 0; i < m_window.size(); ++i) {
-            const Pending& p = m_window[i];
+            Pending& p = m_window[i];
             if (p.done)
                 continue;
-            if (p.deadlineMs > now)
-                break;
-            expired.append(m_firstId + i);
+            if (p.retryAtMs > 0) {
+                if (p.retryAtMs <= now) {
+                    p.retryAtMs = 0;
+                    p.deadlineMs = now + m_cfg.ackTimeoutMs;
+                    p.resendAtMs = resendAt(p, now);
+                    p.direct = connected;
+                    resend.append({m_firstId + i, p});
+                    ++m_stats.retried;
+                }
+                continue;
+            }
+            if (p.deadlineMs <= now) {
+                expired.append(m_firstId + i);
+            } else if (p.resendAtMs > 0 && p.resendAtMs <= now && connected) {
+                // While disconnected, the reconnect republishes it.
+                p.resendAtMs = resendAt(p, now);
+                p.direct = true;
+                resend.append({m_firstId + i, p});
+                ++m_stats.resent;
+            }
         }
         for (quint64 id : std::as_const(expired))
             takeLocked(id);
+        m_reporting += expired.size();
     }
+    for (const auto& [id, p] : std::as_const(resend))
+        m_conn->publishRaw(p.subject, QByteArray(m_prefix + QByteArray::number(id)), p.headerBlock,
+                           p.payload); // if refused, its deadline reports it
     for (quint64 id : std::as_const(expired))
         complete(id, Error{ErrorKind::Timeout,
                            QStringLiteral("no PubAck within %1 ms").arg(m_cfg.ackTimeoutMs)});
@@ -302,12 +366,13 @@ void AsyncPublisher::onStateChanged(ConnectionState state) {
         const qint64 deadline = steadyNowMs() + m_cfg.ackTimeoutMs;
         for (size_t i = 0; i < m_window.size(); ++i) {
             Pending& p = m_window[i];
-            if (p.done)
-                continue;
+            if (p.done || p.retryAtMs > 0)
+                continue; // a publish waiting for its retry is sent by the timer
             if (!p.direct) {
                 p.direct = true; // went out from the outbound queue with this reconnect
-            } else if (!p.subject.isEmpty()) {
+            } else if (p.republish) {
                 p.deadlineMs = deadline;
+                p.resendAtMs = resendAt(p, deadline - m_cfg.ackTimeoutMs);
                 again.append({m_firstId + i, p});
             } else {
                 lost.append(m_firstId + i);
@@ -315,6 +380,7 @@ void AsyncPublisher::onStateChanged(ConnectionState state) {
         }
         for (quint64 id : std::as_const(lost))
             takeLocked(id);
+        m_reporting += lost.size();
     }
     for (const auto& [id, p] : std::as_const(again)) {
         if (m_conn->publishRaw(p.subject, QByteArray(m_prefix + QByteArray::number(id)),

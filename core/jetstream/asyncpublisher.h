@@ -17,6 +17,11 @@ struct AsyncPublishConfig {
     /// After a reconnect, publish again what was sent before the loss and never acked, when
     /// it carries a Nats-Msg-Id (the stream drops the duplicate, so each is stored once).
     bool republishOnReconnect = true;
+    /// A publish with a Nats-Msg-Id whose PubAck has not come after this long is sent again
+    /// (same id, so the stream still keeps one copy), until ackTimeoutMs. A stream leader that
+    /// loses its place, or a new one still catching up, can drop a publish without answering;
+    /// this recovers it without waiting for the timeout. 0: never.
+    int resendAfterMs = 2000;
     /// Give every publish a Nats-Msg-Id (publisher id + sequence) when it has none.
     bool autoMsgIds = false;
 };
@@ -28,6 +33,8 @@ struct AsyncPublishStats {
     quint64 failed = 0;     ///< API error, no stream, lost without a msg id
     quint64 timedOut = 0;   ///< no PubAck within ackTimeoutMs
     quint64 republished = 0;
+    quint64 retried = 0; ///< sent again after a 503 (no responders), see publish()
+    quint64 resent = 0;  ///< sent again after resendAfterMs without an answer
     qint64 inFlight = 0;
 };
 
@@ -48,11 +55,14 @@ public:
     void setAckHandler(AckHandler handler);
 
     /// Waits up to windowWaitMs for room in the window, then publishes. Returns the id the
-    /// ack handler will report.
+    /// ack handler will report. A 503 (no responders: no stream for the subject, or none leads
+    /// it while a leader is elected) stored nothing: the publish is sent again up to
+    /// options.retryAttempts times, options.retryWaitMs apart, as JetStream::publish() does.
     Result<quint64> publish(QByteArrayView subject, QByteArrayView payload,
                             const PublishOptions& options = {}, const Headers* headers = nullptr,
                             int windowWaitMs = 10000);
-    /// Waits until nothing is in flight; Timeout if acks are still missing after timeoutMs.
+    /// Waits until nothing is in flight and every outcome was counted and handed to the ack
+    /// handler; Timeout if acks are still missing after timeoutMs.
     Status waitComplete(int timeoutMs);
     AsyncPublishStats stats() const;
     qint64 inFlight() const;
@@ -60,15 +70,24 @@ public:
 private:
     struct Pending {
         qint64 deadlineMs = 0;
+        qint64 retryAtMs = 0;  ///< answered with a 503: send again then (0: not waiting)
+        qint64 resendAtMs = 0; ///< no answer by then: send again (0: never)
+        int retriesLeft = 0;
+        int retryWaitMs = 0;
         bool done = false;
-        bool direct = false; ///< written on a live connection (may be lost with it)
-        // Kept only when it may be republished.
+        bool direct = false;    ///< written on a live connection (may be lost with it)
+        bool republish = false; ///< has a msg id: sent again after a reconnect
+        // Kept only when it may be sent again.
         QByteArray subject;
         QByteArray headerBlock;
         QByteArray payload;
     };
     /// Marks id complete in the window; false when it is not pending (late or duplicate ack).
     bool takeLocked(quint64 id);
+    /// When a publish sent at sentAtMs is sent again if still unanswered (0: never).
+    qint64 resendAt(const Pending& p, qint64 sentAtMs) const;
+    /// The publish `id` while it is in flight, else nullptr.
+    Pending* pendingLocked(quint64 id);
 
     void onAck(const MsgView& msg);
     void checkTimeouts();
@@ -91,6 +110,7 @@ private:
     std::deque<Pending> m_window;
     quint64 m_firstId = 1;
     qint64 m_inFlight = 0;
+    qint64 m_reporting = 0; ///< taken from the window; outcome not yet counted and handed over
     quint64 m_nextId = 0;
     bool m_stalled = false; ///< the window was full: refill only once a quarter drained
     AsyncPublishStats m_stats;

@@ -6,10 +6,11 @@ namespace jetdeck::js {
 
 DeliveryQueue::DeliveryQueue(QObject* context, Handler handler)
     : m_context(context)
+    , m_inline(context == nullptr)
     , m_handler(std::move(handler)) {}
 
 void DeliveryQueue::push(JsMessage message) {
-    if (!m_context) {
+    if (m_inline) {
         {
             std::lock_guard lock(m_mu);
             if (m_stopped)
@@ -23,19 +24,19 @@ void DeliveryQueue::push(JsMessage message) {
         return;
     }
     std::lock_guard lock(m_mu);
-    if (m_stopped)
+    if (m_stopped || !m_context)
         return;
     m_queue.push_back(Entry{std::move(message), {}});
     postLocked();
 }
 
 void DeliveryQueue::pushAction(std::function<void()> action) {
-    if (!m_context) {
+    if (m_inline) {
         action();
         return;
     }
     std::lock_guard lock(m_mu);
-    if (m_stopped)
+    if (m_stopped || !m_context)
         return;
     m_queue.push_back(Entry{{}, std::move(action)});
     postLocked();

@@ -20,7 +20,8 @@ class DeliveryQueue : public std::enable_shared_from_this<DeliveryQueue> {
 public:
     using Handler = std::function<void(JsMessage&)>;
 
-    /// context == nullptr: inline on the caller's (connection) thread.
+    /// context == nullptr: inline on the caller's (connection) thread. Once a context object is
+    /// destroyed, what is pushed is dropped, as a queued call to a deleted receiver is.
     DeliveryQueue(QObject* context, Handler handler);
 
     void push(JsMessage message);
@@ -40,6 +41,7 @@ private:
     void drain();
 
     QPointer<QObject> m_context;
+    const bool m_inline; ///< no context was given (a destroyed one does not make it inline)
     Handler m_handler;
     mutable std::mutex m_mu;
     std::deque<Entry> m_queue;

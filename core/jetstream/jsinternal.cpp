@@ -1,6 +1,9 @@
 #include "jsinternal.h"
 
 #include "jscommon.h"
+#include <QMetaObject>
+#include <QObject>
+#include <QThread>
 
 #include "core/protocol/subject.h"
 
@@ -366,6 +369,15 @@ Status checkSubject(const QString& subject, const QString& what, bool allowWildc
 
 QString versionText(int v) {
     return QStringLiteral("%1.%2.%3").arg(v / 10000).arg((v / 100) % 100).arg(v % 100);
+}
+
+void runOnThreadOf(QObject* object, const std::function<void()>& f) {
+    QThread* thread = object->thread();
+    if (!thread || thread == QThread::currentThread() || !thread->isRunning()) {
+        f();
+        return;
+    }
+    QMetaObject::invokeMethod(object, f, Qt::BlockingQueuedConnection);
 }
 
 } // namespace jetdeck::js::detail

@@ -12,8 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
+
+class QObject;
 
 // Internal to core/jetstream (not public API): typed reads from the API's JSON objects and
 // the subject comparisons the validators need.
@@ -120,5 +123,11 @@ Status checkSubject(const QString& subject, const QString& what, bool allowWildc
 
 /// "2.9.10" for 20910.
 QString versionText(int serverVersion);
+
+/// Runs `f` on `object`'s thread and waits for it; directly when that is this thread or a
+/// thread that no longer runs. For the destructors of objects that live on a connection's thread
+/// and are destroyed elsewhere: their timers can only be stopped there, and their handlers run
+/// there.
+void runOnThreadOf(QObject* object, const std::function<void()>& f);
 
 } // namespace jetdeck::js::detail

@@ -93,8 +93,12 @@ Status JsMessage::inProgress() {
 }
 
 Status JsMessage::term(const QString& reason) {
-    return send(reason.isEmpty() ? QByteArray("+TERM")
-                                 : QByteArray("+TERM " + reason.simplified().toUtf8()),
+    // Servers from before the reason (added during 2.10; 2.11 certainly has it) do not
+    // recognise "+TERM <reason>" at all and redeliver the message: they get the plain form.
+    const int version = m_conn ? m_conn->serverInfo().versionNumber() : 0;
+    const bool withReason = !reason.isEmpty() && (version <= 0 || version >= 21100);
+    return send(withReason ? QByteArray("+TERM " + reason.simplified().toUtf8())
+                           : QByteArray("+TERM"),
                 AckKind::Term, 0, true);
 }
 

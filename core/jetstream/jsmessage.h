@@ -62,7 +62,8 @@ public:
     Status nak(qint64 delayNs = 0);
     /// +WPI: still working on it; resets the ack wait. May be sent repeatedly.
     Status inProgress();
-    /// +TERM [reason]: never redeliver.
+    /// +TERM [reason]: never redeliver. Servers older than 2.11 get no reason: they would not
+    /// recognise the answer.
     Status term(const QString& reason = {});
     /// +ACK as a request: the server confirms it recorded the ack.
     Status ackSync(int timeoutMs = 5000);

@@ -1,5 +1,7 @@
 #include "pullconsumer.h"
 
+#include "core/jetstream/jsinternal.h"
+
 #include "core/client/clock.h"
 
 #include <QThread>
@@ -54,8 +56,13 @@ PullConsumer::PullConsumer(const JetStream& js, QString stream, QString consumer
 PullConsumer::~PullConsumer() {
     if (m_queue)
         m_queue->stop();
-    if (m_sub)
-        m_sub->unsubscribe();
+    // The heartbeat timer and the subscription live on the connection's thread: stop them
+    // there (see ~AsyncPublisher).
+    detail::runOnThreadOf(this, [this] {
+        m_heartbeatTimer->stop();
+        if (m_sub)
+            m_sub->unsubscribe();
+    });
 }
 
 Status PullConsumer::ensureSubscribed() {

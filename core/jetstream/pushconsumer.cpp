@@ -1,5 +1,7 @@
 #include "pushconsumer.h"
 
+#include "core/jetstream/jsinternal.h"
+
 #include "core/client/clock.h"
 
 #include <chrono>
@@ -23,8 +25,13 @@ PushConsumer::PushConsumer(const JetStream& js, QString stream, QString consumer
 PushConsumer::~PushConsumer() {
     if (m_queue)
         m_queue->stop();
-    if (m_sub)
-        m_sub->unsubscribe();
+    // The heartbeat timer and the subscription live on the connection's thread: stop them
+    // there (see ~AsyncPublisher).
+    detail::runOnThreadOf(this, [this] {
+        m_heartbeatTimer->stop();
+        if (m_sub)
+            m_sub->unsubscribe();
+    });
 }
 
 Status PushConsumer::start(Handler handler, QObject* context) {

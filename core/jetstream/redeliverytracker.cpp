@@ -10,8 +10,23 @@
 namespace jetdeck::js {
 
 namespace {
+
 constexpr std::size_t kMaxEvents = 1000;
+
+// Advisories are read without throwing: whoever may publish on the subject can send members of
+// the wrong type, and an exception must not leave the subscription handler.
+quint64 unsignedMember(const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number_unsigned() ? it->get<quint64>() : 0;
 }
+
+QString stringMember(const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                            : QString();
+}
+
+} // namespace
 
 qint64 NakDelayPolicy::delayNs(quint64 deliveries, double unit) const {
     const BackoffPolicy b{int(std::clamp<qint64>(initialMs, 0, INT32_MAX)), multiplier,
@@ -43,21 +58,26 @@ void RedeliveryTracker::onDelivered(const JsMetadata& meta) {
     auto it = m_naked.find(meta.streamSeq);
     if (it != m_naked.end()) {
         ++m_stats.afterNak;
-        if (--it->second == 0)
+        if (--it->second.count == 0) {
+            m_nakOrder.erase(it->second.at);
             m_naked.erase(it);
+        }
     } else {
         ++m_stats.afterAckWait;
     }
 }
 
 void RedeliveryTracker::rememberNak(quint64 seq) {
-    ++m_naked[seq];
-    m_nakOrder.push_back(seq);
-    // Bounded: forget the oldest NAKs (their redeliveries then count as ack-wait ones).
-    while (m_nakOrder.size() > m_memory) {
-        auto it = m_naked.find(m_nakOrder.front());
-        if (it != m_naked.end() && --it->second == 0)
-            m_naked.erase(it);
+    auto [it, added] = m_naked.try_emplace(seq);
+    if (!added)
+        m_nakOrder.erase(it->second.at);
+    ++it->second.count;
+    it->second.at = m_nakOrder.insert(m_nakOrder.end(), seq);
+    // Bounded: forget the messages NAKed longest ago (their redeliveries then count as ack-wait
+    // ones). Only sequences still waiting for a redelivery are in the order, so `memory` of
+    // them are remembered however often each one was NAKed.
+    while (m_naked.size() > m_memory) {
+        m_naked.erase(m_nakOrder.front());
         m_nakOrder.pop_front();
     }
 }
@@ -87,8 +107,8 @@ void RedeliveryTracker::onAdvisory(QByteArrayView subject, QByteArrayView json) 
         return;
     RedeliveryEvent e;
     e.time = QDateTime::currentDateTime();
-    e.streamSeq = j.value("stream_seq", quint64(0));
-    e.deliveries = j.value("deliveries", quint64(0));
+    e.streamSeq = unsignedMember(j, "stream_seq");
+    e.deliveries = unsignedMember(j, "deliveries");
     std::lock_guard lock(m_mu);
     if (subject.contains(".MAX_DELIVERIES.")) {
         e.kind = RedeliveryEvent::Kind::MaxDeliveries;
@@ -96,7 +116,7 @@ void RedeliveryTracker::onAdvisory(QByteArrayView subject, QByteArrayView json) 
         ++m_stats.maxDeliveriesReached;
     } else if (subject.contains(".MSG_TERMINATED.")) {
         e.kind = RedeliveryEvent::Kind::Terminated;
-        e.reason = QString::fromStdString(j.value("reason", std::string()));
+        e.reason = stringMember(j, "reason");
         ++m_stats.terminatedAdvisories;
     } else {
         return;

@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -84,8 +85,12 @@ private:
     std::size_t m_memory;
     mutable std::mutex m_mu;
     RedeliveryStats m_stats;
-    std::unordered_map<quint64, quint64> m_naked; ///< stream seq -> NAK count pending redelivery
-    std::deque<quint64> m_nakOrder;
+    struct NakEntry {
+        quint64 count = 0;               ///< NAKs still waiting for their redelivery
+        std::list<quint64>::iterator at; ///< the sequence's place in m_nakOrder
+    };
+    std::unordered_map<quint64, NakEntry> m_naked; ///< stream seq -> NAKs pending redelivery
+    std::list<quint64> m_nakOrder; ///< the sequences in m_naked, least recently NAKed first
     std::deque<RedeliveryEvent> m_events;
 };
 

@@ -39,11 +39,15 @@ void appendDecimal(QByteArray& out, quint64 v) {
 bool parseDecimal(QByteArrayView v, quint64* out) {
     if (v.isEmpty() || v.size() > 20)
         return false;
+    constexpr quint64 kMax = ~quint64(0);
     quint64 n = 0;
     for (char c : v) {
         if (c < '0' || c > '9')
             return false;
-        n = n * 10 + quint64(c - '0');
+        const quint64 digit = quint64(c - '0');
+        if (n > (kMax - digit) / 10)
+            return false; // 20 digits above 2^64 - 1
+        n = n * 10 + digit;
     }
     *out = n;
     return true;

@@ -31,8 +31,6 @@ constexpr int kWaitMs = 10000;
 /// Added to every timing bound: scheduling noise on a busy CI machine.
 constexpr qint64 kMarginMs = 1000;
 
-using Servers = std::vector<std::unique_ptr<NatsServerProcess>>;
-
 Options fastOptions(const QString& url) {
     Options o = optionsFor(url);
     o.reconnectDelayMs = 50;
@@ -161,66 +159,6 @@ void checkPublishAccounting(const Connection* c) {
         const QString problem_ = orderProblem(seqs);                                               \
         QVERIFY2(problem_.isEmpty(), qPrintable(problem_));                                        \
     } while (false)
-
-/// Starts `n` clustered servers, each with routes to all the others.
-Status startCluster(int n, Servers* out) {
-    QList<quint16> routePorts;
-    for (int guard = 0; routePorts.size() < n && guard < 100; ++guard) {
-        const quint16 p = NatsServerProcess::freePort();
-        if (p != 0 && !routePorts.contains(p))
-            routePorts.append(p);
-    }
-    if (routePorts.size() < n)
-        return Error{ErrorKind::Io, QStringLiteral("no free route ports")};
-    for (int i = 0; i < n; ++i) {
-        NatsServerConfig cfg;
-        cfg.clusterName = QStringLiteral("jetdeck-resilience");
-        cfg.clusterPort = routePorts[i];
-        for (int j = 0; j < n; ++j)
-            if (j != i)
-                cfg.routes << QStringLiteral("nats-route://127.0.0.1:%1").arg(routePorts[j]);
-        out->push_back(std::make_unique<NatsServerProcess>(cfg));
-        if (Status s = out->back()->start())
-            return s;
-    }
-    return {};
-}
-
-/// Waits until a message published on each member reaches a subscriber on every other member:
-/// the routes are up and the subscription interest has spread.
-Status waitForMesh(const Servers& servers) {
-    const int n = int(servers.size());
-    std::vector<std::atomic<int>> got(size_t(n * n)); // outlives the connections below
-    std::vector<std::unique_ptr<ConnectionThread>> conns;
-    for (int i = 0; i < n; ++i) {
-        conns.push_back(std::make_unique<ConnectionThread>(optionsFor(servers[i]->url())));
-        if (Status s = (*conns.back())->connectSync())
-            return s;
-        auto sub = (*conns.back())->subscribeInline("mesh.probe", [&got, i, n](const MsgView& m) {
-            const int from = m.payload.toByteArray().toInt();
-            if (from >= 0 && from < n)
-                ++got[size_t(i * n + from)];
-        });
-        if (!sub)
-            return sub.error();
-        if (Status s = (*conns.back())->flushSync())
-            return s;
-    }
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < kWaitMs) {
-        for (int i = 0; i < n; ++i)
-            (*conns[size_t(i)])->publish("mesh.probe", num(i));
-        QTest::qWait(50);
-        bool all = true;
-        for (int i = 0; i < n; ++i)
-            for (int j = 0; j < n; ++j)
-                all = all && (i == j || got[size_t(i * n + j)] > 0);
-        if (all)
-            return {};
-    }
-    return Error{ErrorKind::Timeout, QStringLiteral("the cluster routes did not come up")};
-}
 
 /// Publishes sequence numbers on `subject` every `intervalMs` while the test thread waits.
 class Ticker {
@@ -465,11 +403,11 @@ void TestResilience::publishRightAfterOpenIsQueued() {
 void TestResilience::clusterFailover() {
     Servers cluster;
     {
-        const Status s = startCluster(3, &cluster);
+        const Status s = startCluster(3, &cluster, QStringLiteral("jetdeck-resilience"));
         QVERIFY2(!s, qPrintable(s.toString()));
     }
     {
-        const Status s = waitForMesh(cluster);
+        const Status s = waitForMesh(cluster, kWaitMs);
         QVERIFY2(!s, qPrintable(s.toString()));
     }
     NatsServerProcess* a = cluster[0].get();
@@ -529,7 +467,7 @@ void TestResilience::staleOnSigstop() {
     QFETCH(bool, cluster);
     Servers servers;
     if (cluster) {
-        const Status s = startCluster(2, &servers);
+        const Status s = startCluster(2, &servers, QStringLiteral("jetdeck-resilience"));
         QVERIFY2(!s, qPrintable(s.toString()));
     } else {
         servers.push_back(std::make_unique<NatsServerProcess>());
@@ -589,11 +527,11 @@ void TestResilience::staleOnSigstop() {
 void TestResilience::lameDuckMovesToAnotherMember() {
     Servers cluster;
     {
-        const Status s = startCluster(2, &cluster);
+        const Status s = startCluster(2, &cluster, QStringLiteral("jetdeck-resilience"));
         QVERIFY2(!s, qPrintable(s.toString()));
     }
     {
-        const Status s = waitForMesh(cluster);
+        const Status s = waitForMesh(cluster, kWaitMs);
         QVERIFY2(!s, qPrintable(s.toString()));
     }
     NatsServerProcess* a = cluster[0].get();

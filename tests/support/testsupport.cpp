@@ -1,7 +1,10 @@
 #include "testsupport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QProcess>
+
+#include <atomic>
 
 namespace jetdeck::test {
 
@@ -12,6 +15,64 @@ Options optionsFor(const QString& url) {
     opts.name = QStringLiteral("jetdeck-test");
     opts.connectTimeoutMs = 3000;
     return opts;
+}
+
+Status startCluster(int n, Servers* out, const QString& clusterName, bool jetstream) {
+    QList<quint16> routePorts;
+    for (int guard = 0; routePorts.size() < n && guard < 100; ++guard) {
+        const quint16 p = NatsServerProcess::freePort();
+        if (p != 0 && !routePorts.contains(p))
+            routePorts.append(p);
+    }
+    if (routePorts.size() < n)
+        return Error{ErrorKind::Io, QStringLiteral("no free route ports")};
+    for (int i = 0; i < n; ++i) {
+        NatsServerConfig cfg;
+        cfg.clusterName = clusterName;
+        cfg.clusterPort = routePorts[i];
+        cfg.jetstream = jetstream;
+        for (int j = 0; j < n; ++j)
+            if (j != i)
+                cfg.routes << QStringLiteral("nats-route://127.0.0.1:%1").arg(routePorts[j]);
+        out->push_back(std::make_unique<NatsServerProcess>(cfg));
+        if (Status s = out->back()->start())
+            return s;
+    }
+    return {};
+}
+
+Status waitForMesh(const Servers& servers, int timeoutMs) {
+    const int n = int(servers.size());
+    std::vector<std::atomic<int>> got(size_t(n * n)); // outlives the connections below
+    std::vector<std::unique_ptr<ConnectionThread>> conns;
+    for (int i = 0; i < n; ++i) {
+        conns.push_back(std::make_unique<ConnectionThread>(optionsFor(servers[i]->url())));
+        if (Status s = (*conns.back())->connectSync())
+            return s;
+        auto sub = (*conns.back())->subscribeInline("mesh.probe", [&got, i, n](const MsgView& m) {
+            const int from = m.payload.toByteArray().toInt();
+            if (from >= 0 && from < n)
+                ++got[size_t(i * n + from)];
+        });
+        if (!sub)
+            return sub.error();
+        if (Status s = (*conns.back())->flushSync())
+            return s;
+    }
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeoutMs) {
+        for (int i = 0; i < n; ++i)
+            (*conns[size_t(i)])->publish("mesh.probe", QByteArray::number(i));
+        QTest::qWait(50);
+        bool all = true;
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j)
+                all = all && (i == j || got[size_t(i * n + j)] > 0);
+        if (all)
+            return {};
+    }
+    return Error{ErrorKind::Timeout, QStringLiteral("the cluster routes did not come up")};
 }
 
 int run(const QString& program, const QStringList& args, QByteArray* output, int timeoutMs) {

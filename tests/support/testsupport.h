@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include <memory>
+#include <vector>
 
 namespace jetdeck::test {
 
@@ -22,6 +23,19 @@ namespace jetdeck::test {
 
 /// Options pointing at one server, with settings that keep tests fast.
 Options optionsFor(const QString& url);
+
+using Servers = std::vector<std::unique_ptr<NatsServerProcess>>;
+
+/// Starts `n` clustered servers on loopback, each with routes to all the others, and appends
+/// them to `out` (also those started before a failure, so the caller stops them). With
+/// `jetstream` every member runs JetStream; each has its own store directory and server name,
+/// as a JetStream cluster needs.
+Status startCluster(int n, Servers* out, const QString& clusterName = QStringLiteral("jetdeck"),
+                    bool jetstream = false);
+
+/// Waits until a message published on each member reaches a subscriber on every other member:
+/// the routes are up and the subscription interest has spread.
+Status waitForMesh(const Servers& servers, int timeoutMs = 10000);
 
 /// Certificates made at test time with the openssl command: a CA, a server certificate for
 /// localhost / 127.0.0.1 signed by it, a client certificate, and an unrelated second CA.
