@@ -484,7 +484,6 @@ void Connection::startAttempt(bool sameServer) {
     } else {
         m_socket = new QTcpSocket(this);
     }
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     connect(m_socket, &QTcpSocket::connected, this, &Connection::onSocketConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
@@ -738,6 +737,10 @@ void Connection::doCloseWith(const Error& why) {
 // --- socket events -------------------------------------------------------------------------
 
 void Connection::onSocketConnected() {
+    // Only now: before the socket exists Qt drops socket options without a word. Without
+    // TCP_NODELAY, Nagle holds small writes (acks, pull requests, PINGs) for the peer's
+    // delayed ACK, and JetStream consumption stalls for tens of milliseconds at a time.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_phase = Phase::AwaitInfo;
 }
 
