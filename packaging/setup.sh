@@ -22,6 +22,7 @@ PACKAGES=(
     libssl-dev openssl nlohmann-json3-dev
     libbenchmark-dev libnats-dev
     nats-server
+    prometheus
     clang-format
     fonts-dejavu-core
 )

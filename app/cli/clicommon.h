@@ -63,6 +63,8 @@ struct Command {
 /// Core NATS commands (pub, sub, req, reply, status, bench) and JetStream ones.
 QList<Command> coreCommands();
 QList<Command> jetStreamCommands();
+/// serve-metrics and latency.
+QList<Command> metricsCommands();
 
 /// `pub --js`: publish with acknowledgements (sync for one message, async for --count).
 int runJsPublish(const QCommandLineParser& p, const Resolved& r, bool json,

@@ -10,7 +10,7 @@ using namespace jetdeck::cli;
 namespace {
 
 QList<Command> allCommands() {
-    return coreCommands() + jetStreamCommands();
+    return coreCommands() + jetStreamCommands() + metricsCommands();
 }
 
 QString findCommand(const QStringList& args) {

@@ -1,5 +1,7 @@
 #include "connection.h"
 
+#include "core/metrics/windowedhistogram.h"
+
 #include "backoff.h"
 #include "clock.h"
 #include "core/auth/creds.h"
@@ -1494,7 +1496,15 @@ void Connection::handlePong() {
     }
 }
 
+void Connection::setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> pingRtt,
+                                  std::shared_ptr<metrics::WindowedHistogram> request) {
+    m_rttProbe.store(std::move(pingRtt));
+    m_requestProbe.store(std::move(request));
+}
+
 void Connection::recordRtt(qint64 rttUs) {
+    if (const auto probe = m_rttProbe.load())
+        probe->record(quint64(qMax<qint64>(0, rttUs)));
     m_rttUs.store(rttUs, std::memory_order_relaxed);
     const qint64 prev = m_rttSmoothedUs.load(std::memory_order_relaxed);
     m_rttSmoothedUs.store(prev < 0 ? rttUs : (prev * 7 + rttUs) / 8, std::memory_order_relaxed);
@@ -1908,7 +1918,8 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
     if (!req)
         req = std::make_shared<PendingRequest>();
     req->subject = subject.toByteArray();
-    req->deadlineMs = steadyNowMs() + timeoutMs;
+    req->sentNs = steadyNowNs();
+    req->deadlineMs = req->sentNs / 1000000 + timeoutMs;
     Notices notices;
     QByteArray token;
     {
@@ -2003,6 +2014,8 @@ void Connection::handleReply(const MsgView& msg) {
     }
     if (!req)
         return; // late reply after a timeout
+    if (const auto probe = m_requestProbe.load())
+        probe->record(quint64(qMax<qint64>(0, (steadyNowNs() - req->sentNs) / 1000)));
     Result<Message> result = Message(msg);
     if (headerStatus(msg.headers) == status::NoResponders && msg.payload.isEmpty())
         result =

@@ -66,6 +66,10 @@ struct ConnectionStats {
 /// an outbound buffer under a lock and one queued flush writes them in a batch; results come
 /// back as signals, callbacks on a context object's thread, or blocking *Sync calls meant for
 /// other threads.
+namespace metrics {
+class WindowedHistogram;
+}
+
 class Connection : public QObject {
     Q_OBJECT
 public:
@@ -107,6 +111,10 @@ public:
     HealthSnapshot health() const;
     /// The bounded history of state transitions, oldest first.
     QList<StateSpan> stateHistory() const;
+    /// Where PING round trips and request round trips (request to reply) are recorded, in
+    /// microseconds; null to stop. The metrics registry sets them.
+    void setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> pingRtt,
+                          std::shared_ptr<metrics::WindowedHistogram> request);
     /// What the outbound queue holds, in send order (for the console's queue view).
     QList<OutboundQueue::Entry> queuedOperations(int max = 200) const;
 
@@ -171,6 +179,7 @@ private:
         QPointer<QObject> context;
         bool async = false;
         qint64 deadlineMs = 0;
+        qint64 sentNs = 0;
         QByteArray subject;
     };
     struct PongWaiter {
@@ -342,6 +351,7 @@ private:
     std::atomic<quint64> m_reconnects{0}, m_slowDrops{0}, m_serverErrors{0};
     std::atomic<qint64> m_rttUs{-1}, m_rttSmoothedUs{-1};
     std::atomic<Qt::HANDLE> m_ownerThread{nullptr};
+    std::atomic<std::shared_ptr<metrics::WindowedHistogram>> m_rttProbe, m_requestProbe;
 };
 
 } // namespace jetdeck

@@ -3,6 +3,7 @@
 #include "core/client/clock.h"
 #include "core/client/nuid.h"
 #include "core/jetstream/jsinternal.h"
+#include "core/metrics/windowedhistogram.h"
 #include "core/protocol/frames.h"
 
 #include <QThread>
@@ -54,6 +55,10 @@ Status AsyncPublisher::start() {
     m_sub = sub.value();
     QMetaObject::invokeMethod(m_timer, qOverload<>(&QTimer::start), Qt::AutoConnection);
     return {};
+}
+
+void AsyncPublisher::setLatencyProbe(std::shared_ptr<metrics::WindowedHistogram> probe) {
+    m_ackProbe.store(std::move(probe));
 }
 
 void AsyncPublisher::setAckHandler(AckHandler handler) {
@@ -156,7 +161,8 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
                 headerBlock = h.toBlock();
         }
         Pending p;
-        p.deadlineMs = steadyNowMs() + m_cfg.ackTimeoutMs;
+        p.sentNs = steadyNowNs();
+        p.deadlineMs = p.sentNs / 1000000 + m_cfg.ackTimeoutMs;
         p.direct = m_conn->state() == ConnectionState::Connected;
         p.retriesLeft = qMax(0, opts.retryAttempts);
         p.retryWaitMs = qMax(1, opts.retryWaitMs);
@@ -251,6 +257,7 @@ void AsyncPublisher::onAck(const MsgView& msg) {
     if (!frames::parseDecimal(msg.subject.sliced(qMin(m_prefix.size(), msg.subject.size())), &id))
         return;
     const bool noResponders = headerStatus(msg.headers) == status::NoResponders;
+    qint64 sentNs = 0;
     {
         std::lock_guard lock(m_mu);
         Pending* p = pendingLocked(id);
@@ -265,9 +272,13 @@ void AsyncPublisher::onAck(const MsgView& msg) {
             }
             return;
         }
+        sentNs = p->sentNs;
         takeLocked(id);
         ++m_reporting;
     }
+    if (!noResponders)
+        if (const auto probe = m_ackProbe.load())
+            probe->record(quint64(qMax<qint64>(0, (steadyNowNs() - sentNs) / 1000)));
     if (noResponders) {
         complete(id, Error{ErrorKind::NoResponders,
                            QStringLiteral("no stream stores this subject (no responders)")});

@@ -5,9 +5,14 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+
+namespace jetdeck::metrics {
+class WindowedHistogram;
+}
 
 namespace jetdeck::js {
 
@@ -53,6 +58,8 @@ public:
     /// Sets up the ack inbox; call once before publishing.
     Status start();
     void setAckHandler(AckHandler handler);
+    /// Where publish -> PubAck times go, in microseconds (from the first send); null to stop.
+    void setLatencyProbe(std::shared_ptr<metrics::WindowedHistogram> probe);
 
     /// Waits up to windowWaitMs for room in the window, then publishes. Returns the id the
     /// ack handler will report. A 503 (no responders: no stream for the subject, or none leads
@@ -69,6 +76,7 @@ public:
 
 private:
     struct Pending {
+        qint64 sentNs = 0; ///< first sent (publish -> PubAck latency)
         qint64 deadlineMs = 0;
         qint64 retryAtMs = 0;  ///< answered with a 503: send again then (0: not waiting)
         qint64 resendAtMs = 0; ///< no answer by then: send again (0: never)
@@ -100,6 +108,7 @@ private:
     QByteArray m_idPrefix;
     SubscriptionPtr m_sub;
     AckHandler m_handler;
+    std::atomic<std::shared_ptr<metrics::WindowedHistogram>> m_ackProbe;
     QTimer* m_timer = nullptr;
     quint64 m_reconnectsSeen = 0;
 

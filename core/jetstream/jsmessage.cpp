@@ -1,5 +1,7 @@
 #include "jsmessage.h"
 
+#include "core/client/clock.h"
+
 #include "core/client/connection.h"
 #include "core/protocol/frames.h"
 
@@ -44,6 +46,7 @@ JsMessage::JsMessage(Message message, Connection* connection, AckObserver observ
     : m_msg(std::move(message))
     , m_conn(connection)
     , m_observer(std::move(observer)) {
+    m_receivedNs = steadyNowNs();
     if (auto meta = JsMetadata::parse(m_msg.reply())) {
         m_meta = *meta;
         m_hasMeta = true;

@@ -55,6 +55,8 @@ public:
     /// False for a message without JetStream ack metadata (ack policy none, or not JetStream).
     bool hasMetadata() const { return m_hasMeta; }
     bool isAcked() const { return m_acked; }
+    /// When this client received it (steady clock, ns): processing time runs from here.
+    qint64 receivedNs() const { return m_receivedNs; }
 
     /// +ACK
     Status ack();
@@ -76,6 +78,7 @@ private:
     JsMetadata m_meta;
     bool m_hasMeta = false;
     bool m_acked = false;
+    qint64 m_receivedNs = 0;
     Connection* m_conn = nullptr;
     AckObserver m_observer;
 };

@@ -249,8 +249,7 @@ void PullConsumer::onMessage(const MsgView& msg) {
     }
     Message m(msg);
     JsMessage jm(m, m_conn, trackerObserver(m_tracker));
-    if (jm.hasMetadata())
-        m_tracker->onDelivered(jm.metadata());
+    m_tracker->onDelivered(jm);
 
     std::shared_ptr<DeliveryQueue> queue;
     bool forFetch = false;

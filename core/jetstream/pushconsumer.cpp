@@ -143,8 +143,7 @@ void PushConsumer::onMessage(const MsgView& msg) {
     if (code != 0)
         return; // other statuses carry nothing for a push consumer
     JsMessage jm(Message(msg), m_conn, trackerObserver(m_tracker));
-    if (jm.hasMetadata())
-        m_tracker->onDelivered(jm.metadata());
+    m_tracker->onDelivered(jm);
     {
         std::lock_guard lock(m_mu);
         ++m_stats.delivered;

@@ -1,5 +1,9 @@
 #include "redeliverytracker.h"
 
+#include "core/client/clock.h"
+#include "core/metrics/windowedhistogram.h"
+#include "core/protocol/headers.h"
+
 #include <QRandomGenerator>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +47,38 @@ RedeliveryTracker::RedeliveryTracker(QString stream, QString consumer, std::size
     , m_consumer(std::move(consumer))
     , m_memory(std::max<std::size_t>(1, memory)) {
     m_stats.deliveryCounts.fill(0, Buckets);
+}
+
+void RedeliveryTracker::setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> endToEnd,
+                                         std::shared_ptr<metrics::WindowedHistogram> processing) {
+    m_endToEndProbe.store(std::move(endToEnd));
+    m_processingProbe.store(std::move(processing));
+}
+
+void RedeliveryTracker::onDelivered(const JsMessage& message) {
+    if (message.hasMetadata())
+        onDelivered(message.metadata());
+    const auto probe = m_endToEndProbe.load();
+    if (!probe)
+        return;
+    // Wall clocks: the sender's stamp (or the stream's) against ours. On one machine they agree;
+    // across machines the result is only as good as their clock synchronisation.
+    qint64 sentUs = sentTimestampUs(message.message().headerBlock());
+    if (sentUs <= 0 && message.hasMetadata())
+        sentUs = message.metadata().timestampNs / 1000;
+    if (sentUs <= 0)
+        return;
+    const qint64 nowUs = QDateTime::currentMSecsSinceEpoch() * 1000;
+    probe->record(quint64(qMax<qint64>(0, nowUs - sentUs)));
+}
+
+void RedeliveryTracker::onAnswered(const JsMessage& message, AckKind kind) {
+    if (message.hasMetadata())
+        onAnswered(message.metadata(), kind);
+    if (kind == AckKind::InProgress)
+        return; // still processing
+    if (const auto probe = m_processingProbe.load())
+        probe->record(quint64(qMax<qint64>(0, (steadyNowNs() - message.receivedNs()) / 1000)));
 }
 
 void RedeliveryTracker::onDelivered(const JsMetadata& meta) {
@@ -156,9 +192,7 @@ Result<SubscriptionPtr> watchAdvisories(Connection* connection,
 JsMessage::AckObserver trackerObserver(std::shared_ptr<RedeliveryTracker> tracker) {
     if (!tracker)
         return {};
-    return [tracker](const JsMessage& m, AckKind kind, qint64) {
-        tracker->onAnswered(m.metadata(), kind);
-    };
+    return [tracker](const JsMessage& m, AckKind kind, qint64) { tracker->onAnswered(m, kind); };
 }
 
 } // namespace jetdeck::js

@@ -8,11 +8,16 @@
 #include <QList>
 #include <QString>
 
+#include <atomic>
 #include <deque>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+
+namespace jetdeck::metrics {
+class WindowedHistogram;
+}
 
 namespace jetdeck::js {
 
@@ -70,6 +75,14 @@ public:
 
     void onDelivered(const JsMetadata& meta);
     void onAnswered(const JsMetadata& meta, AckKind kind);
+    /// As above, and records end-to-end latency (from the sender's JetDeck-Sent-Us header, or
+    /// else from the time the stream stored it) when a probe is set.
+    void onDelivered(const JsMessage& message);
+    /// As above, and records processing time (delivery to ack, NAK or term) when a probe is set.
+    void onAnswered(const JsMessage& message, AckKind kind);
+    /// Where end-to-end latency and processing time go, in microseconds; null to stop.
+    void setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> endToEnd,
+                          std::shared_ptr<metrics::WindowedHistogram> processing);
     /// The JSON of a $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES / MSG_TERMINATED advisory.
     void onAdvisory(QByteArrayView subject, QByteArrayView json);
 
@@ -92,6 +105,7 @@ private:
     std::unordered_map<quint64, NakEntry> m_naked; ///< stream seq -> NAKs pending redelivery
     std::list<quint64> m_nakOrder; ///< the sequences in m_naked, least recently NAKed first
     std::deque<RedeliveryEvent> m_events;
+    std::atomic<std::shared_ptr<metrics::WindowedHistogram>> m_endToEndProbe, m_processingProbe;
 };
 
 /// Subscribes to the server's MAX_DELIVERIES and MSG_TERMINATED advisories for the tracker's

@@ -179,4 +179,21 @@ bool Headers::isValidValue(QByteArrayView value) {
     return true;
 }
 
+qint64 sentTimestampUs(QByteArrayView block) {
+    if (block.isEmpty())
+        return 0;
+    constexpr QByteArrayView key("\r\nJetDeck-Sent-Us:");
+    qsizetype i = block.indexOf(key);
+    if (i < 0)
+        return 0;
+    i += key.size();
+    while (i < block.size() && block[i] == ' ')
+        ++i;
+    qint64 v = 0;
+    int digits = 0;
+    for (; i < block.size() && block[i] >= '0' && block[i] <= '9' && digits < 18; ++i, ++digits)
+        v = v * 10 + (block[i] - '0');
+    return digits > 0 && (i >= block.size() || block[i] == '\r') ? v : 0;
+}
+
 } // namespace jetdeck

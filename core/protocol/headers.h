@@ -71,4 +71,12 @@ private:
     QList<Entry> m_entries;
 };
 
+/// The header the console puts on what it publishes: the sender's wall clock in microseconds
+/// since the epoch, for end-to-end latency.
+inline constexpr char kSentHeader[] = "JetDeck-Sent-Us";
+
+/// The value of the JetDeck-Sent-Us header in a raw header block, without parsing the block;
+/// 0 when absent or malformed.
+qint64 sentTimestampUs(QByteArrayView headerBlock);
+
 } // namespace jetdeck

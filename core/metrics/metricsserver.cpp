@@ -1,0 +1,165 @@
+#include "metricsserver.h"
+
+#include "core/metrics/registry.h"
+
+#include <QJsonDocument>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace jetdeck::metrics {
+
+namespace {
+
+constexpr qsizetype kMaxRequestBytes = 16 * 1024;
+constexpr int kRequestTimeoutMs = 10000;
+
+QByteArray reasonPhrase(int code) {
+    switch (code) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 503:
+        return "Service Unavailable";
+    }
+    return "Error";
+}
+
+} // namespace
+
+MetricsServer::MetricsServer(MetricsRegistry* registry, QObject* parent)
+    : QObject(parent)
+    , m_registry(registry) {}
+
+MetricsServer::~MetricsServer() {
+    close();
+}
+
+Status MetricsServer::listen(quint16 port, const QHostAddress& address) {
+    close();
+    m_server = new QTcpServer(this);
+    if (!m_server->listen(address, port)) {
+        const QString why = m_server->errorString();
+        delete m_server;
+        m_server = nullptr;
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("cannot serve metrics on %1:%2: %3")
+                                                     .arg(address.toString())
+                                                     .arg(port)
+                                                     .arg(why)};
+    }
+    connect(m_server, &QTcpServer::newConnection, this, &MetricsServer::onNewConnection);
+    return {};
+}
+
+void MetricsServer::close() {
+    if (m_server) {
+        m_server->close();
+        delete m_server;
+        m_server = nullptr;
+    }
+}
+
+quint16 MetricsServer::port() const {
+    return m_server ? m_server->serverPort() : 0;
+}
+
+QString MetricsServer::url() const {
+    if (!m_server)
+        return {};
+    QString host = m_server->serverAddress().toString();
+    if (m_server->serverAddress().protocol() == QAbstractSocket::IPv6Protocol)
+        host = QLatin1Char('[') + host + QLatin1Char(']');
+    return QStringLiteral("http://%1:%2/metrics").arg(host).arg(port());
+}
+
+void MetricsServer::onNewConnection() {
+    while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        socket->setParent(this);
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        // A client that never finishes its request does not hold a socket forever.
+        QTimer::singleShot(kRequestTimeoutMs, socket, [this, socket] {
+            if (socket->property("answered").toBool())
+                return;
+            respond(socket, 408, "text/plain; charset=utf-8", "request timed out\n");
+        });
+    }
+}
+
+void MetricsServer::onReadyRead(QTcpSocket* socket) {
+    if (socket->property("answered").toBool()) {
+        socket->readAll();
+        return;
+    }
+    QByteArray buffer = socket->property("buffer").toByteArray() + socket->readAll();
+    if (buffer.size() > kMaxRequestBytes) {
+        respond(socket, 413, "text/plain; charset=utf-8", "request too large\n");
+        return;
+    }
+    const qsizetype end = buffer.indexOf("\r\n\r\n");
+    if (end < 0) {
+        socket->setProperty("buffer", buffer);
+        return;
+    }
+    const QByteArray requestLine = buffer.left(buffer.indexOf("\r\n"));
+    const QList<QByteArray> parts = requestLine.split(' ');
+    if (parts.size() != 3 || !parts[2].startsWith("HTTP/1.")) {
+        respond(socket, 400, "text/plain; charset=utf-8", "malformed request line\n");
+        return;
+    }
+    const QByteArray method = parts[0];
+    QByteArray path = parts[1];
+    if (const qsizetype q = path.indexOf('?'); q >= 0)
+        path.truncate(q);
+    const bool head = method == "HEAD";
+    if (method != "GET" && !head) {
+        respond(socket, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
+        return;
+    }
+    if (!m_registry) {
+        respond(socket, 503, "text/plain; charset=utf-8", "no registry\n", head);
+        return;
+    }
+    if (path == "/metrics") {
+        respond(socket, 200, "text/plain; version=0.0.4; charset=utf-8",
+                m_registry->prometheusText(), head);
+    } else if (path == "/snapshot.json") {
+        respond(socket, 200, "application/json",
+                QJsonDocument(m_registry->toJson()).toJson(QJsonDocument::Indented), head);
+    } else if (path == "/" || path == "/index.html") {
+        respond(socket, 200, "text/html; charset=utf-8",
+                "<html><head><title>JetDeck metrics</title></head><body><h1>JetDeck</h1>"
+                "<p><a href=\"/metrics\">/metrics</a> (Prometheus) &middot; "
+                "<a href=\"/snapshot.json\">/snapshot.json</a></p></body></html>\n",
+                head);
+    } else {
+        respond(socket, 404, "text/plain; charset=utf-8",
+                "not found: try /metrics or /snapshot.json\n", head);
+    }
+}
+
+void MetricsServer::respond(QTcpSocket* socket, int code, const QByteArray& contentType,
+                            const QByteArray& body, bool headOnly) {
+    socket->setProperty("answered", true);
+    socket->setProperty("buffer", QVariant());
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(code) + ' ' + reasonPhrase(code) +
+                     "\r\nContent-Type: " + contentType +
+                     "\r\nContent-Length: " + QByteArray::number(body.size()) +
+                     "\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n";
+    if (!headOnly)
+        out += body;
+    socket->write(out);
+    socket->disconnectFromHost();
+    ++m_served;
+}
+
+} // namespace jetdeck::metrics

@@ -1,0 +1,164 @@
+#pragma once
+
+#include "core/client/health.h"
+#include "core/jetstream/consumermonitor.h"
+#include "core/jetstream/redeliverytracker.h"
+#include "core/metrics/backpressure.h"
+#include "core/metrics/prometheus.h"
+#include "core/metrics/ratemeter.h"
+#include "core/metrics/windowedhistogram.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace jetdeck {
+class Connection;
+}
+
+namespace jetdeck::metrics {
+
+/// The probes: what each latency histogram measures.
+namespace probe {
+inline constexpr char PingRtt[] = "ping_rtt";       ///< client PING -> PONG
+inline constexpr char Request[] = "request";        ///< core request -> reply
+inline constexpr char PublishAck[] = "publish_ack"; ///< JetStream publish -> PubAck
+inline constexpr char EndToEnd[] = "end_to_end";    ///< publish (or store) -> delivery
+inline constexpr char Processing[] = "processing";  ///< delivery -> ack / NAK / term
+} // namespace probe
+
+/// One probe's numbers over a window.
+struct ProbeSnapshot {
+    QString probe;
+    Labels labels;
+    Percentiles percentiles;
+    /// The value of `key` among the labels, empty when absent.
+    QString label(const QString& key) const;
+};
+
+struct ConnectionMetrics {
+    QString name;
+    HealthSnapshot health;
+    double inMsgsPerSec = 0, outMsgsPerSec = 0, inBytesPerSec = 0, outBytesPerSec = 0;
+};
+
+struct ConsumerMetrics {
+    QString stream;
+    QString consumer;
+    std::optional<js::ConsumerSample> info;        ///< the monitor's last CONSUMER.INFO, if any
+    QString infoError;                             ///< why the last poll failed, if it did
+    std::optional<js::RedeliveryStats> redelivery; ///< when a tracker is registered
+    double deliveriesPerSec = 0;                   ///< from the consumer's delivered sequence
+    Percentiles processing;                        ///< processing time over the backpressure window
+    BackpressureStatus backpressure;
+};
+
+/// A subject whose processing time is measured (probe "processing" labelled with `subject`):
+/// its backpressure is judged on P95 alone.
+struct SubjectMetrics {
+    QString subject;
+    Percentiles processing;
+    BackpressureStatus backpressure;
+};
+
+/// Everything JetDeck measures, in one place: latency probes (windowed histograms keyed by
+/// probe name and labels), the connections and consumers it watches with their rates, and the
+/// backpressure status computed from live CONSUMER.INFO and processing P95. The console's
+/// pages, the JSON snapshot and the Prometheus exposition all read from here.
+///
+/// Lives on one thread (the console's main thread); probe() and recording into a probe work
+/// from any thread. Connections and monitors must be removed (or outlive the registry).
+class MetricsRegistry : public QObject {
+    Q_OBJECT
+public:
+    static constexpr int kTickMs = 250;
+
+    explicit MetricsRegistry(QObject* parent = nullptr);
+    ~MetricsRegistry() override;
+
+    /// The probe `name` with `labels` (sorted by key), created on first use. Thread-safe.
+    std::shared_ptr<WindowedHistogram> probe(const QString& name, Labels labels = {});
+    /// Every probe's numbers over `window`.
+    QList<ProbeSnapshot> probeSnapshots(Window window);
+    /// One probe's numbers; nullopt when it does not exist.
+    std::optional<ProbeSnapshot> probeSnapshot(const QString& name, const Labels& labels,
+                                               Window window);
+
+    /// Watches a connection under `name` (a label), and records its PING round trips and
+    /// request round trips into probes labelled connection=name.
+    void addConnection(const QString& name, Connection* connection);
+    void removeConnection(Connection* connection);
+    /// Watches a consumer: its monitor's CONSUMER.INFO (pending, ack pending, redelivered,
+    /// waiting), and when given, a tracker whose end-to-end and processing times are recorded
+    /// into probes labelled stream=, consumer=.
+    void addConsumer(js::ConsumerMonitor* monitor,
+                     std::shared_ptr<js::RedeliveryTracker> tracker = {});
+    void removeConsumer(const QString& stream, const QString& consumer);
+
+    void setThresholds(const BackpressureThresholds& thresholds);
+    BackpressureThresholds thresholds() const;
+    /// The window processing P95 is judged on (1 min by default).
+    void setBackpressureWindow(Window window);
+
+    QList<ConnectionMetrics> connections();
+    QList<ConsumerMetrics> consumers();
+    QList<SubjectMetrics> subjects();
+
+    /// The Prometheus text exposition (format 0.0.4) of everything above.
+    QByteArray prometheusText();
+    /// Everything above as one JSON object, with latency over `window`.
+    QJsonObject toJson(Window window = Window::Last1m);
+
+    /// Advances the histograms' windows and samples the rates; a timer calls it every kTickMs.
+    void tick();
+
+signals:
+    /// A consumer's backpressure level changed (reason included).
+    void backpressureChanged(const QString& stream, const QString& consumer,
+                             const jetdeck::metrics::BackpressureStatus& status);
+
+private:
+    struct ProbeEntry {
+        QString name;
+        Labels labels;
+        std::shared_ptr<WindowedHistogram> histogram;
+        // Snapshots are cached for one tick: pages, exposition and the JSON export read the
+        // same numbers without scanning the histogram again.
+        Percentiles cached[3];
+        qint64 cachedAtMs[3] = {-1, -1, -1};
+    };
+    struct ConnectionEntry {
+        QString name;
+        QPointer<Connection> connection;
+        RateMeter inMsgs, outMsgs, inBytes, outBytes;
+    };
+    struct ConsumerEntry {
+        QPointer<js::ConsumerMonitor> monitor;
+        QString stream, consumer;
+        std::shared_ptr<js::RedeliveryTracker> tracker;
+        RateMeter deliveries;
+        BackpressureLevel lastLevel = BackpressureLevel::Unknown;
+    };
+
+    static QString keyOf(const QString& name, const Labels& labels);
+    Percentiles snapshotLocked(ProbeEntry& e, Window window, qint64 nowMs);
+    ConsumerMetrics consumerMetricsLocked(ConsumerEntry& e, qint64 nowMs);
+
+    mutable std::mutex m_mu;
+    QHash<QString, ProbeEntry> m_probes;
+    QList<QString> m_probeOrder;
+    QList<ConnectionEntry> m_connections;
+    QList<ConsumerEntry> m_consumers;
+    BackpressureThresholds m_thresholds;
+    Window m_backpressureWindow = Window::Last1m;
+    QTimer m_timer;
+};
+
+} // namespace jetdeck::metrics
+
+Q_DECLARE_METATYPE(jetdeck::metrics::BackpressureStatus)
