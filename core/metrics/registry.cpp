@@ -528,7 +528,7 @@ QByteArray MetricsRegistry::prometheusText() {
     w.family("jetdeck_latency_seconds", T::Histogram,
              "Latency by probe (ping_rtt, request, publish_ack, end_to_end, processing)");
     w.family("jetdeck_latency_window_seconds", T::Gauge,
-             "Latency percentiles over JetDeck's sliding windows (quantile, window)");
+             "Latency percentiles (50, 95, 99) over JetDeck's sliding windows");
     QList<std::pair<Labels, std::shared_ptr<WindowedHistogram>>> probes;
     {
         std::lock_guard lock(m_mu);
@@ -547,11 +547,12 @@ QByteArray MetricsRegistry::prometheusText() {
         Labels base{{QStringLiteral("probe"), s.probe}};
         base.append(s.labels);
         base.append({QStringLiteral("window"), QStringLiteral("1m")});
+        // "percentile", not "quantile": that label belongs to summaries.
         const std::pair<const char*, quint64> qs[] = {
-            {"0.5", s.percentiles.p50}, {"0.95", s.percentiles.p95}, {"0.99", s.percentiles.p99}};
+            {"50", s.percentiles.p50}, {"95", s.percentiles.p95}, {"99", s.percentiles.p99}};
         for (const auto& [q, us] : qs) {
             Labels l = base;
-            l.append({QStringLiteral("quantile"), QLatin1String(q)});
+            l.append({QStringLiteral("percentile"), QLatin1String(q)});
             w.sample("jetdeck_latency_window_seconds", l, double(us) / 1e6);
         }
     }

@@ -201,7 +201,7 @@ void TestMetrics::registryExposition() {
         "jetdeck_latency_seconds_bucket{probe=\"request\",connection=\"x\",le=\"+Inf\"}"));
     QVERIFY(t.contains(
         "jetdeck_latency_window_seconds{probe=\"request\",connection=\"x\",window=\"1m\","
-        "quantile=\"0.95\"} 0.0002\n"));
+        "percentile=\"95\"} 0.0002\n"));
     QVERIFY(t.contains(
         "jetdeck_backpressure_threshold{signal=\"num_pending\",level=\"critical\"} 10000\n"));
     // Every family is declared once, before its samples.
