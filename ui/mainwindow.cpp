@@ -1,14 +1,21 @@
 #include "mainwindow.h"
 
+#include "core/metrics/metricsserver.h"
+#include "core/metrics/registry.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
+#include "ui/pages/latencypage.h"
 #include "ui/pages/streamspage.h"
 #include "ui/widgets/statebadge.h"
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QFile>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -104,14 +111,33 @@ MainWindow::MainWindow(QWidget* parent)
     splitter->setStretchFactor(1, 2);
 
     // Pages on the right, chosen from a list on the left.
+    m_registry = new metrics::MetricsRegistry(this);
     m_streams = new StreamsPage(this);
+    m_streams->setMetricsRegistry(m_registry);
+    m_latency = new LatencyPage(this);
+    m_latency->setRegistry(m_registry);
+    connect(m_latency, &LatencyPage::exportSnapshotRequested, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export snapshot"),
+            QStringLiteral("jetdeck-snapshot-%1.json")
+                .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
+            tr("JSON files (*.json)"));
+        if (path.isEmpty())
+            return;
+        if (Status s = exportSnapshot(path))
+            showMessage(s.toString(), true);
+        else
+            showMessage(tr("Snapshot written to %1").arg(path), false);
+    });
     m_stack = new QStackedWidget(this);
     m_stack->addWidget(splitter);
     m_stack->addWidget(m_streams);
+    m_stack->addWidget(m_latency);
     m_nav = new QListWidget(this);
     m_nav->setObjectName(QStringLiteral("navigation"));
     m_nav->addItem(tr("Connection"));
     m_nav->addItem(tr("Streams & consumers"));
+    m_nav->addItem(tr("Latency"));
     m_nav->setFixedWidth(m_nav->sizeHintForColumn(0) + 24);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
@@ -121,7 +147,7 @@ MainWindow::MainWindow(QWidget* parent)
     centralLayout->addWidget(m_nav);
     centralLayout->addWidget(m_stack, 1);
     setCentralWidget(central);
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < m_stack->count(); ++i) {
         auto* go = new QAction(this);
         go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
         connect(go, &QAction::triggered, this, [this, i] { showPage(i); });
@@ -135,6 +161,10 @@ MainWindow::MainWindow(QWidget* parent)
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
     addAction(quit);
+    auto* exportAction = new QAction(tr("Export snapshot..."), this);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    connect(exportAction, &QAction::triggered, m_latency, &LatencyPage::exportSnapshotRequested);
+    addAction(exportAction);
     auto* focusUrl = new QAction(tr("Edit server URL"), this);
     focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(focusUrl, &QAction::triggered, m_urlEdit, [this] {
@@ -149,6 +179,8 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    if (m_conn)
+        m_registry->removeConnection(m_conn->connection());
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -192,6 +224,8 @@ bool MainWindow::connectToUrls(const QString& urls) {
 }
 
 void MainWindow::connectWith(const Options& options) {
+    if (m_conn)
+        m_registry->removeConnection(m_conn->connection());
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -223,9 +257,36 @@ void MainWindow::connectWith(const Options& options) {
     });
     m_page->setConnection(c);
     m_streams->setConnection(m_conn);
+    m_registry->addConnection(QStringLiteral("console"), c);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
     updateButtons();
+}
+
+Status MainWindow::startMetricsServer(quint16 port) {
+    if (!m_metricsServer)
+        m_metricsServer = new metrics::MetricsServer(m_registry, this);
+    if (Status s = m_metricsServer->listen(port))
+        return s;
+    showMessage(tr("Serving Prometheus metrics on %1").arg(m_metricsServer->url()), false);
+    return {};
+}
+
+QString MainWindow::metricsUrl() const {
+    return m_metricsServer ? m_metricsServer->url() : QString();
+}
+
+Status MainWindow::exportSnapshot(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return Error{ErrorKind::InvalidArgument,
+                     tr("cannot write the snapshot to %1: %2").arg(path, f.errorString())};
+    const QByteArray json =
+        QJsonDocument(m_registry->toJson(m_latency->window())).toJson(QJsonDocument::Indented);
+    if (f.write(json) != json.size())
+        return Error{ErrorKind::InvalidArgument,
+                     tr("cannot write the snapshot to %1: %2").arg(path, f.errorString())};
+    return {};
 }
 
 void MainWindow::disconnectFromServer() {

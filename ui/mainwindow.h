@@ -18,7 +18,12 @@ namespace jetdeck {
 
 class ConnectionPage;
 class EventLogModel;
+class LatencyPage;
 class StreamsPage;
+namespace metrics {
+class MetricsRegistry;
+class MetricsServer;
+} // namespace metrics
 
 /// The console's main window: a server bar, the live state of the connection, and its
 /// event log. The connection runs on its own thread; the window pulls snapshots on a timer.
@@ -42,7 +47,16 @@ public:
     Connection* connection() const;
     ConnectionPage* connectionPage() const { return m_page; }
     StreamsPage* streamsPage() const { return m_streams; }
-    /// Shows a page: 0 connection, 1 streams and consumers.
+    LatencyPage* latencyPage() const { return m_latency; }
+    /// What the console measures; the pages, the snapshot export and --metrics-port read it.
+    metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
+    /// Serves Prometheus metrics on loopback; the error says why not (port in use...).
+    Status startMetricsServer(quint16 port);
+    QString metricsUrl() const;
+    /// Writes everything the console knows as JSON (connection, consumers, latency over the
+    /// latency page's window, backpressure).
+    Status exportSnapshot(const QString& path);
+    /// Shows a page: 0 connection, 1 streams and consumers, 2 latency.
     void showPage(int index);
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
@@ -59,6 +73,9 @@ private:
     void saveSettings();
 
     Options m_baseOptions;
+    metrics::MetricsRegistry* m_registry;
+    metrics::MetricsServer* m_metricsServer = nullptr;
+    LatencyPage* m_latency;
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
     QLineEdit* m_urlEdit;

@@ -3,6 +3,7 @@
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
 #include "core/demo/demosession.h"
+#include "core/metrics/registry.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
@@ -49,8 +50,12 @@ int main(int argc, char** argv) {
          QStringLiteral("Save a screenshot of the window to FILE after --screenshot-delay and "
                         "exit (for documentation)."),
          QStringLiteral("file")},
-        {QStringLiteral("page"), QStringLiteral("Open on this page: connection or streams."),
+        {QStringLiteral("page"),
+         QStringLiteral("Open on this page: connection, streams or latency."),
          QStringLiteral("name")},
+        {QStringLiteral("metrics-port"),
+         QStringLiteral("Serve Prometheus metrics on 127.0.0.1:PORT (/metrics, /snapshot.json)."),
+         QStringLiteral("port")},
         {QStringLiteral("screenshot-delay"),
          QStringLiteral("Milliseconds to wait before the screenshot (default 4000)."),
          QStringLiteral("ms"), QStringLiteral("4000")},
@@ -69,6 +74,8 @@ int main(int argc, char** argv) {
         }
         window.setWindowTitle(QStringLiteral("JetDeck — demo"));
         window.setWatchedSubjects({DemoSession::subjects()});
+        for (const auto& tracker : demo->trackers())
+            window.metricsRegistry()->attachTracker(tracker);
         window.connectToUrls(demo->url());
     } else {
         NatsContext flags;
@@ -92,11 +99,22 @@ int main(int argc, char** argv) {
     }
     if (p.isSet(QStringLiteral("page"))) {
         const QString page = p.value(QStringLiteral("page"));
-        const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams")};
+        const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
+                                QStringLiteral("latency")};
         if (!pages.contains(page))
             return fail(
                 QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));
         window.showPage(int(pages.indexOf(page)));
+    }
+    if (p.isSet(QStringLiteral("metrics-port"))) {
+        bool ok = false;
+        const uint port = p.value(QStringLiteral("metrics-port")).toUInt(&ok);
+        if (!ok || port > 65535)
+            return fail(QStringLiteral("--metrics-port needs a port number 0..65535, not '%1'")
+                            .arg(p.value(QStringLiteral("metrics-port"))));
+        if (Status s = window.startMetricsServer(quint16(port)))
+            return fail(s.toString());
+        std::fprintf(stderr, "jetdeck: serving metrics on %s\n", qPrintable(window.metricsUrl()));
     }
     window.show();
 

@@ -17,4 +17,12 @@ inline qint64 steadyNowMs() {
     return steadyNowNs() / 1000000;
 }
 
+/// Wall-clock microseconds since the epoch: only for comparing with another process's clock
+/// (end-to-end latency), never for deadlines.
+inline qint64 wallNowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 } // namespace jetdeck

@@ -1,5 +1,7 @@
 #include "demosession.h"
 
+#include "core/client/clock.h"
+
 #include <QDateTime>
 #include <QRandomGenerator>
 
@@ -161,11 +163,25 @@ void DemoSession::publishTick() {
         if (body.size() < m_config.payloadSize)
             body.append(QByteArray(m_config.payloadSize - body.size(), ' '));
         const QByteArray subject = QByteArrayLiteral("demo.orders.") + kinds[n % 3];
-        if (m_publisher->connection()->publish(subject, body))
+        // The send time, so the console measures publish -> delivery end to end.
+        Headers h;
+        h.append(QByteArray(kSentHeader), QByteArray::number(wallNowUs()));
+        if (m_publisher->connection()->publish(subject, h, body))
             break; // not connected right now; the credit carries over
         ++m_published;
         m_credit -= 1.0;
     }
+}
+
+QList<std::shared_ptr<js::RedeliveryTracker>> DemoSession::trackers() const {
+    QList<std::shared_ptr<js::RedeliveryTracker>> out;
+    if (m_fulfilment)
+        out.append(m_fulfilment->tracker());
+    if (m_billing)
+        out.append(m_billing->tracker());
+    if (m_audit)
+        out.append(m_audit->tracker());
+    return out;
 }
 
 } // namespace jetdeck

@@ -37,6 +37,8 @@ public:
     QString url() const;
     NatsServerProcess* server() const { return m_server.get(); }
     quint64 published() const { return m_published; }
+    /// The workers' redelivery trackers (fulfilment, billing, audit), for the metrics registry.
+    QList<std::shared_ptr<js::RedeliveryTracker>> trackers() const;
     /// Subjects the demo publishes on, for the console to subscribe to.
     static QByteArray subjects() { return QByteArrayLiteral("demo.>"); }
     static QString streamName() { return QStringLiteral("ORDERS"); }

@@ -68,7 +68,7 @@ void RedeliveryTracker::onDelivered(const JsMessage& message) {
         sentUs = message.metadata().timestampNs / 1000;
     if (sentUs <= 0)
         return;
-    const qint64 nowUs = QDateTime::currentMSecsSinceEpoch() * 1000;
+    const qint64 nowUs = wallNowUs();
     probe->record(quint64(qMax<qint64>(0, nowUs - sentUs)));
 }
 

@@ -196,6 +196,39 @@ void MetricsRegistry::addConsumer(js::ConsumerMonitor* monitor,
     m_consumers.append(std::move(e));
 }
 
+MetricsRegistry::ConsumerEntry& MetricsRegistry::consumerEntryLocked(const QString& stream,
+                                                                     const QString& consumer) {
+    for (ConsumerEntry& e : m_consumers)
+        if (e.stream == stream && e.consumer == consumer)
+            return e;
+    ConsumerEntry e;
+    e.stream = stream;
+    e.consumer = consumer;
+    m_consumers.append(std::move(e));
+    return m_consumers.last();
+}
+
+void MetricsRegistry::setConsumerReadings(const QList<ConsumerReading>& readings) {
+    std::lock_guard lock(m_mu);
+    for (ConsumerEntry& e : m_consumers)
+        e.listed.reset();
+    for (const ConsumerReading& r : readings)
+        consumerEntryLocked(r.stream, r.consumer).listed = r.sample;
+    m_consumers.removeIf(
+        [](const ConsumerEntry& e) { return !e.listed && !e.monitor && !e.tracker; });
+}
+
+void MetricsRegistry::attachTracker(std::shared_ptr<js::RedeliveryTracker> tracker) {
+    if (!tracker)
+        return;
+    const Labels labels{{QStringLiteral("stream"), tracker->stream()},
+                        {QStringLiteral("consumer"), tracker->consumer()}};
+    tracker->setLatencyProbes(probe(QString::fromLatin1(probe::EndToEnd), labels),
+                              probe(QString::fromLatin1(probe::Processing), labels));
+    std::lock_guard lock(m_mu);
+    consumerEntryLocked(tracker->stream(), tracker->consumer()).tracker = std::move(tracker);
+}
+
 void MetricsRegistry::removeConsumer(const QString& stream, const QString& consumer) {
     std::lock_guard lock(m_mu);
     for (qsizetype i = 0; i < m_consumers.size(); ++i)
@@ -233,8 +266,10 @@ ConsumerMetrics MetricsRegistry::consumerMetricsLocked(ConsumerEntry& e, qint64 
         const Error err = e.monitor->lastError();
         if (err)
             m.infoError = err.message;
+    } else if (e.listed) {
+        m.info = e.listed;
     } else {
-        m.infoError = QStringLiteral("the consumer's monitor is gone");
+        m.infoError = QStringLiteral("no CONSUMER.INFO for this consumer");
     }
     if (e.tracker)
         m.redelivery = e.tracker->stats();
@@ -330,11 +365,10 @@ void MetricsRegistry::tick() {
             e.outBytes.update(now, s.outBytes);
         }
         for (ConsumerEntry& e : m_consumers) {
-            if (e.monitor) {
-                const js::ConsumerSample s = e.monitor->latest();
-                if (s.time.isValid())
-                    e.deliveries.update(now, s.deliveredConsumerSeq);
-            }
+            const js::ConsumerSample s =
+                e.monitor ? e.monitor->latest() : e.listed.value_or(js::ConsumerSample{});
+            if (s.time.isValid())
+                e.deliveries.update(now, s.deliveredConsumerSeq);
             const ConsumerMetrics m = consumerMetricsLocked(e, now);
             if (m.backpressure.level != e.lastLevel) {
                 e.lastLevel = m.backpressure.level;

@@ -99,6 +99,17 @@ public:
     void addConsumer(js::ConsumerMonitor* monitor,
                      std::shared_ptr<js::RedeliveryTracker> tracker = {});
     void removeConsumer(const QString& stream, const QString& consumer);
+    /// Consumer readings from elsewhere (the console's periodic CONSUMER.LIST): they replace
+    /// the previous list; consumers no longer listed are dropped unless a monitor or a tracker
+    /// still watches them.
+    struct ConsumerReading {
+        QString stream, consumer;
+        js::ConsumerSample sample;
+    };
+    void setConsumerReadings(const QList<ConsumerReading>& readings);
+    /// Records the tracker's end-to-end and processing times into the probes of its consumer
+    /// (stream=, consumer=) and exports its redelivery counts.
+    void attachTracker(std::shared_ptr<js::RedeliveryTracker> tracker);
 
     void setThresholds(const BackpressureThresholds& thresholds);
     BackpressureThresholds thresholds() const;
@@ -139,6 +150,7 @@ private:
     };
     struct ConsumerEntry {
         QPointer<js::ConsumerMonitor> monitor;
+        std::optional<js::ConsumerSample> listed; ///< from setConsumerReadings()
         QString stream, consumer;
         std::shared_ptr<js::RedeliveryTracker> tracker;
         RateMeter deliveries;
@@ -148,6 +160,7 @@ private:
     static QString keyOf(const QString& name, const Labels& labels);
     Percentiles snapshotLocked(ProbeEntry& e, Window window, qint64 nowMs);
     ConsumerMetrics consumerMetricsLocked(ConsumerEntry& e, qint64 nowMs);
+    ConsumerEntry& consumerEntryLocked(const QString& stream, const QString& consumer);
 
     mutable std::mutex m_mu;
     QHash<QString, ProbeEntry> m_probes;

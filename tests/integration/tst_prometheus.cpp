@@ -42,7 +42,7 @@ QByteArray httpGet(quint16 port, const QByteArray& pathAndQuery, bool* ok = null
         return {};
     s.write("GET " + pathAndQuery + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     QByteArray reply;
-    QTest::qWaitFor(
+    (void)QTest::qWaitFor(
         [&] {
             reply += s.readAll();
             return s.state() == QAbstractSocket::UnconnectedState;

@@ -1,5 +1,7 @@
 #include "streamtreemodel.h"
 
+#include <QColor>
+
 #include "ui/widgets/format.h"
 
 #include <algorithm>
@@ -160,6 +162,11 @@ QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, in
             return format::count(quint64(qMax<qint64>(0, c.numRedelivered)));
         case WaitingColumn:
             return c.config.isPush() ? QString() : QString::number(c.numWaiting);
+        case BackpressureColumn: {
+            const auto it = m_backpressure.constFind(c.stream + QLatin1Char('/') + c.name);
+            return it == m_backpressure.cend() ? QString()
+                                               : metrics::backpressureLevelName(it->level);
+        }
         case SubjectsColumn:
             return c.config.filterSubject;
         case LeaderColumn:
@@ -178,9 +185,33 @@ QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, in
             return qlonglong(c.numRedelivered);
         case WaitingColumn:
             return qlonglong(c.numWaiting);
+        case BackpressureColumn: {
+            const auto it = m_backpressure.constFind(c.stream + QLatin1Char('/') + c.name);
+            return it == m_backpressure.cend() ? -1 : int(it->level);
+        }
         default:
             return consumerData(c, column, Qt::DisplayRole);
         }
+    }
+    if (column == BackpressureColumn &&
+        (role == Qt::ToolTipRole || role == Qt::BackgroundRole || role == Qt::ForegroundRole)) {
+        const auto it = m_backpressure.constFind(c.stream + QLatin1Char('/') + c.name);
+        if (it == m_backpressure.cend())
+            return {};
+        if (role == Qt::ToolTipRole)
+            return tr("Backpressure %1: %2")
+                .arg(metrics::backpressureLevelName(it->level), it->reason);
+        switch (it->level) {
+        case metrics::BackpressureLevel::Ok:
+            return role == Qt::BackgroundRole ? QColor(0xc8, 0xe6, 0xc9) : QColor(0x1b, 0x5e, 0x20);
+        case metrics::BackpressureLevel::Warn:
+            return role == Qt::BackgroundRole ? QColor(0xff, 0xe0, 0xb2) : QColor(0xe6, 0x51, 0x00);
+        case metrics::BackpressureLevel::Critical:
+            return role == Qt::BackgroundRole ? QColor(0xff, 0xcd, 0xd2) : QColor(0xb7, 0x1c, 0x1c);
+        case metrics::BackpressureLevel::Unknown:
+            break;
+        }
+        return {};
     }
     if (role == Qt::ToolTipRole)
         return tr("%1 on %2: delivered up to stream seq %3, ack floor %4; ack %5, max deliver "
@@ -215,12 +246,33 @@ QVariant StreamTreeModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Redelivered");
     case WaitingColumn:
         return tr("Waiting");
+    case BackpressureColumn:
+        return tr("Backpressure");
     case SubjectsColumn:
         return tr("Subjects / filter");
     case LeaderColumn:
         return tr("Leader");
     }
     return {};
+}
+
+void StreamTreeModel::setBackpressure(const QHash<QString, metrics::BackpressureStatus>& statuses) {
+    QHash<QString, metrics::BackpressureStatus> old = std::exchange(m_backpressure, statuses);
+    for (int s = 0; s < m_streams.size(); ++s) {
+        const StreamNode& node = m_streams[s];
+        for (int c = 0; c < node.consumers.size(); ++c) {
+            const QString key =
+                node.consumers[c].stream + QLatin1Char('/') + node.consumers[c].name;
+            const auto a = old.constFind(key);
+            const auto b = m_backpressure.constFind(key);
+            const bool same = (a == old.cend()) == (b == m_backpressure.cend()) &&
+                              (a == old.cend() || (a->level == b->level && a->reason == b->reason));
+            if (same)
+                continue;
+            const QModelIndex i = index(c, BackpressureColumn, index(s, 0));
+            emit dataChanged(i, i);
+        }
+    }
 }
 
 void StreamTreeModel::clear() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/jetstream/jstypes.h"
+#include "core/metrics/backpressure.h"
 
 #include <QAbstractItemModel>
 #include <QHash>
@@ -28,7 +29,8 @@ public:
         AckPendingColumn,
         RedeliveredColumn,
         WaitingColumn,
-        SubjectsColumn, ///< stream subjects / consumer filter
+        BackpressureColumn, ///< consumer: OK / WARN / CRITICAL with the reason as tooltip
+        SubjectsColumn,     ///< stream subjects / consumer filter
         LeaderColumn,
         ColumnCount
     };
@@ -50,6 +52,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     void update(const JetStreamSnapshot& snapshot);
+    /// Backpressure per consumer, keyed "stream/consumer"; changed cells get dataChanged.
+    void setBackpressure(const QHash<QString, metrics::BackpressureStatus>& statuses);
     void clear();
 
     const js::StreamInfo* streamAt(const QModelIndex& index) const;
@@ -66,6 +70,7 @@ private:
     void updateConsumers(int streamRow, const QList<js::ConsumerInfo>& fresh);
 
     QList<StreamNode> m_streams;
+    QHash<QString, metrics::BackpressureStatus> m_backpressure;
 };
 
 } // namespace jetdeck

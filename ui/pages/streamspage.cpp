@@ -1,5 +1,7 @@
 #include "streamspage.h"
 
+#include "core/metrics/registry.h"
+
 #include "core/jetstream/jetstream.h"
 #include "ui/dialogs/consumerdialog.h"
 #include "ui/dialogs/streamdialog.h"
@@ -95,6 +97,10 @@ StreamsPage::StreamsPage(QWidget* parent)
     m_view->header()->setSectionResizeMode(StreamTreeModel::SubjectsColumn, QHeaderView::Stretch);
     m_view->setColumnWidth(StreamTreeModel::NameColumn, 180);
     m_view->setColumnWidth(StreamTreeModel::TypeColumn, 170);
+    for (int c = StreamTreeModel::MessagesColumn; c <= StreamTreeModel::WaitingColumn; ++c)
+        m_view->setColumnWidth(c, 95);
+    m_view->setColumnWidth(StreamTreeModel::BackpressureColumn, 100);
+    m_view->setColumnWidth(StreamTreeModel::LeaderColumn, 120);
     layout->addWidget(m_view, 1);
     // New streams and consumers show up expanded.
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
@@ -185,6 +191,28 @@ void StreamsPage::apply(quint64 generation, const Result<JetStreamSnapshot>& sna
         return;
     }
     m_model->update(snapshot.value());
+    if (m_registry) {
+        // The list's numbers are as live as a CONSUMER.INFO: backpressure is judged on them.
+        QList<metrics::MetricsRegistry::ConsumerReading> readings;
+        for (auto it = snapshot->consumers.cbegin(); it != snapshot->consumers.cend(); ++it)
+            for (const js::ConsumerInfo& c : it.value()) {
+                metrics::MetricsRegistry::ConsumerReading r{it.key(), c.name, {}};
+                r.sample.time = QDateTime::currentDateTime();
+                r.sample.numPending = c.numPending;
+                r.sample.numAckPending = c.numAckPending;
+                r.sample.numRedelivered = c.numRedelivered;
+                r.sample.numWaiting = c.numWaiting;
+                r.sample.deliveredStreamSeq = c.delivered.streamSeq;
+                r.sample.deliveredConsumerSeq = c.delivered.consumerSeq;
+                r.sample.ackFloorStreamSeq = c.ackFloor.streamSeq;
+                readings.append(r);
+            }
+        m_registry->setConsumerReadings(readings);
+        QHash<QString, metrics::BackpressureStatus> statuses;
+        for (const metrics::ConsumerMetrics& m : m_registry->consumers())
+            statuses.insert(m.stream + QLatin1Char('/') + m.consumer, m.backpressure);
+        m_model->setBackpressure(statuses);
+    }
     ++m_refreshes;
     int consumers = 0;
     for (const auto& list : snapshot->consumers)

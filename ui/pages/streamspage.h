@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/client/connectionthread.h"
+#include "core/metrics/registry.h"
 #include "ui/models/streamtreemodel.h"
 
 #include <QPointer>
@@ -32,6 +33,8 @@ public:
 
     /// The connection to use; shared so that a refresh still running keeps it alive.
     void setConnection(std::shared_ptr<ConnectionThread> connection);
+    /// Where each refresh's consumer numbers go, and where backpressure comes from.
+    void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
     /// Starts a background refresh unless one is running.
     void refresh();
     void setRefreshInterval(int ms);
@@ -72,6 +75,7 @@ private:
     int m_refreshes = 0;
     QString m_lastError;
 
+    QPointer<metrics::MetricsRegistry> m_registry;
     StreamTreeModel* m_model;
     QSortFilterProxyModel* m_proxy;
     QTreeView* m_view;

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "core/metrics/registry.h"
+
+#include <QAbstractTableModel>
+
+namespace jetdeck {
+
+/// One row per latency probe (probe name + labels) with its percentiles over a window. Rows
+/// are stable: an update appends new probes and sends ranged dataChanged for the rest.
+class LatencyModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        ProbeColumn,
+        TargetColumn, ///< the labels: connection, stream/consumer, subject
+        CountColumn,
+        P50Column,
+        P90Column,
+        P95Column,
+        P99Column,
+        P999Column,
+        MaxColumn,
+        ColumnCount
+    };
+    enum Role {
+        SortRole = Qt::UserRole + 1, ///< numbers as numbers
+        KeyRole,                     ///< probe + labels, stable across updates
+    };
+
+    explicit LatencyModel(QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    void update(const QList<metrics::ProbeSnapshot>& snapshots);
+    const metrics::ProbeSnapshot* snapshotAt(int row) const;
+    static QString keyOf(const metrics::ProbeSnapshot& s);
+    static QString targetText(const metrics::Labels& labels);
+
+private:
+    QList<metrics::ProbeSnapshot> m_rows;
+};
+
+} // namespace jetdeck
