@@ -95,12 +95,12 @@ StreamsPage::StreamsPage(QWidget* parent)
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setStretchLastSection(false);
     m_view->header()->setSectionResizeMode(StreamTreeModel::SubjectsColumn, QHeaderView::Stretch);
-    m_view->setColumnWidth(StreamTreeModel::NameColumn, 180);
-    m_view->setColumnWidth(StreamTreeModel::TypeColumn, 170);
+    m_view->setColumnWidth(StreamTreeModel::NameColumn, 160);
+    m_view->setColumnWidth(StreamTreeModel::TypeColumn, 150);
     for (int c = StreamTreeModel::MessagesColumn; c <= StreamTreeModel::WaitingColumn; ++c)
-        m_view->setColumnWidth(c, 95);
-    m_view->setColumnWidth(StreamTreeModel::BackpressureColumn, 100);
-    m_view->setColumnWidth(StreamTreeModel::LeaderColumn, 120);
+        m_view->setColumnWidth(c, 85);
+    m_view->setColumnWidth(StreamTreeModel::BackpressureColumn, 90);
+    m_view->setColumnWidth(StreamTreeModel::LeaderColumn, 100);
     layout->addWidget(m_view, 1);
     // New streams and consumers show up expanded.
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
