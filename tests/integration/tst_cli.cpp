@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTcpSocket>
+#include <QUrl>
 
 using namespace jetdeck;
 using namespace jetdeck::test;
@@ -56,6 +58,10 @@ private slots:
     void jetStreamBadInput();
     void benchJson_data();
     void benchJson();
+    void latencyJson();
+    void metricsBadInput_data();
+    void metricsBadInput();
+    void serveMetrics();
 
 private:
     std::unique_ptr<NatsServerProcess> m_server;
@@ -497,6 +503,96 @@ void TestCli::benchJson() {
     }
     if (mode == QLatin1String("pubsub"))
         QCOMPARE(o.value(QStringLiteral("received")).toInt(), 2000);
+}
+
+void TestCli::latencyJson() {
+    Run r = cli({QStringLiteral("latency"), QStringLiteral("--duration"), QStringLiteral("1s"),
+                 QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--window"),
+                 QStringLiteral("10s"), QStringLiteral("--json"), QStringLiteral("-s"),
+                 m_server->url()});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed()).object();
+    const QJsonArray rows = o.value(QStringLiteral("latency")).toArray();
+    QCOMPARE(rows.size(), 2);
+    for (const QJsonValue& v : rows) {
+        const QJsonObject row = v.toObject();
+        QCOMPARE(row.value(QStringLiteral("window")).toString(), QStringLiteral("10s"));
+        QVERIFY2(row.value(QStringLiteral("count")).toInt() >= 100,
+                 QJsonDocument(row).toJson().constData());
+        QVERIFY(row.value(QStringLiteral("p50_ms")).toDouble() > 0);
+        QVERIFY(row.value(QStringLiteral("p50_ms")).toDouble() <=
+                row.value(QStringLiteral("p99_ms")).toDouble());
+    }
+    QCOMPARE(o.value(QStringLiteral("request_errors")).toInt(), 0);
+}
+
+void TestCli::metricsBadInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("unknown probe")
+        << QStringList{QStringLiteral("latency"), QStringLiteral("--probe"), QStringLiteral("nope")}
+        << QByteArray("unknown --probe 'nope'");
+    QTest::newRow("bad window") << QStringList{QStringLiteral("latency"),
+                                               QStringLiteral("--window"), QStringLiteral("2h")}
+                                << QByteArray("--window needs 10s, 1m or 5m");
+    QTest::newRow("publish_ack without subject")
+        << QStringList{QStringLiteral("latency"), QStringLiteral("--probe"),
+                       QStringLiteral("publish_ack")}
+        << QByteArray("--probe publish_ack needs --js-subject");
+    QTest::newRow("no port") << QStringList{QStringLiteral("serve-metrics")}
+                             << QByteArray("serve-metrics needs --metrics-port");
+    QTest::newRow("bad port") << QStringList{QStringLiteral("serve-metrics"),
+                                             QStringLiteral("--metrics-port"),
+                                             QStringLiteral("70000")}
+                              << QByteArray("--metrics-port needs a port number");
+    QTest::newRow("bad consumer") << QStringList{QStringLiteral("serve-metrics"),
+                                                 QStringLiteral("--metrics-port"),
+                                                 QStringLiteral("0"), QStringLiteral("--consumer"),
+                                                 QStringLiteral("ORDERS")}
+                                  << QByteArray("--consumer needs STREAM/CONSUMER");
+    QTest::newRow("warn above critical")
+        << QStringList{QStringLiteral("serve-metrics"),
+                       QStringLiteral("--metrics-port"),
+                       QStringLiteral("0"),
+                       QStringLiteral("--pending-warn"),
+                       QStringLiteral("500"),
+                       QStringLiteral("--pending-critical"),
+                       QStringLiteral("100")}
+        << QByteArray("the pending warn threshold (500) is above the critical one (100)");
+}
+
+void TestCli::metricsBadInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    Run r = cli(args + QStringList{QStringLiteral("-s"), m_server->url()});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), r.err.constData());
+}
+
+void TestCli::serveMetrics() {
+    QProcess p;
+    p.start(QStringLiteral(JETDECK_CLI_PATH),
+            {QStringLiteral("serve-metrics"), QStringLiteral("--metrics-port"), QStringLiteral("0"),
+             QStringLiteral("--duration"), QStringLiteral("20s"), QStringLiteral("--json"),
+             QStringLiteral("-s"), m_server->url()});
+    QVERIFY(p.waitForStarted(5000));
+    QVERIFY(p.waitForReadyRead(10000));
+    const QJsonObject hello = QJsonDocument::fromJson(p.readLine().trimmed()).object();
+    const QUrl url(hello.value(QStringLiteral("metrics_url")).toString());
+    QVERIFY2(url.isValid() && url.port() > 0, qPrintable(url.toString()));
+    QCOMPARE(url.host(), QStringLiteral("127.0.0.1"));
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, quint16(url.port()));
+    QVERIFY(s.waitForConnected(3000));
+    s.write("GET /metrics HTTP/1.0\r\n\r\n");
+    QByteArray reply;
+    while (s.waitForReadyRead(3000))
+        reply += s.readAll();
+    QVERIFY2(reply.startsWith("HTTP/1.1 200 OK"), reply.left(200).constData());
+    QVERIFY(reply.contains("jetdeck_nats_connection_status{connection=\"jetdeck-cli\"} 1"));
+    p.terminate(); // SIGTERM: a clean stop
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
