@@ -2,6 +2,7 @@
 #include "app/cli/clicommon.h"
 
 #include "core/client/natscontext.h"
+#include "core/metrics/registry.h"
 #include "core/protocol/subject.h"
 #include "core/workload/bench.h"
 #include "core/workload/ratepublisher.h"
@@ -248,6 +249,10 @@ int cmdStatus(const QCommandLineParser& p, Resolved r, bool json) {
     // Watching follows the connection through outages, including a server that is down now.
     r.options.retryOnFailedConnect = watch;
     Connection c(r.options);
+    // The JSON carries what the metrics engine knows too (latency probes, rates).
+    metrics::MetricsRegistry registry;
+    registry.addConnection(r.options.name.isEmpty() ? QStringLiteral("default") : r.options.name,
+                           &c);
     const Status connected = c.connectSync(r.timeoutMs);
     if (connected && !watch)
         return fail(connected.toString());
@@ -255,9 +260,12 @@ int cmdStatus(const QCommandLineParser& p, Resolved r, bool json) {
         c.flushSync(r.timeoutMs); // one RTT sample before the first report
     auto print = [&] {
         const HealthSnapshot h = c.health();
-        if (json)
-            outBytes(QJsonDocument(h.toJson()).toJson(QJsonDocument::Compact));
-        else
+        if (json) {
+            QJsonObject o = h.toJson();
+            registry.tick();
+            o.insert(QStringLiteral("metrics"), registry.toJson());
+            outBytes(QJsonDocument(o).toJson(QJsonDocument::Compact));
+        } else
             out((watch ? QStringLiteral("--- ") + h.takenAt.toString(Qt::ISODateWithMs) +
                              QLatin1Char('\n')
                        : QString()) +
@@ -265,6 +273,7 @@ int cmdStatus(const QCommandLineParser& p, Resolved r, bool json) {
     };
     print();
     if (!watch) {
+        registry.removeConnection(&c);
         c.closeSync();
         return kExitOk;
     }
@@ -276,6 +285,7 @@ int cmdStatus(const QCommandLineParser& p, Resolved r, bool json) {
     });
     tick.start(intervalMs);
     runLoop([&] { return count > 0 && printed >= count; });
+    registry.removeConnection(&c);
     c.closeSync();
     return kExitOk;
 }

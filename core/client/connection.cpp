@@ -1496,6 +1496,11 @@ void Connection::handlePong() {
     }
 }
 
+QList<SubscriptionPtr> Connection::subscriptions() const {
+    std::lock_guard lock(m_subsMu);
+    return m_subs.values();
+}
+
 void Connection::setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> pingRtt,
                                   std::shared_ptr<metrics::WindowedHistogram> request) {
     m_rttProbe.store(std::move(pingRtt));
@@ -1557,7 +1562,7 @@ void Connection::handleMsg(const MsgView& msg) {
     }
     if (!sub)
         return; // a message already in flight when we unsubscribed
-    const bool last = sub->reachedMax();
+    const bool last = sub->reachedMax(msg.headers.size() + msg.payload.size());
     if (sub->m_inline) {
         sub->m_inline(msg);
         sub->countInline(msg.headers.size() + msg.payload.size());

@@ -111,6 +111,8 @@ public:
     HealthSnapshot health() const;
     /// The bounded history of state transitions, oldest first.
     QList<StateSpan> stateHistory() const;
+    /// The active subscriptions (the request muxer's included), in no particular order.
+    QList<SubscriptionPtr> subscriptions() const;
     /// Where PING round trips and request round trips (request to reply) are recorded, in
     /// microseconds; null to stop. The metrics registry sets them.
     void setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> pingRtt,

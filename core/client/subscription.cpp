@@ -132,9 +132,10 @@ void Subscription::countInline(qsizetype) {
     ++m_stats.delivered;
 }
 
-bool Subscription::reachedMax() {
+bool Subscription::reachedMax(qsizetype bytes) {
     std::lock_guard lock(m_mu);
     ++m_stats.received;
+    m_stats.receivedBytes += quint64(bytes);
     return m_max > 0 && m_stats.received >= m_max;
 }
 

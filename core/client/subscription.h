@@ -36,10 +36,11 @@ struct SubscribeOptions {
 };
 
 struct SubscriptionStats {
-    quint64 delivered = 0;  ///< handed to the callback, the inline handler or taken by next()
-    quint64 received = 0;   ///< arrived from the server
-    quint64 dropped = 0;    ///< dropped because the pending limits were reached
-    qint64 pendingMsgs = 0; ///< waiting in the queue now
+    quint64 delivered = 0;     ///< handed to the callback, the inline handler or taken by next()
+    quint64 received = 0;      ///< arrived from the server
+    quint64 receivedBytes = 0; ///< their headers and payloads
+    quint64 dropped = 0;       ///< dropped because the pending limits were reached
+    qint64 pendingMsgs = 0;    ///< waiting in the queue now
     qint64 pendingBytes = 0;
     qint64 maxPendingMsgs = 0; ///< high-water marks
     qint64 maxPendingBytes = 0;
@@ -91,7 +92,7 @@ private:
     /// Connection thread: counts an inline delivery.
     void countInline(qsizetype bytes);
     /// Connection thread: counts a message for auto-unsubscribe; true when it was the last.
-    bool reachedMax();
+    bool reachedMax(qsizetype bytes);
     /// Marks the subscription closed and wakes waiters.
     void markClosed(const Error& why);
     void drain();

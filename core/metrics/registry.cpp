@@ -4,6 +4,7 @@
 #include "core/client/connection.h"
 
 #include <QJsonArray>
+#include <QSet>
 
 #include <algorithm>
 
@@ -307,6 +308,12 @@ QList<ConnectionMetrics> MetricsRegistry::connections() {
         m.outMsgsPerSec = e.outMsgs.perSecond();
         m.inBytesPerSec = e.inBytes.perSecond();
         m.outBytesPerSec = e.outBytes.perSecond();
+        for (const SubscriptionEntry& se : e.subscriptions)
+            m.subscriptions.append(se.last);
+        std::sort(m.subscriptions.begin(), m.subscriptions.end(),
+                  [](const SubscriptionMetrics& a, const SubscriptionMetrics& b) {
+                      return a.subject < b.subject;
+                  });
         out.append(m);
     }
     return out;
@@ -363,6 +370,23 @@ void MetricsRegistry::tick() {
             e.outMsgs.update(now, s.outMsgs);
             e.inBytes.update(now, s.inBytes);
             e.outBytes.update(now, s.outBytes);
+            QSet<quint64> live;
+            for (const SubscriptionPtr& sub : e.connection->subscriptions()) {
+                const SubscriptionStats st = sub->stats();
+                SubscriptionEntry& se = e.subscriptions[sub->sid()];
+                live.insert(sub->sid());
+                se.last.subject = QString::fromUtf8(sub->subject());
+                se.last.queue = QString::fromUtf8(sub->queue());
+                se.last.received = st.received;
+                se.last.receivedBytes = st.receivedBytes;
+                se.last.dropped = st.dropped;
+                se.last.pendingMsgs = st.pendingMsgs;
+                se.msgs.update(now, st.received);
+                se.bytes.update(now, st.receivedBytes);
+                se.last.msgsPerSec = se.msgs.perSecond();
+                se.last.bytesPerSec = se.bytes.perSecond();
+            }
+            e.subscriptions.removeIf([&](const auto& it) { return !live.contains(it.key()); });
         }
         for (ConsumerEntry& e : m_consumers) {
             const js::ConsumerSample s =
@@ -421,6 +445,18 @@ QByteArray MetricsRegistry::prometheusText() {
     w.family("jetdeck_nats_messages_per_second", T::Gauge, "Messages per second (smoothed)");
     w.family("jetdeck_nats_bytes_per_second", T::Gauge, "Payload bytes per second (smoothed)");
     w.family("jetdeck_nats_subscriptions", T::Gauge, "Active subscriptions");
+    w.family("jetdeck_nats_subscription_messages_total", T::Counter,
+             "Messages a subscription received");
+    w.family("jetdeck_nats_subscription_bytes_total", T::Counter,
+             "Header and payload bytes a subscription received");
+    w.family("jetdeck_nats_subscription_messages_per_second", T::Gauge,
+             "Messages per second per subscription (smoothed)");
+    w.family("jetdeck_nats_subscription_bytes_per_second", T::Gauge,
+             "Bytes per second per subscription (smoothed)");
+    w.family("jetdeck_nats_subscription_dropped_total", T::Counter,
+             "Messages a subscription dropped at its pending limits");
+    w.family("jetdeck_nats_subscription_pending_messages", T::Gauge,
+             "Messages waiting in a subscription's queue");
     w.family("jetdeck_nats_slow_consumer_drops_total", T::Counter,
              "Messages dropped because a subscriber fell behind");
     w.family("jetdeck_nats_server_errors_total", T::Counter, "-ERR lines from the server");
@@ -473,6 +509,17 @@ QByteArray MetricsRegistry::prometheusText() {
         w.sample("jetdeck_nats_subscriptions", l, h.subscriptions);
         w.sample("jetdeck_nats_slow_consumer_drops_total", l, double(h.slowConsumerDrops));
         w.sample("jetdeck_nats_server_errors_total", l, double(h.serverErrors));
+        for (const SubscriptionMetrics& sub : c.subscriptions) {
+            const Labels sl{{QStringLiteral("connection"), c.name},
+                            {QStringLiteral("subject"), sub.subject},
+                            {QStringLiteral("queue"), sub.queue}};
+            w.sample("jetdeck_nats_subscription_messages_total", sl, double(sub.received));
+            w.sample("jetdeck_nats_subscription_bytes_total", sl, double(sub.receivedBytes));
+            w.sample("jetdeck_nats_subscription_messages_per_second", sl, sub.msgsPerSec);
+            w.sample("jetdeck_nats_subscription_bytes_per_second", sl, sub.bytesPerSec);
+            w.sample("jetdeck_nats_subscription_dropped_total", sl, double(sub.dropped));
+            w.sample("jetdeck_nats_subscription_pending_messages", sl, double(sub.pendingMsgs));
+        }
     }
 
     w.family("jetdeck_jetstream_consumer_pending_messages", T::Gauge,
@@ -598,6 +645,17 @@ QJsonObject MetricsRegistry::toJson(Window window) {
     for (const ConnectionMetrics& c : connections()) {
         QJsonObject o = c.health.toJson();
         o.insert(QStringLiteral("name"), c.name);
+        QJsonArray subs;
+        for (const SubscriptionMetrics& sub : c.subscriptions)
+            subs.append(QJsonObject{{QStringLiteral("subject"), sub.subject},
+                                    {QStringLiteral("queue"), sub.queue},
+                                    {QStringLiteral("received"), double(sub.received)},
+                                    {QStringLiteral("received_bytes"), double(sub.receivedBytes)},
+                                    {QStringLiteral("dropped"), double(sub.dropped)},
+                                    {QStringLiteral("pending_msgs"), double(sub.pendingMsgs)},
+                                    {QStringLiteral("msgs_per_sec"), sub.msgsPerSec},
+                                    {QStringLiteral("bytes_per_sec"), sub.bytesPerSec}});
+        o.insert(QStringLiteral("subscription_rates"), subs);
         o.insert(QStringLiteral("rates"),
                  QJsonObject{{QStringLiteral("in_msgs_per_sec"), c.inMsgsPerSec},
                              {QStringLiteral("out_msgs_per_sec"), c.outMsgsPerSec},

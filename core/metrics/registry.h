@@ -41,10 +41,20 @@ struct ProbeSnapshot {
     QString label(const QString& key) const;
 };
 
+/// One subscription's traffic.
+struct SubscriptionMetrics {
+    QString subject;
+    QString queue;
+    quint64 received = 0, receivedBytes = 0, dropped = 0;
+    qint64 pendingMsgs = 0;
+    double msgsPerSec = 0, bytesPerSec = 0;
+};
+
 struct ConnectionMetrics {
     QString name;
     HealthSnapshot health;
     double inMsgsPerSec = 0, outMsgsPerSec = 0, inBytesPerSec = 0, outBytesPerSec = 0;
+    QList<SubscriptionMetrics> subscriptions;
 };
 
 struct ConsumerMetrics {
@@ -143,10 +153,15 @@ private:
         Percentiles cached[3];
         qint64 cachedAtMs[3] = {-1, -1, -1};
     };
+    struct SubscriptionEntry {
+        SubscriptionMetrics last;
+        RateMeter msgs, bytes;
+    };
     struct ConnectionEntry {
         QString name;
         QPointer<Connection> connection;
         RateMeter inMsgs, outMsgs, inBytes, outBytes;
+        QHash<quint64, SubscriptionEntry> subscriptions; ///< by sid
     };
     struct ConsumerEntry {
         QPointer<js::ConsumerMonitor> monitor;

@@ -262,6 +262,15 @@ void TestCli::statusJson() {
     const QJsonArray servers = o.value(QStringLiteral("servers")).toArray();
     QCOMPARE(servers.size(), 1);
     QVERIFY(servers.first().toObject().value(QStringLiteral("current")).toBool());
+    // And what the metrics engine knows: the handshake's PING round trip at least.
+    const QJsonObject metrics = o.value(QStringLiteral("metrics")).toObject();
+    bool ping = false;
+    for (const QJsonValue& v : metrics.value(QStringLiteral("latency")).toArray())
+        ping |=
+            v.toObject().value(QStringLiteral("probe")).toString() == QLatin1String("ping_rtt") &&
+            v.toObject().value(QStringLiteral("count")).toInt() >= 1;
+    QVERIFY2(ping, QJsonDocument(metrics).toJson().constData());
+    QCOMPARE(metrics.value(QStringLiteral("connections")).toArray().size(), 1);
 
     // --watch follows a server that is down, reporting the next attempt.
     const quint16 port = NatsServerProcess::freePort();

@@ -176,6 +176,11 @@ void TestPrometheus::expositionPassesPromtool() {
     bool ok = false;
     const QByteArray text = httpGet(m_endpoint->port(), "/metrics", &ok);
     QVERIFY2(ok, text.left(300).constData());
+    // Per-subscription traffic: the request muxer's inbox carries the monitor's polls.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_registry->prometheusText().contains(
+            "jetdeck_nats_subscription_messages_total{connection=\"main\",subject=\"_INBOX."),
+        5000);
     QByteArray out;
     const int code =
         runWithInput(m_promtool, {QStringLiteral("check"), QStringLiteral("metrics")}, text, &out);

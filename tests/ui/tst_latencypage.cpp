@@ -101,14 +101,14 @@ void TestLatencyPage::windowSelectorAndCsv() {
     QVERIFY(page->selectProbe(QStringLiteral("request connection=console")));
     QTRY_VERIFY_WITH_TIMEOUT(page->chartCsv().count('\n') >= 3, 5000);
     const QList<QByteArray> lines = page->chartCsv().trimmed().split('\n');
-    QCOMPARE(lines.first(), QByteArray("seconds_ago,p50_ms,p95_ms,p99_ms"));
+    QCOMPARE(lines.first(), QByteArray("seconds,P50,P95,P99"));
     QCOMPARE(lines.last().split(',').size(), 4);
     QTemporaryDir dir;
     const QString csv = dir.filePath(QStringLiteral("chart.csv"));
     QVERIFY(!page->saveChartCsv(csv));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    QVERIFY(f.readAll().startsWith("seconds_ago,"));
+    QVERIFY(f.readAll().startsWith("seconds,P50,"));
     // A path that cannot be written says so.
     const Status bad = page->saveChartCsv(dir.filePath(QStringLiteral("no/such/dir/x.csv")));
     QVERIFY(bad.isError());

@@ -4,6 +4,8 @@
 #include "ui/widgets/statebadge.h"
 #include "ui/widgets/statetimeline.h"
 
+#include "ui/widgets/chartcsv.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -146,6 +148,7 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     m_outSeries = addSeries(m_rateChart, m_rateX, m_rateY, tr("out"), QColor(0xef, 0x8f, 0x00));
     for (QChart* c : {m_rttChart, m_rateChart}) {
         auto* view = new QChartView(c, this);
+        addCsvExport(view, "seconds"); // right click: the series as CSV
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumHeight(200);
         charts->addWidget(view);

@@ -1,6 +1,7 @@
 #include "latencypage.h"
 
 #include "ui/models/latencymodel.h"
+#include "ui/widgets/chartcsv.h"
 
 #include <QChart>
 #include <QChartView>
@@ -100,6 +101,7 @@ LatencyPage::LatencyPage(QWidget* parent)
     m_p95 = add(tr("P95"), QColor(0xef, 0x6c, 0x00));
     m_p99 = add(tr("P99"), QColor(0xc6, 0x28, 0x28));
     auto* chartView = new QChartView(m_chart, this);
+    addCsvExport(chartView, "seconds");
     chartView->setRenderHint(QPainter::Antialiasing);
     chartView->setMinimumHeight(220);
 
@@ -228,28 +230,11 @@ void LatencyPage::redrawChart() {
 }
 
 QByteArray LatencyPage::chartCsv() const {
-    QByteArray out = "seconds_ago,p50_ms,p95_ms,p99_ms\n";
-    const auto it = m_history.constFind(selectedKey());
-    if (it == m_history.cend())
-        return out;
-    const double now = double(m_clock.elapsed()) / 1000.0;
-    for (const Point& p : *it)
-        out += QByteArray::number(now - p.t, 'f', 1) + ',' + QByteArray::number(p.p50, 'f', 3) +
-               ',' + QByteArray::number(p.p95, 'f', 3) + ',' + QByteArray::number(p.p99, 'f', 3) +
-               '\n';
-    return out;
+    return chartToCsv(m_chart, "seconds");
 }
 
 Status LatencyPage::saveChartCsv(const QString& path) const {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return Error{ErrorKind::InvalidArgument,
-                     tr("cannot write %1: %2").arg(path, f.errorString())};
-    const QByteArray csv = chartCsv();
-    if (f.write(csv) != csv.size())
-        return Error{ErrorKind::InvalidArgument,
-                     tr("cannot write %1: %2").arg(path, f.errorString())};
-    return {};
+    return jetdeck::saveChartCsv(m_chart, "seconds", path);
 }
 
 } // namespace jetdeck

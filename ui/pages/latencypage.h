@@ -37,7 +37,7 @@ public:
     /// Selects the row of this probe key ("processing stream=ORDERS consumer=billing").
     bool selectProbe(const QString& key);
     QString selectedKey() const;
-    /// The selected probe's chart series as CSV (seconds ago, p50_ms, p95_ms, p99_ms).
+    /// The selected probe's chart series as CSV (seconds relative to now, P50, P95, P99 in ms).
     QByteArray chartCsv() const;
     Status saveChartCsv(const QString& path) const;
     /// Refreshes now (the timer does it twice a second).
