@@ -77,8 +77,21 @@ void RedeliveryTracker::onAnswered(const JsMessage& message, AckKind kind) {
         onAnswered(message.metadata(), kind);
     if (kind == AckKind::InProgress)
         return; // still processing
-    if (const auto probe = m_processingProbe.load())
-        probe->record(quint64(qMax<qint64>(0, (steadyNowNs() - message.receivedNs()) / 1000)));
+    const auto probe = m_processingProbe.load();
+    const auto bySubject = m_subjectProbes.load();
+    if (!probe && !bySubject)
+        return;
+    const auto us = quint64(qMax<qint64>(0, (steadyNowNs() - message.receivedNs()) / 1000));
+    if (probe)
+        probe->record(us);
+    if (bySubject && *bySubject)
+        if (const auto subjectProbe = (*bySubject)(message.subject()))
+            subjectProbe->record(us);
+}
+
+void RedeliveryTracker::setSubjectProbeLookup(SubjectProbeLookup lookup) {
+    m_subjectProbes.store(lookup ? std::make_shared<SubjectProbeLookup>(std::move(lookup))
+                                 : std::shared_ptr<SubjectProbeLookup>());
 }
 
 void RedeliveryTracker::onDelivered(const JsMetadata& meta) {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,11 @@ public:
     /// Where end-to-end latency and processing time go, in microseconds; null to stop.
     void setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> endToEnd,
                           std::shared_ptr<metrics::WindowedHistogram> processing);
+    /// Processing time per message subject as well: `lookup` gives the probe of a subject (or
+    /// null for subjects it does not track). Empty to stop.
+    using SubjectProbeLookup =
+        std::function<std::shared_ptr<metrics::WindowedHistogram>(QByteArrayView subject)>;
+    void setSubjectProbeLookup(SubjectProbeLookup lookup);
     /// The JSON of a $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES / MSG_TERMINATED advisory.
     void onAdvisory(QByteArrayView subject, QByteArrayView json);
 
@@ -106,6 +112,7 @@ private:
     std::list<quint64> m_nakOrder; ///< the sequences in m_naked, least recently NAKed first
     std::deque<RedeliveryEvent> m_events;
     std::atomic<std::shared_ptr<metrics::WindowedHistogram>> m_endToEndProbe, m_processingProbe;
+    std::atomic<std::shared_ptr<SubjectProbeLookup>> m_subjectProbes;
 };
 
 /// Subscribes to the server's MAX_DELIVERIES and MSG_TERMINATED advisories for the tracker's

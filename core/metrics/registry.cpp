@@ -85,8 +85,10 @@ MetricsRegistry::~MetricsRegistry() {
         if (c.connection)
             c.connection->setLatencyProbes({}, {});
     for (const ConsumerEntry& c : std::as_const(m_consumers))
-        if (c.tracker)
+        if (c.tracker) {
             c.tracker->setLatencyProbes({}, {});
+            c.tracker->setSubjectProbeLookup({});
+        }
 }
 
 QString MetricsRegistry::keyOf(const QString& name, const Labels& labels) {
@@ -173,28 +175,11 @@ void MetricsRegistry::addConsumer(js::ConsumerMonitor* monitor,
                                   std::shared_ptr<js::RedeliveryTracker> tracker) {
     if (!monitor)
         return;
-    const QString stream = monitor->stream();
-    const QString consumer = monitor->consumer();
-    if (tracker) {
-        const Labels labels{{QStringLiteral("stream"), stream},
-                            {QStringLiteral("consumer"), consumer}};
-        tracker->setLatencyProbes(probe(QString::fromLatin1(probe::EndToEnd), labels),
-                                  probe(QString::fromLatin1(probe::Processing), labels));
+    {
+        std::lock_guard lock(m_mu);
+        consumerEntryLocked(monitor->stream(), monitor->consumer()).monitor = monitor;
     }
-    std::lock_guard lock(m_mu);
-    for (ConsumerEntry& e : m_consumers)
-        if (e.stream == stream && e.consumer == consumer) {
-            e.monitor = monitor;
-            if (tracker)
-                e.tracker = tracker;
-            return;
-        }
-    ConsumerEntry e;
-    e.monitor = monitor;
-    e.stream = stream;
-    e.consumer = consumer;
-    e.tracker = std::move(tracker);
-    m_consumers.append(std::move(e));
+    attachTracker(std::move(tracker));
 }
 
 MetricsRegistry::ConsumerEntry& MetricsRegistry::consumerEntryLocked(const QString& stream,
@@ -226,16 +211,36 @@ void MetricsRegistry::attachTracker(std::shared_ptr<js::RedeliveryTracker> track
                         {QStringLiteral("consumer"), tracker->consumer()}};
     tracker->setLatencyProbes(probe(QString::fromLatin1(probe::EndToEnd), labels),
                               probe(QString::fromLatin1(probe::Processing), labels));
+    tracker->setSubjectProbeLookup(
+        [this](QByteArrayView subject) { return subjectProcessingProbe(subject); });
     std::lock_guard lock(m_mu);
     consumerEntryLocked(tracker->stream(), tracker->consumer()).tracker = std::move(tracker);
+}
+
+std::shared_ptr<WindowedHistogram> MetricsRegistry::subjectProcessingProbe(QByteArrayView subject) {
+    {
+        std::lock_guard lock(m_subjectMu);
+        const auto it = m_subjectProbes.constFind(subject.toByteArray());
+        if (it != m_subjectProbes.cend())
+            return *it;
+        if (m_subjectProbes.size() >= kMaxSubjects)
+            return {}; // bounded: a subject per order id must not grow without end
+    }
+    auto p = probe(QString::fromLatin1(probe::Processing),
+                   {{QStringLiteral("subject"), QString::fromUtf8(subject)}});
+    std::lock_guard lock(m_subjectMu);
+    m_subjectProbes.insert(subject.toByteArray(), p);
+    return p;
 }
 
 void MetricsRegistry::removeConsumer(const QString& stream, const QString& consumer) {
     std::lock_guard lock(m_mu);
     for (qsizetype i = 0; i < m_consumers.size(); ++i)
         if (m_consumers[i].stream == stream && m_consumers[i].consumer == consumer) {
-            if (m_consumers[i].tracker)
+            if (m_consumers[i].tracker) {
                 m_consumers[i].tracker->setLatencyProbes({}, {});
+                m_consumers[i].tracker->setSubjectProbeLookup({});
+            }
             m_consumers.removeAt(i);
             return;
         }

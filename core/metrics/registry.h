@@ -104,8 +104,7 @@ public:
     void addConnection(const QString& name, Connection* connection);
     void removeConnection(Connection* connection);
     /// Watches a consumer: its monitor's CONSUMER.INFO (pending, ack pending, redelivered,
-    /// waiting), and when given, a tracker whose end-to-end and processing times are recorded
-    /// into probes labelled stream=, consumer=.
+    /// waiting), and when given, a tracker (see attachTracker(); it names the same consumer).
     void addConsumer(js::ConsumerMonitor* monitor,
                      std::shared_ptr<js::RedeliveryTracker> tracker = {});
     void removeConsumer(const QString& stream, const QString& consumer);
@@ -120,6 +119,11 @@ public:
     /// Records the tracker's end-to-end and processing times into the probes of its consumer
     /// (stream=, consumer=) and exports its redelivery counts.
     void attachTracker(std::shared_ptr<js::RedeliveryTracker> tracker);
+    /// The processing probe of a message subject (labels subject=), for per-subject
+    /// backpressure; null once kMaxSubjects subjects are tracked (their samples still count
+    /// for their consumer). Thread-safe.
+    std::shared_ptr<WindowedHistogram> subjectProcessingProbe(QByteArrayView subject);
+    static constexpr int kMaxSubjects = 64;
 
     void setThresholds(const BackpressureThresholds& thresholds);
     BackpressureThresholds thresholds() const;
@@ -179,6 +183,8 @@ private:
 
     mutable std::mutex m_mu;
     QHash<QString, ProbeEntry> m_probes;
+    std::mutex m_subjectMu;
+    QHash<QByteArray, std::shared_ptr<WindowedHistogram>> m_subjectProbes;
     QList<QString> m_probeOrder;
     QList<ConnectionEntry> m_connections;
     QList<ConsumerEntry> m_consumers;

@@ -376,6 +376,16 @@ void TestPrometheus::backpressureFollowsPending() {
     QTRY_COMPARE_WITH_TIMEOUT(m_registry->consumers().value(0).processing.count, quint64(200),
                               kWaitMs);
     QVERIFY(level().p95Ms.has_value());
+    // ... and per subject, judged on its processing P95 alone.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const SubjectMetrics& s : m_registry->subjects())
+                if (s.subject == QLatin1String("ord.new"))
+                    return s.processing.count == 200 &&
+                           s.backpressure.level == BackpressureLevel::Ok;
+            return false;
+        }(),
+        kWaitMs);
 
     // Every change was announced, in order (on the registry's next tick).
     QTRY_COMPARE_WITH_TIMEOUT(seen.size(), qsizetype(3), kWaitMs);

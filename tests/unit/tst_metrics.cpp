@@ -26,6 +26,7 @@ private slots:
     void registryProbes();
     void registryExposition();
     void registryJson();
+    void subjectProbesBounded();
     void server_data();
     void server();
     void serverTooLargeAndSilent();
@@ -249,6 +250,22 @@ void TestMetrics::registryJson() {
                  .value(QStringLiteral("backpressure_p95_warn_ms"))
                  .toDouble(),
              10.0);
+}
+
+void TestMetrics::subjectProbesBounded() {
+    MetricsRegistry reg;
+    const auto a = reg.subjectProcessingProbe("orders.new");
+    QVERIFY(a);
+    QCOMPARE(reg.subjectProcessingProbe("orders.new").get(), a.get());
+    for (int i = 1; i < MetricsRegistry::kMaxSubjects; ++i)
+        QVERIFY(reg.subjectProcessingProbe(QByteArray("s." + QByteArray::number(i))));
+    QVERIFY(!reg.subjectProcessingProbe("one.too.many"));
+    QVERIFY(reg.subjectProcessingProbe("orders.new")); // known ones still answer
+    a->record(2000000);
+    const QList<SubjectMetrics> subjects = reg.subjects();
+    QCOMPARE(subjects.size(), qsizetype(MetricsRegistry::kMaxSubjects));
+    QCOMPARE(subjects.first().subject, QStringLiteral("orders.new"));
+    QCOMPARE(subjects.first().backpressure.level, BackpressureLevel::Warn);
 }
 
 namespace {
