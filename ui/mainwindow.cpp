@@ -5,6 +5,7 @@
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/latencypage.h"
+#include "ui/pages/outboundpage.h"
 #include "ui/pages/streamspage.h"
 #include "ui/widgets/statebadge.h"
 
@@ -133,11 +134,14 @@ MainWindow::MainWindow(QWidget* parent)
     m_stack->addWidget(splitter);
     m_stack->addWidget(m_streams);
     m_stack->addWidget(m_latency);
+    m_outbound = new OutboundPage(this);
+    m_stack->addWidget(m_outbound);
     m_nav = new QListWidget(this);
     m_nav->setObjectName(QStringLiteral("navigation"));
     m_nav->addItem(tr("Connection"));
     m_nav->addItem(tr("Streams & consumers"));
     m_nav->addItem(tr("Latency"));
+    m_nav->addItem(tr("Outbound queue"));
     m_nav->setFixedWidth(m_nav->sizeHintForColumn(0) + 24);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
@@ -181,6 +185,7 @@ MainWindow::MainWindow(QWidget* parent)
 MainWindow::~MainWindow() {
     if (m_conn)
         m_registry->removeConnection(m_conn->connection());
+    m_outbound->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -226,6 +231,7 @@ bool MainWindow::connectToUrls(const QString& urls) {
 void MainWindow::connectWith(const Options& options) {
     if (m_conn)
         m_registry->removeConnection(m_conn->connection());
+    m_outbound->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -256,6 +262,7 @@ void MainWindow::connectWith(const Options& options) {
         }
     });
     m_page->setConnection(c);
+    m_outbound->setConnection(c);
     m_streams->setConnection(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);

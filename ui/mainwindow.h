@@ -19,6 +19,7 @@ namespace jetdeck {
 class ConnectionPage;
 class EventLogModel;
 class LatencyPage;
+class OutboundPage;
 class StreamsPage;
 namespace metrics {
 class MetricsRegistry;
@@ -48,6 +49,7 @@ public:
     ConnectionPage* connectionPage() const { return m_page; }
     StreamsPage* streamsPage() const { return m_streams; }
     LatencyPage* latencyPage() const { return m_latency; }
+    OutboundPage* outboundPage() const { return m_outbound; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
     metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
     /// Serves Prometheus metrics on loopback; the error says why not (port in use...).
@@ -56,7 +58,7 @@ public:
     /// Writes everything the console knows as JSON (connection, consumers, latency over the
     /// latency page's window, backpressure).
     Status exportSnapshot(const QString& path);
-    /// Shows a page: 0 connection, 1 streams and consumers, 2 latency.
+    /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue.
     void showPage(int index);
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
@@ -76,6 +78,7 @@ private:
     metrics::MetricsRegistry* m_registry;
     metrics::MetricsServer* m_metricsServer = nullptr;
     LatencyPage* m_latency;
+    OutboundPage* m_outbound;
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
     QLineEdit* m_urlEdit;

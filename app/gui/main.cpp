@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
                         "exit (for documentation)."),
          QStringLiteral("file")},
         {QStringLiteral("page"),
-         QStringLiteral("Open on this page: connection, streams or latency."),
+         QStringLiteral("Open on this page: connection, streams, latency or outbound."),
          QStringLiteral("name")},
         {QStringLiteral("metrics-port"),
          QStringLiteral("Serve Prometheus metrics on 127.0.0.1:PORT (/metrics, /snapshot.json)."),
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     if (p.isSet(QStringLiteral("page"))) {
         const QString page = p.value(QStringLiteral("page"));
         const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
-                                QStringLiteral("latency")};
+                                QStringLiteral("latency"), QStringLiteral("outbound")};
         if (!pages.contains(page))
             return fail(
                 QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));

@@ -34,11 +34,7 @@ quint64 valueOf(const metrics::Percentiles& p, int column) {
 } // namespace
 
 LatencyModel::LatencyModel(QObject* parent)
-    : QAbstractTableModel(parent) {}
-
-int LatencyModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
+    : ListTableModel(parent) {}
 
 int LatencyModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
@@ -125,25 +121,7 @@ QVariant LatencyModel::headerData(int section, Qt::Orientation orientation, int 
 void LatencyModel::update(const QList<metrics::ProbeSnapshot>& snapshots) {
     // The registry never forgets a probe and lists them in creation order: existing rows keep
     // their place, new ones come at the end.
-    const int common = int(qMin(m_rows.size(), snapshots.size()));
-    for (int i = 0; i < common; ++i)
-        m_rows[i] = snapshots[i];
-    if (common > 0)
-        emit dataChanged(index(0, CountColumn), index(common - 1, MaxColumn));
-    if (snapshots.size() > m_rows.size()) {
-        beginInsertRows({}, int(m_rows.size()), int(snapshots.size()) - 1);
-        for (qsizetype i = m_rows.size(); i < snapshots.size(); ++i)
-            m_rows.append(snapshots[i]);
-        endInsertRows();
-    } else if (snapshots.size() < m_rows.size()) {
-        beginRemoveRows({}, int(snapshots.size()), int(m_rows.size()) - 1);
-        m_rows.resize(snapshots.size());
-        endRemoveRows();
-    }
-}
-
-const metrics::ProbeSnapshot* LatencyModel::snapshotAt(int row) const {
-    return row >= 0 && row < m_rows.size() ? &m_rows[row] : nullptr;
+    replaceRows(snapshots, CountColumn, MaxColumn);
 }
 
 } // namespace jetdeck

@@ -2,13 +2,13 @@
 
 #include "core/metrics/registry.h"
 
-#include <QAbstractTableModel>
+#include "ui/models/listtablemodel.h"
 
 namespace jetdeck {
 
 /// One row per latency probe (probe name + labels) with its percentiles over a window. Rows
 /// are stable: an update appends new probes and sends ranged dataChanged for the rest.
-class LatencyModel : public QAbstractTableModel {
+class LatencyModel : public ListTableModel<metrics::ProbeSnapshot> {
     Q_OBJECT
 public:
     enum Column {
@@ -30,19 +30,15 @@ public:
 
     explicit LatencyModel(QObject* parent = nullptr);
 
-    int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
     void update(const QList<metrics::ProbeSnapshot>& snapshots);
-    const metrics::ProbeSnapshot* snapshotAt(int row) const;
+    const metrics::ProbeSnapshot* snapshotAt(int row) const { return rowAt(row); }
     static QString keyOf(const metrics::ProbeSnapshot& s);
     static QString targetText(const metrics::Labels& labels);
-
-private:
-    QList<metrics::ProbeSnapshot> m_rows;
 };
 
 } // namespace jetdeck

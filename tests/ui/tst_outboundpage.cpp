@@ -1,0 +1,117 @@
+// The outbound queue page, offscreen, against a real nats-server killed and restarted: what
+// the client holds while the server is away, row by row, and where it went afterwards.
+
+#include "tests/support/testsupport.h"
+#include "ui/mainwindow.h"
+#include "ui/models/outboundqueuemodel.h"
+#include "ui/pages/outboundpage.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QLabel>
+#include <QProgressBar>
+#include <QtTest>
+
+using namespace jetdeck;
+using namespace jetdeck::test;
+
+class TestOutboundPage : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void emptyWhileConnected();
+    void holdsWhileAwayAndFlushes();
+    void noConnection();
+
+private:
+    std::unique_ptr<NatsServerProcess> m_server;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestOutboundPage::initTestCase() {
+    QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_outboundpage"));
+    m_server = std::make_unique<NatsServerProcess>();
+    const Status s = m_server->start();
+    QVERIFY2(!s, qPrintable(s.toString()));
+    m_window = std::make_unique<MainWindow>();
+    m_window->show();
+    QVERIFY(m_window->connectToUrls(m_server->url()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->connection() &&
+                                 m_window->connection()->state() == ConnectionState::Connected,
+                             10000);
+    m_window->showPage(3);
+    QCOMPARE(m_window->currentPage(), 3);
+}
+
+void TestOutboundPage::emptyWhileConnected() {
+    OutboundPage* page = m_window->outboundPage();
+    page->refresh();
+    QCOMPARE(page->model()->rowCount(), 0);
+    QVERIFY2(page->findChild<QLabel*>(QStringLiteral("queueNote"))
+                 ->text()
+                 .contains(QStringLiteral("nothing waits")),
+             qPrintable(page->findChild<QLabel*>(QStringLiteral("queueNote"))->text()));
+    QCOMPARE(page->counterText(QStringLiteral("mode")),
+             QStringLiteral("fail-closed: refuse new ones"));
+}
+
+void TestOutboundPage::holdsWhileAwayAndFlushes() {
+    OutboundPage* page = m_window->outboundPage();
+    QAbstractItemModelTester tester(page->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Connection* c = m_window->connection();
+    m_server->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(c->state() != ConnectionState::Connected, 10000);
+    for (int i = 0; i < 25; ++i)
+        QVERIFY(!c->publish("held.orders", QByteArray(100, 'x')));
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 25, 5000);
+    const QModelIndex first = page->model()->index(0, OutboundQueueModel::SubjectColumn);
+    QCOMPARE(first.data().toString(), QStringLiteral("held.orders"));
+    QCOMPARE(page->model()->index(0, OutboundQueueModel::KindColumn).data().toString(),
+             QStringLiteral("publish"));
+    QVERIFY(
+        page->counterText(QStringLiteral("depth")).startsWith(QStringLiteral("25 of 10000 ops")));
+    QVERIFY(page->findChild<QLabel*>(QStringLiteral("queueNote"))
+                ->text()
+                .contains(QStringLiteral("25 operation(s) wait")));
+    // 25 of 10000: under one percent.
+    QCOMPARE(page->findChild<QProgressBar*>(QStringLiteral("queueFill"))->value(), 0);
+    // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_outboundpage
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        m_window->resize(1100, 700);
+        QTest::qWait(600);
+        QVERIFY(m_window->grab().save(dir + QStringLiteral("/console-outbound.png")));
+    }
+
+    // Ages grow while they wait.
+    const qlonglong age0 = page->model()
+                               ->index(0, OutboundQueueModel::AgeColumn)
+                               .data(OutboundQueueModel::SortRole)
+                               .toLongLong();
+    QTRY_VERIFY_WITH_TIMEOUT(page->model()
+                                     ->index(0, OutboundQueueModel::AgeColumn)
+                                     .data(OutboundQueueModel::SortRole)
+                                     .toLongLong() > age0,
+                             3000);
+
+    // The server comes back: everything goes out, and the counters say so.
+    QVERIFY(!m_server->restart());
+    QTRY_VERIFY_WITH_TIMEOUT(c->state() == ConnectionState::Connected, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
+    QCOMPARE(page->counterText(QStringLiteral("flushed")), QStringLiteral("25"));
+    QCOMPARE(page->counterText(QStringLiteral("expired")), QStringLiteral("0"));
+    QCOMPARE(page->counterText(QStringLiteral("rejected")), QStringLiteral("0"));
+}
+
+void TestOutboundPage::noConnection() {
+    OutboundPage page;
+    page.refresh();
+    QCOMPARE(page.model()->rowCount(), 0);
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("queueNote"))
+                ->text()
+                .contains(QStringLiteral("Not connected")));
+}
+
+QTEST_MAIN(TestOutboundPage)
+#include "tst_outboundpage.moc"

@@ -1,0 +1,139 @@
+#include "outboundpage.h"
+
+#include "core/client/connection.h"
+#include "ui/models/outboundqueuemodel.h"
+#include "ui/widgets/format.h"
+
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace jetdeck {
+
+namespace {
+constexpr int kRefreshMs = 250;
+constexpr int kMaxRows = 1000; // the view shows the oldest thousand; the counters count all
+} // namespace
+
+OutboundPage::OutboundPage(QWidget* parent)
+    : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    auto* title = new QLabel(tr("<b>Outbound queue</b> — what waits for the server"), this);
+    layout->addWidget(title);
+
+    auto* grid = new QGridLayout;
+    const QList<QPair<QString, QString>> counters{
+        {QStringLiteral("depth"), tr("Held now")},
+        {QStringLiteral("oldest"), tr("Oldest")},
+        {QStringLiteral("queued"), tr("Queued (ever)")},
+        {QStringLiteral("flushed"), tr("Sent after reconnect")},
+        {QStringLiteral("expired"), tr("Expired")},
+        {QStringLiteral("dropped"), tr("Dropped (fail-open)")},
+        {QStringLiteral("rejected"), tr("Rejected (fail-closed)")},
+        {QStringLiteral("mode"), tr("When full")},
+        {QStringLiteral("timeout"), tr("Each waits at most")},
+    };
+    for (int i = 0; i < counters.size(); ++i) {
+        auto* name = new QLabel(counters[i].second + QLatin1Char(':'), this);
+        auto* value = new QLabel(QStringLiteral("–"), this);
+        value->setObjectName(counters[i].first);
+        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        QFont f = value->font();
+        f.setBold(true);
+        value->setFont(f);
+        grid->addWidget(name, i / 3, (i % 3) * 2);
+        grid->addWidget(value, i / 3, (i % 3) * 2 + 1);
+        m_counters.insert(counters[i].first, value);
+    }
+    grid->setColumnStretch(5, 1);
+    layout->addLayout(grid);
+
+    m_fill = new QProgressBar(this);
+    m_fill->setObjectName(QStringLiteral("queueFill"));
+    m_fill->setRange(0, 100);
+    m_fill->setFormat(tr("%p % of the limit"));
+    layout->addWidget(m_fill);
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("queueNote"));
+    m_note->setWordWrap(true);
+    layout->addWidget(m_note);
+
+    m_model = new OutboundQueueModel(this);
+    m_view = new QTableView(this);
+    m_view->setObjectName(QStringLiteral("queueView"));
+    m_view->setModel(m_model);
+    m_view->verticalHeader()->hide();
+    m_view->setAlternatingRowColors(true);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->horizontalHeader()->setSectionResizeMode(OutboundQueueModel::SubjectColumn,
+                                                     QHeaderView::Stretch);
+    m_view->setColumnWidth(OutboundQueueModel::PositionColumn, 60);
+    m_view->setColumnWidth(OutboundQueueModel::KindColumn, 90);
+    layout->addWidget(m_view, 1);
+
+    m_timer = new QTimer(this);
+    m_timer->setInterval(kRefreshMs);
+    connect(m_timer, &QTimer::timeout, this, &OutboundPage::refresh);
+    m_timer->start();
+    refresh();
+}
+
+void OutboundPage::setConnection(Connection* connection) {
+    m_conn = connection;
+    refresh();
+}
+
+QString OutboundPage::counterText(const QString& name) const {
+    const QLabel* l = m_counters.value(name);
+    return l ? l->text() : QString();
+}
+
+void OutboundPage::refresh() {
+    if (!m_conn) {
+        m_model->update({});
+        m_note->setText(tr("Not connected to anything."));
+        m_fill->setValue(0);
+        return;
+    }
+    const HealthSnapshot h = m_conn->health();
+    auto set = [&](const char* name, const QString& text) {
+        m_counters.value(QLatin1String(name))->setText(text);
+    };
+    set("depth", tr("%1 of %2 ops, %3 of %4")
+                     .arg(h.queueDepth)
+                     .arg(h.queueLimitOps)
+                     .arg(format::bytes(h.queueBytes), format::bytes(h.queueLimitBytes)));
+    set("oldest", h.queueDepth > 0 ? format::duration(h.queueOldestAgeMs) : QStringLiteral("–"));
+    set("queued", format::count(h.queue.queued));
+    set("flushed", format::count(h.queue.flushed));
+    set("expired", format::count(h.queue.expired));
+    set("dropped", format::count(h.queue.dropped));
+    set("rejected", format::count(h.queue.rejected));
+    set("mode", h.failOpen ? tr("fail-open: drop the oldest") : tr("fail-closed: refuse new ones"));
+    set("timeout", format::duration(m_conn->options().pendingOperationTimeoutMs));
+
+    const double byOps = h.queueLimitOps > 0 ? double(h.queueDepth) / h.queueLimitOps : 0;
+    const double byBytes =
+        h.queueLimitBytes > 0 ? double(h.queueBytes) / double(h.queueLimitBytes) : 0;
+    const int pct = qBound(0, int(qMax(byOps, byBytes) * 100.0 + 0.5), 100);
+    m_fill->setValue(pct);
+    m_fill->setStyleSheet(pct >= 80 ? QStringLiteral("QProgressBar::chunk { background: #c62828; }")
+                                    : QString());
+    if (h.state == ConnectionState::Connected && h.queueDepth == 0)
+        m_note->setText(tr("Connected to %1: publishes go straight to the socket; nothing waits.")
+                            .arg(h.server));
+    else if (h.queueDepth == 0)
+        m_note->setText(tr("%1: nothing is waiting yet.").arg(connectionStateName(h.state)));
+    else
+        m_note->setText(tr("%1: %n operation(s) wait for the server; the oldest go first, "
+                           "control operations before publishes.",
+                           nullptr, int(h.queueDepth))
+                            .arg(connectionStateName(h.state)));
+    m_model->update(m_conn->queuedOperations(kMaxRows));
+}
+
+} // namespace jetdeck
