@@ -75,9 +75,13 @@ MainWindow::MainWindow(QWidget* parent)
     m_eventFilterEdit->setObjectName(QStringLiteral("eventFilter"));
     m_eventFilterEdit->setPlaceholderText(tr("Filter events"));
     m_eventFilterEdit->setClearButtonEnabled(true);
+    auto* exportEvents = new QPushButton(tr("E&xport..."), logBox);
+    exportEvents->setObjectName(QStringLiteral("exportEvents"));
+    exportEvents->setToolTip(tr("Save the events the filter shows as CSV"));
     logHead->addWidget(logTitle);
     logHead->addStretch(1);
     logHead->addWidget(m_eventFilterEdit);
+    logHead->addWidget(exportEvents);
     logLayout->addLayout(logHead);
 
     m_events = new EventLogModel(5000, this);
@@ -106,6 +110,20 @@ MainWindow::MainWindow(QWidget* parent)
             m_eventView->scrollToBottom();
     });
 
+    connect(exportEvents, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export events"),
+            QStringLiteral("jetdeck-events-%1.csv")
+                .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
+            tr("CSV files (*.csv)"));
+        if (path.isEmpty())
+            return;
+        if (Status s = exportEventsCsv(path))
+            showMessage(s.toString(), true);
+        else
+            showMessage(tr("Events written to %1").arg(path), false);
+    });
+
     splitter->addWidget(m_page);
     splitter->addWidget(logBox);
     splitter->setStretchFactor(0, 3);
@@ -113,6 +131,18 @@ MainWindow::MainWindow(QWidget* parent)
 
     // Pages on the right, chosen from a list on the left.
     m_registry = new metrics::MetricsRegistry(this);
+    // Consumers' news goes to the same log as the connection's.
+    connect(m_registry, &metrics::MetricsRegistry::backpressureChanged, this,
+            [this](const QString& stream, const QString& consumer,
+                   const metrics::BackpressureStatus& status) {
+                ConnectionEvent e;
+                e.time = QDateTime::currentDateTime();
+                e.kind = ConnectionEvent::Kind::Consumer;
+                e.server = stream + QLatin1Char('/') + consumer;
+                e.message = tr("backpressure %1: %2")
+                                .arg(metrics::backpressureLevelName(status.level), status.reason);
+                m_events->append(e);
+            });
     m_streams = new StreamsPage(this);
     m_streams->setMetricsRegistry(m_registry);
     m_latency = new LatencyPage(this);
@@ -281,6 +311,18 @@ Status MainWindow::startMetricsServer(quint16 port) {
 
 QString MainWindow::metricsUrl() const {
     return m_metricsServer ? m_metricsServer->url() : QString();
+}
+
+Status MainWindow::exportEventsCsv(const QString& path) {
+    QList<int> rows;
+    for (int r = 0; r < m_eventFilter->rowCount(); ++r)
+        rows.append(m_eventFilter->mapToSource(m_eventFilter->index(r, 0)).row());
+    QFile f(path);
+    const QByteArray csv = m_events->toCsv(rows);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(csv) != csv.size())
+        return Error{ErrorKind::InvalidArgument,
+                     tr("cannot write the events to %1: %2").arg(path, f.errorString())};
+    return {};
 }
 
 Status MainWindow::exportSnapshot(const QString& path) {

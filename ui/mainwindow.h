@@ -58,6 +58,8 @@ public:
     /// Writes everything the console knows as JSON (connection, consumers, latency over the
     /// latency page's window, backpressure).
     Status exportSnapshot(const QString& path);
+    /// Writes the events the log's filter shows as CSV.
+    Status exportEventsCsv(const QString& path);
     /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue.
     void showPage(int index);
     int currentPage() const;

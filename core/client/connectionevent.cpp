@@ -34,6 +34,8 @@ QString connectionEventKindName(ConnectionEvent::Kind kind) {
         return QStringLiteral("error");
     case ConnectionEvent::Kind::SlowConsumer:
         return QStringLiteral("slow-consumer");
+    case ConnectionEvent::Kind::Consumer:
+        return QStringLiteral("consumer");
     case ConnectionEvent::Kind::Info:
         return QStringLiteral("info");
     }

@@ -27,6 +27,7 @@ struct ConnectionEvent {
         LameDuck,     ///< the server announced it is shutting down
         Error,        ///< an error, fatal or not
         SlowConsumer, ///< a subscription started dropping messages
+        Consumer,     ///< a JetStream consumer's news (backpressure level, MaxDeliver...)
         Info,         ///< anything else worth a line in the log
     };
     QDateTime time;

@@ -7,6 +7,7 @@
 #include "core/metrics/registry.h"
 #include "tests/support/testsupport.h"
 #include "ui/mainwindow.h"
+#include "ui/models/eventlogmodel.h"
 #include "ui/models/latencymodel.h"
 #include "ui/models/streamtreemodel.h"
 #include "ui/pages/latencypage.h"
@@ -17,6 +18,7 @@
 #include <QComboBox>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLineEdit>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -32,6 +34,7 @@ private slots:
     void windowSelectorAndCsv();
     void snapshotAndEndpoint();
     void backpressureInTheTree();
+    void eventsExport();
 
 private:
     std::unique_ptr<NatsServerProcess> m_server;
@@ -194,6 +197,54 @@ void TestLatencyPage::backpressureInTheTree() {
     for (js::JsMessage& m : got->messages)
         QVERIFY(!m.ack());
     QTRY_COMPARE_WITH_TIMEOUT(cell().data().toString(), QStringLiteral("OK"), 10000);
+
+    // Each change is a line in the event log.
+    QStringList seen;
+    EventLogModel* log = m_window->eventModel();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            seen.clear();
+            for (int r = 0; r < log->rowCount(); ++r)
+                if (log->eventAt(r).kind == ConnectionEvent::Kind::Consumer &&
+                    log->eventAt(r).server == QLatin1String("BP/slow"))
+                    seen << log->eventAt(r).message;
+            return seen.size() >= 4;
+        }(),
+        10000);
+    QCOMPARE(
+        seen.mid(seen.size() - 3),
+        QStringList({QStringLiteral("backpressure WARN: num_pending 10 > 5"),
+                     QStringLiteral("backpressure CRITICAL: num_pending 30 > 20"), seen.last()}));
+    QVERIFY(seen.last().startsWith(QStringLiteral("backpressure OK: num_pending 0")));
+}
+
+void TestLatencyPage::eventsExport() {
+    QTemporaryDir dir;
+    const QString all = dir.filePath(QStringLiteral("events.csv"));
+    QVERIFY(!m_window->exportEventsCsv(all));
+    QFile f(all);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.first(), QByteArray("time,event,server,message"));
+    QCOMPARE(lines.size() - 1, m_window->eventModel()->rowCount());
+    QVERIFY(lines.join('\n').contains("\"CONNECTED\""));
+    // Only what the filter shows.
+    auto* filter = m_window->findChild<QLineEdit*>(QStringLiteral("eventFilter"));
+    QVERIFY(filter);
+    filter->setText(QStringLiteral("no event says this"));
+    const QString none = dir.filePath(QStringLiteral("none.csv"));
+    QVERIFY(!m_window->exportEventsCsv(none));
+    QFile g(none);
+    QVERIFY(g.open(QIODevice::ReadOnly));
+    QCOMPARE(g.readAll(), QByteArray("time,event,server,message\n"));
+    filter->clear();
+    // Quotes inside a field are doubled.
+    ConnectionEvent e;
+    e.time = QDateTime::currentDateTime();
+    e.message = QStringLiteral("say \"hi\", twice");
+    m_window->eventModel()->append(e);
+    QVERIFY(m_window->eventModel()->toCsv().contains("\"say \"\"hi\"\", twice\""));
+    QVERIFY(m_window->exportEventsCsv(dir.filePath(QStringLiteral("no/dir/e.csv"))).isError());
 }
 
 QTEST_MAIN(TestLatencyPage)

@@ -1,5 +1,7 @@
 #include "eventlogmodel.h"
 
+#include <numeric>
+
 #include <QBrush>
 #include <QColor>
 
@@ -87,6 +89,38 @@ void EventLogModel::appendMany(const QList<ConnectionEvent>& events) {
     for (qsizetype i = events.size() - incoming; i < events.size(); ++i)
         m_events.push_back(events[i]);
     endInsertRows();
+}
+
+QByteArray EventLogModel::toCsv(const QList<int>& rows) const {
+    QByteArray out("time,event,server,message\n");
+    auto field = [&out](const QString& text, char after) {
+        // RFC 4180: quote every field, double the quotes inside.
+        QByteArray utf8 = text.toUtf8();
+        utf8.replace('"', QByteArrayLiteral("\"\""));
+        out.append('"');
+        out.append(utf8);
+        out.append('"');
+        out.append(after);
+    };
+    auto row = [&](int r) {
+        const ConnectionEvent& e = m_events[size_t(r)];
+        field(e.time.toString(Qt::ISODateWithMs), ',');
+        field(e.kind == ConnectionEvent::Kind::State ? connectionStateName(e.state)
+                                                     : connectionEventKindName(e.kind),
+              ',');
+        field(e.server, ',');
+        field(e.message, '\n');
+    };
+    for (int r : rows)
+        if (r >= 0 && r < int(m_events.size()))
+            row(r);
+    return out;
+}
+
+QByteArray EventLogModel::toCsv() const {
+    QList<int> all(qsizetype(m_events.size()));
+    std::iota(all.begin(), all.end(), 0);
+    return toCsv(all);
 }
 
 void EventLogModel::clear() {

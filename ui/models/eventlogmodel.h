@@ -27,6 +27,11 @@ public:
     void append(const ConnectionEvent& event);
     void appendMany(const QList<ConnectionEvent>& events);
     void clear();
+    /// Every row as CSV (time with milliseconds, event, server or consumer, message), oldest
+    /// first.
+    QByteArray toCsv() const;
+    /// Only these rows (what a filter shows), in the order given.
+    QByteArray toCsv(const QList<int>& rows) const;
     int capacity() const { return m_capacity; }
     const ConnectionEvent& eventAt(int row) const { return m_events[size_t(row)]; }
 
