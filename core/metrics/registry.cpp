@@ -400,8 +400,12 @@ void MetricsRegistry::tick() {
                 e.deliveries.update(now, s.deliveredConsumerSeq);
             const ConsumerMetrics m = consumerMetricsLocked(e, now);
             if (m.backpressure.level != e.lastLevel) {
+                // A consumer first seen healthy is not news; anything else is.
+                const bool firstOk = e.lastLevel == BackpressureLevel::Unknown &&
+                                     m.backpressure.level == BackpressureLevel::Ok;
                 e.lastLevel = m.backpressure.level;
-                changed.append({e.stream, e.consumer, m.backpressure});
+                if (!firstOk)
+                    changed.append({e.stream, e.consumer, m.backpressure});
             }
         }
     }

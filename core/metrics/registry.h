@@ -143,7 +143,8 @@ public:
     void tick();
 
 signals:
-    /// A consumer's backpressure level changed (reason included).
+    /// A consumer's backpressure level changed (reason included); a consumer first seen OK
+    /// is not announced.
     void backpressureChanged(const QString& stream, const QString& consumer,
                              const jetdeck::metrics::BackpressureStatus& status);
 
