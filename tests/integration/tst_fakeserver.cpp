@@ -1284,7 +1284,7 @@ void TestFakeServer::asyncInfoDiscoversServers() {
 
     // The current server is advertised too (as localhost): it must not be added twice.
     const QByteArray urls =
-        QByteArrayLiteral(",\"connect_urls\":[\"10.0.0.1:4222\",\"10.0.0.2:4223\",\"localhost:") +
+        QByteArrayLiteral(",\"connect_urls\":[\"127.0.0.2:4222\",\"127.0.0.3:4223\",\"localhost:") +
         QByteArray::number(server.port()) + QByteArrayLiteral("\"]");
     server.write(server.standardInfo(urls));
     QTRY_COMPARE(c->knownServers().size(), 3);
@@ -1294,11 +1294,11 @@ void TestFakeServer::asyncInfoDiscoversServers() {
             implicitHosts.append(u.hostPort());
     implicitHosts.sort();
     QCOMPARE(implicitHosts,
-             (QStringList{QStringLiteral("10.0.0.1:4222"), QStringLiteral("10.0.0.2:4223")}));
+             (QStringList{QStringLiteral("127.0.0.2:4222"), QStringLiteral("127.0.0.3:4223")}));
     ConnectionEvent e;
     QVERIFY(hasEvent(c.connection(), ConnectionEvent::Kind::Discovered, &e));
-    QVERIFY2(e.message.contains(QStringLiteral("10.0.0.1:4222")) &&
-                 e.message.contains(QStringLiteral("10.0.0.2:4223")),
+    QVERIFY2(e.message.contains(QStringLiteral("127.0.0.2:4222")) &&
+                 e.message.contains(QStringLiteral("127.0.0.3:4223")),
              qPrintable(e.message));
     QCOMPARE(e.server, server.hostPort());
     QTRY_COMPARE(log.infoChanges, 2);

@@ -127,7 +127,7 @@ void TestParser::validFrames_data() {
     // everywhere, including inside the op name.
     QByteArray urls;
     for (int i = 0; i < 300; ++i)
-        urls += (i ? "," : "") + QByteArray("\"10.0.0.1:") + QByteArray::number(4000 + i) + '"';
+        urls += (i ? "," : "") + QByteArray("\"127.0.0.9:") + QByteArray::number(4000 + i) + '"';
     const QByteArray bigInfo = "{\"connect_urls\":[" + urls + "]}";
     QTest::newRow("big info") << (QByteArray("INFO ") + bigInfo + "\r\n")
                               << QStringList{QStringLiteral("INFO ") +
