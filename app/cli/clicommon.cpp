@@ -164,27 +164,12 @@ Result<Resolved> resolveOptions(const QCommandLineParser& p) {
         *out = int(v.value());
         return {};
     };
-    auto integer = [&](const char* name, int min, int* out) -> Status {
-        const QString key = QLatin1String(name);
-        if (!p.isSet(key))
-            return {};
-        bool ok = false;
-        const int v = p.value(key).toInt(&ok);
-        if (!ok || v < min)
-            return Error{ErrorKind::InvalidArgument,
-                         QStringLiteral("--%1 needs a whole number of at least %2, got '%3'")
-                             .arg(key)
-                             .arg(min)
-                             .arg(p.value(key))};
-        *out = v;
-        return {};
-    };
     for (Status s : {duration("reconnect-delay", &o.reconnectDelayMs),
                      duration("max-reconnect-delay", &o.maxReconnectDelayMs),
                      duration("pending-timeout", &o.pendingOperationTimeoutMs),
                      duration("ping-interval", &o.pingIntervalMs),
-                     integer("reconnect-attempts", -1, &o.reconnectAttempts),
-                     integer("max-pending", 1, &o.maxPendingOperations)})
+                     readIntOption(p, "reconnect-attempts", -1, &o.reconnectAttempts),
+                     readIntOption(p, "max-pending", 1, &o.maxPendingOperations)})
         if (s)
             return s;
     if (o.pingIntervalMs <= 0)

@@ -8,6 +8,7 @@
 #include <QJsonObject>
 
 #include <functional>
+#include <limits>
 
 namespace jetdeck::cli {
 
@@ -41,6 +42,25 @@ bool parseCount(const QCommandLineParser& p, const QString& name, qint64 fallbac
 /// A Go-style duration option ("500ms", "2s", "1m30s") in milliseconds.
 bool parseDurationMs(const QCommandLineParser& p, const QString& name, qint64 fallback, qint64* out,
                      QString* error);
+/// An optional whole-number option between min and max: *out stays as it is when the option is
+/// absent; anything else is an error naming the option and what it got.
+template <typename T>
+Status readIntOption(const QCommandLineParser& p, const char* name, qint64 min, T* out,
+                     qint64 max = std::numeric_limits<T>::max()) {
+    const QString key = QLatin1String(name);
+    if (!p.isSet(key))
+        return {};
+    bool ok = false;
+    const qint64 v = p.value(key).toLongLong(&ok);
+    if (!ok || v < min || v > max)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("--%1 needs a whole number of at least %2, got '%3'")
+                         .arg(key)
+                         .arg(min)
+                         .arg(p.value(key))};
+    *out = T(v);
+    return {};
+}
 Result<Headers> parseHeaders(const QStringList& specs);
 
 QJsonObject messageJson(const Message& m);

@@ -183,20 +183,8 @@ Result<StreamConfig> streamConfigFromFlags(const QCommandLineParser& p, const QS
     if (Status s = choose(
             "discard", [](const QString& v) { return parseDiscardPolicy(v); }, &c.discard))
         return s;
-    auto number = [&](const char* opt, qint64 min, auto* out) -> Status {
-        const QString key = QLatin1String(opt);
-        if (!p.isSet(key))
-            return {};
-        bool ok = false;
-        const qint64 v = p.value(key).toLongLong(&ok);
-        if (!ok || v < min)
-            return Error{ErrorKind::InvalidArgument,
-                         QStringLiteral("--%1 needs a whole number of at least %2, got '%3'")
-                             .arg(key)
-                             .arg(min)
-                             .arg(p.value(key))};
-        *out = decltype(+*out)(v);
-        return {};
+    auto number = [&](const char* opt, qint64 min, auto* out) {
+        return readIntOption(p, opt, min, out);
     };
     auto duration = [&](const char* opt, qint64* out) -> Status {
         const QString key = QLatin1String(opt);
