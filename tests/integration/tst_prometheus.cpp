@@ -346,11 +346,16 @@ void TestPrometheus::backpressureFollowsPending() {
         QVERIFY(m_js->publish("ord.new", "more").ok());
     QTRY_COMPARE_WITH_TIMEOUT(level().level, BackpressureLevel::Warn, kWaitMs);
     QCOMPARE(level().reason, QStringLiteral("num_pending 100 > 50"));
+    // Changes are announced on the registry's tick (250 ms) and the monitor samples every
+    // 200 ms: a level that lasts less than one tick may never be announced, so wait for it
+    // before moving on.
+    QTRY_COMPARE_WITH_TIMEOUT(seen.size(), qsizetype(1), kWaitMs);
 
     for (int i = 0; i < 100; ++i) // 200 pending
         QVERIFY(m_js->publish("ord.new", "more").ok());
     QTRY_COMPARE_WITH_TIMEOUT(level().level, BackpressureLevel::Critical, kWaitMs);
     QCOMPARE(level().reason, QStringLiteral("num_pending 200 > 150"));
+    QTRY_COMPARE_WITH_TIMEOUT(seen.size(), qsizetype(2), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(
         query(QStringLiteral("jetdeck_backpressure_status{stream=\"ORD\",consumer=\"W\"}")),
         std::optional<double>(2), kWaitMs);
