@@ -104,6 +104,22 @@ bool AsyncPublisher::takeLocked(quint64 id) {
     }
     return true;
 }
+bool AsyncPublisher::roomLocked() {
+    if (m_stalled && m_inFlight > m_cfg.maxInFlight - qMax(1, m_cfg.maxInFlight / 4))
+        return false;
+    m_stalled = m_inFlight >= m_cfg.maxInFlight;
+    return !m_stalled;
+}
+
+bool AsyncPublisher::hasRoom() {
+    std::lock_guard lock(m_mu);
+    return roomLocked();
+}
+
+void AsyncPublisher::setLatencyObserver(std::function<void(quint64)> observer) {
+    m_latencyObserver = std::move(observer);
+}
+
 Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView payload,
                                         const PublishOptions& options, const Headers* headers,
                                         int windowWaitMs) {
@@ -114,10 +130,7 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
     // bursts makes larger writes, which the server handles more cheaply than a trickle.
     auto room = [this] {
         std::lock_guard lock(m_mu);
-        if (m_stalled && m_inFlight > m_cfg.maxInFlight - qMax(1, m_cfg.maxInFlight / 4))
-            return false;
-        m_stalled = m_inFlight >= m_cfg.maxInFlight;
-        return !m_stalled;
+        return roomLocked();
     };
     if (!room()) {
         const qint64 deadline = steadyNowMs() + windowWaitMs;
@@ -276,9 +289,13 @@ void AsyncPublisher::onAck(const MsgView& msg) {
         takeLocked(id);
         ++m_reporting;
     }
-    if (!noResponders)
+    if (!noResponders) {
+        const quint64 us = quint64(qMax<qint64>(0, (steadyNowNs() - sentNs) / 1000));
         if (const auto probe = m_ackProbe.load())
-            probe->record(quint64(qMax<qint64>(0, (steadyNowNs() - sentNs) / 1000)));
+            probe->record(us);
+        if (m_latencyObserver)
+            m_latencyObserver(us);
+    }
     if (noResponders) {
         complete(id, Error{ErrorKind::NoResponders,
                            QStringLiteral("no stream stores this subject (no responders)")});

@@ -60,6 +60,12 @@ public:
     void setAckHandler(AckHandler handler);
     /// Where publish -> PubAck times go, in microseconds (from the first send); null to stop.
     void setLatencyProbe(std::shared_ptr<metrics::WindowedHistogram> probe);
+    /// Also hands every publish -> PubAck time (microseconds) to this function, on the
+    /// connection's thread. Set it before the first publish.
+    void setLatencyObserver(std::function<void(quint64 micros)> observer);
+    /// True when publish() would not wait for room in the window. For callers on the
+    /// connection's thread that cannot block (the rate publisher): try again later.
+    bool hasRoom();
 
     /// Waits up to windowWaitMs for room in the window, then publishes. Returns the id the
     /// ack handler will report. A 503 (no responders: no stream for the subject, or none leads
@@ -92,6 +98,8 @@ private:
     };
     /// Marks id complete in the window; false when it is not pending (late or duplicate ack).
     bool takeLocked(quint64 id);
+    /// The window's room rule (refill once a quarter drained after it was full).
+    bool roomLocked();
     /// When a publish sent at sentAtMs is sent again if still unanswered (0: never).
     qint64 resendAt(const Pending& p, qint64 sentAtMs) const;
     /// The publish `id` while it is in flight, else nullptr.
@@ -108,6 +116,7 @@ private:
     QByteArray m_idPrefix;
     SubscriptionPtr m_sub;
     AckHandler m_handler;
+    std::function<void(quint64)> m_latencyObserver;
     std::atomic<std::shared_ptr<metrics::WindowedHistogram>> m_ackProbe;
     QTimer* m_timer = nullptr;
     quint64 m_reconnectsSeen = 0;

@@ -126,6 +126,21 @@ Result<StreamInfo> JetStream::streamInfo(const QString& name) const {
     return decode<StreamInfo>(request(QByteArray("STREAM.INFO." + name.toUtf8())));
 }
 
+Result<StoredMessage> JetStream::getMessage(const QString& stream, quint64 seq) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    return decode<StoredMessage>(
+        request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()), nlohmann::json{{"seq", seq}}));
+}
+
+Result<StoredMessage> JetStream::getLastMessage(const QString& stream,
+                                                const QString& subject) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")))
+        return s;
+    return decode<StoredMessage>(request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()),
+                                         nlohmann::json{{"last_by_subj", subject.toStdString()}}));
+}
+
 Result<QStringList> JetStream::streamNames(const QString& subject) const {
     return collectPages<QString>(
         [&](int offset) {

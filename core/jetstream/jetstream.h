@@ -71,6 +71,10 @@ public:
     Result<quint64> purgeStream(const QString& name, const QString& subject = {}, quint64 keep = 0,
                                 quint64 upToSeq = 0) const;
 
+    /// One stored message by sequence, or the last one stored on a subject.
+    Result<StoredMessage> getMessage(const QString& stream, quint64 seq) const;
+    Result<StoredMessage> getLastMessage(const QString& stream, const QString& subject) const;
+
     // --- consumers -----------------------------------------------------------------------
     /// Creates or updates a consumer (durable when the config names one).
     Result<ConsumerInfo> addConsumer(const QString& stream, const ConsumerConfig& config) const;

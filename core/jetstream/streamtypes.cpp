@@ -340,4 +340,43 @@ Result<StreamListPage> StreamListPage::fromJson(const nlohmann::json& j) {
     return page;
 }
 
+Result<StoredMessage> StoredMessage::fromJson(const nlohmann::json& j) {
+    if (Error e = apiError(j))
+        return e;
+    if (!j.is_object() || !j.contains("message") || !j["message"].is_object())
+        return detail::notAnObject(QStringLiteral("stored message"), j, ErrorKind::Protocol);
+    StoredMessage m;
+    FieldReader r(j["message"], QStringLiteral("message"), ErrorKind::Protocol);
+    QString hdrs, data;
+    r.str("subject", m.subject);
+    r.u64("seq", m.seq);
+    r.str("hdrs", hdrs);
+    r.str("data", data);
+    r.time("time", m.time);
+    if (!r.ok())
+        return r.error();
+    // Both are base64; a header block that does not parse is a protocol error, not empty.
+    auto decode = [](const QString& text, QByteArray* out) {
+        auto d = QByteArray::fromBase64Encoding(text.toLatin1(),
+                                                QByteArray::AbortOnBase64DecodingErrors);
+        if (!d)
+            return false;
+        *out = *d;
+        return true;
+    };
+    QByteArray block;
+    if (!decode(data, &m.data) || !decode(hdrs, &block))
+        return Error{
+            ErrorKind::Protocol,
+            QStringLiteral("stored message %1: data or headers are not base64").arg(m.seq)};
+    if (!block.isEmpty()) {
+        bool ok = false;
+        m.headers = Headers::fromBlock(block, &ok);
+        if (!ok)
+            return Error{ErrorKind::Protocol,
+                         QStringLiteral("stored message %1: malformed header block").arg(m.seq)};
+    }
+    return m;
+}
+
 } // namespace jetdeck::js

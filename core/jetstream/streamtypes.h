@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/jetstream/jscommon.h"
+#include "core/protocol/headers.h"
 
 #include <QMap>
 #include <QStringList>
@@ -93,6 +94,17 @@ struct StreamListPage {
     QStringList missing; ///< clustered: streams whose leader did not answer in time
 
     static Result<StreamListPage> fromJson(const nlohmann::json& j);
+};
+
+/// A message read back from a stream (STREAM.MSG.GET): what was stored, with its headers.
+struct StoredMessage {
+    QString subject;
+    quint64 seq = 0;
+    Headers headers;
+    QByteArray data;
+    QDateTime time; ///< UTC, when the stream stored it
+
+    static Result<StoredMessage> fromJson(const nlohmann::json& j);
 };
 
 } // namespace jetdeck::js
