@@ -6,6 +6,7 @@
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
+#include "ui/pages/publishpage.h"
 #include "ui/pages/streamspage.h"
 #include "ui/widgets/statebadge.h"
 
@@ -166,12 +167,23 @@ MainWindow::MainWindow(QWidget* parent)
     m_stack->addWidget(m_latency);
     m_outbound = new OutboundPage(this);
     m_stack->addWidget(m_outbound);
+    m_publish = new PublishPage(this);
+    m_publish->setMetricsRegistry(m_registry);
+    connect(m_publish, &PublishPage::runFinished, this, [this](const PublishSummary& s) {
+        ConnectionEvent e;
+        e.time = QDateTime::currentDateTime();
+        e.kind = s.clean() ? ConnectionEvent::Kind::Info : ConnectionEvent::Kind::Error;
+        e.message = tr("publish run: %1").arg(s.toText().section(QLatin1Char('\n'), 0, 0));
+        m_events->append(e);
+    });
+    m_stack->addWidget(m_publish);
     m_nav = new QListWidget(this);
     m_nav->setObjectName(QStringLiteral("navigation"));
     m_nav->addItem(tr("Connection"));
     m_nav->addItem(tr("Streams & consumers"));
     m_nav->addItem(tr("Latency"));
     m_nav->addItem(tr("Outbound queue"));
+    m_nav->addItem(tr("Publish"));
     m_nav->setFixedWidth(m_nav->sizeHintForColumn(0) + 24);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
@@ -216,6 +228,7 @@ MainWindow::~MainWindow() {
     if (m_conn)
         m_registry->removeConnection(m_conn->connection());
     m_outbound->setConnection(nullptr);
+    m_publish->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -262,6 +275,7 @@ void MainWindow::connectWith(const Options& options) {
     if (m_conn)
         m_registry->removeConnection(m_conn->connection());
     m_outbound->setConnection(nullptr);
+    m_publish->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -294,6 +308,7 @@ void MainWindow::connectWith(const Options& options) {
     m_page->setConnection(c);
     m_outbound->setConnection(c);
     m_streams->setConnection(m_conn);
+    m_publish->setConnection(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();

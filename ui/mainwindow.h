@@ -20,6 +20,7 @@ class ConnectionPage;
 class EventLogModel;
 class LatencyPage;
 class OutboundPage;
+class PublishPage;
 class StreamsPage;
 namespace metrics {
 class MetricsRegistry;
@@ -50,6 +51,7 @@ public:
     StreamsPage* streamsPage() const { return m_streams; }
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
+    PublishPage* publishPage() const { return m_publish; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
     metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
     /// Serves Prometheus metrics on loopback; the error says why not (port in use...).
@@ -60,7 +62,8 @@ public:
     Status exportSnapshot(const QString& path);
     /// Writes the events the log's filter shows as CSV.
     Status exportEventsCsv(const QString& path);
-    /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue.
+    /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue,
+    /// 4 publish.
     void showPage(int index);
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
@@ -81,6 +84,7 @@ private:
     metrics::MetricsServer* m_metricsServer = nullptr;
     LatencyPage* m_latency;
     OutboundPage* m_outbound;
+    PublishPage* m_publish;
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
     QLineEdit* m_urlEdit;

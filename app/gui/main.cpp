@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
                         "exit (for documentation)."),
          QStringLiteral("file")},
         {QStringLiteral("page"),
-         QStringLiteral("Open on this page: connection, streams, latency or outbound."),
+         QStringLiteral("Open on this page: connection, streams, latency, outbound or publish."),
          QStringLiteral("name")},
         {QStringLiteral("metrics-port"),
          QStringLiteral("Serve Prometheus metrics on 127.0.0.1:PORT (/metrics, /snapshot.json)."),
@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
     if (p.isSet(QStringLiteral("page"))) {
         const QString page = p.value(QStringLiteral("page"));
         const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
-                                QStringLiteral("latency"), QStringLiteral("outbound")};
+                                QStringLiteral("latency"), QStringLiteral("outbound"),
+                                QStringLiteral("publish")};
         if (!pages.contains(page))
             return fail(
                 QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));
