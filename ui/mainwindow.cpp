@@ -4,6 +4,7 @@
 #include "core/metrics/registry.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
+#include "ui/pages/consumerpage.h"
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
@@ -177,6 +178,38 @@ MainWindow::MainWindow(QWidget* parent)
         m_events->append(e);
     });
     m_stack->addWidget(m_publish);
+    m_consumer = new ConsumerPage(this);
+    m_consumer->setMetricsRegistry(m_registry);
+    m_stack->addWidget(m_consumer);
+    connect(m_streams, &StreamsPage::refreshed, this,
+            [this] { m_consumer->setConsumers(m_streams->consumerList()); });
+    connect(m_streams, &StreamsPage::consumerActivated, this,
+            [this](const QString& stream, const QString& consumer) {
+                m_consumer->openConsumer(stream, consumer);
+                showPage(5);
+            });
+    // Messages that hit MaxDeliver or were terminated go to the log as well.
+    connect(m_registry, &metrics::MetricsRegistry::redeliveryEvents, this,
+            [this](const QString& stream, const QString& consumer,
+                   const QList<js::RedeliveryEvent>& events) {
+                for (const js::RedeliveryEvent& ev : events) {
+                    ConnectionEvent e;
+                    e.time =
+                        ev.time.isValid() ? ev.time.toLocalTime() : QDateTime::currentDateTime();
+                    e.kind = ConnectionEvent::Kind::Consumer;
+                    e.server = stream + QLatin1Char('/') + consumer;
+                    e.message =
+                        ev.kind == js::RedeliveryEvent::Kind::MaxDeliveries
+                            ? tr("stream seq %1 hit MaxDeliver after %2 deliveries")
+                                  .arg(ev.streamSeq)
+                                  .arg(ev.deliveries)
+                            : tr("stream seq %1 terminated%2")
+                                  .arg(ev.streamSeq)
+                                  .arg(ev.reason.isEmpty() ? QString()
+                                                           : QStringLiteral(": ") + ev.reason);
+                    m_events->append(e);
+                }
+            });
     m_nav = new QListWidget(this);
     m_nav->setObjectName(QStringLiteral("navigation"));
     m_nav->addItem(tr("Connection"));
@@ -184,6 +217,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_nav->addItem(tr("Latency"));
     m_nav->addItem(tr("Outbound queue"));
     m_nav->addItem(tr("Publish"));
+    m_nav->addItem(tr("Consumer"));
     m_nav->setFixedWidth(m_nav->sizeHintForColumn(0) + 24);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
@@ -229,6 +263,7 @@ MainWindow::~MainWindow() {
         m_registry->removeConnection(m_conn->connection());
     m_outbound->setConnection(nullptr);
     m_publish->setConnection(nullptr);
+    m_consumer->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -276,6 +311,7 @@ void MainWindow::connectWith(const Options& options) {
         m_registry->removeConnection(m_conn->connection());
     m_outbound->setConnection(nullptr);
     m_publish->setConnection(nullptr);
+    m_consumer->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -309,6 +345,7 @@ void MainWindow::connectWith(const Options& options) {
     m_outbound->setConnection(c);
     m_streams->setConnection(m_conn);
     m_publish->setConnection(m_conn);
+    m_consumer->setConnection(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();

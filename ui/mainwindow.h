@@ -17,6 +17,7 @@ class QTableView;
 namespace jetdeck {
 
 class ConnectionPage;
+class ConsumerPage;
 class EventLogModel;
 class LatencyPage;
 class OutboundPage;
@@ -52,6 +53,7 @@ public:
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
     PublishPage* publishPage() const { return m_publish; }
+    ConsumerPage* consumerPage() const { return m_consumer; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
     metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
     /// Serves Prometheus metrics on loopback; the error says why not (port in use...).
@@ -63,7 +65,7 @@ public:
     /// Writes the events the log's filter shows as CSV.
     Status exportEventsCsv(const QString& path);
     /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue,
-    /// 4 publish.
+    /// 4 publish, 5 consumer.
     void showPage(int index);
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
@@ -85,6 +87,7 @@ private:
     LatencyPage* m_latency;
     OutboundPage* m_outbound;
     PublishPage* m_publish;
+    ConsumerPage* m_consumer;
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
     QLineEdit* m_urlEdit;

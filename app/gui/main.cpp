@@ -5,6 +5,8 @@
 #include "core/demo/demosession.h"
 #include "core/metrics/registry.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/consumerpage.h"
+#include "ui/pages/publishpage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
                         "exit (for documentation)."),
          QStringLiteral("file")},
         {QStringLiteral("page"),
-         QStringLiteral("Open on this page: connection, streams, latency, outbound or publish."),
+         QStringLiteral(
+             "Open on this page: connection, streams, latency, outbound, publish or consumer."),
          QStringLiteral("name")},
         {QStringLiteral("metrics-port"),
          QStringLiteral("Serve Prometheus metrics on 127.0.0.1:PORT (/metrics, /snapshot.json)."),
@@ -77,6 +80,9 @@ int main(int argc, char** argv) {
         for (const auto& tracker : demo->trackers())
             window.metricsRegistry()->attachTracker(tracker);
         window.connectToUrls(demo->url());
+        // Pages that need a choice open on something worth seeing.
+        window.consumerPage()->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
+        window.publishPage()->presetForDemo();
     } else {
         NatsContext flags;
         flags.url = p.value(QStringLiteral("server"));
@@ -100,8 +106,8 @@ int main(int argc, char** argv) {
     if (p.isSet(QStringLiteral("page"))) {
         const QString page = p.value(QStringLiteral("page"));
         const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
-                                QStringLiteral("latency"), QStringLiteral("outbound"),
-                                QStringLiteral("publish")};
+                                QStringLiteral("latency"),    QStringLiteral("outbound"),
+                                QStringLiteral("publish"),    QStringLiteral("consumer")};
         if (!pages.contains(page))
             return fail(
                 QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));

@@ -94,16 +94,21 @@ Status DemoSession::startWorkers() {
     const js::JetStream js(m_workers->connection());
     auto* rng = QRandomGenerator::global();
     const int fulfilmentNak = m_config.fulfilmentNakPercent;
+    const int fulfilmentStall = m_config.fulfilmentStallPercent;
     const int auditNak = m_config.auditNakPercent;
+    const int auditTerm = m_config.auditTermPercent;
 
     m_fulfilment =
         std::make_unique<js::PullConsumer>(js, streamName(), QStringLiteral("fulfilment"));
     js::ConsumeOptions co;
     co.batch = 50;
     if (Status s = m_fulfilment->consume(
-            [rng, fulfilmentNak](js::JsMessage& m) {
-                if (int(rng->bounded(100)) < fulfilmentNak)
+            [rng, fulfilmentNak, fulfilmentStall](js::JsMessage& m) {
+                const int roll = int(rng->bounded(100));
+                if (roll < fulfilmentNak)
                     m.nak(500LL * 1000000LL);
+                else if (roll < fulfilmentNak + fulfilmentStall)
+                    return; // a worker that hangs: the server redelivers after AckWait
                 else
                     m.ack();
             },
@@ -116,14 +121,24 @@ Status DemoSession::startWorkers() {
 
     m_audit = std::make_unique<js::PullConsumer>(js, streamName(), QStringLiteral("audit"));
     if (Status s = m_audit->consume(
-            [rng, auditNak](js::JsMessage& m) {
-                if (int(rng->bounded(100)) < auditNak)
+            [rng, auditNak, auditTerm](js::JsMessage& m) {
+                const int roll = int(rng->bounded(100));
+                if (roll < auditTerm)
+                    m.term(QStringLiteral("demo: order failed validation"));
+                else if (roll < auditTerm + auditNak)
                     m.nak();
                 else
                     m.ack();
             },
             co))
         return s;
+    // The server's word on messages that hit MaxDeliver or were terminated.
+    for (const auto& tracker : trackers()) {
+        auto sub = js::watchAdvisories(m_workers->connection(), tracker);
+        if (!sub)
+            return sub.error();
+        m_advisories.append(sub.value());
+    }
     return {};
 }
 
@@ -134,6 +149,9 @@ void DemoSession::stop() {
         QMetaObject::invokeMethod(
             m_workers->connection(),
             [this] {
+                for (const SubscriptionPtr& sub : std::as_const(m_advisories))
+                    sub->unsubscribe();
+                m_advisories.clear();
                 m_fulfilment.reset();
                 m_billing.reset();
                 m_audit.reset();

@@ -24,8 +24,10 @@ public:
     struct Config {
         int publishRate = 50; ///< messages per second on demo.orders.*
         int payloadSize = 256;
-        int fulfilmentNakPercent = 5; ///< the pull worker NAKs this share
-        int auditNakPercent = 40;     ///< the audit worker NAKs this share (MaxDeliver 3)
+        int fulfilmentNakPercent = 5;   ///< the pull worker NAKs this share
+        int auditNakPercent = 40;       ///< the audit worker NAKs this share (MaxDeliver 3)
+        int fulfilmentStallPercent = 2; ///< never answered: redelivered when AckWait runs out
+        int auditTermPercent = 1;       ///< terminated as unprocessable
     };
 
     explicit DemoSession(QObject* parent = nullptr);
@@ -55,6 +57,7 @@ private:
     std::unique_ptr<js::PullConsumer> m_fulfilment;
     std::unique_ptr<js::PushConsumer> m_billing;
     std::unique_ptr<js::PullConsumer> m_audit;
+    QList<SubscriptionPtr> m_advisories; ///< MAX_DELIVERIES / MSG_TERMINATED per consumer
     QTimer m_timer;
     quint64 m_published = 0;
     double m_credit = 0;

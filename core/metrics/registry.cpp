@@ -363,6 +363,7 @@ QList<SubjectMetrics> MetricsRegistry::subjects() {
 void MetricsRegistry::tick() {
     const qint64 now = steadyNowMs();
     QList<std::tuple<QString, QString, BackpressureStatus>> changed;
+    QList<std::tuple<QString, QString, QList<js::RedeliveryEvent>>> news;
     {
         std::lock_guard lock(m_mu);
         for (ProbeEntry& e : m_probes)
@@ -398,6 +399,15 @@ void MetricsRegistry::tick() {
                 e.monitor ? e.monitor->latest() : e.listed.value_or(js::ConsumerSample{});
             if (s.time.isValid())
                 e.deliveries.update(now, s.deliveredConsumerSeq);
+            if (e.tracker) {
+                const QList<js::RedeliveryEvent> fresh = e.tracker->takeEvents();
+                if (!fresh.isEmpty()) {
+                    e.events.append(fresh);
+                    if (e.events.size() > kMaxEvents)
+                        e.events.remove(0, e.events.size() - kMaxEvents);
+                    news.append({e.stream, e.consumer, fresh});
+                }
+            }
             const ConsumerMetrics m = consumerMetricsLocked(e, now);
             if (m.backpressure.level != e.lastLevel) {
                 // A consumer first seen healthy is not news; anything else is.
@@ -411,6 +421,26 @@ void MetricsRegistry::tick() {
     }
     for (const auto& [stream, consumer, status] : std::as_const(changed))
         emit backpressureChanged(stream, consumer, status);
+    for (const auto& [stream, consumer, events] : std::as_const(news))
+        emit redeliveryEvents(stream, consumer, events);
+}
+
+std::shared_ptr<js::RedeliveryTracker> MetricsRegistry::tracker(const QString& stream,
+                                                                const QString& consumer) const {
+    std::lock_guard lock(m_mu);
+    for (const ConsumerEntry& e : m_consumers)
+        if (e.stream == stream && e.consumer == consumer)
+            return e.tracker;
+    return {};
+}
+
+QList<js::RedeliveryEvent> MetricsRegistry::recentEvents(const QString& stream,
+                                                         const QString& consumer) const {
+    std::lock_guard lock(m_mu);
+    for (const ConsumerEntry& e : m_consumers)
+        if (e.stream == stream && e.consumer == consumer)
+            return e.events;
+    return {};
 }
 
 QByteArray MetricsRegistry::prometheusText() {

@@ -125,6 +125,14 @@ public:
     std::shared_ptr<WindowedHistogram> subjectProcessingProbe(QByteArrayView subject);
     static constexpr int kMaxSubjects = 64;
 
+    /// The tracker watching a consumer, if one is attached.
+    std::shared_ptr<js::RedeliveryTracker> tracker(const QString& stream,
+                                                   const QString& consumer) const;
+    /// The consumer's latest MaxDeliver and termination events (at most kMaxEvents, oldest
+    /// first), collected from its tracker on every tick.
+    QList<js::RedeliveryEvent> recentEvents(const QString& stream, const QString& consumer) const;
+    static constexpr int kMaxEvents = 500;
+
     void setThresholds(const BackpressureThresholds& thresholds);
     BackpressureThresholds thresholds() const;
     /// The window processing P95 is judged on (1 min by default).
@@ -147,6 +155,9 @@ signals:
     /// is not announced.
     void backpressureChanged(const QString& stream, const QString& consumer,
                              const jetdeck::metrics::BackpressureStatus& status);
+    /// A consumer's tracker reported messages that hit MaxDeliver or were terminated.
+    void redeliveryEvents(const QString& stream, const QString& consumer,
+                          const QList<jetdeck::js::RedeliveryEvent>& events);
 
 private:
     struct ProbeEntry {
@@ -175,6 +186,7 @@ private:
         std::shared_ptr<js::RedeliveryTracker> tracker;
         RateMeter deliveries;
         BackpressureLevel lastLevel = BackpressureLevel::Unknown;
+        QList<js::RedeliveryEvent> events; ///< bounded by kMaxEvents
     };
 
     static QString keyOf(const QString& name, const Labels& labels);

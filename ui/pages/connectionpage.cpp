@@ -3,6 +3,7 @@
 #include "ui/widgets/format.h"
 #include "ui/widgets/statebadge.h"
 #include "ui/widgets/statetimeline.h"
+#include "ui/widgets/timechart.h"
 
 #include "ui/widgets/chartcsv.h"
 
@@ -24,46 +25,6 @@ constexpr int kRefreshMs = 100;     // 10 Hz snapshot
 constexpr int kChartSampleMs = 500; // 2 points a second
 constexpr int kChartWindowS = 120;  // two minutes of history, then the oldest points go
 
-QChart* makeChart(const QString& title, QValueAxis** x, QValueAxis** y) {
-    auto* chart = new QChart;
-    chart->setTitle(title);
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    chart->setMargins(QMargins(4, 4, 4, 4));
-    *x = new QValueAxis;
-    (*x)->setRange(-kChartWindowS, 0);
-    (*x)->setLabelFormat(QStringLiteral("%d s"));
-    (*x)->setTickCount(5);
-    *y = new QValueAxis;
-    (*y)->setRange(0, 1);
-    (*y)->setLabelFormat(QStringLiteral("%.0f"));
-    chart->addAxis(*x, Qt::AlignBottom);
-    chart->addAxis(*y, Qt::AlignLeft);
-    return chart;
-}
-
-QLineSeries* addSeries(QChart* chart, QValueAxis* x, QValueAxis* y, const QString& name,
-                       const QColor& color) {
-    auto* s = new QLineSeries;
-    s->setName(name);
-    s->setColor(color);
-    chart->addSeries(s);
-    s->attachAxis(x);
-    s->attachAxis(y);
-    return s;
-}
-
-/// Replaces a series' points in one call (one repaint), with x relative to now.
-double replaceSeries(QLineSeries* series, const std::deque<QPointF>& points, double nowS) {
-    QList<QPointF> pts;
-    pts.reserve(qsizetype(points.size()));
-    double maxY = 0;
-    for (const QPointF& p : points) {
-        pts.append(QPointF(p.x() - nowS, p.y()));
-        maxY = qMax(maxY, p.y());
-    }
-    series->replace(pts);
-    return maxY;
-}
 } // namespace
 
 ConnectionPage::ConnectionPage(QWidget* parent)
@@ -140,12 +101,14 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     layout->addLayout(boxes);
 
     auto* charts = new QHBoxLayout;
-    m_rttChart = makeChart(tr("Round-trip time (ms)"), &m_rttX, &m_rttY);
-    m_rttSeries = addSeries(m_rttChart, m_rttX, m_rttY, tr("RTT"), QColor(0x15, 0x65, 0xc0));
+    m_rttChart = charts::makeTimeChart(tr("Round-trip time (ms)"), kChartWindowS, &m_rttX, &m_rttY);
+    m_rttSeries = charts::addLine(m_rttChart, m_rttX, m_rttY, tr("RTT"), QColor(0x15, 0x65, 0xc0));
     m_rttY->setLabelFormat(QStringLiteral("%.2f"));
-    m_rateChart = makeChart(tr("Messages per second"), &m_rateX, &m_rateY);
-    m_inSeries = addSeries(m_rateChart, m_rateX, m_rateY, tr("in"), QColor(0x2e, 0x7d, 0x32));
-    m_outSeries = addSeries(m_rateChart, m_rateX, m_rateY, tr("out"), QColor(0xef, 0x8f, 0x00));
+    m_rateChart =
+        charts::makeTimeChart(tr("Messages per second"), kChartWindowS, &m_rateX, &m_rateY);
+    m_inSeries = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("in"), QColor(0x2e, 0x7d, 0x32));
+    m_outSeries =
+        charts::addLine(m_rateChart, m_rateX, m_rateY, tr("out"), QColor(0xef, 0x8f, 0x00));
     for (QChart* c : {m_rttChart, m_rateChart}) {
         auto* view = new QChartView(c, this);
         addCsvExport(view, "seconds"); // right click: the series as CSV
@@ -332,11 +295,11 @@ void ConnectionPage::sampleCharts(const ConnectionStats& s) {
         while (!pts->empty() && pts->front().x() < nowS - kChartWindowS)
             pts->pop_front();
 
-    const double maxRtt = replaceSeries(m_rttSeries, m_rttPoints, nowS);
+    const double maxRtt = charts::replaceRelative(m_rttSeries, m_rttPoints, nowS);
     m_rttY->setRange(0, qMax(0.5, maxRtt * 1.2));
     m_rttY->setLabelFormat(maxRtt * 1.2 >= 10 ? QStringLiteral("%.0f") : QStringLiteral("%.2f"));
-    const double maxIn = replaceSeries(m_inSeries, m_inPoints, nowS);
-    const double maxOut = replaceSeries(m_outSeries, m_outPoints, nowS);
+    const double maxIn = charts::replaceRelative(m_inSeries, m_inPoints, nowS);
+    const double maxOut = charts::replaceRelative(m_outSeries, m_outPoints, nowS);
     m_rateY->setRange(0, qMax(10.0, qMax(maxIn, maxOut) * 1.2));
 }
 

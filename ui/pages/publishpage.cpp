@@ -334,6 +334,15 @@ bool PublishPage::startRun() {
     return true;
 }
 
+void PublishPage::presetForDemo() {
+    m_subject->setText(QStringLiteral("demo.orders.created"));
+    m_mode->setCurrentIndex(m_mode->findData(int(PublishMode::JetStreamAsync)));
+    m_payload->setPlainText(QStringLiteral("{\"order\": {seq}, \"at\": {ts}, \"id\": \"{uuid}\"}"));
+    m_msgId->setText(QStringLiteral("console-{uuid}"));
+    m_count->setValue(1000);
+    m_rate->setValue(200);
+}
+
 void PublishPage::stopRun() {
     if (m_publisher)
         QMetaObject::invokeMethod(m_publisher, &RatePublisher::stop, Qt::QueuedConnection);

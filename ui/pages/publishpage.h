@@ -45,6 +45,8 @@ public:
     /// connection does not allow it.
     bool startRun();
     void stopRun();
+    /// Fills the form with a JetStream publish into the demo's ORDERS stream.
+    void presetForDemo();
     bool isRunning() const { return m_publisher != nullptr; }
 
     PublishRunModel* runs() const { return m_model; }

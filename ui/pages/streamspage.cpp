@@ -135,7 +135,14 @@ StreamsPage::StreamsPage(QWidget* parent)
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &StreamsPage::updateActions);
     connect(m_view, &QTreeView::customContextMenuRequested, this, &StreamsPage::contextMenu);
-    connect(m_view, &QTreeView::doubleClicked, m_editButton, &QToolButton::click);
+    // A consumer opens in the consumer page; a stream opens its edit dialog.
+    connect(m_view, &QTreeView::doubleClicked, this, [this] {
+        const QString consumer = selectedConsumer();
+        if (consumer.isEmpty())
+            m_editButton->click();
+        else
+            emit consumerActivated(selectedStream(), consumer);
+    });
 
     m_timer = new QTimer(this);
     m_timer->setInterval(2000);
@@ -254,6 +261,18 @@ void StreamsPage::updateActions() {
     m_deleteButton->setEnabled(connected && any);
 }
 
+QList<QPair<QString, QString>> StreamsPage::consumerList() const {
+    QList<QPair<QString, QString>> out;
+    for (int r = 0; r < m_model->rowCount(); ++r) {
+        const QModelIndex streamIndex = m_model->index(r, 0);
+        for (int c = 0; c < m_model->rowCount(streamIndex); ++c)
+            if (const js::ConsumerInfo* info =
+                    m_model->consumerAt(m_model->index(c, 0, streamIndex)))
+                out.append({info->stream, info->name});
+    }
+    return out;
+}
+
 void StreamsPage::contextMenu(const QPoint& pos) {
     if (!m_conn)
         return;
@@ -271,6 +290,8 @@ void StreamsPage::contextMenu(const QPoint& pos) {
             menu.addAction(tr("Delete stream %1...").arg(stream), this,
                            [this, stream] { deleteStream(stream); });
         } else {
+            menu.addAction(tr("Open consumer %1").arg(consumer), this,
+                           [this, stream, consumer] { emit consumerActivated(stream, consumer); });
             menu.addAction(tr("Edit consumer %1...").arg(consumer), this,
                            [this, stream, consumer] { editConsumer(stream, consumer); });
             menu.addAction(tr("Delete consumer %1...").arg(consumer), this,

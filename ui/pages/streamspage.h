@@ -53,11 +53,15 @@ public:
     /// Asks first unless `confirmed`.
     void deleteStream(const QString& name, bool confirmed = false);
     void deleteConsumer(const QString& stream, const QString& consumer, bool confirmed = false);
+    /// Every consumer listed, as (stream, consumer).
+    QList<QPair<QString, QString>> consumerList() const;
     /// The last error an action or refresh produced (shown in the status line).
     QString lastError() const { return m_lastError; }
 
 signals:
     void refreshed();
+    /// The user asked to open a consumer (double click, or the context menu).
+    void consumerActivated(const QString& stream, const QString& consumer);
     /// A create, edit or delete finished (ok, or with the server's error).
     void actionFinished(bool ok, const QString& message);
 

@@ -1,0 +1,684 @@
+#include "consumerpage.h"
+
+#include "ui/widgets/chartcsv.h"
+#include "ui/widgets/format.h"
+#include "ui/widgets/messageviewer.h"
+#include "ui/widgets/timechart.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLegend>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QThreadPool>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+namespace jetdeck {
+
+namespace {
+constexpr int kRefreshMs = 1000;
+constexpr int kWindowS = 300; // five minutes of history on the time charts
+constexpr int kMaxRows = 1000;
+
+QString nsText(qint64 ns) {
+    return ns > 0 ? format::duration(ns / 1000000) : QObject::tr("server default");
+}
+
+QString ackPolicyText(js::AckPolicy p) {
+    switch (p) {
+    case js::AckPolicy::None:
+        return QStringLiteral("none");
+    case js::AckPolicy::All:
+        return QStringLiteral("all");
+    case js::AckPolicy::Explicit:
+        return QStringLiteral("explicit");
+    }
+    return {};
+}
+} // namespace
+
+ConsumerPage::ConsumerPage(QWidget* parent)
+    : QWidget(parent) {
+    m_clock.start();
+    auto* layout = new QVBoxLayout(this);
+    auto* head = new QHBoxLayout;
+    head->addWidget(new QLabel(tr("<b>Consumer</b>"), this));
+    m_chooser = new QComboBox(this);
+    m_chooser->setObjectName(QStringLiteral("chooser"));
+    m_chooser->setMinimumContentsLength(24);
+    m_chooser->setPlaceholderText(tr("choose a consumer"));
+    head->addWidget(m_chooser);
+    m_config = new QLabel(this);
+    m_config->setObjectName(QStringLiteral("config"));
+    m_config->setWordWrap(true);
+    m_config->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    head->addWidget(m_config, 1);
+    layout->addLayout(head);
+
+    auto* grid = new QGridLayout;
+    const QList<QPair<QString, QString>> numbers{
+        {QStringLiteral("pending"), tr("Unprocessed")},
+        {QStringLiteral("ackPending"), tr("Ack pending")},
+        {QStringLiteral("redelivered"), tr("Redelivered")},
+        {QStringLiteral("waiting"), tr("Waiting pulls")},
+        {QStringLiteral("delivered"), tr("Delivered")},
+        {QStringLiteral("ackFloor"), tr("Ack floor")},
+        {QStringLiteral("rate"), tr("Deliveries")},
+        {QStringLiteral("processingP95"), tr("Processing P95")},
+        {QStringLiteral("backpressure"), tr("Backpressure")},
+    };
+    for (int i = 0; i < numbers.size(); ++i) {
+        auto* value = new QLabel(QStringLiteral("–"), this);
+        value->setObjectName(numbers[i].first);
+        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        QFont f = value->font();
+        f.setBold(true);
+        value->setFont(f);
+        grid->addWidget(new QLabel(numbers[i].second + QLatin1Char(':'), this), i / 5, (i % 5) * 2);
+        grid->addWidget(value, i / 5, (i % 5) * 2 + 1);
+        m_numbers.insert(numbers[i].first, value);
+    }
+    grid->setColumnStretch(9, 1);
+    layout->addLayout(grid);
+
+    auto* vsplit = new QSplitter(Qt::Vertical, this);
+    auto* top = new QWidget(vsplit);
+    auto* charts = new QHBoxLayout(top);
+    charts->setContentsMargins(0, 0, 0, 0);
+
+    m_pendingChart =
+        charts::makeTimeChart(tr("Pending and ack pending"), kWindowS, &m_pendingX, &m_pendingY);
+    m_pendingSeries = charts::addLine(m_pendingChart, m_pendingX, m_pendingY, tr("unprocessed"),
+                                      QColor(0x15, 0x65, 0xc0));
+    m_ackPendingSeries = charts::addLine(m_pendingChart, m_pendingX, m_pendingY, tr("ack pending"),
+                                         QColor(0xef, 0x8f, 0x00));
+    auto* pendingView = new QChartView(m_pendingChart, top);
+    pendingView->setRenderHint(QPainter::Antialiasing);
+    addCsvExport(pendingView, "seconds_ago");
+    charts->addWidget(pendingView, 3);
+
+    m_countChart = new QChart;
+    m_countChart->setTitle(tr("Delivery counts"));
+    m_countChart->legend()->hide();
+    m_countChart->setMargins(QMargins(4, 4, 4, 4));
+    m_countBars = new QBarSet(tr("deliveries"));
+    QStringList categories;
+    for (int i = 1; i <= js::RedeliveryTracker::Buckets; ++i) {
+        *m_countBars << 0;
+        categories << (i == js::RedeliveryTracker::Buckets ? QStringLiteral("%1+").arg(i)
+                                                           : QString::number(i));
+    }
+    m_countBars->setColor(QColor(0x5e, 0x35, 0xb1));
+    auto* bars = new QBarSeries;
+    bars->append(m_countBars);
+    m_countChart->addSeries(bars);
+    auto* countX = new QBarCategoryAxis;
+    countX->append(categories);
+    countX->setTitleText(tr("delivery count"));
+    QFont small = countX->labelsFont();
+    small.setPointSizeF(small.pointSizeF() * 0.8);
+    countX->setLabelsFont(small);
+    m_countY = new QValueAxis;
+    m_countY->setLabelFormat(QStringLiteral("%.0f"));
+    m_countY->setRange(0, 1);
+    m_countChart->addAxis(countX, Qt::AlignBottom);
+    m_countChart->addAxis(m_countY, Qt::AlignLeft);
+    bars->attachAxis(countX);
+    bars->attachAxis(m_countY);
+    auto* countView = new QChartView(m_countChart, top);
+    charts->addWidget(countView, 3);
+
+    m_causeChart = charts::makeTimeChart(tr("Redeliveries per second by cause"), kWindowS,
+                                         &m_causeX, &m_causeY);
+    m_causeY->setLabelFormat(QStringLiteral("%.1f"));
+    m_nakSeries = charts::addLine(m_causeChart, m_causeX, m_causeY, tr("after NAK"),
+                                  QColor(0xc6, 0x28, 0x28));
+    m_ackWaitSeries = charts::addLine(m_causeChart, m_causeX, m_causeY, tr("after AckWait"),
+                                      QColor(0x6d, 0x4c, 0x41));
+    auto* causeView = new QChartView(m_causeChart, top);
+    causeView->setRenderHint(QPainter::Antialiasing);
+    addCsvExport(causeView, "seconds_ago");
+    charts->addWidget(causeView, 3);
+
+    m_events = new QListWidget(top);
+    m_events->setObjectName(QStringLiteral("events"));
+    m_events->setToolTip(tr("Messages that hit MaxDeliver or were terminated (the server's "
+                            "advisories and this console's own terms)"));
+    m_events->setWordWrap(true);
+    charts->addWidget(m_events, 2);
+    vsplit->addWidget(top);
+
+    auto* bottom = new QWidget(vsplit);
+    auto* bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    auto* actions = new QHBoxLayout;
+    m_fetchCount = new QSpinBox(bottom);
+    m_fetchCount->setObjectName(QStringLiteral("fetchCount"));
+    m_fetchCount->setRange(1, 1000);
+    m_fetchCount->setValue(10);
+    m_fetchCount->setPrefix(tr("Fetch "));
+    m_fetchExpires = new QSpinBox(bottom);
+    m_fetchExpires->setRange(100, 60000);
+    m_fetchExpires->setValue(2000);
+    m_fetchExpires->setPrefix(tr("wait up to "));
+    m_fetchExpires->setSuffix(tr(" ms"));
+    m_fetchButton = new QPushButton(tr("&Fetch"), bottom);
+    m_fetchButton->setObjectName(QStringLiteral("fetch"));
+    m_ackButton = new QPushButton(tr("&Ack"), bottom);
+    m_ackButton->setObjectName(QStringLiteral("ack"));
+    m_nakButton = new QPushButton(tr("&NAK"), bottom);
+    m_nakButton->setObjectName(QStringLiteral("nak"));
+    m_nakDelay = new QSpinBox(bottom);
+    m_nakDelay->setRange(0, 3'600'000);
+    m_nakDelay->setSuffix(tr(" ms delay"));
+    m_nakDelay->setSpecialValueText(tr("no delay"));
+    m_wpiButton = new QPushButton(tr("In &progress"), bottom);
+    m_wpiButton->setObjectName(QStringLiteral("inProgress"));
+    m_termButton = new QPushButton(tr("&Term"), bottom);
+    m_termButton->setObjectName(QStringLiteral("term"));
+    m_termReason = new QLineEdit(bottom);
+    m_termReason->setPlaceholderText(tr("term reason (optional)"));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_fetchCount, m_fetchExpires, m_fetchButton})
+        actions->addWidget(w);
+    actions->addSpacing(16);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_ackButton, m_nakButton, m_nakDelay,
+                                                      m_wpiButton, m_termButton, m_termReason})
+        actions->addWidget(w);
+    actions->addStretch(1);
+    bottomLayout->addLayout(actions);
+
+    auto* hsplit = new QSplitter(Qt::Horizontal, bottom);
+    m_messages = new FetchedMessageModel(this);
+    m_view = new QTableView(hsplit);
+    m_view->setObjectName(QStringLiteral("fetched"));
+    m_view->setModel(m_messages);
+    m_view->verticalHeader()->hide();
+    m_view->setAlternatingRowColors(true);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_viewer = new MessageViewer(hsplit);
+    hsplit->addWidget(m_view);
+    hsplit->addWidget(m_viewer);
+    hsplit->setStretchFactor(0, 3);
+    hsplit->setStretchFactor(1, 2);
+    bottomLayout->addWidget(hsplit, 1);
+    vsplit->addWidget(bottom);
+    vsplit->setStretchFactor(0, 2);
+    vsplit->setStretchFactor(1, 3);
+    layout->addWidget(vsplit, 1);
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("status"));
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+
+    connect(m_chooser, &QComboBox::activated, this, [this](int index) {
+        const QStringList parts = m_chooser->itemData(index).toStringList();
+        if (parts.size() == 2)
+            openConsumer(parts[0], parts[1]);
+    });
+    connect(m_fetchButton, &QPushButton::clicked, this,
+            [this] { fetch(m_fetchCount->value(), m_fetchExpires->value()); });
+    connect(m_ackButton, &QPushButton::clicked, this, [this] { answerSelected(js::AckKind::Ack); });
+    connect(m_nakButton, &QPushButton::clicked, this, [this] { answerSelected(js::AckKind::Nak); });
+    connect(m_wpiButton, &QPushButton::clicked, this,
+            [this] { answerSelected(js::AckKind::InProgress); });
+    connect(m_termButton, &QPushButton::clicked, this,
+            [this] { answerSelected(js::AckKind::Term); });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ConsumerPage::onSelectionChanged);
+
+    m_timer = new QTimer(this);
+    m_timer->setInterval(kRefreshMs);
+    connect(m_timer, &QTimer::timeout, this, &ConsumerPage::refresh);
+    setStatus(tr("Choose a consumer above, or open one from the streams page."), false);
+    updateActions();
+}
+
+ConsumerPage::~ConsumerPage() {
+    closeConsumer();
+}
+
+void ConsumerPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
+    const QString stream = m_stream, consumer = m_consumer;
+    closeConsumer();
+    m_conn = std::move(connection);
+    if (m_conn && !stream.isEmpty())
+        openConsumer(stream, consumer);
+    updateActions();
+}
+
+void ConsumerPage::setConsumers(const QList<QPair<QString, QString>>& consumers) {
+    QList<QPair<QString, QString>> current;
+    for (int i = 0; i < m_chooser->count(); ++i) {
+        const QStringList p = m_chooser->itemData(i).toStringList();
+        current.append({p.value(0), p.value(1)});
+    }
+    if (current == consumers)
+        return;
+    const QSignalBlocker block(m_chooser);
+    m_chooser->clear();
+    for (const auto& [stream, consumer] : consumers)
+        m_chooser->addItem(stream + QStringLiteral(" / ") + consumer,
+                           QStringList{stream, consumer});
+    m_chooser->setCurrentIndex(int(consumers.indexOf({m_stream, m_consumer})));
+}
+
+void ConsumerPage::closeConsumer() {
+    ++m_generation; // a fetch still running reports to nobody
+    m_fetching = false;
+    if (m_monitor)
+        m_monitor->stop();
+    m_monitor.reset();
+    if (m_advisories)
+        m_advisories->unsubscribe();
+    m_advisories.reset();
+    m_tracker.reset();
+    m_rows.clear();
+    m_messages->update(m_rows);
+    m_viewer->clear();
+    m_nakRate.clear();
+    m_ackWaitRate.clear();
+    m_events->clear();
+    m_timer->stop();
+}
+
+void ConsumerPage::openConsumer(const QString& stream, const QString& consumer) {
+    if (stream == m_stream && consumer == m_consumer && m_monitor)
+        return;
+    closeConsumer();
+    m_stream = stream;
+    m_consumer = consumer;
+    m_isPush = false;
+    for (int i = 0; i < m_chooser->count(); ++i)
+        if (m_chooser->itemData(i).toStringList() == QStringList{stream, consumer})
+            m_chooser->setCurrentIndex(i);
+    if (!m_conn) {
+        setStatus(tr("Not connected."), true);
+        updateActions();
+        return;
+    }
+    m_monitor = std::make_unique<js::ConsumerMonitor>(js::JetStream(m_conn->connection()), stream,
+                                                      consumer, kRefreshMs, kWindowS);
+    connect(m_monitor.get(), &js::ConsumerMonitor::pollFailed, this,
+            [this](const Error& e) { setStatus(e.toString(), true); });
+    connect(m_monitor.get(), &js::ConsumerMonitor::updated, this, [this] { refresh(); });
+    m_monitor->start();
+    // The consumer's tracker: the one the console already keeps (the demo's workers), or one
+    // for what this page fetches, so the counts and the processing probe cover both.
+    m_tracker = m_registry ? m_registry->tracker(stream, consumer) : nullptr;
+    if (!m_tracker) {
+        m_tracker = std::make_shared<js::RedeliveryTracker>(stream, consumer);
+        m_ownTrackers.insert(m_tracker.get());
+        if (m_registry)
+            m_registry->attachTracker(m_tracker);
+    }
+    if (m_ownTrackers.contains(m_tracker.get())) {
+        // MaxDeliver and termination news comes from the server's advisories.
+        auto sub = js::watchAdvisories(m_conn->connection(), m_tracker);
+        if (sub)
+            m_advisories = sub.value();
+    }
+    m_lastStats = m_tracker->stats();
+    m_lastStatsMs = m_clock.elapsed();
+    m_timer->start();
+    setStatus(tr("Watching %1 / %2").arg(stream, consumer), false);
+    updateActions();
+    refresh();
+}
+
+bool ConsumerPage::fetch(int count, int expiresMs) {
+    if (!m_conn || m_stream.isEmpty()) {
+        setStatus(tr("Choose a consumer first."), true);
+        return false;
+    }
+    if (m_isPush) {
+        setStatus(tr("%1 is a push consumer: the server sends its messages to its deliver "
+                     "subject. Fetch works on pull consumers.")
+                      .arg(m_consumer),
+                  true);
+        return false;
+    }
+    if (m_fetching) {
+        setStatus(tr("A fetch is already running."), true);
+        return false;
+    }
+    if (!m_conn->connection()->isConnected()) {
+        setStatus(tr("Not connected (%1).").arg(connectionStateName(m_conn->connection()->state())),
+                  true);
+        return false;
+    }
+    m_fetching = true;
+    updateActions();
+    setStatus(tr("Fetching up to %1 from %2 / %3 ...").arg(count).arg(m_stream, m_consumer), false);
+    // The pull blocks until the batch fills or the server ends it: on a worker thread, with
+    // its own short-lived pull consumer; the answer comes back to this thread.
+    const auto conn = m_conn;
+    const auto tracker = m_tracker;
+    const QString stream = m_stream, consumer = m_consumer;
+    const quint64 generation = m_generation;
+    QPointer<ConsumerPage> self(this);
+    QThreadPool::globalInstance()->start([=] {
+        Result<js::FetchOutcome> outcome = Error{ErrorKind::InvalidArgument, QString()};
+        {
+            const js::JetStream js(conn->connection());
+            js::PullConsumer pull(js, stream, consumer, tracker);
+            js::FetchOptions fo;
+            fo.batch = count;
+            fo.expiresMs = expiresMs;
+            outcome = pull.fetch(fo);
+        }
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, generation, outcome] {
+                if (self)
+                    self->onFetched(generation, outcome);
+            },
+            Qt::QueuedConnection);
+    });
+    return true;
+}
+
+void ConsumerPage::onFetched(quint64 generation, const Result<js::FetchOutcome>& outcome) {
+    if (generation != m_generation)
+        return;
+    m_fetching = false;
+    if (!outcome) {
+        setStatus(tr("Fetch failed: %1").arg(outcome.error().toString()), true);
+        updateActions();
+        emit fetched(0, outcome.error().toString());
+        return;
+    }
+    const QDateTime now = QDateTime::currentDateTime();
+    for (const js::JsMessage& m : outcome->messages)
+        m_rows.append({std::make_shared<js::JsMessage>(m), now, tr("pending")});
+    while (m_rows.size() > kMaxRows)
+        m_rows.removeFirst();
+    m_messages->update(m_rows);
+    QString how;
+    if (outcome->status == 404)
+        how = tr(" (nothing more pending)");
+    else if (outcome->status == 408)
+        how = tr(" (the wait ran out)");
+    else if (outcome->status != 0)
+        how = QStringLiteral(" (%1 %2)").arg(outcome->status).arg(outcome->statusText);
+    setStatus(tr("Fetched %n message(s)%1; answer them below, or leave them and the server "
+                 "redelivers after AckWait.",
+                 nullptr, int(outcome->messages.size()))
+                  .arg(how),
+              false);
+    if (!outcome->messages.isEmpty() && m_view->selectionModel()->selectedRows().isEmpty())
+        m_view->selectRow(int(m_rows.size() - outcome->messages.size()));
+    updateActions();
+    if (m_monitor)
+        m_monitor->pollNow();
+    emit fetched(int(outcome->messages.size()), outcome->statusText);
+}
+
+void ConsumerPage::answerSelected(js::AckKind kind) {
+    QList<int> rows;
+    for (const QModelIndex& i : m_view->selectionModel()->selectedRows())
+        rows.append(i.row());
+    if (rows.isEmpty())
+        for (int r = 0; r < m_rows.size(); ++r)
+            rows.append(r);
+    int done = 0, failed = 0;
+    QString lastError;
+    for (int r : std::as_const(rows)) {
+        FetchedMessage& f = m_rows[r];
+        if (f.message->isAcked())
+            continue; // answered for good already (ack, NAK or term)
+        Status s;
+        QString state;
+        switch (kind) {
+        case js::AckKind::Ack:
+            s = f.message->ack();
+            state = tr("acked");
+            break;
+        case js::AckKind::Nak:
+            s = f.message->nak(qint64(m_nakDelay->value()) * 1000000);
+            state = m_nakDelay->value() > 0
+                        ? tr("NAKed (redeliver in %1)").arg(format::duration(m_nakDelay->value()))
+                        : tr("NAKed");
+            break;
+        case js::AckKind::InProgress:
+            s = f.message->inProgress();
+            state = tr("in progress");
+            break;
+        case js::AckKind::Term:
+            s = f.message->term(m_termReason->text().trimmed());
+            state = tr("terminated");
+            break;
+        }
+        if (s) {
+            ++failed;
+            lastError = s.toString();
+            f.state = tr("error: %1").arg(s.message);
+        } else {
+            ++done;
+            f.state = state;
+        }
+    }
+    m_messages->update(m_rows);
+    if (failed > 0)
+        setStatus(tr("%1 answered, %2 failed: %3").arg(done).arg(failed).arg(lastError), true);
+    else if (done == 0)
+        setStatus(tr("Nothing to answer: every message shown was answered already."), false);
+    else
+        setStatus(tr("%n message(s) answered.", nullptr, done), false);
+    if (m_monitor)
+        m_monitor->pollNow();
+    updateActions();
+}
+
+void ConsumerPage::onSelectionChanged() {
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty()) {
+        m_viewer->clear();
+        return;
+    }
+    const FetchedMessage& f = m_rows.value(rows.last().row());
+    if (!f.message)
+        return;
+    const js::JsMetadata& meta = f.message->metadata();
+    m_viewer->show(QString::fromUtf8(f.message->subject()), f.message->headers(),
+                   f.message->message().payload().toByteArray(),
+                   {{tr("stream"), meta.stream},
+                    {tr("consumer"), meta.consumer},
+                    {tr("stream seq"), QString::number(meta.streamSeq)},
+                    {tr("consumer seq"), QString::number(meta.consumerSeq)},
+                    {tr("delivered"), tr("%n time(s)", nullptr, int(meta.delivered))},
+                    {tr("stored"), meta.timestamp.toLocalTime().toString(Qt::ISODateWithMs)},
+                    {tr("pending after it"), QString::number(meta.pending)},
+                    {tr("state"), f.state}});
+}
+
+void ConsumerPage::setStatus(const QString& text, bool error) {
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+}
+
+void ConsumerPage::updateActions() {
+    const bool open = m_conn && m_monitor;
+    m_fetchButton->setEnabled(open && !m_isPush && !m_fetching);
+    m_fetchButton->setToolTip(m_isPush ? tr("Push consumer: fetch works on pull consumers")
+                                       : QString());
+    bool anyPending = false;
+    for (const FetchedMessage& f : std::as_const(m_rows))
+        anyPending = anyPending || !f.message->isAcked();
+    for (QPushButton* b : {m_ackButton, m_nakButton, m_wpiButton, m_termButton})
+        b->setEnabled(anyPending);
+}
+
+QString ConsumerPage::numberText(const QString& name) const {
+    const QLabel* l = m_numbers.value(name);
+    return l ? l->text() : QString();
+}
+
+QString ConsumerPage::statusText() const {
+    return m_status->text();
+}
+
+QList<qreal> ConsumerPage::deliveryCountBars() const {
+    QList<qreal> out;
+    for (int i = 0; i < m_countBars->count(); ++i)
+        out.append(m_countBars->at(i));
+    return out;
+}
+
+QStringList ConsumerPage::eventLines() const {
+    QStringList out;
+    for (int i = 0; i < m_events->count(); ++i)
+        out << m_events->item(i)->text();
+    return out;
+}
+
+void ConsumerPage::refresh() {
+    if (!m_monitor)
+        return;
+    auto set = [&](const char* name, const QString& text) {
+        m_numbers.value(QLatin1String(name))->setText(text);
+    };
+    const js::ConsumerSample s = m_monitor->latest();
+    if (s.time.isValid()) {
+        const js::ConsumerInfo info = m_monitor->latestInfo();
+        const js::ConsumerConfig& c = info.config;
+        if (m_isPush != c.isPush()) {
+            m_isPush = c.isPush();
+            updateActions();
+        }
+        QStringList cfg{
+            m_isPush ? tr("push to %1%2")
+                           .arg(c.deliverSubject, c.deliverGroup.isEmpty()
+                                                      ? QString()
+                                                      : tr(" (group %1)").arg(c.deliverGroup))
+                     : tr("pull"),
+            tr("ack %1").arg(ackPolicyText(c.ackPolicy)), tr("AckWait %1").arg(nsText(c.ackWaitNs)),
+            c.maxDeliver > 0 ? tr("MaxDeliver %1").arg(c.maxDeliver) : tr("MaxDeliver unlimited")};
+        if (!c.backoffNs.isEmpty()) {
+            QStringList b;
+            for (qint64 ns : c.backoffNs)
+                b << format::duration(ns / 1000000);
+            cfg << tr("backoff %1").arg(b.join(QStringLiteral(", ")));
+        }
+        if (!c.filterSubject.isEmpty())
+            cfg << tr("filter %1").arg(c.filterSubject);
+        m_config->setText(cfg.join(QStringLiteral(" · ")));
+        set("pending", format::count(quint64(s.numPending)));
+        set("ackPending", format::count(quint64(s.numAckPending)));
+        set("redelivered", format::count(quint64(s.numRedelivered)));
+        set("waiting", format::count(quint64(s.numWaiting)));
+        set("delivered", format::count(s.deliveredConsumerSeq));
+        set("ackFloor", format::count(s.ackFloorStreamSeq));
+        if (m_status->text().startsWith(tr("Watching")) ||
+            m_status->text().contains(tr("not found")))
+            setStatus(tr("Watching %1 / %2: CONSUMER.INFO every second, last at %3")
+                          .arg(m_stream, m_consumer,
+                               s.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))),
+                      false);
+    }
+    // Pending and ack pending over the last minutes.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QList<QPointF> pending, ackPending;
+    double maxY = 0;
+    for (const js::ConsumerSample& h : m_monitor->history()) {
+        const double x = -double(h.time.msecsTo(now)) / 1000.0;
+        if (x < -kWindowS)
+            continue;
+        pending.append({x, double(h.numPending)});
+        ackPending.append({x, double(h.numAckPending)});
+        maxY = qMax(maxY, double(qMax(h.numPending, h.numAckPending)));
+    }
+    m_pendingSeries->replace(pending);
+    m_ackPendingSeries->replace(ackPending);
+    charts::setYMax(m_pendingY, maxY);
+
+    // Delivery counts and redeliveries by cause, from the tracker.
+    if (m_tracker) {
+        const js::RedeliveryStats st = m_tracker->stats();
+        double maxBar = 0;
+        for (int i = 0; i < m_countBars->count(); ++i) {
+            const double v = double(st.deliveryCounts.value(i));
+            if (m_countBars->at(i) != v)
+                m_countBars->replace(i, v);
+            maxBar = qMax(maxBar, v);
+        }
+        charts::setYMax(m_countY, maxBar);
+        const qint64 nowMs = m_clock.elapsed();
+        const double dt = double(nowMs - m_lastStatsMs) / 1000.0;
+        if (dt >= 0.5) {
+            const double t = double(nowMs) / 1000.0;
+            m_nakRate.push_back({t, double(st.afterNak - m_lastStats.afterNak) / dt});
+            m_ackWaitRate.push_back({t, double(st.afterAckWait - m_lastStats.afterAckWait) / dt});
+            while (!m_nakRate.empty() && m_nakRate.front().x() < t - kWindowS)
+                m_nakRate.pop_front();
+            while (!m_ackWaitRate.empty() && m_ackWaitRate.front().x() < t - kWindowS)
+                m_ackWaitRate.pop_front();
+            m_lastStats = st;
+            m_lastStatsMs = nowMs;
+            const double a = charts::replaceRelative(m_nakSeries, m_nakRate, t);
+            const double b = charts::replaceRelative(m_ackWaitSeries, m_ackWaitRate, t);
+            charts::setYMax(m_causeY, qMax(a, b));
+        }
+    }
+
+    // What the registry knows: processing time, backpressure, rate, and the events.
+    if (m_registry) {
+        for (const metrics::ConsumerMetrics& m : m_registry->consumers()) {
+            if (m.stream != m_stream || m.consumer != m_consumer)
+                continue;
+            set("processingP95", m.processing.count > 0 ? format::micros(qint64(m.processing.p95))
+                                                        : QStringLiteral("–"));
+            set("rate", format::rate(m.deliveriesPerSec));
+            auto* bp = m_numbers.value(QStringLiteral("backpressure"));
+            bp->setText(metrics::backpressureLevelName(m.backpressure.level));
+            bp->setToolTip(m.backpressure.reason);
+            const char* color =
+                m.backpressure.level == metrics::BackpressureLevel::Critical ? "#c62828"
+                : m.backpressure.level == metrics::BackpressureLevel::Warn   ? "#ef6c00"
+                                                                             : "#2e7d32";
+            bp->setStyleSheet(QStringLiteral("color: %1;").arg(QLatin1String(color)));
+        }
+        const QList<js::RedeliveryEvent> events = m_registry->recentEvents(m_stream, m_consumer);
+        if (events.size() != m_events->count()) {
+            m_events->clear();
+            for (const js::RedeliveryEvent& e : events) {
+                const QString when = e.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+                m_events->addItem(e.kind == js::RedeliveryEvent::Kind::MaxDeliveries
+                                      ? tr("%1 MaxDeliver: seq %2 after %3 deliveries")
+                                            .arg(when)
+                                            .arg(e.streamSeq)
+                                            .arg(e.deliveries)
+                                      : tr("%1 terminated: seq %2%3")
+                                            .arg(when)
+                                            .arg(e.streamSeq)
+                                            .arg(e.reason.isEmpty()
+                                                     ? QString()
+                                                     : QStringLiteral(" (%1)").arg(e.reason)));
+            }
+            m_events->scrollToBottom();
+        }
+    }
+    m_messages->update(m_rows); // the "stored ... ago" column moves
+}
+
+} // namespace jetdeck

@@ -1,0 +1,129 @@
+#pragma once
+
+#include "core/client/connectionthread.h"
+#include "core/jetstream/consumermonitor.h"
+#include "core/jetstream/pullconsumer.h"
+#include "core/metrics/registry.h"
+#include "ui/models/fetchedmessagemodel.h"
+
+#include <QPointer>
+#include <QSet>
+#include <QWidget>
+
+#include <deque>
+#include <memory>
+
+class QBarSet;
+class QChart;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QLineSeries;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+class QTimer;
+class QValueAxis;
+
+namespace jetdeck {
+
+class MessageViewer;
+
+/// One durable consumer up close: its live numbers (CONSUMER.INFO every second), pending and
+/// ack pending over time, the delivery-count histogram, redeliveries per second by cause
+/// (after a NAK, after AckWait ran out), the messages that hit MaxDeliver or were terminated,
+/// processing P95 and backpressure; and the hands-on part: fetch N messages from a pull
+/// consumer, read them (text, JSON, hex, headers, metadata), and ack, NAK, mark in progress or
+/// terminate them.
+class ConsumerPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit ConsumerPage(QWidget* parent = nullptr);
+    ~ConsumerPage() override;
+
+    void setConnection(std::shared_ptr<ConnectionThread> connection);
+    void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
+    /// The consumers the chooser offers (stream, consumer), e.g. from the streams page.
+    void setConsumers(const QList<QPair<QString, QString>>& consumers);
+    /// Shows this consumer (polls its info, draws its history, enables fetch for pull).
+    void openConsumer(const QString& stream, const QString& consumer);
+    QString stream() const { return m_stream; }
+    QString consumer() const { return m_consumer; }
+
+    /// Fetches up to `count` messages (waiting up to expiresMs) on a worker thread; fetched()
+    /// follows. False (and the reason shown) when fetching is not possible now.
+    bool fetch(int count, int expiresMs = 2000);
+    /// Answers the selected messages (all pending ones when none is selected).
+    void answerSelected(js::AckKind kind);
+    bool isFetching() const { return m_fetching; }
+
+    FetchedMessageModel* messages() const { return m_messages; }
+    QTableView* messageView() const { return m_view; }
+    MessageViewer* viewer() const { return m_viewer; }
+    /// The live number shown under `name`: "pending", "ackPending", "redelivered", "waiting",
+    /// "delivered", "ackFloor", "processingP95", "rate", "backpressure".
+    QString numberText(const QString& name) const;
+    QString statusText() const;
+    /// The delivery-count bars (count of deliveries with count 1, 2, ... 10+).
+    QList<qreal> deliveryCountBars() const;
+    QStringList eventLines() const;
+    void refresh();
+
+signals:
+    void fetched(int count, const QString& status);
+
+private:
+    void onFetched(quint64 generation, const Result<js::FetchOutcome>& outcome);
+    void onSelectionChanged();
+    void setStatus(const QString& text, bool error);
+    void updateActions();
+    void closeConsumer();
+
+    std::shared_ptr<ConnectionThread> m_conn;
+    QPointer<metrics::MetricsRegistry> m_registry;
+    QString m_stream, m_consumer;
+    quint64 m_generation = 0;
+    std::unique_ptr<js::ConsumerMonitor> m_monitor;
+    std::shared_ptr<js::RedeliveryTracker> m_tracker;
+    /// Trackers this page made (consumers nobody else tracks): it watches their advisories.
+    QSet<js::RedeliveryTracker*> m_ownTrackers;
+    SubscriptionPtr m_advisories;
+    bool m_isPush = false;
+    bool m_fetching = false;
+    QList<FetchedMessage> m_rows;
+    std::deque<QPointF> m_nakRate, m_ackWaitRate; ///< (time s, redeliveries/s)
+    js::RedeliveryStats m_lastStats;
+    qint64 m_lastStatsMs = 0;
+    QElapsedTimer m_clock;
+
+    QComboBox* m_chooser;
+    QLabel* m_config;
+    QLabel* m_status;
+    QHash<QString, QLabel*> m_numbers;
+    QChart* m_pendingChart;
+    QValueAxis *m_pendingX, *m_pendingY;
+    QLineSeries *m_pendingSeries, *m_ackPendingSeries;
+    QChart* m_countChart;
+    QBarSet* m_countBars;
+    QValueAxis* m_countY;
+    QChart* m_causeChart;
+    QValueAxis *m_causeX, *m_causeY;
+    QLineSeries *m_nakSeries, *m_ackWaitSeries;
+    QListWidget* m_events;
+    QSpinBox* m_fetchCount;
+    QSpinBox* m_fetchExpires;
+    QPushButton* m_fetchButton;
+    QPushButton* m_ackButton;
+    QPushButton* m_nakButton;
+    QSpinBox* m_nakDelay;
+    QPushButton* m_wpiButton;
+    QPushButton* m_termButton;
+    QLineEdit* m_termReason;
+    FetchedMessageModel* m_messages;
+    QTableView* m_view;
+    MessageViewer* m_viewer;
+    QTimer* m_timer;
+};
+
+} // namespace jetdeck
