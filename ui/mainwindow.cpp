@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "core/demo/demosession.h"
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
 #include "ui/models/eventlogmodel.h"
@@ -350,6 +351,19 @@ void MainWindow::connectWith(const Options& options) {
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
     updateButtons();
+}
+
+void MainWindow::attachDemo(DemoSession& demo) {
+    const int servers = int(demo.servers().size());
+    setWindowTitle(servers > 1 ? tr("JetDeck — demo (%1-server cluster)").arg(servers)
+                               : tr("JetDeck — demo"));
+    setWatchedSubjects({DemoSession::subjects()});
+    for (const auto& tracker : demo.trackers())
+        m_registry->attachTracker(tracker);
+    connectToUrls(demo.url());
+    // Pages that need a choice open on something worth seeing.
+    m_consumer->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
+    m_publish->presetForDemo();
 }
 
 Status MainWindow::startMetricsServer(quint16 port) {

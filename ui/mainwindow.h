@@ -17,6 +17,7 @@ class QTableView;
 namespace jetdeck {
 
 class ConnectionPage;
+class DemoSession;
 class ConsumerPage;
 class EventLogModel;
 class LatencyPage;
@@ -44,6 +45,10 @@ public:
     void disconnectFromServer();
     /// Subjects the console subscribes to on every connection (the demo's traffic).
     void setWatchedSubjects(const QList<QByteArray>& subjects);
+    /// Shows a running demo: connects to its servers, watches its subjects and its workers'
+    /// trackers, and opens the pages on something worth seeing. The demo must outlive the
+    /// window's use of it (main() owns both).
+    void attachDemo(DemoSession& demo);
     /// Base options (auth, TLS, name) that URLs typed into the bar are combined with.
     void setBaseOptions(const Options& options) { m_baseOptions = options; }
 

@@ -5,14 +5,16 @@
 #include "core/demo/demosession.h"
 #include "core/metrics/registry.h"
 #include "ui/mainwindow.h"
-#include "ui/pages/consumerpage.h"
-#include "ui/pages/publishpage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QSocketNotifier>
+
 #include <QScreen>
 #include <QTimer>
+#include <csignal>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -23,6 +25,31 @@ namespace {
 int fail(const QString& message) {
     std::fprintf(stderr, "jetdeck: error: %s\n", qPrintable(message));
     return 1;
+}
+
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int) {
+    const char c = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
+}
+
+/// SIGINT and SIGTERM end the event loop (through a pipe: only write() is safe in a handler).
+void quitOnSignals() {
+    if (::pipe(g_signalPipe) != 0)
+        return;
+    auto* notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, qApp);
+    QObject::connect(notifier, &QSocketNotifier::activated, qApp, [] {
+        char c;
+        [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &c, 1);
+        QApplication::quit();
+    });
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
 }
 
 } // namespace
@@ -43,6 +70,10 @@ int main(int argc, char** argv) {
         {QStringLiteral("demo"),
          QStringLiteral("Start a local nats-server with JetStream and a live workload, and connect "
                         "to it. Everything is removed on exit.")},
+        {QStringLiteral("demo-cluster"),
+         QStringLiteral("As --demo, with a JetStream cluster of N servers on loopback (3 to 5; the "
+                        "demo's stream is replicated on three of them)."),
+         QStringLiteral("n")},
         {{QStringLiteral("s"), QStringLiteral("server")},
          QStringLiteral("Connect to these NATS server URLs (comma separated)."),
          QStringLiteral("urls")},
@@ -67,22 +98,23 @@ int main(int argc, char** argv) {
 
     MainWindow window;
     std::unique_ptr<DemoSession> demo;
-    if (p.isSet(QStringLiteral("demo"))) {
-        demo = std::make_unique<DemoSession>();
+    if (p.isSet(QStringLiteral("demo")) || p.isSet(QStringLiteral("demo-cluster"))) {
+        DemoSession::Config dc;
+        if (p.isSet(QStringLiteral("demo-cluster"))) {
+            bool ok = false;
+            dc.clusterSize = p.value(QStringLiteral("demo-cluster")).toInt(&ok);
+            if (!ok || dc.clusterSize < 3 || dc.clusterSize > 5)
+                return fail(QStringLiteral("--demo-cluster needs 3, 4 or 5 servers, not '%1'")
+                                .arg(p.value(QStringLiteral("demo-cluster"))));
+        }
+        demo = std::make_unique<DemoSession>(dc);
         if (Status s = demo->start()) {
             QMessageBox::critical(
                 nullptr, QStringLiteral("JetDeck"),
                 QStringLiteral("The demo could not start:\n\n%1").arg(s.toString()));
             return fail(s.toString());
         }
-        window.setWindowTitle(QStringLiteral("JetDeck — demo"));
-        window.setWatchedSubjects({DemoSession::subjects()});
-        for (const auto& tracker : demo->trackers())
-            window.metricsRegistry()->attachTracker(tracker);
-        window.connectToUrls(demo->url());
-        // Pages that need a choice open on something worth seeing.
-        window.consumerPage()->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
-        window.publishPage()->presetForDemo();
+        window.attachDemo(*demo);
     } else {
         NatsContext flags;
         flags.url = p.value(QStringLiteral("server"));
@@ -137,6 +169,9 @@ int main(int argc, char** argv) {
             QApplication::quit();
         });
     }
+    // Ctrl+C or a polite kill quits like closing the window does: the demo's servers stop
+    // and their directories go.
+    quitOnSignals();
     const int rc = QApplication::exec();
     demo.reset();
     return rc;

@@ -3,7 +3,9 @@
 #include "core/client/clock.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
+#include <QThread>
 
 namespace jetdeck {
 
@@ -22,13 +24,19 @@ DemoSession::~DemoSession() {
 }
 
 Status DemoSession::start() {
-    NatsServerConfig cfg;
-    cfg.jetstream = true;
-    cfg.name = QStringLiteral("jetdeck-demo");
-    m_server = std::make_unique<NatsServerProcess>(cfg);
-    if (Status s = m_server->start())
+    if (m_config.clusterSize <= 1) {
+        NatsServerConfig cfg;
+        cfg.jetstream = true;
+        cfg.name = QStringLiteral("jetdeck-demo");
+        m_servers.push_back(std::make_unique<NatsServerProcess>(cfg));
+        if (Status s = m_servers.back()->start())
+            return s;
+    } else if (Status s = startLocalCluster(m_config.clusterSize, &m_servers,
+                                            QStringLiteral("jetdeck-demo"), true,
+                                            QStringLiteral("jetdeck-demo"))) {
         return s;
-    auto opts = Options::fromUrls(m_server->url());
+    }
+    auto opts = Options::fromUrls(url());
     if (!opts)
         return opts.error();
     Options o = opts.value();
@@ -52,16 +60,40 @@ Status DemoSession::createTopology() {
     orders.description = QStringLiteral("Demo orders (created, paid, shipped)");
     orders.subjects = {QStringLiteral("demo.orders.>")};
     orders.maxAgeNs = 3600LL * 1000000000LL;
-    if (auto r = js.addStream(orders); !r)
-        return r.error();
+    orders.replicas = qBound(1, m_config.clusterSize, 3);
+    // A new JetStream cluster elects its meta leader first: until then the API answers
+    // "JetStream system temporarily unavailable" (or nobody answers). Retry for a while.
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        auto r = js.addStream(orders);
+        if (r)
+            break;
+        if (waited.elapsed() > 30000)
+            return Error{r.error().kind,
+                         QStringLiteral("the demo cluster's JetStream did not come up in 30 s: %1")
+                             .arg(r.error().message)};
+        QThread::msleep(250);
+    }
 
+    // Consumers follow their stream's replicas; retry them too while leaders settle.
+    auto addConsumer = [&](const js::ConsumerConfig& c) -> Status {
+        for (int attempt = 0;; ++attempt) {
+            auto r = js.addConsumer(orders.name, c);
+            if (r)
+                return {};
+            if (attempt >= 40)
+                return r.error();
+            QThread::msleep(250);
+        }
+    };
     js::ConsumerConfig fulfilment;
     fulfilment.durableName = QStringLiteral("fulfilment");
     fulfilment.description = QStringLiteral("Pull workers; NAK a few orders");
     fulfilment.ackWaitNs = 5LL * 1000000000LL;
     fulfilment.maxDeliver = 5;
-    if (auto r = js.addConsumer(orders.name, fulfilment); !r)
-        return r.error();
+    if (Status s = addConsumer(fulfilment))
+        return s;
 
     js::ConsumerConfig billing;
     billing.durableName = QStringLiteral("billing");
@@ -71,21 +103,23 @@ Status DemoSession::createTopology() {
     billing.filterSubject = QStringLiteral("demo.orders.paid");
     billing.idleHeartbeatNs = 2LL * 1000000000LL;
     billing.flowControl = true;
-    if (auto r = js.addConsumer(orders.name, billing); !r)
-        return r.error();
+    if (Status s = addConsumer(billing))
+        return s;
 
     js::ConsumerConfig audit;
     audit.durableName = QStringLiteral("audit");
     audit.description = QStringLiteral("Gives up on many orders: MaxDeliver 3 with backoff");
     audit.maxDeliver = 3;
     audit.backoffNs = {1000000000LL, 2000000000LL};
-    if (auto r = js.addConsumer(orders.name, audit); !r)
-        return r.error();
+    if (Status s = addConsumer(audit))
+        return s;
     return {};
 }
 
 Status DemoSession::startWorkers() {
-    auto opts = Options::fromUrls(m_server->url());
+    auto opts = Options::fromUrls(url());
+    if (!opts)
+        return opts.error();
     Options o = opts.value();
     o.name = QStringLiteral("jetdeck-demo-workers");
     m_workers = std::make_unique<ConnectionThread>(o, QStringLiteral("demo-workers"));
@@ -160,11 +194,28 @@ void DemoSession::stop() {
     }
     m_workers.reset();
     m_publisher.reset();
-    m_server.reset();
+    m_servers.clear(); // each stops its server and removes its directory
 }
 
 QString DemoSession::url() const {
-    return m_server ? m_server->url() : QString();
+    QStringList urls;
+    for (const auto& s : m_servers)
+        urls << s->url();
+    return urls.join(QLatin1Char(','));
+}
+
+QList<NatsServerProcess*> DemoSession::servers() const {
+    QList<NatsServerProcess*> out;
+    for (const auto& s : m_servers)
+        out << s.get();
+    return out;
+}
+
+QStringList DemoSession::directories() const {
+    QStringList out;
+    for (const auto& s : m_servers)
+        out << s->directory();
+    return out;
 }
 
 void DemoSession::publishTick() {

@@ -28,6 +28,9 @@ public:
         int auditNakPercent = 40;       ///< the audit worker NAKs this share (MaxDeliver 3)
         int fulfilmentStallPercent = 2; ///< never answered: redelivered when AckWait runs out
         int auditTermPercent = 1;       ///< terminated as unprocessable
+        /// 1: one server; 3 (or up to 9): a JetStream cluster on loopback, streams replicated
+        /// on up to three of its members.
+        int clusterSize = 1;
     };
 
     explicit DemoSession(QObject* parent = nullptr);
@@ -36,8 +39,13 @@ public:
 
     Status start();
     void stop();
+    /// The client URLs of every server, comma separated.
     QString url() const;
-    NatsServerProcess* server() const { return m_server.get(); }
+    /// The first server; servers() lists them all.
+    NatsServerProcess* server() const { return m_servers.empty() ? nullptr : m_servers[0].get(); }
+    QList<NatsServerProcess*> servers() const;
+    /// Every process and directory the demo made: gone after stop().
+    QStringList directories() const;
     quint64 published() const { return m_published; }
     /// The workers' redelivery trackers (fulfilment, billing, audit), for the metrics registry.
     QList<std::shared_ptr<js::RedeliveryTracker>> trackers() const;
@@ -51,7 +59,7 @@ private:
     Status startWorkers();
 
     Config m_config;
-    std::unique_ptr<NatsServerProcess> m_server;
+    std::vector<std::unique_ptr<NatsServerProcess>> m_servers;
     std::unique_ptr<ConnectionThread> m_publisher;
     std::unique_ptr<ConnectionThread> m_workers;
     std::unique_ptr<js::PullConsumer> m_fulfilment;

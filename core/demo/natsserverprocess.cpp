@@ -10,6 +10,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <sys/prctl.h>
 #include <sys/types.h>
 
 namespace jetdeck {
@@ -156,6 +157,10 @@ Status NatsServerProcess::start(int timeoutMs) {
                 emit exited(code);
         });
         m_expectExit = false;
+        // If we die without stopping it (SIGKILL, a crash), the server goes too: a demo or a
+        // test never leaves a nats-server running. Servers are started from the thread that
+        // lives as long as the process (the main thread), as PDEATHSIG follows the thread.
+        m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         m_process->start(exe.value(), args);
         if (!m_process->waitForStarted(timeoutMs))
             return Error{
@@ -272,6 +277,36 @@ bool NatsServerProcess::isRunning() const {
 
 qint64 NatsServerProcess::pid() const {
     return m_process ? m_process->processId() : 0;
+}
+
+Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
+                         const QString& clusterName, bool jetstream, const QString& namePrefix) {
+    if (n < 1 || n > 9)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("a local cluster has 1 to 9 servers, not %1").arg(n)};
+    QList<quint16> routePorts;
+    for (int guard = 0; routePorts.size() < n && guard < 100; ++guard) {
+        const quint16 p = NatsServerProcess::freePort();
+        if (p != 0 && !routePorts.contains(p))
+            routePorts.append(p);
+    }
+    if (routePorts.size() < n)
+        return Error{ErrorKind::Io, QStringLiteral("no free route ports on 127.0.0.1")};
+    for (int i = 0; i < n; ++i) {
+        NatsServerConfig cfg;
+        cfg.clusterName = clusterName;
+        cfg.clusterPort = routePorts[i];
+        cfg.jetstream = jetstream;
+        if (!namePrefix.isEmpty())
+            cfg.name = QStringLiteral("%1-%2").arg(namePrefix).arg(i + 1);
+        for (int j = 0; j < n; ++j)
+            if (j != i)
+                cfg.routes << QStringLiteral("nats-route://127.0.0.1:%1").arg(routePorts[j]);
+        out->push_back(std::make_unique<NatsServerProcess>(cfg));
+        if (Status s = out->back()->start())
+            return s;
+    }
+    return {};
 }
 
 } // namespace jetdeck

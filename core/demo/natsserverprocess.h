@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 
 #include <memory>
+#include <vector>
 
 namespace jetdeck {
 
@@ -80,5 +81,13 @@ private:
     QProcess* m_process = nullptr;
     bool m_expectExit = false;
 };
+
+/// Starts `n` clustered servers on loopback, each with routes to all the others, and appends
+/// them to `out` (also those started before a failure, so the caller stops them). With
+/// `jetstream` every member runs JetStream with its own store and server name, as a JetStream
+/// cluster needs. `namePrefix` names the members prefix-1, prefix-2, ...
+Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
+                         const QString& clusterName, bool jetstream,
+                         const QString& namePrefix = {});
 
 } // namespace jetdeck

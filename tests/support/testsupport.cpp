@@ -18,27 +18,7 @@ Options optionsFor(const QString& url) {
 }
 
 Status startCluster(int n, Servers* out, const QString& clusterName, bool jetstream) {
-    QList<quint16> routePorts;
-    for (int guard = 0; routePorts.size() < n && guard < 100; ++guard) {
-        const quint16 p = NatsServerProcess::freePort();
-        if (p != 0 && !routePorts.contains(p))
-            routePorts.append(p);
-    }
-    if (routePorts.size() < n)
-        return Error{ErrorKind::Io, QStringLiteral("no free route ports")};
-    for (int i = 0; i < n; ++i) {
-        NatsServerConfig cfg;
-        cfg.clusterName = clusterName;
-        cfg.clusterPort = routePorts[i];
-        cfg.jetstream = jetstream;
-        for (int j = 0; j < n; ++j)
-            if (j != i)
-                cfg.routes << QStringLiteral("nats-route://127.0.0.1:%1").arg(routePorts[j]);
-        out->push_back(std::make_unique<NatsServerProcess>(cfg));
-        if (Status s = out->back()->start())
-            return s;
-    }
-    return {};
+    return startLocalCluster(n, out, clusterName, jetstream);
 }
 
 Status waitForMesh(const Servers& servers, int timeoutMs) {

@@ -1,0 +1,241 @@
+// The embedded demo, as `jetdeck --demo` runs it: within a few seconds every page shows live
+// data from the demo's real nats-server and workload; a three-server cluster replicates the
+// stream; and stopping the demo, or closing the real jetdeck binary, leaves no nats-server
+// process and no temporary directory behind.
+
+#include "core/demo/demosession.h"
+#include "core/jetstream/jetstream.h"
+#include "tests/support/testsupport.h"
+#include "ui/mainwindow.h"
+#include "ui/models/latencymodel.h"
+#include "ui/pages/connectionpage.h"
+#include "ui/pages/consumerpage.h"
+#include "ui/pages/latencypage.h"
+#include "ui/pages/outboundpage.h"
+#include "ui/pages/publishpage.h"
+#include "ui/pages/streamspage.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QLineEdit>
+#include <QProcess>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace jetdeck;
+using namespace jetdeck::test;
+
+namespace {
+
+bool processAlive(qint64 pid) {
+    return pid > 0 && ::kill(pid_t(pid), 0) == 0;
+}
+
+/// nats-server processes whose command line mentions `needle` (a directory of ours).
+QStringList serversMentioning(const QString& needle) {
+    QStringList out;
+    QDirIterator it(QStringLiteral("/proc"), QDir::Dirs | QDir::NoDotAndDotDot);
+    while (it.hasNext()) {
+        const QString dir = it.next();
+        QFile cmd(dir + QStringLiteral("/cmdline"));
+        if (!cmd.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = cmd.readAll().replace('\0', ' ');
+        if (line.contains("nats-server") && line.contains(needle.toUtf8()))
+            out << QString::fromUtf8(line);
+    }
+    return out;
+}
+
+qint64 leadingNumber(const QString& text) {
+    QString digits;
+    for (QChar c : text) {
+        if (c.isDigit())
+            digits += c;
+        else if (!digits.isEmpty() && !c.isSpace() && c != QLatin1Char(',') && c != QChar(0x202f) &&
+                 c != QChar(0xa0))
+            break;
+    }
+    return digits.toLongLong();
+}
+
+} // namespace
+
+class TestDemo : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void everyPageShowsData();
+    void stopLeavesNothing();
+    void clusterReplicates();
+    void binaryExitsClean_data();
+    void binaryExitsClean();
+    void killedBinaryTakesItsServerAlong();
+};
+
+void TestDemo::initTestCase() {
+    QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_demo"));
+}
+
+void TestDemo::everyPageShowsData() {
+    QElapsedTimer launch;
+    launch.start();
+    DemoSession demo;
+    {
+        const Status s = demo.start();
+        QVERIFY2(!s, qPrintable(s.toString()));
+    }
+    MainWindow window;
+    window.show();
+    window.attachDemo(demo);
+    QVERIFY(window.windowTitle().contains(QStringLiteral("demo")));
+    // Connection page: connected, messages coming in.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        leadingNumber(window.connectionPage()->valueText(QStringLiteral("msgsIn"))) > 0, 5000);
+    // Streams page: ORDERS with its three consumers.
+    QTRY_COMPARE_WITH_TIMEOUT(window.streamsPage()->consumerList().size(), 3, 5000);
+    // Latency page: probes with samples (end to end from the demo's stamps, processing...).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            window.latencyPage()->refresh();
+            return window.latencyPage()->model()->rowCount() >= 3;
+        }(),
+        5000);
+    // Consumer page: the audit consumer delivering, with redeliveries (40 % NAKs).
+    ConsumerPage* consumer = window.consumerPage();
+    QCOMPARE(consumer->consumer(), QStringLiteral("audit"));
+    QTRY_VERIFY_WITH_TIMEOUT(leadingNumber(consumer->numberText(QStringLiteral("delivered"))) > 0,
+                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(consumer->deliveryCountBars().value(1) > 0, 10000);
+    // Outbound page: connected, nothing waiting; publish page: ready with the demo's subject.
+    window.outboundPage()->refresh();
+    QCOMPARE(window.outboundPage()->counterText(QStringLiteral("depth")).left(1),
+             QStringLiteral("0"));
+    QCOMPARE(window.publishPage()->subjectEdit()->text(), QStringLiteral("demo.orders.created"));
+    qInfo("every page showed data %lld ms after launch", qint64(launch.elapsed()));
+    // And the demo's publisher keeps moving: its count grows.
+    const quint64 published = demo.published();
+    QTRY_VERIFY_WITH_TIMEOUT(demo.published() > published, 3000);
+}
+
+void TestDemo::stopLeavesNothing() {
+    QList<qint64> pids;
+    QStringList dirs;
+    {
+        DemoSession demo;
+        const Status s = demo.start();
+        QVERIFY2(!s, qPrintable(s.toString()));
+        for (NatsServerProcess* p : demo.servers())
+            pids << p->pid();
+        dirs = demo.directories();
+        QCOMPARE(pids.size(), 1);
+        QVERIFY(processAlive(pids[0]));
+        QVERIFY(QDir(dirs[0]).exists());
+    }
+    for (qint64 pid : std::as_const(pids))
+        QVERIFY2(!processAlive(pid), qPrintable(QString::number(pid)));
+    for (const QString& d : std::as_const(dirs))
+        QVERIFY2(!QDir(d).exists(), qPrintable(d));
+}
+
+void TestDemo::clusterReplicates() {
+    DemoSession::Config cfg;
+    cfg.clusterSize = 3;
+    QList<qint64> pids;
+    QStringList dirs;
+    {
+        DemoSession demo(cfg);
+        const Status s = demo.start();
+        QVERIFY2(!s, qPrintable(s.toString()));
+        QCOMPARE(demo.servers().size(), 3);
+        QCOMPARE(demo.url().count(QLatin1Char(',')), 2);
+        Connection c(optionsFor(demo.servers()[1]->url()));
+        QVERIFY(!c.connectSync(5000));
+        js::JetStream js(&c);
+        auto info = js.streamInfo(DemoSession::streamName());
+        QVERIFY2(info, qPrintable(info.error().toString()));
+        QCOMPARE(info->config.replicas, 3);
+        QTRY_VERIFY_WITH_TIMEOUT(js.streamInfo(DemoSession::streamName())->state.messages > 10,
+                                 10000);
+        for (NatsServerProcess* p : demo.servers())
+            pids << p->pid();
+        dirs = demo.directories();
+    }
+    for (qint64 pid : std::as_const(pids))
+        QVERIFY(!processAlive(pid));
+    for (const QString& d : std::as_const(dirs))
+        QVERIFY(!QDir(d).exists());
+}
+
+namespace {
+/// Starts the jetdeck binary with the demo, its TMPDIR and runtime dir under `root`.
+void startDemoBinary(QProcess& p, const QString& root, const QStringList& extra) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const QString inner = root + QStringLiteral("/tmp");
+    QDir().mkpath(inner);
+    env.insert(QStringLiteral("TMPDIR"), inner);
+    // Qt falls back to $TMPDIR/runtime-<user> without a runtime dir: give it one elsewhere.
+    const QString runtime = root + QStringLiteral("/run");
+    QDir().mkpath(runtime);
+    QFile::setPermissions(runtime, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    env.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(QStringLiteral(JETDECK_GUI_PATH), QStringList{QStringLiteral("--demo")} + extra);
+}
+} // namespace
+
+void TestDemo::binaryExitsClean_data() {
+    QTest::addColumn<bool>("terminate");
+    QTest::newRow("window closes (after a screenshot)") << false;
+    QTest::newRow("SIGTERM") << true;
+}
+
+void TestDemo::binaryExitsClean() {
+    QFETCH(bool, terminate);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString inner = tmp.path() + QStringLiteral("/tmp");
+    const QString shot = tmp.path() + QStringLiteral("/shot.png");
+    QProcess p;
+    startDemoBinary(p, tmp.path(),
+                    terminate ? QStringList()
+                              : QStringList{QStringLiteral("--screenshot"), shot,
+                                            QStringLiteral("--screenshot-delay"),
+                                            QStringLiteral("3000")});
+    QVERIFY(p.waitForStarted(5000));
+    // While it runs, its server lives under our TMPDIR.
+    QTRY_VERIFY_WITH_TIMEOUT(!serversMentioning(inner).isEmpty(), 10000);
+    if (terminate) {
+        QTest::qWait(1000);
+        p.terminate();
+    }
+    QVERIFY(p.waitForFinished(60000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAll().constData());
+    if (!terminate)
+        QVERIFY(QFileInfo(shot).size() > 10000);
+    QCOMPARE(serversMentioning(inner), QStringList());
+    QCOMPARE(QDir(inner).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+             QStringList());
+}
+
+void TestDemo::killedBinaryTakesItsServerAlong() {
+    // SIGKILL gives the console no chance to clean up: its server still goes with it (the
+    // temporary directory stays, in the system's temp dir, as with any killed program).
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString inner = tmp.path() + QStringLiteral("/tmp");
+    QProcess p;
+    startDemoBinary(p, tmp.path(), {});
+    QVERIFY(p.waitForStarted(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(!serversMentioning(inner).isEmpty(), 10000);
+    p.kill();
+    QVERIFY(p.waitForFinished(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(serversMentioning(inner), QStringList(), 5000);
+}
+
+QTEST_MAIN(TestDemo)
+#include "tst_demo.moc"
