@@ -18,7 +18,7 @@ JOBS="${JOBS:-$(nproc)}"
 
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
-    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev qtkeychain-qt6-dev
     libssl-dev openssl nlohmann-json3-dev
     libbenchmark-dev libnats-dev
     nats-server

@@ -3,6 +3,7 @@
 #include "core/demo/demosession.h"
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
+#include "ui/connections/connectionsidebar.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/consumerpage.h"
@@ -32,6 +33,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
+#include <QTreeView>
 #include <QVBoxLayout>
 
 namespace jetdeck {
@@ -219,14 +221,30 @@ MainWindow::MainWindow(QWidget* parent)
     m_nav->addItem(tr("Outbound queue"));
     m_nav->addItem(tr("Publish"));
     m_nav->addItem(tr("Consumer"));
-    m_nav->setFixedWidth(m_nav->sizeHintForColumn(0) + 24);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
-    auto* central = new QWidget(this);
-    auto* centralLayout = new QHBoxLayout(central);
-    centralLayout->setContentsMargins(0, 0, 0, 0);
-    centralLayout->addWidget(m_nav);
-    centralLayout->addWidget(m_stack, 1);
+    // The left column: saved connections and natscli contexts above, the pages below.
+    m_sidebar = new ConnectionSidebar(SecretStore::system(), this);
+    connect(m_sidebar, &ConnectionSidebar::connectRequested, this,
+            [this](const Options& options, const QString& key, const QString&) {
+                connectWith(options);
+                m_activeKey = key;
+                m_sidebar->setActive(key, ConnectionState::Connecting);
+            });
+    connect(m_sidebar, &ConnectionSidebar::disconnectRequested, this,
+            &MainWindow::disconnectFromServer);
+    auto* left = new QSplitter(Qt::Vertical, this);
+    left->setObjectName(QStringLiteral("leftColumn"));
+    left->addWidget(m_sidebar);
+    left->addWidget(m_nav);
+    left->setStretchFactor(0, 3);
+    left->setStretchFactor(1, 2);
+    auto* central = new QSplitter(Qt::Horizontal, this);
+    central->setObjectName(QStringLiteral("centralSplitter"));
+    central->addWidget(left);
+    central->addWidget(m_stack);
+    central->setStretchFactor(1, 1);
+    central->setSizes({210, 990});
     setCentralWidget(central);
     for (int i = 0; i < m_stack->count(); ++i) {
         auto* go = new QAction(this);
@@ -302,6 +320,8 @@ bool MainWindow::connectToUrls(const QString& urls) {
     }
     Options o = m_baseOptions;
     o.servers = parsed.value();
+    m_activeKey.clear(); // typed in the bar: no sidebar entry is the current one
+    m_sidebar->setActive({}, ConnectionState::Disconnected);
     connectWith(o);
     m_urlEdit->setText(urls.trimmed()); // what the user typed, so Reconnect keeps credentials
     return true;
@@ -330,6 +350,8 @@ void MainWindow::connectWith(const Options& options) {
             [this](const ConnectionEvent& e) { m_events->append(e); });
     connect(c, &Connection::stateChanged, this, [this, c](ConnectionState st) {
         m_statusState->setText(connectionStateName(st));
+        m_sidebar->setActive(m_activeKey, st,
+                             c->lastError().isError() && st != ConnectionState::Connected);
         updateButtons();
         if (st == ConnectionState::Connected) {
             showMessage(tr("Connected to %1").arg(c->currentServer()), false);
@@ -423,22 +445,54 @@ void MainWindow::updateButtons() {
     m_connectButton->setText(live ? tr("Re&connect") : tr("&Connect"));
 }
 
+namespace {
+/// The views whose column layout (widths, order, sort) is kept across restarts: every table
+/// and tree with an object name.
+QList<QAbstractItemView*> keptViews(QWidget* root) {
+    QList<QAbstractItemView*> out;
+    for (QAbstractItemView* v : root->findChildren<QAbstractItemView*>())
+        if (!v->objectName().isEmpty() &&
+            (qobject_cast<QTableView*>(v) || qobject_cast<QTreeView*>(v)))
+            out.append(v);
+    return out;
+}
+QHeaderView* headerOf(QAbstractItemView* v) {
+    if (auto* t = qobject_cast<QTableView*>(v))
+        return t->horizontalHeader();
+    if (auto* t = qobject_cast<QTreeView*>(v))
+        return t->header();
+    return nullptr;
+}
+} // namespace
+
 void MainWindow::restoreSettings() {
     QSettings s;
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    if (auto* sp = findChild<QSplitter*>(QStringLiteral("mainSplitter")))
-        sp->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray());
+    for (QSplitter* sp : findChildren<QSplitter*>())
+        if (!sp->objectName().isEmpty())
+            sp->restoreState(
+                s.value(QStringLiteral("window/splitter/") + sp->objectName()).toByteArray());
+    for (QAbstractItemView* v : keptViews(this))
+        if (QHeaderView* h = headerOf(v))
+            h->restoreState(
+                s.value(QStringLiteral("window/columns/") + v->objectName()).toByteArray());
     m_eventView->horizontalHeader()->restoreState(
         s.value(QStringLiteral("window/eventColumns")).toByteArray());
     m_urlEdit->setText(s.value(QStringLiteral("connection/lastUrl")).toString());
+    showPage(qBound(0, s.value(QStringLiteral("window/page"), 0).toInt(), m_stack->count() - 1));
 }
 
 void MainWindow::saveSettings() {
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    if (auto* sp = findChild<QSplitter*>(QStringLiteral("mainSplitter")))
-        s.setValue(QStringLiteral("window/splitter"), sp->saveState());
+    for (QSplitter* sp : findChildren<QSplitter*>())
+        if (!sp->objectName().isEmpty())
+            s.setValue(QStringLiteral("window/splitter/") + sp->objectName(), sp->saveState());
+    for (QAbstractItemView* v : keptViews(this))
+        if (QHeaderView* h = headerOf(v))
+            s.setValue(QStringLiteral("window/columns/") + v->objectName(), h->saveState());
     s.setValue(QStringLiteral("window/eventColumns"), m_eventView->horizontalHeader()->saveState());
+    s.setValue(QStringLiteral("window/page"), currentPage());
     // Only the URL without credentials: secrets do not go to the settings file.
     if (auto parsed = parseServerList(m_urlEdit->text()); parsed.ok()) {
         bool secret = false;

@@ -17,6 +17,7 @@ class QTableView;
 namespace jetdeck {
 
 class ConnectionPage;
+class ConnectionSidebar;
 class DemoSession;
 class ConsumerPage;
 class EventLogModel;
@@ -59,6 +60,7 @@ public:
     OutboundPage* outboundPage() const { return m_outbound; }
     PublishPage* publishPage() const { return m_publish; }
     ConsumerPage* consumerPage() const { return m_consumer; }
+    ConnectionSidebar* connectionSidebar() const { return m_sidebar; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
     metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
     /// Serves Prometheus metrics on loopback; the error says why not (port in use...).
@@ -93,6 +95,8 @@ private:
     OutboundPage* m_outbound;
     PublishPage* m_publish;
     ConsumerPage* m_consumer;
+    ConnectionSidebar* m_sidebar;
+    QString m_activeKey; ///< the sidebar entry of the current connection ("" from the bar)
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
     QLineEdit* m_urlEdit;

@@ -103,12 +103,13 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     auto* charts = new QHBoxLayout;
     m_rttChart = charts::makeTimeChart(tr("Round-trip time (ms)"), kChartWindowS, &m_rttX, &m_rttY);
     m_rttSeries = charts::addLine(m_rttChart, m_rttX, m_rttY, tr("RTT"), QColor(0x15, 0x65, 0xc0));
-    m_rttY->setLabelFormat(QStringLiteral("%.2f"));
+    charts::setYMax(m_rttY, 0, 0.5);
     m_rateChart =
         charts::makeTimeChart(tr("Messages per second"), kChartWindowS, &m_rateX, &m_rateY);
     m_inSeries = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("in"), QColor(0x2e, 0x7d, 0x32));
     m_outSeries =
         charts::addLine(m_rateChart, m_rateX, m_rateY, tr("out"), QColor(0xef, 0x8f, 0x00));
+    charts::setYMax(m_rateY, 0, 10.0);
     for (QChart* c : {m_rttChart, m_rateChart}) {
         auto* view = new QChartView(c, this);
         addCsvExport(view, "seconds"); // right click: the series as CSV
@@ -296,11 +297,10 @@ void ConnectionPage::sampleCharts(const ConnectionStats& s) {
             pts->pop_front();
 
     const double maxRtt = charts::replaceRelative(m_rttSeries, m_rttPoints, nowS);
-    m_rttY->setRange(0, qMax(0.5, maxRtt * 1.2));
-    m_rttY->setLabelFormat(maxRtt * 1.2 >= 10 ? QStringLiteral("%.0f") : QStringLiteral("%.2f"));
+    charts::setYMax(m_rttY, maxRtt, 0.5);
     const double maxIn = charts::replaceRelative(m_inSeries, m_inPoints, nowS);
     const double maxOut = charts::replaceRelative(m_outSeries, m_outPoints, nowS);
-    m_rateY->setRange(0, qMax(10.0, qMax(maxIn, maxOut) * 1.2));
+    charts::setYMax(m_rateY, qMax(maxIn, maxOut), 10.0);
 }
 
 } // namespace jetdeck

@@ -55,14 +55,16 @@ double niceMax(double maxY, double floor) {
     return std::ceil(m / step) * step;
 }
 
-void setYMax(QValueAxis* axis, double maxY) {
-    const double top = niceMax(maxY);
+void setYMax(QValueAxis* axis, double maxY, double floor) {
+    const double top = niceMax(maxY, floor);
     if (axis->max() != top || axis->min() != 0)
         axis->setRange(0, top);
     const int ticks = axis->tickCount() - 1;
-    // Whole numbers when every tick lands on one.
+    // Whole numbers when every tick lands on one; enough decimals to tell ticks apart.
     const bool whole = ticks > 0 && std::fmod(top, ticks) == 0;
-    axis->setLabelFormat(whole ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
+    axis->setLabelFormat(whole       ? QStringLiteral("%.0f")
+                         : top < 2.0 ? QStringLiteral("%.2f")
+                                     : QStringLiteral("%.1f"));
 }
 
 } // namespace jetdeck::charts

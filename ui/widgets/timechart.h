@@ -23,6 +23,6 @@ double replaceRelative(QLineSeries* series, const std::deque<QPointF>& points, d
 double niceMax(double maxY, double floor = 1.0);
 /// Sets the axis to 0..niceMax(maxY) with labels that do not repeat (decimals for small
 /// ranges, whole numbers otherwise).
-void setYMax(QValueAxis* axis, double maxY);
+void setYMax(QValueAxis* axis, double maxY, double floor = 1.0);
 
 } // namespace jetdeck::charts

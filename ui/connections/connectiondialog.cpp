@@ -1,0 +1,154 @@
+#include "connectiondialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+
+namespace jetdeck {
+
+ConnectionDialog::ConnectionDialog(const SavedConnection& initial, const QString& keyringNote,
+                                   const QStringList& takenNames, QWidget* parent)
+    : QDialog(parent)
+    , m_taken(takenNames)
+    , m_originalName(initial.name) {
+    setWindowTitle(initial.name.isEmpty() ? tr("New connection")
+                                          : tr("Edit connection %1").arg(initial.name));
+    auto* form = new QFormLayout(this);
+    m_name = new QLineEdit(initial.name, this);
+    m_name->setObjectName(QStringLiteral("name"));
+    form->addRow(tr("&Name:"), m_name);
+    m_urls = new QLineEdit(initial.urls, this);
+    m_urls->setObjectName(QStringLiteral("urls"));
+    m_urls->setPlaceholderText(tr("nats://host1:4222, nats://host2:4222 (tls:// for TLS)"));
+    form->addRow(tr("&Servers:"), m_urls);
+    m_auth = new QComboBox(this);
+    m_auth->setObjectName(QStringLiteral("auth"));
+    m_auth->addItem(tr("None"), int(AuthKind::None));
+    m_auth->addItem(tr("User and password"), int(AuthKind::UserPassword));
+    m_auth->addItem(tr("Token"), int(AuthKind::Token));
+    m_auth->addItem(tr("Credentials file (.creds)"), int(AuthKind::Creds));
+    m_auth->addItem(tr("NKey seed file"), int(AuthKind::NKey));
+    m_auth->setCurrentIndex(m_auth->findData(int(initial.auth)));
+    form->addRow(tr("&Authentication:"), m_auth);
+    m_user = new QLineEdit(initial.user, this);
+    m_user->setObjectName(QStringLiteral("user"));
+    form->addRow(tr("&User:"), m_user);
+    m_secret = new QLineEdit(this);
+    m_secret->setObjectName(QStringLiteral("secret"));
+    m_secret->setEchoMode(QLineEdit::Password);
+    m_secretLabel = new QLabel(tr("&Password:"), this);
+    m_secretLabel->setBuddy(m_secret);
+    form->addRow(m_secretLabel, m_secret);
+    m_keyringNote = new QLabel(keyringNote, this);
+    m_keyringNote->setObjectName(QStringLiteral("keyringNote"));
+    m_keyringNote->setWordWrap(true);
+    form->addRow(QString(), m_keyringNote);
+    m_creds =
+        fileField(QStringLiteral("creds"), tr("Credentials (*.creds);;All files (*)"), &m_credsRow);
+    m_creds->setText(initial.credsPath);
+    form->addRow(tr("&Credentials file:"), m_credsRow);
+    m_nkey =
+        fileField(QStringLiteral("nkey"), tr("NKey seeds (*.nk *.txt);;All files (*)"), &m_nkeyRow);
+    m_nkey->setText(initial.nkeyPath);
+    form->addRow(tr("N&Key seed file:"), m_nkeyRow);
+    QWidget* row = nullptr;
+    m_ca = fileField(QStringLiteral("ca"), tr("Certificates (*.pem *.crt);;All files (*)"), &row);
+    m_ca->setText(initial.caPath);
+    form->addRow(tr("TLS C&A file:"), row);
+    m_cert =
+        fileField(QStringLiteral("cert"), tr("Certificates (*.pem *.crt);;All files (*)"), &row);
+    m_cert->setText(initial.certPath);
+    form->addRow(tr("Client c&ertificate:"), row);
+    m_key = fileField(QStringLiteral("key"), tr("Keys (*.pem *.key);;All files (*)"), &row);
+    m_key->setText(initial.keyPath);
+    form->addRow(tr("Client &key:"), row);
+    m_tlsFirst = new QCheckBox(tr("TLS handshake before the server's INFO (tls_first)"), this);
+    m_tlsFirst->setChecked(initial.tlsFirst);
+    form->addRow(QString(), m_tlsFirst);
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("error"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    form->addRow(m_error);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &ConnectionDialog::tryAccept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    form->addRow(buttons);
+    connect(m_auth, &QComboBox::currentIndexChanged, this, &ConnectionDialog::updateFields);
+    updateFields();
+}
+
+QLineEdit* ConnectionDialog::fileField(const QString& objectName, const QString& filter,
+                                       QWidget** row) {
+    *row = new QWidget(this);
+    auto* layout = new QHBoxLayout(*row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* edit = new QLineEdit(*row);
+    edit->setObjectName(objectName);
+    auto* browse = new QPushButton(tr("Browse..."), *row);
+    layout->addWidget(edit, 1);
+    layout->addWidget(browse);
+    connect(browse, &QPushButton::clicked, this, [this, edit, filter] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Choose a file"), edit->text(), filter);
+        if (!path.isEmpty())
+            edit->setText(path);
+    });
+    return edit;
+}
+
+void ConnectionDialog::updateFields() {
+    const auto kind = AuthKind(m_auth->currentData().toInt());
+    m_user->setEnabled(kind == AuthKind::UserPassword);
+    m_secret->setEnabled(kind == AuthKind::UserPassword || kind == AuthKind::Token);
+    m_secretLabel->setText(kind == AuthKind::Token ? tr("&Token:") : tr("&Password:"));
+    m_credsRow->setEnabled(kind == AuthKind::Creds);
+    m_nkeyRow->setEnabled(kind == AuthKind::NKey);
+    m_keyringNote->setVisible(kind == AuthKind::UserPassword || kind == AuthKind::Token);
+}
+
+SavedConnection ConnectionDialog::connection() const {
+    SavedConnection c;
+    c.name = m_name->text().trimmed();
+    c.urls = m_urls->text().trimmed();
+    c.auth = AuthKind(m_auth->currentData().toInt());
+    c.user = c.auth == AuthKind::UserPassword ? m_user->text().trimmed() : QString();
+    c.credsPath = c.auth == AuthKind::Creds ? m_creds->text().trimmed() : QString();
+    c.nkeyPath = c.auth == AuthKind::NKey ? m_nkey->text().trimmed() : QString();
+    c.caPath = m_ca->text().trimmed();
+    c.certPath = m_cert->text().trimmed();
+    c.keyPath = m_key->text().trimmed();
+    c.tlsFirst = m_tlsFirst->isChecked();
+    return c;
+}
+
+QString ConnectionDialog::secret() const {
+    return m_secret->isEnabled() ? m_secret->text() : QString();
+}
+
+bool ConnectionDialog::tryAccept() {
+    const SavedConnection c = connection();
+    if (Status s = c.validate()) {
+        m_error->setText(s.message);
+        return false;
+    }
+    if (c.name != m_originalName && m_taken.contains(c.name)) {
+        m_error->setText(tr("Name: a connection called %1 exists already").arg(c.name));
+        return false;
+    }
+    m_error->clear();
+    accept();
+    return true;
+}
+
+QString ConnectionDialog::errorText() const {
+    return m_error->text();
+}
+
+} // namespace jetdeck

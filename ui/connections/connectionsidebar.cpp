@@ -1,0 +1,429 @@
+#include "connectionsidebar.h"
+
+#include "core/client/connectoptions.h"
+#include "ui/connections/connectiondialog.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPixmap>
+#include <QPushButton>
+#include <QSettings>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace jetdeck {
+
+namespace {
+
+constexpr int KeyRole = Qt::UserRole + 1;
+
+QIcon dot(const QColor& color) {
+    QPixmap pm(12, 12);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setBrush(color);
+    p.setPen(color.darker(130));
+    p.drawEllipse(1, 1, 10, 10);
+    return QIcon(pm);
+}
+
+QColor colorOf(const QString& name) {
+    if (name == QLatin1String("green"))
+        return QColor(0x2e, 0x7d, 0x32);
+    if (name == QLatin1String("amber"))
+        return QColor(0xf9, 0xa8, 0x25);
+    if (name == QLatin1String("red"))
+        return QColor(0xc6, 0x28, 0x28);
+    return QColor(0x9e, 0x9e, 0x9e);
+}
+
+QString savedKey(const QString& name) {
+    return QStringLiteral("saved:") + name;
+}
+QString contextKey(const QString& name) {
+    return QStringLiteral("context:") + name;
+}
+
+} // namespace
+
+ConnectionSidebar::ConnectionSidebar(std::unique_ptr<SecretStore> secrets, QWidget* parent)
+    : QWidget(parent)
+    , m_secrets(std::move(secrets))
+    , m_contextDir(natsContextDir()) {
+    m_prompt = [this](const QString& what) -> std::optional<QString> {
+        bool ok = false;
+        const QString s =
+            QInputDialog::getText(this, tr("Connect"), what, QLineEdit::Password, QString(), &ok);
+        return ok ? std::optional<QString>(s) : std::nullopt;
+    };
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_tree = new QTreeWidget(this);
+    m_tree->setObjectName(QStringLiteral("connections"));
+    m_tree->setHeaderHidden(true);
+    m_tree->setRootIsDecorated(false);
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_savedRoot = new QTreeWidgetItem(m_tree, {tr("Saved connections")});
+    m_contextRoot = new QTreeWidgetItem(m_tree, {tr("natscli contexts")});
+    for (QTreeWidgetItem* root : {m_savedRoot, m_contextRoot}) {
+        root->setFlags(Qt::ItemIsEnabled);
+        QFont f = m_tree->font();
+        f.setBold(true);
+        root->setFont(0, f);
+    }
+    layout->addWidget(m_tree, 1);
+    auto* buttons = new QHBoxLayout;
+    buttons->setSpacing(2);
+    m_connect = new QPushButton(tr("Connect"), this);
+    m_connect->setObjectName(QStringLiteral("connect"));
+    m_disconnect = new QPushButton(tr("Disconnect"), this);
+    m_new = new QPushButton(tr("New..."), this);
+    m_edit = new QPushButton(tr("Edit..."), this);
+    m_delete = new QPushButton(tr("Delete"), this);
+    for (QPushButton* b : {m_connect, m_disconnect})
+        buttons->addWidget(b);
+    layout->addLayout(buttons);
+    auto* buttons2 = new QHBoxLayout;
+    buttons2->setSpacing(2);
+    for (QPushButton* b : {m_new, m_edit, m_delete})
+        buttons2->addWidget(b);
+    layout->addLayout(buttons2);
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("status"));
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+
+    connect(m_tree, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
+        const QString key = item->data(0, KeyRole).toString();
+        if (!key.isEmpty())
+            connectTo(key);
+    });
+    connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &ConnectionSidebar::updateButtons);
+    connect(m_tree, &QTreeWidget::customContextMenuRequested, this,
+            &ConnectionSidebar::contextMenu);
+    connect(m_connect, &QPushButton::clicked, this, [this] {
+        if (!selectedKey().isEmpty())
+            connectTo(selectedKey());
+    });
+    connect(m_disconnect, &QPushButton::clicked, this, &ConnectionSidebar::disconnectRequested);
+    connect(m_new, &QPushButton::clicked, this, [this] { newConnection()->open(); });
+    connect(m_edit, &QPushButton::clicked, this, [this] {
+        const QString key = selectedKey();
+        if (key.startsWith(QLatin1String("saved:")))
+            editConnection(key.mid(6))->open();
+        else if (key.startsWith(QLatin1String("context:")))
+            saveContextAs(key.mid(8))->open();
+    });
+    connect(m_delete, &QPushButton::clicked, this, [this] {
+        const QString key = selectedKey();
+        if (key.startsWith(QLatin1String("saved:")))
+            deleteConnection(key.mid(6));
+    });
+    reload();
+    if (!m_secrets->isAvailable())
+        setStatus(tr("%1: passwords and tokens are not saved; JetDeck keeps paths to "
+                     "credential files and asks for a password when it connects.")
+                      .arg(m_secrets->description()),
+                  false);
+}
+
+ConnectionSidebar::~ConnectionSidebar() = default;
+
+void ConnectionSidebar::setContextDir(const QString& dir) {
+    m_contextDir = dir;
+    reload();
+}
+
+void ConnectionSidebar::setSecretPrompt(
+    std::function<std::optional<QString>(const QString&)> prompt) {
+    m_prompt = std::move(prompt);
+}
+
+void ConnectionSidebar::reload() {
+    const QString selected = selectedKey();
+    QSettings settings;
+    m_saved = loadSavedConnections(settings);
+    qDeleteAll(m_savedRoot->takeChildren());
+    qDeleteAll(m_contextRoot->takeChildren());
+    for (const SavedConnection& c : std::as_const(m_saved)) {
+        auto* item = new QTreeWidgetItem(m_savedRoot, {c.name});
+        item->setData(0, KeyRole, savedKey(c.name));
+        item->setToolTip(0, QStringLiteral("%1\n%2").arg(c.urls, authKindName(c.auth)));
+    }
+    for (const QString& name : listNatsContexts(m_contextDir)) {
+        auto* item = new QTreeWidgetItem(m_contextRoot, {name});
+        item->setData(0, KeyRole, contextKey(name));
+        auto ctx = loadNatsContext(name, m_contextDir);
+        item->setToolTip(0, ctx ? (ctx->description.isEmpty()
+                                       ? ctx->url
+                                       : ctx->description + QLatin1Char('\n') + ctx->url)
+                                : ctx.error().toString());
+    }
+    m_contextRoot->setHidden(m_contextRoot->childCount() == 0);
+    m_tree->expandAll();
+    if (QTreeWidgetItem* item = itemFor(selected))
+        item->setSelected(true);
+    paintDots();
+    updateButtons();
+}
+
+QStringList ConnectionSidebar::keys() const {
+    QStringList out;
+    for (QTreeWidgetItem* root : {m_savedRoot, m_contextRoot})
+        for (int i = 0; i < root->childCount(); ++i)
+            out << root->child(i)->data(0, KeyRole).toString();
+    return out;
+}
+
+QTreeWidgetItem* ConnectionSidebar::itemFor(const QString& key) const {
+    for (QTreeWidgetItem* root : {m_savedRoot, m_contextRoot})
+        for (int i = 0; i < root->childCount(); ++i)
+            if (root->child(i)->data(0, KeyRole).toString() == key)
+                return root->child(i);
+    return nullptr;
+}
+
+QString ConnectionSidebar::selectedKey() const {
+    const QList<QTreeWidgetItem*> items = m_tree->selectedItems();
+    return items.isEmpty() ? QString() : items.first()->data(0, KeyRole).toString();
+}
+
+bool ConnectionSidebar::connectTo(const QString& key) {
+    Result<Options> options = Error{ErrorKind::InvalidArgument, tr("unknown entry %1").arg(key)};
+    QString label;
+    if (key.startsWith(QLatin1String("saved:"))) {
+        const QString name = key.mid(6);
+        const auto it = std::find_if(m_saved.cbegin(), m_saved.cend(),
+                                     [&](const SavedConnection& c) { return c.name == name; });
+        if (it == m_saved.cend()) {
+            setStatus(tr("No saved connection called %1").arg(name), true);
+            return false;
+        }
+        QString secret;
+        if (it->needsSecret()) {
+            const QString what = it->auth == AuthKind::Token
+                                     ? tr("Token for %1:").arg(name)
+                                     : tr("Password of %1 on %2:").arg(it->user, name);
+            auto stored = m_secrets->isAvailable() ? m_secrets->load(it->secretKey())
+                                                   : m_session.load(it->secretKey());
+            if (stored) {
+                secret = stored.value();
+            } else {
+                const auto typed = m_prompt ? m_prompt(what) : std::nullopt;
+                if (!typed) {
+                    setStatus(tr("Not connecting to %1: no password given").arg(name), false);
+                    return false;
+                }
+                secret = *typed;
+                m_session.store(it->secretKey(), secret);
+            }
+        }
+        options = it->toOptions(secret);
+        label = name;
+    } else if (key.startsWith(QLatin1String("context:"))) {
+        const QString name = key.mid(8);
+        auto ctx = loadNatsContext(name, m_contextDir);
+        if (!ctx) {
+            setStatus(tr("Context %1: %2").arg(name, ctx.error().toString()), true);
+            return false;
+        }
+        options = optionsFromContext(ctx.value());
+        label = tr("context %1").arg(name);
+    }
+    if (!options) {
+        setStatus(tr("%1: %2").arg(label.isEmpty() ? key : label, options.error().message), true);
+        return false;
+    }
+    Options o = options.value();
+    if (o.name.isEmpty())
+        o.name = QStringLiteral("jetdeck");
+    o.retryOnFailedConnect = true;
+    setActive(key, ConnectionState::Connecting);
+    setStatus(tr("Connecting to %1 ...").arg(label), false);
+    emit connectRequested(o, key, label);
+    return true;
+}
+
+void ConnectionSidebar::setActive(const QString& key, ConnectionState state, bool failed) {
+    m_activeKey = key;
+    m_activeState = state;
+    m_activeFailed = failed;
+    paintDots();
+    updateButtons();
+}
+
+QString ConnectionSidebar::dotColor(const QString& key) const {
+    if (key.isEmpty() || key != m_activeKey)
+        return QStringLiteral("grey");
+    switch (m_activeState) {
+    case ConnectionState::Connected:
+        return QStringLiteral("green");
+    case ConnectionState::Connecting:
+    case ConnectionState::Reconnecting:
+    case ConnectionState::Draining:
+        return m_activeFailed ? QStringLiteral("red") : QStringLiteral("amber");
+    case ConnectionState::Disconnected:
+    case ConnectionState::Closed:
+        return m_activeFailed ? QStringLiteral("red") : QStringLiteral("grey");
+    }
+    return QStringLiteral("grey");
+}
+
+void ConnectionSidebar::paintDots() {
+    for (const QString& key : keys())
+        if (QTreeWidgetItem* item = itemFor(key)) {
+            item->setIcon(0, dot(colorOf(dotColor(key))));
+            QFont f = m_tree->font();
+            f.setBold(key == m_activeKey);
+            item->setFont(0, f);
+        }
+}
+
+ConnectionDialog* ConnectionSidebar::newConnection() {
+    SavedConnection initial;
+    initial.urls = QString::fromLatin1(kNatsDefaultUrl);
+    QStringList taken;
+    for (const SavedConnection& c : std::as_const(m_saved))
+        taken << c.name;
+    auto* d = new ConnectionDialog(initial,
+                                   m_secrets->isAvailable()
+                                       ? tr("Kept in %1.").arg(m_secrets->description())
+                                       : tr("Not saved (%1): you will be asked when connecting.")
+                                             .arg(m_secrets->description()),
+                                   taken, this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &QDialog::accepted, this, [this, d] { onDialogAccepted(d, QString()); });
+    return d;
+}
+
+ConnectionDialog* ConnectionSidebar::editConnection(const QString& name) {
+    const auto it = std::find_if(m_saved.cbegin(), m_saved.cend(),
+                                 [&](const SavedConnection& c) { return c.name == name; });
+    SavedConnection initial = it != m_saved.cend() ? *it : SavedConnection{};
+    QStringList taken;
+    for (const SavedConnection& c : std::as_const(m_saved))
+        taken << c.name;
+    auto* d = new ConnectionDialog(
+        initial,
+        m_secrets->isAvailable()
+            ? tr("Kept in %1; leave empty to keep the stored one.").arg(m_secrets->description())
+            : tr("Not saved (%1): you will be asked when connecting.")
+                  .arg(m_secrets->description()),
+        taken, this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &QDialog::accepted, this, [this, d, name] { onDialogAccepted(d, name); });
+    return d;
+}
+
+ConnectionDialog* ConnectionSidebar::saveContextAs(const QString& contextName) {
+    auto ctx = loadNatsContext(contextName, m_contextDir);
+    SavedConnection initial = ctx ? SavedConnection::fromContext(ctx.value()) : SavedConnection{};
+    initial.name = contextName;
+    QStringList taken;
+    for (const SavedConnection& c : std::as_const(m_saved))
+        taken << c.name;
+    auto* d = new ConnectionDialog(initial,
+                                   m_secrets->isAvailable()
+                                       ? tr("Kept in %1.").arg(m_secrets->description())
+                                       : tr("Not saved (%1).").arg(m_secrets->description()),
+                                   taken, this);
+    if (ctx)
+        d->secretEdit()->setText(ctx->token.isEmpty() ? ctx->password : ctx->token);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &QDialog::accepted, this, [this, d] { onDialogAccepted(d, QString()); });
+    return d;
+}
+
+void ConnectionSidebar::onDialogAccepted(ConnectionDialog* dialog, const QString& originalName) {
+    const SavedConnection c = dialog->connection();
+    QSettings settings;
+    if (!originalName.isEmpty() && originalName != c.name) {
+        removeSavedConnection(settings, originalName);
+        SavedConnection old;
+        old.name = originalName;
+        m_secrets->erase(old.secretKey());
+    }
+    saveConnection(settings, c);
+    QString note;
+    if (c.needsSecret() && !dialog->secret().isEmpty()) {
+        if (m_secrets->isAvailable()) {
+            if (Status s = m_secrets->store(c.secretKey(), dialog->secret()))
+                note = tr(" The secret was not stored: %1").arg(s.message);
+        } else {
+            m_session.store(c.secretKey(), dialog->secret());
+            note =
+                tr(" The secret is kept for this session only (%1).").arg(m_secrets->description());
+        }
+    } else if (!c.needsSecret()) {
+        m_secrets->erase(c.secretKey());
+    }
+    reload();
+    if (QTreeWidgetItem* item = itemFor(savedKey(c.name))) {
+        m_tree->clearSelection();
+        item->setSelected(true);
+    }
+    setStatus(tr("Saved %1.").arg(c.name) + note, false);
+}
+
+void ConnectionSidebar::deleteConnection(const QString& name, bool confirmed) {
+    if (!confirmed &&
+        QMessageBox::question(this, tr("Delete connection"),
+                              tr("Delete the saved connection %1?").arg(name)) != QMessageBox::Yes)
+        return;
+    QSettings settings;
+    removeSavedConnection(settings, name);
+    SavedConnection c;
+    c.name = name;
+    m_secrets->erase(c.secretKey());
+    m_session.erase(c.secretKey());
+    reload();
+    setStatus(tr("Deleted %1.").arg(name), false);
+}
+
+void ConnectionSidebar::setStatus(const QString& text, bool error) {
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+}
+
+QString ConnectionSidebar::statusText() const {
+    return m_status->text();
+}
+
+void ConnectionSidebar::updateButtons() {
+    const QString key = selectedKey();
+    m_connect->setEnabled(!key.isEmpty());
+    m_edit->setEnabled(!key.isEmpty());
+    m_edit->setText(key.startsWith(QLatin1String("context:")) ? tr("Save as...") : tr("Edit..."));
+    m_delete->setEnabled(key.startsWith(QLatin1String("saved:")));
+    m_disconnect->setEnabled(!m_activeKey.isEmpty() && m_activeState != ConnectionState::Closed &&
+                             m_activeState != ConnectionState::Disconnected);
+}
+
+void ConnectionSidebar::contextMenu(const QPoint& pos) {
+    QTreeWidgetItem* item = m_tree->itemAt(pos);
+    const QString key = item ? item->data(0, KeyRole).toString() : QString();
+    QMenu menu(this);
+    if (!key.isEmpty())
+        menu.addAction(tr("Connect"), this, [this, key] { connectTo(key); });
+    if (key.startsWith(QLatin1String("saved:"))) {
+        const QString name = key.mid(6);
+        menu.addAction(tr("Edit..."), this, [this, name] { editConnection(name)->open(); });
+        menu.addAction(tr("Delete"), this, [this, name] { deleteConnection(name); });
+    } else if (key.startsWith(QLatin1String("context:"))) {
+        const QString name = key.mid(8);
+        menu.addAction(tr("Save as a connection..."), this,
+                       [this, name] { saveContextAs(name)->open(); });
+    }
+    menu.addSeparator();
+    menu.addAction(tr("New connection..."), this, [this] { newConnection()->open(); });
+    menu.addAction(tr("Reload contexts"), this, [this] { reload(); });
+    menu.exec(m_tree->viewport()->mapToGlobal(pos));
+}
+
+} // namespace jetdeck
