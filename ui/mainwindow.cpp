@@ -14,7 +14,9 @@
 #include "ui/widgets/statebadge.h"
 
 #include <QAction>
+#include <QChartView>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFile>
 #include <QFileDialog>
@@ -195,21 +197,46 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_registry, &metrics::MetricsRegistry::redeliveryEvents, this,
             [this](const QString& stream, const QString& consumer,
                    const QList<js::RedeliveryEvent>& events) {
-                for (const js::RedeliveryEvent& ev : events) {
+                // One line per kind and tick: a consumer giving up on many messages at once
+                // does not drown the rest of the log.
+                for (const auto kind : {js::RedeliveryEvent::Kind::MaxDeliveries,
+                                        js::RedeliveryEvent::Kind::Terminated}) {
+                    QStringList seqs;
+                    quint64 deliveries = 0;
+                    QString reason;
+                    QDateTime when;
+                    for (const js::RedeliveryEvent& ev : events) {
+                        if (ev.kind != kind)
+                            continue;
+                        seqs << QString::number(ev.streamSeq);
+                        deliveries = qMax(deliveries, ev.deliveries);
+                        if (!ev.reason.isEmpty())
+                            reason = ev.reason;
+                        when = ev.time;
+                    }
+                    if (seqs.isEmpty())
+                        continue;
                     ConnectionEvent e;
-                    e.time =
-                        ev.time.isValid() ? ev.time.toLocalTime() : QDateTime::currentDateTime();
+                    e.time = when.isValid() ? when.toLocalTime() : QDateTime::currentDateTime();
                     e.kind = ConnectionEvent::Kind::Consumer;
                     e.server = stream + QLatin1Char('/') + consumer;
-                    e.message =
-                        ev.kind == js::RedeliveryEvent::Kind::MaxDeliveries
-                            ? tr("stream seq %1 hit MaxDeliver after %2 deliveries")
-                                  .arg(ev.streamSeq)
-                                  .arg(ev.deliveries)
-                            : tr("stream seq %1 terminated%2")
-                                  .arg(ev.streamSeq)
-                                  .arg(ev.reason.isEmpty() ? QString()
-                                                           : QStringLiteral(": ") + ev.reason);
+                    const QString list = seqs.size() > 8
+                                             ? seqs.mid(0, 8).join(QStringLiteral(", ")) +
+                                                   tr(" and %1 more").arg(seqs.size() - 8)
+                                             : seqs.join(QStringLiteral(", "));
+                    if (kind == js::RedeliveryEvent::Kind::MaxDeliveries)
+                        e.message = seqs.size() == 1
+                                        ? tr("stream seq %1 hit MaxDeliver after %2 deliveries")
+                                              .arg(list)
+                                              .arg(deliveries)
+                                        : tr("%1 messages hit MaxDeliver (stream seq %2)")
+                                              .arg(seqs.size())
+                                              .arg(list);
+                    else
+                        e.message =
+                            tr("stream seq %1 terminated%2")
+                                .arg(list,
+                                     reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
                     m_events->append(e);
                 }
             });
@@ -255,6 +282,15 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_statusState = new QLabel(this);
     statusBar()->addPermanentWidget(m_statusState);
+    m_themeCombo = new QComboBox(this);
+    m_themeCombo->setObjectName(QStringLiteral("theme"));
+    m_themeCombo->addItem(tr("System colours"), int(Theme::System));
+    m_themeCombo->addItem(tr("Light"), int(Theme::Light));
+    m_themeCombo->addItem(tr("Dark"), int(Theme::Dark));
+    m_themeCombo->setToolTip(tr("Colours: as the desktop says, or always light or dark"));
+    statusBar()->addPermanentWidget(m_themeCombo);
+    connect(m_themeCombo, &QComboBox::activated, this,
+            [this](int i) { setTheme(Theme(m_themeCombo->itemData(i).toInt())); });
 
     auto* quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
@@ -375,6 +411,16 @@ void MainWindow::connectWith(const Options& options) {
     updateButtons();
 }
 
+void MainWindow::setTheme(Theme theme) {
+    m_theme = theme;
+    m_themeCombo->setCurrentIndex(m_themeCombo->findData(int(theme)));
+    applyTheme(theme);
+    // The charts are this window's: recolour them even before it is shown.
+    for (QChartView* view : findChildren<QChartView*>())
+        applyChartPalette(view->chart(), paletteFor(theme));
+    QSettings().setValue(QStringLiteral("view/theme"), themeName(theme));
+}
+
 void MainWindow::attachDemo(DemoSession& demo) {
     const int servers = int(demo.servers().size());
     setWindowTitle(servers > 1 ? tr("JetDeck — demo (%1-server cluster)").arg(servers)
@@ -480,6 +526,8 @@ void MainWindow::restoreSettings() {
         s.value(QStringLiteral("window/eventColumns")).toByteArray());
     m_urlEdit->setText(s.value(QStringLiteral("connection/lastUrl")).toString());
     showPage(qBound(0, s.value(QStringLiteral("window/page"), 0).toInt(), m_stack->count() - 1));
+    setTheme(
+        themeFromName(s.value(QStringLiteral("view/theme")).toString()).value_or(Theme::System));
 }
 
 void MainWindow::saveSettings() {

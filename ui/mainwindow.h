@@ -1,11 +1,13 @@
 #pragma once
 
 #include "core/client/connectionthread.h"
+#include "ui/widgets/theme.h"
 
 #include <QMainWindow>
 
 #include <memory>
 
+class QComboBox;
 class QLabel;
 class QListWidget;
 class QStackedWidget;
@@ -77,6 +79,9 @@ public:
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
     QString serverBarText() const;
+    /// Light, dark, or as the desktop says; kept in the settings.
+    void setTheme(Theme theme);
+    Theme theme() const { return m_theme; }
     QString lastMessage() const { return m_lastMessage; }
 
 protected:
@@ -111,6 +116,8 @@ private:
     QTableView* m_eventView;
     QLineEdit* m_eventFilterEdit;
     QLabel* m_statusState;
+    QComboBox* m_themeCombo;
+    Theme m_theme = Theme::System;
     QString m_lastMessage;
 };
 

@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
          QStringLiteral(
              "Open on this page: connection, streams, latency, outbound, publish or consumer."),
          QStringLiteral("name")},
+        {QStringLiteral("theme"),
+         QStringLiteral("Colours: system (follow the desktop, the default), light or dark. "
+                        "Kept for the next start."),
+         QStringLiteral("name")},
         {QStringLiteral("metrics-port"),
          QStringLiteral("Serve Prometheus metrics on 127.0.0.1:PORT (/metrics, /snapshot.json)."),
          QStringLiteral("port")},
@@ -134,6 +138,12 @@ int main(int argc, char** argv) {
             qEnvironmentVariableIsSet("NATS_URL") || !ctx->sourcePath.isEmpty();
         if (explicitTarget)
             window.connectWith(o);
+    }
+    if (p.isSet(QStringLiteral("theme"))) {
+        const auto theme = themeFromName(p.value(QStringLiteral("theme")));
+        if (!theme)
+            return fail(QStringLiteral("--theme is one of: system, light, dark"));
+        window.setTheme(*theme);
     }
     if (p.isSet(QStringLiteral("page"))) {
         const QString page = p.value(QStringLiteral("page"));

@@ -8,8 +8,11 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSplitter>
 
 using namespace jetdeck;
 using namespace jetdeck::test;
@@ -27,6 +30,7 @@ private slots:
     void showsOutageAndRecovery();
     void formatting_data();
     void formatting();
+    void themesAndRestoredLayout();
 
 private:
     std::unique_ptr<NatsServerProcess> m_server;
@@ -222,6 +226,40 @@ void TestMainWindow::formatting() {
     QFETCH(QString, got);
     QFETCH(QString, want);
     QCOMPARE(got, want);
+}
+
+void TestMainWindow::themesAndRestoredLayout() {
+    int leftWidth = 0;
+    {
+        MainWindow w;
+        w.show();
+        w.setTheme(Theme::Dark);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 128);
+        for (QChartView* v : w.findChildren<QChartView*>())
+            QVERIFY(v->chart()->backgroundBrush().color().lightness() < 128);
+        w.setTheme(Theme::Light);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 128);
+        for (QChartView* v : w.findChildren<QChartView*>())
+            QVERIFY(v->chart()->backgroundBrush().color().lightness() > 128);
+        w.setTheme(Theme::Dark);
+        w.showPage(2);
+        auto* central = w.findChild<QSplitter*>(QStringLiteral("centralSplitter"));
+        QVERIFY(central);
+        central->setSizes({300, 900});
+        leftWidth = central->sizes().value(0);
+        w.close(); // saves the settings
+    }
+    // A new window comes back dark, on the same page, with the same column widths.
+    MainWindow again;
+    again.show();
+    QCOMPARE(again.theme(), Theme::Dark);
+    QCOMPARE(again.currentPage(), 2);
+    QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 128);
+    QTRY_COMPARE(again.findChild<QSplitter*>(QStringLiteral("centralSplitter"))->sizes().value(0),
+                 leftWidth);
+    again.setTheme(Theme::System);
+    QCOMPARE(themeFromName(u"dark"), std::optional<Theme>(Theme::Dark));
+    QCOMPARE(themeFromName(u"purple"), std::nullopt);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -165,6 +165,10 @@ void ConnectionSidebar::reload() {
                                        : ctx->description + QLatin1Char('\n') + ctx->url)
                                 : ctx.error().toString());
     }
+    if (m_saved.isEmpty()) {
+        auto* hint = new QTreeWidgetItem(m_savedRoot, {tr("none yet: New... adds one")});
+        hint->setFlags(Qt::NoItemFlags);
+    }
     m_contextRoot->setHidden(m_contextRoot->childCount() == 0);
     m_tree->expandAll();
     if (QTreeWidgetItem* item = itemFor(selected))
@@ -177,7 +181,8 @@ QStringList ConnectionSidebar::keys() const {
     QStringList out;
     for (QTreeWidgetItem* root : {m_savedRoot, m_contextRoot})
         for (int i = 0; i < root->childCount(); ++i)
-            out << root->child(i)->data(0, KeyRole).toString();
+            if (const QString key = root->child(i)->data(0, KeyRole).toString(); !key.isEmpty())
+                out << key;
     return out;
 }
 
