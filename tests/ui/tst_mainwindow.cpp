@@ -207,6 +207,11 @@ void TestMainWindow::showsOutageAndRecovery() {
     QVERIFY(timeline);
     QVERIFY(w.connection()->stateHistory().size() >=
             4); // CONNECTING, CONNECTED, RECONNECTING, CONNECTED
+    // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_mainwindow
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        QTest::qWait(1500); // a few chart points after the recovery
+        QVERIFY(w.grab().save(dir + QStringLiteral("/console-outage.png")));
+    }
 }
 
 void TestMainWindow::formatting_data() {

@@ -1,5 +1,7 @@
 #include "latencypage.h"
 
+#include "ui/widgets/timechart.h"
+
 #include "ui/models/latencymodel.h"
 #include "ui/widgets/chartcsv.h"
 
@@ -220,10 +222,9 @@ void LatencyPage::redrawChart() {
     m_p50->replace(a);
     m_p95->replace(b);
     m_p99->replace(c);
-    m_y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
+    charts::setYMax(m_y, maxY, 0.1);
     // The x axis grows with the history, from one minute up to ten.
     m_x->setRange(-qBound(60.0, std::ceil(-oldest / 60.0) * 60.0, double(kHistoryS)), 0);
-    m_y->setLabelFormat(maxY * 1.15 >= 10 ? QStringLiteral("%.0f") : QStringLiteral("%.2f"));
     m_chart->setTitle(
         key.isEmpty() ? tr("Select a probe")
                       : tr("%1 — percentiles over the %2").arg(key, m_windowBox->currentText()));

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Regenerates the screenshots in docs/ from a build in build/ (offscreen, no display needed):
+# the demo's pages from the jetdeck binary, the rest from the UI tests that stage them.
+set -eu
+cd "$(dirname "$0")/.."
+export QT_QPA_PLATFORM=offscreen
+app=build/app/jetdeck
+$app --demo-cluster 3 --theme dark --page consumer --screenshot docs/console-dark.png --screenshot-delay 12000
+$app --demo --theme light --page connection --screenshot docs/console-demo.png --screenshot-delay 8000
+$app --demo --theme light --page streams --screenshot docs/console-streams.png --screenshot-delay 8000
+$app --demo --theme light --page latency --screenshot docs/console-latency.png --screenshot-delay 12000
+(cd build && JETDECK_SCREENSHOT_DIR="$PWD/../docs" ctest -R 'tst_mainwindow|tst_outboundpage|tst_publishpage|tst_consumerpage' >/dev/null)
+echo "screenshots written to docs/"
