@@ -150,6 +150,7 @@ MainWindow::MainWindow(QWidget* parent)
                                 .arg(metrics::backpressureLevelName(status.level), status.reason);
                 m_events->append(e);
             });
+    m_page->setMetricsRegistry(m_registry);
     m_streams = new StreamsPage(this);
     m_streams->setMetricsRegistry(m_registry);
     m_latency = new LatencyPage(this);

@@ -94,6 +94,11 @@ void TestDemo::everyPageShowsData() {
     // Connection page: connected, messages coming in.
     QTRY_VERIFY_WITH_TIMEOUT(
         leadingNumber(window.connectionPage()->valueText(QStringLiteral("msgsIn"))) > 0, 5000);
+    // The overview sums up the consumers' backpressure.
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectionPage()
+                                 ->valueText(QStringLiteral("backpressure"))
+                                 .contains(QStringLiteral("OK")),
+                             5000);
     // Streams page: ORDERS with its three consumers.
     QTRY_COMPARE_WITH_TIMEOUT(window.streamsPage()->consumerList().size(), 3, 5000);
     // Latency page: probes with samples (end to end from the demo's stamps, processing...).

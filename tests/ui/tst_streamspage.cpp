@@ -323,6 +323,19 @@ void TestStreamsPage::liveNumbers() {
     QTRY_COMPARE(page->model()->index(0, StreamTreeModel::UnprocessedColumn, s).data().toString(),
                  QStringLiteral("25"));
     QVERIFY(page->statusText().contains(QStringLiteral("stream")));
+    // The lag sparkline keeps the readings: 0 before the publishes, 25 after; the rate cell
+    // is filled from the registry.
+    const QModelIndex lag = page->model()->index(0, StreamTreeModel::LagColumn, s);
+    QTRY_VERIFY(lag.data(StreamTreeModel::SparklineRole).value<QList<qreal>>().size() >= 3);
+    const QList<qreal> history = lag.data(StreamTreeModel::SparklineRole).value<QList<qreal>>();
+    QCOMPARE(history.last(), 25.0);
+    QVERIFY2(history.first() == 0.0 || history.contains(25.0), "history of num_pending");
+    QVERIFY(lag.data(Qt::ToolTipRole).toString().contains(QStringLiteral("now 25")));
+    QVERIFY(page->model()
+                ->index(0, StreamTreeModel::RateColumn, s)
+                .data()
+                .toString()
+                .endsWith(QStringLiteral("msgs/s")));
     QVERIFY(!js.deleteStream(QStringLiteral("LIVE")));
 }
 

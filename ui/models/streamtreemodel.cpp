@@ -162,6 +162,12 @@ QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, in
             return format::count(quint64(qMax<qint64>(0, c.numRedelivered)));
         case WaitingColumn:
             return c.config.isPush() ? QString() : QString::number(c.numWaiting);
+        case RateColumn: {
+            const auto it = m_rates.constFind(c.stream + QLatin1Char('/') + c.name);
+            return it == m_rates.cend() ? QString() : format::rate(*it);
+        }
+        case LagColumn:
+            return QString(); // drawn by the view's sparkline delegate
         case BackpressureColumn: {
             const auto it = m_backpressure.constFind(c.stream + QLatin1Char('/') + c.name);
             return it == m_backpressure.cend() ? QString()
@@ -185,6 +191,11 @@ QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, in
             return qlonglong(c.numRedelivered);
         case WaitingColumn:
             return qlonglong(c.numWaiting);
+        case RateColumn:
+            return m_rates.value(c.stream + QLatin1Char('/') + c.name);
+        case LagColumn:
+            return m_lag.value(c.stream + QLatin1Char('/') + c.name)
+                .value(m_lag.value(c.stream + QLatin1Char('/') + c.name).size() - 1);
         case BackpressureColumn: {
             const auto it = m_backpressure.constFind(c.stream + QLatin1Char('/') + c.name);
             return it == m_backpressure.cend() ? -1 : int(it->level);
@@ -193,6 +204,21 @@ QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, in
             return consumerData(c, column, Qt::DisplayRole);
         }
     }
+    if (column == LagColumn && role == SparklineRole)
+        return QVariant::fromValue(m_lag.value(c.stream + QLatin1Char('/') + c.name));
+    if (column == LagColumn && role == Qt::ToolTipRole) {
+        const QList<qreal> h = m_lag.value(c.stream + QLatin1Char('/') + c.name);
+        if (h.isEmpty())
+            return {};
+        const auto [lo, hi] = std::minmax_element(h.cbegin(), h.cend());
+        return tr("Unprocessed over the last %n reading(s): now %1, lowest %2, highest %3", nullptr,
+                  int(h.size()))
+            .arg(qint64(h.last()))
+            .arg(qint64(*lo))
+            .arg(qint64(*hi));
+    }
+    if (column == RateColumn && role == Qt::TextAlignmentRole)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
     if (column == BackpressureColumn &&
         (role == Qt::ToolTipRole || role == Qt::BackgroundRole || role == Qt::ForegroundRole)) {
         const auto it = m_backpressure.constFind(c.stream + QLatin1Char('/') + c.name);
@@ -246,6 +272,10 @@ QVariant StreamTreeModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Redelivered");
     case WaitingColumn:
         return tr("Waiting");
+    case RateColumn:
+        return tr("Deliveries");
+    case LagColumn:
+        return tr("Lag");
     case BackpressureColumn:
         return tr("Backpressure");
     case SubjectsColumn:
@@ -273,6 +303,16 @@ void StreamTreeModel::setBackpressure(const QHash<QString, metrics::Backpressure
             emit dataChanged(i, i);
         }
     }
+}
+
+void StreamTreeModel::setActivity(const QHash<QString, double>& rates,
+                                  const QHash<QString, QList<qreal>>& lag) {
+    m_rates = rates;
+    m_lag = lag;
+    for (int s = 0; s < m_streams.size(); ++s)
+        if (!m_streams[s].consumers.isEmpty())
+            emit dataChanged(index(0, RateColumn, index(s, 0)),
+                             index(int(m_streams[s].consumers.size()) - 1, LagColumn, index(s, 0)));
 }
 
 void StreamTreeModel::clear() {

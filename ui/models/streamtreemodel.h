@@ -29,6 +29,8 @@ public:
         AckPendingColumn,
         RedeliveredColumn,
         WaitingColumn,
+        RateColumn,         ///< consumer: deliveries per second
+        LagColumn,          ///< consumer: num_pending over the last minutes, as a sparkline
         BackpressureColumn, ///< consumer: OK / WARN / CRITICAL with the reason as tooltip
         SubjectsColumn,     ///< stream subjects / consumer filter
         LeaderColumn,
@@ -39,6 +41,7 @@ public:
         IsStreamRole,
         StreamNameRole,
         ConsumerNameRole,
+        SparklineRole, ///< LagColumn: QList<qreal> of num_pending readings, oldest first
     };
 
     explicit StreamTreeModel(QObject* parent = nullptr);
@@ -54,6 +57,9 @@ public:
     void update(const JetStreamSnapshot& snapshot);
     /// Backpressure per consumer, keyed "stream/consumer"; changed cells get dataChanged.
     void setBackpressure(const QHash<QString, metrics::BackpressureStatus>& statuses);
+    /// Deliveries per second and the num_pending history per consumer ("stream/consumer");
+    /// the rate and lag cells get one dataChanged per stream.
+    void setActivity(const QHash<QString, double>& rates, const QHash<QString, QList<qreal>>& lag);
     void clear();
 
     const js::StreamInfo* streamAt(const QModelIndex& index) const;
@@ -71,6 +77,8 @@ private:
 
     QList<StreamNode> m_streams;
     QHash<QString, metrics::BackpressureStatus> m_backpressure;
+    QHash<QString, double> m_rates;
+    QHash<QString, QList<qreal>> m_lag;
 };
 
 } // namespace jetdeck

@@ -88,6 +88,7 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     addRow(traffic, QStringLiteral("subs"), tr("Subscriptions"), row++);
     addRow(traffic, QStringLiteral("slow"), tr("Slow-consumer drops"), row++);
     addRow(traffic, QStringLiteral("serverErrors"), tr("Server errors"), row++);
+    addRow(traffic, QStringLiteral("backpressure"), tr("Consumers"), row++);
 
     QGridLayout* outbound = makeBox(tr("Outbound"));
     row = 0;
@@ -164,6 +165,31 @@ QString ConnectionPage::valueText(const QString& key) const {
 }
 
 void ConnectionPage::refresh() {
+    // The consumers' backpressure in one line: how many are OK, WARN, CRITICAL.
+    if (m_registry) {
+        int counts[4] = {0, 0, 0, 0};
+        QStringList worst;
+        for (const metrics::ConsumerMetrics& m : m_registry->consumers()) {
+            ++counts[qBound(0, int(m.backpressure.level), 3)];
+            if (m.backpressure.level == metrics::BackpressureLevel::Critical ||
+                m.backpressure.level == metrics::BackpressureLevel::Warn)
+                worst
+                    << QStringLiteral("%1/%2: %3").arg(m.stream, m.consumer, m.backpressure.reason);
+        }
+        QLabel* l = m_values.value(QStringLiteral("backpressure"));
+        const int total = counts[0] + counts[1] + counts[2] + counts[3];
+        l->setText(total == 0 ? QStringLiteral("–")
+                              : tr("%1 OK, %2 WARN, %3 CRITICAL")
+                                    .arg(counts[int(metrics::BackpressureLevel::Ok)])
+                                    .arg(counts[int(metrics::BackpressureLevel::Warn)])
+                                    .arg(counts[int(metrics::BackpressureLevel::Critical)]));
+        l->setToolTip(worst.join(QLatin1Char('\n')));
+        l->setStyleSheet(counts[int(metrics::BackpressureLevel::Critical)] > 0
+                             ? QStringLiteral("color: #c62828;")
+                         : counts[int(metrics::BackpressureLevel::Warn)] > 0
+                             ? QStringLiteral("color: #ef6c00;")
+                             : QString());
+    }
     if (!m_conn) {
         m_badge->setState(ConnectionState::Disconnected);
         m_server->setText(tr("not connected"));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/client/connection.h"
+#include "core/metrics/registry.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
@@ -31,6 +32,8 @@ public:
 
     /// The connection to show; it may live on another thread. nullptr shows nothing.
     void setConnection(Connection* connection);
+    /// Where the consumers' backpressure summary comes from.
+    void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
     /// Pulls a snapshot now (the timer calls it; tests call it directly).
     void refresh();
 
@@ -48,6 +51,7 @@ private:
     StateTimeline* m_timeline;
     QLabel* m_server;
     QHash<QString, QLabel*> m_values;
+    QPointer<metrics::MetricsRegistry> m_registry;
     QTimer* m_timer;
 
     // Rates from counter deltas between refreshes.

@@ -1,5 +1,7 @@
 #include "streamspage.h"
 
+#include "ui/widgets/sparklinedelegate.h"
+
 #include "core/metrics/registry.h"
 
 #include "core/jetstream/jetstream.h"
@@ -100,6 +102,9 @@ StreamsPage::StreamsPage(QWidget* parent)
     for (int c = StreamTreeModel::MessagesColumn; c <= StreamTreeModel::WaitingColumn; ++c)
         m_view->setColumnWidth(c, 85);
     m_view->setColumnWidth(StreamTreeModel::BackpressureColumn, 90);
+    m_view->setItemDelegateForColumn(StreamTreeModel::LagColumn,
+                                     new SparklineDelegate(StreamTreeModel::SparklineRole, m_view));
+    m_view->setColumnWidth(StreamTreeModel::LagColumn, 100);
     m_view->setColumnWidth(StreamTreeModel::LeaderColumn, 100);
     layout->addWidget(m_view, 1);
     // New streams and consumers show up expanded.
@@ -219,6 +224,21 @@ void StreamsPage::apply(quint64 generation, const Result<JetStreamSnapshot>& sna
         for (const metrics::ConsumerMetrics& m : m_registry->consumers())
             statuses.insert(m.stream + QLatin1Char('/') + m.consumer, m.backpressure);
         m_model->setBackpressure(statuses);
+        // Rates from the registry; the lag sparkline from the last kLagReadings lists.
+        QHash<QString, double> rates;
+        for (const metrics::ConsumerMetrics& m : m_registry->consumers())
+            rates.insert(m.stream + QLatin1Char('/') + m.consumer, m.deliveriesPerSec);
+        QHash<QString, QList<qreal>> lag;
+        for (const auto& r : std::as_const(readings)) {
+            const QString key = r.stream + QLatin1Char('/') + r.consumer;
+            QList<qreal> h = m_lag.value(key);
+            h.append(qreal(r.sample.numPending));
+            if (h.size() > kLagReadings)
+                h.remove(0, h.size() - kLagReadings);
+            lag.insert(key, h);
+        }
+        m_lag = lag; // consumers that went away are forgotten
+        m_model->setActivity(rates, m_lag);
     }
     ++m_refreshes;
     int consumers = 0;

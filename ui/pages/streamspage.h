@@ -80,6 +80,8 @@ private:
     QString m_lastError;
 
     QPointer<metrics::MetricsRegistry> m_registry;
+    static constexpr int kLagReadings = 60; ///< two minutes at the default refresh
+    QHash<QString, QList<qreal>> m_lag;     ///< num_pending readings per "stream/consumer"
     StreamTreeModel* m_model;
     QSortFilterProxyModel* m_proxy;
     QTreeView* m_view;
