@@ -7,6 +7,7 @@
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/consumerpage.h"
+#include "ui/pages/faultspage.h"
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
@@ -184,9 +185,39 @@ MainWindow::MainWindow(QWidget* parent)
         m_events->append(e);
     });
     m_stack->addWidget(m_publish);
+    m_faults = new FaultsPage(this);
+    connect(m_faults, &FaultsPage::faultEvent, this, [this](const QString& what) {
+        ConnectionEvent e;
+        e.time = QDateTime::currentDateTime();
+        e.kind = ConnectionEvent::Kind::Fault;
+        e.message = what;
+        m_events->append(e);
+    });
+    connect(m_faults, &FaultsPage::routeThroughProxy, this, [this](const QString& proxyUrl) {
+        if (!m_conn)
+            return;
+        m_directOptions = m_conn->connection()->options();
+        auto proxied = Options::fromUrls(proxyUrl);
+        if (!proxied)
+            return;
+        Options o = m_directOptions;
+        ServerUrl via = proxied->servers.value(0);
+        const ServerUrl first = o.servers.value(0);
+        via.user = first.user;
+        via.password = first.password;
+        via.token = first.token;
+        o.servers = {via};
+        o.noRandomize = true;
+        connectWith(o);
+    });
+    connect(m_faults, &FaultsPage::routeDirect, this, [this] {
+        if (!m_directOptions.servers.isEmpty())
+            connectWith(m_directOptions);
+    });
     m_consumer = new ConsumerPage(this);
     m_consumer->setMetricsRegistry(m_registry);
     m_stack->addWidget(m_consumer);
+    m_stack->addWidget(m_faults);
     connect(m_streams, &StreamsPage::refreshed, this,
             [this] { m_consumer->setConsumers(m_streams->consumerList()); });
     connect(m_streams, &StreamsPage::consumerActivated, this,
@@ -249,6 +280,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_nav->addItem(tr("Outbound queue"));
     m_nav->addItem(tr("Publish"));
     m_nav->addItem(tr("Consumer"));
+    m_nav->addItem(tr("Faults"));
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
     // The left column: saved connections and natscli contexts above, the pages below.
@@ -320,6 +352,7 @@ MainWindow::~MainWindow() {
     m_outbound->setConnection(nullptr);
     m_publish->setConnection(nullptr);
     m_consumer->setConnection(nullptr);
+    m_faults->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -370,14 +403,23 @@ void MainWindow::connectWith(const Options& options) {
     m_outbound->setConnection(nullptr);
     m_publish->setConnection(nullptr);
     m_consumer->setConnection(nullptr);
+    m_faults->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
-    m_events->clear();
 
     QStringList shown;
     for (const ServerUrl& u : options.servers)
         shown << u.redacted();
+    // The log keeps what happened before (a reconnect through a fault proxy, a switch of
+    // server): a line marks where the new connection begins.
+    if (m_events->rowCount() > 0) {
+        ConnectionEvent mark;
+        mark.time = QDateTime::currentDateTime();
+        mark.kind = ConnectionEvent::Kind::Info;
+        mark.message = tr("new connection to %1").arg(shown.join(QStringLiteral(", ")));
+        m_events->append(mark);
+    }
     // The bar shows where this connection goes (credentials masked), whatever it held.
     m_urlEdit->setText(shown.join(QStringLiteral(", ")));
 
@@ -406,6 +448,7 @@ void MainWindow::connectWith(const Options& options) {
     m_streams->setConnection(m_conn);
     m_publish->setConnection(m_conn);
     m_consumer->setConnection(m_conn);
+    m_faults->setConnection(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
@@ -433,6 +476,7 @@ void MainWindow::attachDemo(DemoSession& demo) {
     // Pages that need a choice open on something worth seeing.
     m_consumer->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
     m_publish->presetForDemo();
+    m_faults->setDemo(&demo);
 }
 
 Status MainWindow::startMetricsServer(quint16 port) {

@@ -19,6 +19,7 @@ class QTableView;
 namespace jetdeck {
 
 class ConnectionPage;
+class FaultsPage;
 class ConnectionSidebar;
 class DemoSession;
 class ConsumerPage;
@@ -62,6 +63,7 @@ public:
     OutboundPage* outboundPage() const { return m_outbound; }
     PublishPage* publishPage() const { return m_publish; }
     ConsumerPage* consumerPage() const { return m_consumer; }
+    FaultsPage* faultsPage() const { return m_faults; }
     ConnectionSidebar* connectionSidebar() const { return m_sidebar; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
     metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
@@ -74,7 +76,7 @@ public:
     /// Writes the events the log's filter shows as CSV.
     Status exportEventsCsv(const QString& path);
     /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue,
-    /// 4 publish, 5 consumer.
+    /// 4 publish, 5 consumer, 6 faults.
     void showPage(int index);
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
@@ -100,6 +102,8 @@ private:
     OutboundPage* m_outbound;
     PublishPage* m_publish;
     ConsumerPage* m_consumer;
+    FaultsPage* m_faults;
+    Options m_directOptions; ///< the connection's options before it went through a fault proxy
     ConnectionSidebar* m_sidebar;
     QString m_activeKey; ///< the sidebar entry of the current connection ("" from the bar)
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes

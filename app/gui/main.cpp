@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
                         "exit (for documentation)."),
          QStringLiteral("file")},
         {QStringLiteral("page"),
-         QStringLiteral(
-             "Open on this page: connection, streams, latency, outbound, publish or consumer."),
+         QStringLiteral("Open on this page: connection, streams, latency, outbound, publish, "
+                        "consumer or faults."),
          QStringLiteral("name")},
         {QStringLiteral("theme"),
          QStringLiteral("Colours: system (follow the desktop, the default), light or dark. "
@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
         const QString page = p.value(QStringLiteral("page"));
         const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
                                 QStringLiteral("latency"),    QStringLiteral("outbound"),
-                                QStringLiteral("publish"),    QStringLiteral("consumer")};
+                                QStringLiteral("publish"),    QStringLiteral("consumer"),
+                                QStringLiteral("faults")};
         if (!pages.contains(page))
             return fail(
                 QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));

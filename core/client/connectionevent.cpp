@@ -38,6 +38,8 @@ QString connectionEventKindName(ConnectionEvent::Kind kind) {
         return QStringLiteral("consumer");
     case ConnectionEvent::Kind::Info:
         return QStringLiteral("info");
+    case ConnectionEvent::Kind::Fault:
+        return QStringLiteral("fault");
     }
     return QStringLiteral("event");
 }

@@ -28,6 +28,7 @@ struct ConnectionEvent {
         Error,        ///< an error, fatal or not
         SlowConsumer, ///< a subscription started dropping messages
         Consumer,     ///< a JetStream consumer's news (backpressure level, MaxDeliver...)
+        Fault,        ///< a fault injected from the console (toxic, server kill...), start or end
         Info,         ///< anything else worth a line in the log
     };
     QDateTime time;

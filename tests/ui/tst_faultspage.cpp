@@ -1,0 +1,130 @@
+// The faults page, offscreen, against real servers: the console routed through a fault
+// proxy, a latency toxic seen in its round trips and switched off live, the proxy down and
+// up, back to the server directly; the demo's server killed and restarted from the page;
+// and every fault in the event log.
+
+#include "core/demo/demosession.h"
+#include "tests/support/testsupport.h"
+#include "ui/mainwindow.h"
+#include "ui/models/eventlogmodel.h"
+#include "ui/pages/faultspage.h"
+
+#include <QTableWidget>
+#include <QtTest>
+
+using namespace jetdeck;
+using namespace jetdeck::test;
+
+namespace {
+double rttMs(Connection* c) {
+    QElapsedTimer t;
+    t.start();
+    if (c->flushSync(5000))
+        return -1;
+    return double(t.nsecsElapsed()) / 1e6;
+}
+
+int faultEvents(MainWindow& w) {
+    int n = 0;
+    EventLogModel* m = w.eventModel();
+    for (int r = 0; r < m->rowCount(); ++r)
+        for (int c = 0; c < m->columnCount(); ++c)
+            if (m->index(r, c).data().toString() == QLatin1String("fault"))
+                ++n;
+    return n;
+}
+} // namespace
+
+class TestFaultsPage : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void proxyAndToxics();
+    void demoServerKilledAndRestarted();
+};
+
+void TestFaultsPage::initTestCase() {
+    QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_faultspage"));
+}
+
+void TestFaultsPage::proxyAndToxics() {
+    NatsServerProcess server;
+    QVERIFY(!server.start());
+    MainWindow w;
+    w.show();
+    QVERIFY(w.connectToUrls(server.url()));
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
+    w.showPage(6);
+    QCOMPARE(w.currentPage(), 6);
+    FaultsPage* page = w.faultsPage();
+    // Toxics need the proxy first.
+    faults::Toxic slow;
+    slow.name = QStringLiteral("slow");
+    slow.kind = faults::ToxicKind::Latency;
+    slow.latencyMs = 100;
+    QVERIFY(page->addToxic(slow));
+
+    QVERIFY2(page->startProxy(), qPrintable(page->statusText()));
+    const QString proxyPort = QString::number(page->proxy()->port());
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected() &&
+                                 w.connection()->currentServer().endsWith(proxyPort),
+                             10000);
+    QVERIFY(rttMs(w.connection()) < 50);
+    QVERIFY(!page->addToxic(slow));
+    QCOMPARE(page->toxicTable()->rowCount(), 1);
+    const double slowed = rttMs(w.connection());
+    QVERIFY2(slowed >= 90 && slowed < 200, qPrintable(QString::number(slowed)));
+    // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_faultspage
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        faults::Toxic cut;
+        cut.name = QStringLiteral("thin");
+        cut.kind = faults::ToxicKind::Bandwidth;
+        cut.direction = faults::Direction::Upstream;
+        cut.rateBytesPerSec = 64 * 1024;
+        cut.toxicity = 0.5;
+        cut.enabled = false;
+        QVERIFY(!page->addToxic(cut));
+        page->refresh();
+        QVERIFY(w.grab().save(dir + QStringLiteral("/console-faults.png")));
+        page->removeToxic(QStringLiteral("thin"));
+    }
+    // Off from the table's checkbox: fast again.
+    page->toxicTable()->item(0, 0)->setCheckState(Qt::Unchecked);
+    QVERIFY(rttMs(w.connection()) < 50);
+
+    // Down: the console reconnects until the proxy is up again.
+    page->setProxyDown(true);
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection()->state() != ConnectionState::Connected, 5000);
+    page->setProxyDown(false);
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection()->isConnected(), 10000);
+
+    // Back to the server directly.
+    page->stopProxy();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.connection()->isConnected() &&
+            w.connection()->currentServer().endsWith(QString::number(server.port())),
+        10000);
+    // started, toxic on, off, down, up, stopped
+    QTRY_VERIFY_WITH_TIMEOUT(faultEvents(w) >= 6, 2000);
+}
+
+void TestFaultsPage::demoServerKilledAndRestarted() {
+    DemoSession demo;
+    QVERIFY(!demo.start());
+    MainWindow w;
+    w.show();
+    w.attachDemo(demo);
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
+    FaultsPage* page = w.faultsPage();
+    QVERIFY(page->killServer(5)); // no such server
+    QVERIFY(!page->killServer(0));
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection()->state() != ConnectionState::Connected, 5000);
+    QVERIFY(!page->restartServer(0));
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection()->isConnected(), 15000);
+    QVERIFY(w.connection()->health().reconnects >= 1);
+    QVERIFY(faultEvents(w) >= 2);
+}
+
+QTEST_MAIN(TestFaultsPage)
+#include "tst_faultspage.moc"

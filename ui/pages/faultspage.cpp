@@ -1,0 +1,491 @@
+#include "faultspage.h"
+
+#include "core/demo/demosession.h"
+#include "ui/widgets/format.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace jetdeck {
+
+using faults::Direction;
+using faults::Toxic;
+using faults::ToxicKind;
+
+namespace {
+
+enum Col {
+    EnabledCol,
+    NameCol,
+    TypeCol,
+    DirectionCol,
+    ToxicityCol,
+    ParamsCol,
+    ConnCol,
+    BytesCol,
+    EventsCol,
+    ColCount
+};
+
+QString paramsOf(const Toxic& t) {
+    switch (t.kind) {
+    case ToxicKind::Latency:
+        return t.jitterMs > 0 ? QStringLiteral("%1 ms ± %2 ms").arg(t.latencyMs).arg(t.jitterMs)
+                              : QStringLiteral("%1 ms").arg(t.latencyMs);
+    case ToxicKind::Bandwidth:
+        return format::bytes(t.rateBytesPerSec) + QStringLiteral("/s");
+    case ToxicKind::Timeout:
+        return t.timeoutMs > 0 ? QObject::tr("drop all, close after %1 ms").arg(t.timeoutMs)
+                               : QObject::tr("drop all, never close");
+    case ToxicKind::ResetPeer:
+        return QObject::tr("reset after %1 ms").arg(t.timeoutMs);
+    case ToxicKind::Slicer:
+        return QObject::tr("%1 ± %2 bytes, %3 µs apart")
+            .arg(t.sliceBytes)
+            .arg(t.sliceVariation)
+            .arg(t.sliceDelayUs);
+    case ToxicKind::LimitData:
+        return QObject::tr("close after %1").arg(format::bytes(t.limitBytes));
+    }
+    return {};
+}
+
+} // namespace
+
+FaultsPage::FaultsPage(QWidget* parent)
+    : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("<b>Faults</b> — on demand, with their effects on every "
+                                    "other page and in the log"),
+                                 this));
+
+    auto* net = new QGroupBox(tr("Network: a fault proxy in front of the server"), this);
+    auto* netLayout = new QVBoxLayout(net);
+    auto* proxyRow = new QHBoxLayout;
+    m_proxyLabel = new QLabel(tr("No proxy: the console talks to the server directly."), net);
+    m_proxyLabel->setObjectName(QStringLiteral("proxyLabel"));
+    m_proxyLabel->setWordWrap(true);
+    m_proxyButton = new QPushButton(tr("Route through a fault proxy"), net);
+    m_proxyButton->setObjectName(QStringLiteral("proxyButton"));
+    m_down = new QCheckBox(tr("Proxy down (refuse and drop connections)"), net);
+    m_down->setObjectName(QStringLiteral("down"));
+    proxyRow->addWidget(m_proxyLabel, 1);
+    proxyRow->addWidget(m_down);
+    proxyRow->addWidget(m_proxyButton);
+    netLayout->addLayout(proxyRow);
+
+    auto* form = new QHBoxLayout;
+    m_type = new QComboBox(net);
+    m_type->setObjectName(QStringLiteral("toxicType"));
+    for (ToxicKind k : {ToxicKind::Latency, ToxicKind::Bandwidth, ToxicKind::Timeout,
+                        ToxicKind::ResetPeer, ToxicKind::Slicer, ToxicKind::LimitData})
+        m_type->addItem(faults::toxicKindName(k), int(k));
+    m_direction = new QComboBox(net);
+    m_direction->addItem(tr("server → client"), int(Direction::Downstream));
+    m_direction->addItem(tr("client → server"), int(Direction::Upstream));
+    m_direction->addItem(tr("both ways"), int(Direction::Both));
+    m_value = new QSpinBox(net);
+    m_value->setObjectName(QStringLiteral("toxicValue"));
+    m_value->setRange(0, 100'000'000);
+    m_jitter = new QSpinBox(net);
+    m_jitter->setRange(0, 600000);
+    m_jitter->setPrefix(tr("± "));
+    m_jitter->setSuffix(tr(" ms"));
+    m_toxicity = new QDoubleSpinBox(net);
+    m_toxicity->setRange(0, 100);
+    m_toxicity->setValue(100);
+    m_toxicity->setSuffix(tr(" % of connections"));
+    m_add = new QPushButton(tr("Add toxic"), net);
+    m_add->setObjectName(QStringLiteral("addToxic"));
+    m_remove = new QPushButton(tr("Remove"), net);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_type, m_direction, m_value, m_jitter,
+                                                      m_toxicity, m_add, m_remove})
+        form->addWidget(w);
+    form->addStretch(1);
+    netLayout->addLayout(form);
+
+    m_table = new QTableWidget(0, ColCount, net);
+    m_table->setObjectName(QStringLiteral("toxics"));
+    m_table->setHorizontalHeaderLabels({tr("On"), tr("Name"), tr("Type"), tr("Direction"),
+                                        tr("Toxicity"), tr("Parameters"), tr("Connections"),
+                                        tr("Bytes"), tr("Closes/resets")});
+    m_table->verticalHeader()->hide();
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    netLayout->addWidget(m_table, 1);
+    layout->addWidget(net, 1);
+
+    auto* client = new QGroupBox(tr("Client"), this);
+    auto* clientLayout = new QHBoxLayout(client);
+    m_disconnect = new QPushButton(tr("Force a disconnect"), client);
+    m_disconnect->setObjectName(QStringLiteral("forceDisconnect"));
+    clientLayout->addWidget(m_disconnect);
+    clientLayout->addWidget(new QLabel(tr("drops the socket as a network failure would; the "
+                                          "client reconnects on its own"),
+                                       client),
+                            1);
+    layout->addWidget(client);
+
+    auto* server = new QGroupBox(tr("Servers the console started (the demo)"), this);
+    auto* serverLayout = new QHBoxLayout(server);
+    m_servers = new QComboBox(server);
+    m_servers->setObjectName(QStringLiteral("servers"));
+    m_kill = new QPushButton(tr("Kill -9"), server);
+    m_kill->setObjectName(QStringLiteral("kill"));
+    m_restart = new QPushButton(tr("Restart"), server);
+    m_restart->setObjectName(QStringLiteral("restart"));
+    m_ldm = new QPushButton(tr("Lame duck mode"), server);
+    m_ldm->setObjectName(QStringLiteral("lameDuck"));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_servers, m_kill, m_restart, m_ldm})
+        serverLayout->addWidget(w);
+    serverLayout->addStretch(1);
+    layout->addWidget(server);
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("status"));
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+
+    connect(m_proxyButton, &QPushButton::clicked, this, [this] {
+        if (m_proxy)
+            stopProxy();
+        else
+            startProxy();
+    });
+    connect(m_down, &QCheckBox::toggled, this, &FaultsPage::setProxyDown);
+    connect(m_type, &QComboBox::currentIndexChanged, this, &FaultsPage::updateForm);
+    connect(m_add, &QPushButton::clicked, this, &FaultsPage::addFromForm);
+    connect(m_remove, &QPushButton::clicked, this, [this] {
+        const int row = m_table->currentRow();
+        if (row >= 0 && m_table->item(row, NameCol))
+            removeToxic(m_table->item(row, NameCol)->text());
+    });
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (item->column() != EnabledCol || !m_proxy)
+            return;
+        const QString name = m_table->item(item->row(), NameCol)->text();
+        setToxicEnabled(name, item->checkState() == Qt::Checked);
+    });
+    connect(m_disconnect, &QPushButton::clicked, this, &FaultsPage::forceDisconnect);
+    connect(m_kill, &QPushButton::clicked, this, [this] {
+        if (Status s = killServer(m_servers->currentIndex()))
+            setStatus(s.toString(), true);
+    });
+    connect(m_restart, &QPushButton::clicked, this, [this] {
+        if (Status s = restartServer(m_servers->currentIndex()))
+            setStatus(s.toString(), true);
+    });
+    connect(m_ldm, &QPushButton::clicked, this, [this] {
+        if (Status s = lameDuck(m_servers->currentIndex()))
+            setStatus(s.toString(), true);
+    });
+    m_timer = new QTimer(this);
+    m_timer->setInterval(1000);
+    connect(m_timer, &QTimer::timeout, this, &FaultsPage::refresh);
+    m_timer->start();
+    updateForm();
+    updateServers();
+    refresh();
+}
+
+FaultsPage::~FaultsPage() = default;
+
+void FaultsPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
+    m_conn = std::move(connection);
+    refresh();
+}
+
+void FaultsPage::setDemo(DemoSession* demo) {
+    m_demo = demo;
+    updateServers();
+}
+
+void FaultsPage::updateServers() {
+    m_servers->clear();
+    if (m_demo)
+        for (NatsServerProcess* p : m_demo->servers())
+            m_servers->addItem(QStringLiteral("%1 (%2)").arg(p->name(), p->url()));
+    const bool any = m_servers->count() > 0;
+    for (QWidget* w : std::initializer_list<QWidget*>{m_servers, m_kill, m_restart, m_ldm})
+        w->setEnabled(any);
+    if (!any)
+        m_servers->addItem(tr("none: start the console with --demo"));
+}
+
+void FaultsPage::updateForm() {
+    const auto kind = ToxicKind(m_type->currentData().toInt());
+    m_jitter->setVisible(kind == ToxicKind::Latency);
+    switch (kind) {
+    case ToxicKind::Latency:
+        m_value->setSuffix(tr(" ms"));
+        m_value->setValue(100);
+        break;
+    case ToxicKind::Bandwidth:
+        m_value->setSuffix(tr(" KiB/s"));
+        m_value->setValue(64);
+        break;
+    case ToxicKind::Timeout:
+        m_value->setSuffix(tr(" ms, then close (0: never)"));
+        m_value->setValue(0);
+        break;
+    case ToxicKind::ResetPeer:
+        m_value->setSuffix(tr(" ms, then reset"));
+        m_value->setValue(0);
+        break;
+    case ToxicKind::Slicer:
+        m_value->setSuffix(tr(" bytes a slice"));
+        m_value->setValue(16);
+        break;
+    case ToxicKind::LimitData:
+        m_value->setSuffix(tr(" bytes, then close"));
+        m_value->setValue(100000);
+        break;
+    }
+}
+
+void FaultsPage::setStatus(const QString& text, bool error) {
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+}
+
+QString FaultsPage::statusText() const {
+    return m_status->text();
+}
+
+bool FaultsPage::startProxy() {
+    if (m_proxy)
+        return true;
+    if (!m_conn || !m_conn->connection()->isConnected()) {
+        setStatus(tr("Connect to a server first: the proxy goes in front of the one in use."),
+                  true);
+        return false;
+    }
+    Connection* c = m_conn->connection();
+    const QString server = c->currentServer(); // host:port
+    const qsizetype colon = server.lastIndexOf(QLatin1Char(':'));
+    QString host = server.left(colon);
+    if (host.startsWith(QLatin1Char('[')))
+        host = host.mid(1, host.size() - 2);
+    const quint16 port = quint16(server.mid(colon + 1).toUInt());
+    m_proxy = std::make_unique<faults::FaultProxyThread>(host, port);
+    if (Status s = m_proxy->listen()) {
+        m_proxy.reset();
+        setStatus(s.toString(), true);
+        return false;
+    }
+    m_proxyLabel->setText(tr("Proxy %1 → %2").arg(m_proxy->url(), server));
+    m_proxyButton->setText(tr("Stop the proxy, back to the server"));
+    emit faultEvent(tr("fault proxy %1 in front of %2 started").arg(m_proxy->url(), server));
+    emit routeThroughProxy(m_proxy->url());
+    setStatus(tr("The console now connects through the proxy; add toxics below."), false);
+    rebuildTable();
+    return true;
+}
+
+void FaultsPage::stopProxy() {
+    if (!m_proxy)
+        return;
+    const QString url = m_proxy->url();
+    m_proxy.reset();
+    m_down->setChecked(false);
+    m_proxyLabel->setText(tr("No proxy: the console talks to the server directly."));
+    m_proxyButton->setText(tr("Route through a fault proxy"));
+    emit faultEvent(tr("fault proxy %1 stopped; every toxic ended").arg(url));
+    emit routeDirect();
+    rebuildTable();
+}
+
+void FaultsPage::addFromForm() {
+    Toxic t;
+    t.kind = ToxicKind(m_type->currentData().toInt());
+    t.direction = Direction(m_direction->currentData().toInt());
+    t.toxicity = m_toxicity->value() / 100.0;
+    const int v = m_value->value();
+    switch (t.kind) {
+    case ToxicKind::Latency:
+        t.latencyMs = v;
+        t.jitterMs = m_jitter->value();
+        break;
+    case ToxicKind::Bandwidth:
+        t.rateBytesPerSec = qint64(v) * 1024;
+        break;
+    case ToxicKind::Timeout:
+    case ToxicKind::ResetPeer:
+        t.timeoutMs = v;
+        break;
+    case ToxicKind::Slicer:
+        t.sliceBytes = qMax(1, v);
+        t.sliceVariation = t.sliceBytes / 4;
+        t.sliceDelayUs = 100;
+        break;
+    case ToxicKind::LimitData:
+        t.limitBytes = v;
+        break;
+    }
+    // A name per kind and direction, numbered when there are several.
+    QString base =
+        faults::toxicKindName(t.kind) + QLatin1Char('_') + faults::directionName(t.direction);
+    t.name = base;
+    if (m_proxy)
+        for (int n = 2; std::any_of(m_proxy->toxics().cbegin(), m_proxy->toxics().cend(),
+                                    [&](const Toxic& x) { return x.name == t.name; });
+             ++n)
+            t.name = base + QLatin1Char('_') + QString::number(n);
+    if (Status s = addToxic(t))
+        setStatus(s.toString(), true);
+}
+
+Status FaultsPage::addToxic(const Toxic& toxic) {
+    if (!m_proxy)
+        return Error{ErrorKind::InvalidArgument,
+                     tr("Route the console through a fault proxy first.")};
+    if (Status s = m_proxy->addToxic(toxic))
+        return s;
+    emit faultEvent(tr("toxic %1 on: %2 %3, %4, %5 % of connections")
+                        .arg(toxic.name, faults::toxicKindName(toxic.kind),
+                             faults::directionName(toxic.direction), paramsOf(toxic))
+                        .arg(toxic.toxicity * 100.0, 0, 'f', 0));
+    setStatus(tr("Toxic %1 added.").arg(toxic.name), false);
+    rebuildTable();
+    return {};
+}
+
+void FaultsPage::setToxicEnabled(const QString& name, bool enabled) {
+    if (m_proxy && m_proxy->setToxicEnabled(name, enabled))
+        emit faultEvent(enabled ? tr("toxic %1 on").arg(name) : tr("toxic %1 off").arg(name));
+    refresh();
+}
+
+void FaultsPage::removeToxic(const QString& name) {
+    if (m_proxy && m_proxy->removeToxic(name))
+        emit faultEvent(tr("toxic %1 removed").arg(name));
+    rebuildTable();
+}
+
+void FaultsPage::setProxyDown(bool down) {
+    if (!m_proxy) {
+        if (down) {
+            const QSignalBlocker block(m_down);
+            m_down->setChecked(false);
+            setStatus(tr("Route the console through a fault proxy first."), true);
+        }
+        return;
+    }
+    m_proxy->setDown(down);
+    if (m_down->isChecked() != down) {
+        const QSignalBlocker block(m_down);
+        m_down->setChecked(down);
+    }
+    emit faultEvent(down ? tr("fault proxy down: connections dropped and refused")
+                         : tr("fault proxy up again"));
+}
+
+void FaultsPage::forceDisconnect() {
+    if (!m_conn) {
+        setStatus(tr("Not connected."), true);
+        return;
+    }
+    m_conn->connection()->forceDisconnect(tr("disconnect forced from the faults page"));
+    emit faultEvent(tr("client: disconnect forced"));
+}
+
+Status FaultsPage::killServer(int index) {
+    const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
+    if (index < 0 || index >= servers.size())
+        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
+    servers[index]->kill();
+    emit faultEvent(tr("server %1 killed (SIGKILL)").arg(servers[index]->name()));
+    setStatus(tr("%1 killed; Restart brings it back with its store.").arg(servers[index]->name()),
+              false);
+    return {};
+}
+
+Status FaultsPage::restartServer(int index) {
+    const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
+    if (index < 0 || index >= servers.size())
+        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
+    if (Status s = servers[index]->restart())
+        return s;
+    emit faultEvent(tr("server %1 restarted").arg(servers[index]->name()));
+    setStatus(tr("%1 is running again.").arg(servers[index]->name()), false);
+    return {};
+}
+
+Status FaultsPage::lameDuck(int index) {
+    const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
+    if (index < 0 || index >= servers.size())
+        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
+    if (Status s = servers[index]->enterLameDuckMode())
+        return s;
+    emit faultEvent(tr("server %1 in lame duck mode").arg(servers[index]->name()));
+    setStatus(
+        tr("%1 is shutting down gracefully; Restart brings it back.").arg(servers[index]->name()),
+        false);
+    return {};
+}
+
+void FaultsPage::rebuildTable() {
+    const QSignalBlocker block(m_table);
+    m_table->setRowCount(0);
+    if (m_proxy) {
+        const QList<Toxic> toxics = m_proxy->toxics();
+        m_table->setRowCount(int(toxics.size()));
+        for (int r = 0; r < toxics.size(); ++r) {
+            const Toxic& t = toxics[r];
+            auto* on = new QTableWidgetItem;
+            on->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+            on->setCheckState(t.enabled ? Qt::Checked : Qt::Unchecked);
+            m_table->setItem(r, EnabledCol, on);
+            m_table->setItem(r, NameCol, new QTableWidgetItem(t.name));
+            m_table->setItem(r, TypeCol, new QTableWidgetItem(faults::toxicKindName(t.kind)));
+            m_table->setItem(r, DirectionCol,
+                             new QTableWidgetItem(faults::directionName(t.direction)));
+            m_table->setItem(
+                r, ToxicityCol,
+                new QTableWidgetItem(QStringLiteral("%1 %").arg(t.toxicity * 100.0, 0, 'f', 0)));
+            m_table->setItem(r, ParamsCol, new QTableWidgetItem(paramsOf(t)));
+            for (int c : {ConnCol, BytesCol, EventsCol})
+                m_table->setItem(r, c, new QTableWidgetItem);
+        }
+    }
+    refresh();
+}
+
+void FaultsPage::refresh() {
+    const bool proxied = m_proxy != nullptr;
+    for (QWidget* w : std::initializer_list<QWidget*>{m_add, m_remove, m_down, m_table})
+        w->setEnabled(proxied);
+    m_disconnect->setEnabled(m_conn != nullptr);
+    if (!m_proxy)
+        return;
+    const QSignalBlocker block(m_table);
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        const QString name = m_table->item(r, NameCol)->text();
+        const faults::ToxicStats st = m_proxy->toxicStats(name);
+        m_table->item(r, ConnCol)->setText(QString::number(st.connections));
+        m_table->item(r, BytesCol)->setText(format::bytes(qint64(st.bytes)));
+        m_table->item(r, EventsCol)->setText(QString::number(st.events));
+    }
+    const faults::ProxyStats ps = m_proxy->stats();
+    m_proxyLabel->setText(
+        tr("Proxy %1: %2 open connection(s), %3 up, %4 down%5")
+            .arg(m_proxy->url())
+            .arg(ps.connectionsOpen)
+            .arg(format::bytes(qint64(ps.bytesUpstream)), format::bytes(qint64(ps.bytesDownstream)),
+                 ps.refused > 0 ? tr(", %1 refused").arg(ps.refused) : QString()));
+}
+
+} // namespace jetdeck

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "core/client/connectionthread.h"
+#include "core/faults/faultproxy.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+class QTimer;
+
+namespace jetdeck {
+
+class DemoSession;
+
+/// Faults on demand: a fault proxy in front of the console's server with Toxiproxy's toxics
+/// (latency, bandwidth, blackhole, reset, slicer, limit data; per direction, with a toxicity,
+/// switched on and off live, with their counters), the proxy going down, a forced
+/// disconnect, and for servers the console started itself (the demo) kill -9, restart and
+/// lame duck mode. Every fault is announced (faultEvent) so the log shows when it started and
+/// ended.
+class FaultsPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit FaultsPage(QWidget* parent = nullptr);
+    ~FaultsPage() override;
+
+    void setConnection(std::shared_ptr<ConnectionThread> connection);
+    /// Servers the console may kill and restart; null when it started none.
+    void setDemo(DemoSession* demo);
+
+    /// Starts a proxy in front of the current server and asks for the console to reconnect
+    /// through it (reconnectRequested); false with the reason in statusText().
+    bool startProxy();
+    /// Stops the proxy and asks to reconnect to the servers used before.
+    void stopProxy();
+    faults::FaultProxyThread* proxy() const { return m_proxy.get(); }
+    Status addToxic(const faults::Toxic& toxic);
+    void setToxicEnabled(const QString& name, bool enabled);
+    void removeToxic(const QString& name);
+    void setProxyDown(bool down);
+    void forceDisconnect();
+    Status killServer(int index);
+    Status restartServer(int index);
+    Status lameDuck(int index);
+    QString statusText() const;
+    QTableWidget* toxicTable() const { return m_table; }
+    void refresh();
+
+signals:
+    /// Connect the console through the proxy at this URL (same credentials and options).
+    void routeThroughProxy(const QString& proxyUrl);
+    /// Connect the console to its servers again, as before the proxy.
+    void routeDirect();
+    /// A fault started or ended, for the event log.
+    void faultEvent(const QString& what);
+
+private:
+    void addFromForm();
+    void updateForm();
+    void setStatus(const QString& text, bool error);
+    void rebuildTable();
+    void updateServers();
+
+    std::shared_ptr<ConnectionThread> m_conn;
+    QPointer<DemoSession> m_demo;
+    std::unique_ptr<faults::FaultProxyThread> m_proxy;
+
+    QLabel* m_proxyLabel;
+    QPushButton* m_proxyButton;
+    QCheckBox* m_down;
+    QComboBox* m_type;
+    QComboBox* m_direction;
+    QSpinBox* m_value;
+    QSpinBox* m_jitter;
+    QDoubleSpinBox* m_toxicity;
+    QPushButton* m_add;
+    QPushButton* m_remove;
+    QTableWidget* m_table;
+    QPushButton* m_disconnect;
+    QComboBox* m_servers;
+    QPushButton* m_kill;
+    QPushButton* m_restart;
+    QPushButton* m_ldm;
+    QLabel* m_status;
+    QTimer* m_timer;
+};
+
+} // namespace jetdeck
