@@ -7,6 +7,7 @@
 //  3. meanwhile the GUI thread's responsiveness: a 10 ms timer's lateness (max, P99, count
 //     of stalls over 100 ms) and resident memory (start, peak, end).
 // Usage: QT_QPA_PLATFORM=offscreen gui_bench [--rate N] [--seconds S] [--json]
+#include "bench/benchutil.h"
 #include "core/demo/natsserverprocess.h"
 #include "core/metrics/histogram.h"
 #include "ui/mainwindow.h"
@@ -24,20 +25,7 @@
 #include <cstdio>
 
 using namespace jetdeck;
-
-namespace {
-
-qint64 rssKiB() {
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return -1;
-}
-
-} // namespace
+using jetdeck::bench::rssKiB;
 
 int main(int argc, char** argv) {
     QElapsedTimer sinceStart;
@@ -90,8 +78,8 @@ int main(int argc, char** argv) {
               {QStringLiteral("--server"), server.url(), QStringLiteral("pub"),
                QStringLiteral("load.test"), QStringLiteral("--count"),
                QString::number(qint64(rate) * seconds), QStringLiteral("--rate"),
-               QString::number(rate), QStringLiteral("--size"),
-               p.value(QStringLiteral("size")), QStringLiteral("--json")});
+               QString::number(rate), QStringLiteral("--size"), p.value(QStringLiteral("size")),
+               QStringLiteral("--json")});
     if (!pub.waitForStarted(5000)) {
         std::fprintf(stderr, "gui_bench: cannot start %s\n", JETDECK_CLI_PATH);
         return 1;

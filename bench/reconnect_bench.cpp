@@ -5,6 +5,7 @@
 //  2. memory: 1000 forced disconnect/reconnect cycles against a live server; resident memory
 //     after 100 and after 1000 cycles (it must stay flat: histories are bounded).
 // Usage: reconnect_bench [--cycles N] [--memory-cycles N] [--json]
+#include "bench/benchutil.h"
 #include "core/client/connectionthread.h"
 #include "core/demo/natsserverprocess.h"
 
@@ -21,18 +22,9 @@
 #include <cstdio>
 
 using namespace jetdeck;
+using jetdeck::bench::rssKiB;
 
 namespace {
-
-qint64 rssKiB() {
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return -1;
-}
 
 bool waitFor(const std::function<bool()>& cond, int timeoutMs) {
     QElapsedTimer t;

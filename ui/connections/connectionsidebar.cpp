@@ -290,58 +290,45 @@ void ConnectionSidebar::paintDots() {
         }
 }
 
-ConnectionDialog* ConnectionSidebar::newConnection() {
-    SavedConnection initial;
-    initial.urls = QString::fromLatin1(kNatsDefaultUrl);
+ConnectionDialog* ConnectionSidebar::openDialog(const SavedConnection& initial,
+                                                const QString& originalName) {
     QStringList taken;
     for (const SavedConnection& c : std::as_const(m_saved))
         taken << c.name;
-    auto* d = new ConnectionDialog(initial,
-                                   m_secrets->isAvailable()
-                                       ? tr("Kept in %1.").arg(m_secrets->description())
-                                       : tr("Not saved (%1): you will be asked when connecting.")
-                                             .arg(m_secrets->description()),
-                                   taken, this);
+    QString note;
+    if (!m_secrets->isAvailable())
+        note =
+            tr("Not saved (%1): you will be asked when connecting.").arg(m_secrets->description());
+    else if (!originalName.isEmpty())
+        note = tr("Kept in %1; leave empty to keep the stored one.").arg(m_secrets->description());
+    else
+        note = tr("Kept in %1.").arg(m_secrets->description());
+    auto* d = new ConnectionDialog(initial, note, taken, this);
     d->setAttribute(Qt::WA_DeleteOnClose);
-    connect(d, &QDialog::accepted, this, [this, d] { onDialogAccepted(d, QString()); });
+    connect(d, &QDialog::accepted, this,
+            [this, d, originalName] { onDialogAccepted(d, originalName); });
     return d;
+}
+
+ConnectionDialog* ConnectionSidebar::newConnection() {
+    SavedConnection initial;
+    initial.urls = QString::fromLatin1(kNatsDefaultUrl);
+    return openDialog(initial, QString());
 }
 
 ConnectionDialog* ConnectionSidebar::editConnection(const QString& name) {
     const auto it = std::find_if(m_saved.cbegin(), m_saved.cend(),
                                  [&](const SavedConnection& c) { return c.name == name; });
-    SavedConnection initial = it != m_saved.cend() ? *it : SavedConnection{};
-    QStringList taken;
-    for (const SavedConnection& c : std::as_const(m_saved))
-        taken << c.name;
-    auto* d = new ConnectionDialog(
-        initial,
-        m_secrets->isAvailable()
-            ? tr("Kept in %1; leave empty to keep the stored one.").arg(m_secrets->description())
-            : tr("Not saved (%1): you will be asked when connecting.")
-                  .arg(m_secrets->description()),
-        taken, this);
-    d->setAttribute(Qt::WA_DeleteOnClose);
-    connect(d, &QDialog::accepted, this, [this, d, name] { onDialogAccepted(d, name); });
-    return d;
+    return openDialog(it != m_saved.cend() ? *it : SavedConnection{}, name);
 }
 
 ConnectionDialog* ConnectionSidebar::saveContextAs(const QString& contextName) {
     auto ctx = loadNatsContext(contextName, m_contextDir);
     SavedConnection initial = ctx ? SavedConnection::fromContext(ctx.value()) : SavedConnection{};
     initial.name = contextName;
-    QStringList taken;
-    for (const SavedConnection& c : std::as_const(m_saved))
-        taken << c.name;
-    auto* d = new ConnectionDialog(initial,
-                                   m_secrets->isAvailable()
-                                       ? tr("Kept in %1.").arg(m_secrets->description())
-                                       : tr("Not saved (%1).").arg(m_secrets->description()),
-                                   taken, this);
+    ConnectionDialog* d = openDialog(initial, QString());
     if (ctx)
         d->secretEdit()->setText(ctx->token.isEmpty() ? ctx->password : ctx->token);
-    d->setAttribute(Qt::WA_DeleteOnClose);
-    connect(d, &QDialog::accepted, this, [this, d] { onDialogAccepted(d, QString()); });
     return d;
 }
 

@@ -64,6 +64,8 @@ signals:
     void disconnectRequested();
 
 private:
+    /// A dialog for `initial`; `originalName` is the connection it edits (empty: a new one).
+    ConnectionDialog* openDialog(const SavedConnection& initial, const QString& originalName);
     void onDialogAccepted(ConnectionDialog* dialog, const QString& originalName);
     void setStatus(const QString& text, bool error);
     void updateButtons();
