@@ -12,6 +12,7 @@
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
 #include "ui/pages/streamspage.h"
+#include "ui/widgets/faultmarks.h"
 #include "ui/widgets/statebadge.h"
 
 #include <QAction>
@@ -185,13 +186,18 @@ MainWindow::MainWindow(QWidget* parent)
         m_events->append(e);
     });
     m_stack->addWidget(m_publish);
+    // Faults are marked on every time chart where they started and ended.
+    m_faultMarks = new FaultMarks(this);
+    m_page->setFaultMarks(m_faultMarks);
+    m_latency->setFaultMarks(m_faultMarks);
     m_faults = new FaultsPage(this);
-    connect(m_faults, &FaultsPage::faultEvent, this, [this](const QString& what) {
+    connect(m_faults, &FaultsPage::faultEvent, this, [this](const QString& what, bool started) {
         ConnectionEvent e;
         e.time = QDateTime::currentDateTime();
         e.kind = ConnectionEvent::Kind::Fault;
         e.message = what;
         m_events->append(e);
+        m_faultMarks->add(what, started, e.time);
     });
     connect(m_faults, &FaultsPage::routeThroughProxy, this, [this](const QString& proxyUrl) {
         if (!m_conn)
@@ -215,6 +221,7 @@ MainWindow::MainWindow(QWidget* parent)
             connectWith(m_directOptions);
     });
     m_consumer = new ConsumerPage(this);
+    m_consumer->setFaultMarks(m_faultMarks);
     m_consumer->setMetricsRegistry(m_registry);
     m_stack->addWidget(m_consumer);
     m_stack->addWidget(m_faults);

@@ -20,6 +20,7 @@ namespace jetdeck {
 
 class ConnectionPage;
 class FaultsPage;
+class FaultMarks;
 class ConnectionSidebar;
 class DemoSession;
 class ConsumerPage;
@@ -64,6 +65,7 @@ public:
     PublishPage* publishPage() const { return m_publish; }
     ConsumerPage* consumerPage() const { return m_consumer; }
     FaultsPage* faultsPage() const { return m_faults; }
+    FaultMarks* faultMarks() const { return m_faultMarks; }
     ConnectionSidebar* connectionSidebar() const { return m_sidebar; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
     metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
@@ -103,6 +105,7 @@ private:
     PublishPage* m_publish;
     ConsumerPage* m_consumer;
     FaultsPage* m_faults;
+    FaultMarks* m_faultMarks;
     Options m_directOptions; ///< the connection's options before it went through a fault proxy
     ConnectionSidebar* m_sidebar;
     QString m_activeKey; ///< the sidebar entry of the current connection ("" from the bar)

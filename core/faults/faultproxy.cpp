@@ -195,8 +195,12 @@ public:
         , m_upstream(new QTcpSocket(this)) {
         m_client->setParent(this);
         m_clock.start();
-        m_up = {m_client, m_upstream, Direction::Upstream};
-        m_down = {m_upstream, m_client, Direction::Downstream};
+        m_up.from = m_client;
+        m_up.to = m_upstream;
+        m_up.dir = Direction::Upstream;
+        m_down.from = m_upstream;
+        m_down.to = m_client;
+        m_down.dir = Direction::Downstream;
         m_flush.setSingleShot(true);
         m_flush.setTimerType(Qt::PreciseTimer);
         connect(&m_flush, &QTimer::timeout, this, &Link::flush);

@@ -7,8 +7,13 @@
 #include "tests/support/testsupport.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
+#include "ui/pages/connectionpage.h"
 #include "ui/pages/faultspage.h"
+#include "ui/widgets/chartcsv.h"
+#include "ui/widgets/faultmarks.h"
 
+#include <QChart>
+#include <QChartView>
 #include <QTableWidget>
 #include <QtTest>
 
@@ -107,6 +112,14 @@ void TestFaultsPage::proxyAndToxics() {
         10000);
     // started, toxic on, off, down, up, stopped
     QTRY_VERIFY_WITH_TIMEOUT(faultEvents(w) >= 6, 2000);
+    // ... and each is marked on the connection page's charts, starts and ends.
+    QVERIFY(w.faultMarks()->marks().size() >= 6);
+    QVERIFY(std::any_of(w.faultMarks()->marks().cbegin(), w.faultMarks()->marks().cend(),
+                        [](const FaultMark& m) { return !m.start; }));
+    QTRY_VERIFY_WITH_TIMEOUT(w.connectionPage()->visibleFaultMarks() >= 6, 3000);
+    // The chart's CSV carries data, not marks.
+    const QByteArray csv = chartToCsv(w.findChildren<QChartView*>().first()->chart(), "s");
+    QVERIFY(!csv.contains("toxic"));
 }
 
 void TestFaultsPage::demoServerKilledAndRestarted() {

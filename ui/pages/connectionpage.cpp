@@ -164,6 +164,16 @@ QString ConnectionPage::valueText(const QString& key) const {
     return l ? l->text() : QString();
 }
 
+void ConnectionPage::setFaultMarks(FaultMarks* marks) {
+    m_faultMarks = marks;
+    m_rttMarks = std::make_unique<ChartFaultMarkers>(m_rttChart, m_rttX, m_rttY);
+    m_rateMarks = std::make_unique<ChartFaultMarkers>(m_rateChart, m_rateX, m_rateY);
+}
+
+int ConnectionPage::visibleFaultMarks() const {
+    return m_rttMarks ? m_rttMarks->visibleCount() : 0;
+}
+
 void ConnectionPage::refresh() {
     // The consumers' backpressure in one line: how many are OK, WARN, CRITICAL.
     if (m_registry) {
@@ -327,6 +337,10 @@ void ConnectionPage::sampleCharts(const ConnectionStats& s) {
     const double maxIn = charts::replaceRelative(m_inSeries, m_inPoints, nowS);
     const double maxOut = charts::replaceRelative(m_outSeries, m_outPoints, nowS);
     charts::setYMax(m_rateY, qMax(maxIn, maxOut), 10.0);
+    if (m_rttMarks) {
+        m_rttMarks->update(m_faultMarks);
+        m_rateMarks->update(m_faultMarks);
+    }
 }
 
 } // namespace jetdeck

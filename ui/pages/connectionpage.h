@@ -2,12 +2,14 @@
 
 #include "core/client/connection.h"
 #include "core/metrics/registry.h"
+#include "ui/widgets/faultmarks.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QWidget>
 
 #include <deque>
+#include <memory>
 
 class QGridLayout;
 class QLabel;
@@ -34,6 +36,10 @@ public:
     void setConnection(Connection* connection);
     /// Where the consumers' backpressure summary comes from.
     void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
+    /// Faults to mark on the charts.
+    void setFaultMarks(FaultMarks* marks);
+    /// Fault marks shown on the RTT chart now (for tests).
+    int visibleFaultMarks() const;
     /// Pulls a snapshot now (the timer calls it; tests call it directly).
     void refresh();
 
@@ -52,6 +58,8 @@ private:
     QLabel* m_server;
     QHash<QString, QLabel*> m_values;
     QPointer<metrics::MetricsRegistry> m_registry;
+    QPointer<FaultMarks> m_faultMarks;
+    std::unique_ptr<ChartFaultMarkers> m_rttMarks, m_rateMarks;
     QTimer* m_timer;
 
     // Rates from counter deltas between refreshes.

@@ -678,7 +678,17 @@ void ConsumerPage::refresh() {
             m_events->scrollToBottom();
         }
     }
+    if (m_pendingMarks) {
+        m_pendingMarks->update(m_faultMarks);
+        m_causeMarks->update(m_faultMarks);
+    }
     m_messages->update(m_rows); // the "stored ... ago" column moves
+}
+
+void ConsumerPage::setFaultMarks(FaultMarks* marks) {
+    m_faultMarks = marks;
+    m_pendingMarks = std::make_unique<ChartFaultMarkers>(m_pendingChart, m_pendingX, m_pendingY);
+    m_causeMarks = std::make_unique<ChartFaultMarkers>(m_causeChart, m_causeX, m_causeY);
 }
 
 } // namespace jetdeck

@@ -5,6 +5,7 @@
 #include "core/jetstream/pullconsumer.h"
 #include "core/metrics/registry.h"
 #include "ui/models/fetchedmessagemodel.h"
+#include "ui/widgets/faultmarks.h"
 
 #include <QPointer>
 #include <QSet>
@@ -44,6 +45,8 @@ public:
 
     void setConnection(std::shared_ptr<ConnectionThread> connection);
     void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
+    /// Faults to mark on the time charts.
+    void setFaultMarks(FaultMarks* marks);
     /// The consumers the chooser offers (stream, consumer), e.g. from the streams page.
     void setConsumers(const QList<QPair<QString, QString>>& consumers);
     /// Shows this consumer (polls its info, draws its history, enables fetch for pull).
@@ -82,6 +85,8 @@ private:
 
     std::shared_ptr<ConnectionThread> m_conn;
     QPointer<metrics::MetricsRegistry> m_registry;
+    QPointer<FaultMarks> m_faultMarks;
+    std::unique_ptr<ChartFaultMarkers> m_pendingMarks, m_causeMarks;
     QString m_stream, m_consumer;
     quint64 m_generation = 0;
     std::unique_ptr<js::ConsumerMonitor> m_monitor;

@@ -288,7 +288,7 @@ bool FaultsPage::startProxy() {
     }
     m_proxyLabel->setText(tr("Proxy %1 → %2").arg(m_proxy->url(), server));
     m_proxyButton->setText(tr("Stop the proxy, back to the server"));
-    emit faultEvent(tr("fault proxy %1 in front of %2 started").arg(m_proxy->url(), server));
+    emit faultEvent(tr("fault proxy %1 in front of %2 started").arg(m_proxy->url(), server), true);
     emit routeThroughProxy(m_proxy->url());
     setStatus(tr("The console now connects through the proxy; add toxics below."), false);
     rebuildTable();
@@ -303,7 +303,7 @@ void FaultsPage::stopProxy() {
     m_down->setChecked(false);
     m_proxyLabel->setText(tr("No proxy: the console talks to the server directly."));
     m_proxyButton->setText(tr("Route through a fault proxy"));
-    emit faultEvent(tr("fault proxy %1 stopped; every toxic ended").arg(url));
+    emit faultEvent(tr("fault proxy %1 stopped; every toxic ended").arg(url), false);
     emit routeDirect();
     rebuildTable();
 }
@@ -357,7 +357,8 @@ Status FaultsPage::addToxic(const Toxic& toxic) {
     emit faultEvent(tr("toxic %1 on: %2 %3, %4, %5 % of connections")
                         .arg(toxic.name, faults::toxicKindName(toxic.kind),
                              faults::directionName(toxic.direction), paramsOf(toxic))
-                        .arg(toxic.toxicity * 100.0, 0, 'f', 0));
+                        .arg(toxic.toxicity * 100.0, 0, 'f', 0),
+                    true);
     setStatus(tr("Toxic %1 added.").arg(toxic.name), false);
     rebuildTable();
     return {};
@@ -365,13 +366,14 @@ Status FaultsPage::addToxic(const Toxic& toxic) {
 
 void FaultsPage::setToxicEnabled(const QString& name, bool enabled) {
     if (m_proxy && m_proxy->setToxicEnabled(name, enabled))
-        emit faultEvent(enabled ? tr("toxic %1 on").arg(name) : tr("toxic %1 off").arg(name));
+        emit faultEvent(enabled ? tr("toxic %1 on").arg(name) : tr("toxic %1 off").arg(name),
+                        enabled);
     refresh();
 }
 
 void FaultsPage::removeToxic(const QString& name) {
     if (m_proxy && m_proxy->removeToxic(name))
-        emit faultEvent(tr("toxic %1 removed").arg(name));
+        emit faultEvent(tr("toxic %1 removed").arg(name), false);
     rebuildTable();
 }
 
@@ -390,7 +392,8 @@ void FaultsPage::setProxyDown(bool down) {
         m_down->setChecked(down);
     }
     emit faultEvent(down ? tr("fault proxy down: connections dropped and refused")
-                         : tr("fault proxy up again"));
+                         : tr("fault proxy up again"),
+                    down);
 }
 
 void FaultsPage::forceDisconnect() {
@@ -399,7 +402,7 @@ void FaultsPage::forceDisconnect() {
         return;
     }
     m_conn->connection()->forceDisconnect(tr("disconnect forced from the faults page"));
-    emit faultEvent(tr("client: disconnect forced"));
+    emit faultEvent(tr("client: disconnect forced"), true);
 }
 
 Status FaultsPage::killServer(int index) {
@@ -407,7 +410,7 @@ Status FaultsPage::killServer(int index) {
     if (index < 0 || index >= servers.size())
         return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
     servers[index]->kill();
-    emit faultEvent(tr("server %1 killed (SIGKILL)").arg(servers[index]->name()));
+    emit faultEvent(tr("server %1 killed (SIGKILL)").arg(servers[index]->name()), true);
     setStatus(tr("%1 killed; Restart brings it back with its store.").arg(servers[index]->name()),
               false);
     return {};
@@ -419,7 +422,7 @@ Status FaultsPage::restartServer(int index) {
         return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
     if (Status s = servers[index]->restart())
         return s;
-    emit faultEvent(tr("server %1 restarted").arg(servers[index]->name()));
+    emit faultEvent(tr("server %1 restarted").arg(servers[index]->name()), false);
     setStatus(tr("%1 is running again.").arg(servers[index]->name()), false);
     return {};
 }
@@ -430,7 +433,7 @@ Status FaultsPage::lameDuck(int index) {
         return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
     if (Status s = servers[index]->enterLameDuckMode())
         return s;
-    emit faultEvent(tr("server %1 in lame duck mode").arg(servers[index]->name()));
+    emit faultEvent(tr("server %1 in lame duck mode").arg(servers[index]->name()), true);
     setStatus(
         tr("%1 is shutting down gracefully; Restart brings it back.").arg(servers[index]->name()),
         false);

@@ -60,8 +60,8 @@ signals:
     void routeThroughProxy(const QString& proxyUrl);
     /// Connect the console to its servers again, as before the proxy.
     void routeDirect();
-    /// A fault started or ended, for the event log.
-    void faultEvent(const QString& what);
+    /// A fault started (or ended), for the event log and the marks on the time charts.
+    void faultEvent(const QString& what, bool started);
 
 private:
     void addFromForm();

@@ -203,6 +203,11 @@ bool LatencyPage::selectProbe(const QString& key) {
     return false;
 }
 
+void LatencyPage::setFaultMarks(FaultMarks* marks) {
+    m_faultMarks = marks;
+    m_marks = std::make_unique<ChartFaultMarkers>(m_chart, m_x, m_y);
+}
+
 void LatencyPage::redrawChart() {
     const QString key = selectedKey();
     const auto it = m_history.constFind(key);
@@ -223,6 +228,8 @@ void LatencyPage::redrawChart() {
     m_p95->replace(b);
     m_p99->replace(c);
     charts::setYMax(m_y, maxY, 0.1);
+    if (m_marks)
+        m_marks->update(m_faultMarks);
     // The x axis grows with the history, from one minute up to ten.
     m_x->setRange(-qBound(60.0, std::ceil(-oldest / 60.0) * 60.0, double(kHistoryS)), 0);
     m_chart->setTitle(

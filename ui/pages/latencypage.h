@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/metrics/registry.h"
+#include "ui/widgets/faultmarks.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -8,6 +9,7 @@
 #include <QWidget>
 
 #include <deque>
+#include <memory>
 
 class QChart;
 class QComboBox;
@@ -31,6 +33,8 @@ public:
     explicit LatencyPage(QWidget* parent = nullptr);
 
     void setRegistry(metrics::MetricsRegistry* registry);
+    /// Faults to mark on the chart.
+    void setFaultMarks(FaultMarks* marks);
     metrics::Window window() const;
     void setWindow(metrics::Window window);
     LatencyModel* model() const { return m_model; }
@@ -55,6 +59,8 @@ private:
     void redrawChart();
 
     QPointer<metrics::MetricsRegistry> m_registry;
+    QPointer<FaultMarks> m_faultMarks;
+    std::unique_ptr<ChartFaultMarkers> m_marks;
     QComboBox* m_windowBox;
     QLabel* m_summary;
     LatencyModel* m_model;

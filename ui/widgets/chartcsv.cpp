@@ -15,7 +15,8 @@ namespace jetdeck {
 QByteArray chartToCsv(const QChart* chart, const QByteArray& xName) {
     QList<const QXYSeries*> series;
     for (const QAbstractSeries* s : chart->series())
-        if (const auto* xy = qobject_cast<const QXYSeries*>(s))
+        if (const auto* xy = qobject_cast<const QXYSeries*>(s);
+            xy && !xy->property("jetdeckFaultMark").toBool()) // marks are not data
             series.append(xy);
     QByteArray out = xName;
     for (const QXYSeries* s : std::as_const(series)) {
