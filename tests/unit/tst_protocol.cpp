@@ -357,7 +357,7 @@ void TestProtocol::badUrls() {
 void TestProtocol::serverInfo() {
     auto i = ServerInfo::parse(R"({"server_id":"NABC","server_name":"n1","version":"2.9.10",
         "proto":1,"headers":true,"max_payload":2048,"client_id":7,"auth_required":true,
-        "nonce":"xyz","connect_urls":["10.0.0.1:4222","10.0.0.2:4222"],"ldm":true,
+        "nonce":"xyz","connect_urls":["127.0.0.2:4222","127.0.0.3:4222"],"ldm":true,
         "jetstream":true,"tls_required":false})");
     QVERIFY(i.ok());
     QCOMPARE(i->serverId, QStringLiteral("NABC"));
