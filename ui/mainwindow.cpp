@@ -120,17 +120,9 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     connect(exportEvents, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export events"),
-            QStringLiteral("jetdeck-events-%1.csv")
-                .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
-            tr("CSV files (*.csv)"));
-        if (path.isEmpty())
-            return;
-        if (Status s = exportEventsCsv(path))
-            showMessage(s.toString(), true);
-        else
-            showMessage(tr("Events written to %1").arg(path), false);
+        saveWithDialog(tr("Export events"), QStringLiteral("jetdeck-events"), QStringLiteral("csv"),
+                       tr("CSV files (*.csv)"), tr("Events written to %1"),
+                       [this](const QString& path) { return exportEventsCsv(path); });
     });
 
     splitter->addWidget(m_page);
@@ -144,13 +136,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_registry, &metrics::MetricsRegistry::backpressureChanged, this,
             [this](const QString& stream, const QString& consumer,
                    const metrics::BackpressureStatus& status) {
-                ConnectionEvent e;
-                e.time = QDateTime::currentDateTime();
-                e.kind = ConnectionEvent::Kind::Consumer;
-                e.server = stream + QLatin1Char('/') + consumer;
-                e.message = tr("backpressure %1: %2")
-                                .arg(metrics::backpressureLevelName(status.level), status.reason);
-                m_events->append(e);
+                logEvent(ConnectionEvent::Kind::Consumer,
+                         tr("backpressure %1: %2")
+                             .arg(metrics::backpressureLevelName(status.level), status.reason),
+                         stream + QLatin1Char('/') + consumer);
             });
     m_page->setMetricsRegistry(m_registry);
     m_streams = new StreamsPage(this);
@@ -158,17 +147,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_latency = new LatencyPage(this);
     m_latency->setRegistry(m_registry);
     connect(m_latency, &LatencyPage::exportSnapshotRequested, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export snapshot"),
-            QStringLiteral("jetdeck-snapshot-%1.json")
-                .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
-            tr("JSON files (*.json)"));
-        if (path.isEmpty())
-            return;
-        if (Status s = exportSnapshot(path))
-            showMessage(s.toString(), true);
-        else
-            showMessage(tr("Snapshot written to %1").arg(path), false);
+        saveWithDialog(tr("Export snapshot"), QStringLiteral("jetdeck-snapshot"),
+                       QStringLiteral("json"), tr("JSON files (*.json)"),
+                       tr("Snapshot written to %1"),
+                       [this](const QString& path) { return exportSnapshot(path); });
     });
     m_stack = new QStackedWidget(this);
     m_stack->addWidget(splitter);
@@ -179,11 +161,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_publish = new PublishPage(this);
     m_publish->setMetricsRegistry(m_registry);
     connect(m_publish, &PublishPage::runFinished, this, [this](const PublishSummary& s) {
-        ConnectionEvent e;
-        e.time = QDateTime::currentDateTime();
-        e.kind = s.clean() ? ConnectionEvent::Kind::Info : ConnectionEvent::Kind::Error;
-        e.message = tr("publish run: %1").arg(s.toText().section(QLatin1Char('\n'), 0, 0));
-        m_events->append(e);
+        logEvent(s.clean() ? ConnectionEvent::Kind::Info : ConnectionEvent::Kind::Error,
+                 tr("publish run: %1").arg(s.toText().section(QLatin1Char('\n'), 0, 0)));
     });
     m_stack->addWidget(m_publish);
     // Faults are marked on every time chart where they started and ended.
@@ -192,12 +171,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_latency->setFaultMarks(m_faultMarks);
     m_faults = new FaultsPage(this);
     connect(m_faults, &FaultsPage::faultEvent, this, [this](const QString& what, bool started) {
-        ConnectionEvent e;
-        e.time = QDateTime::currentDateTime();
-        e.kind = ConnectionEvent::Kind::Fault;
-        e.message = what;
-        m_events->append(e);
-        m_faultMarks->add(what, started, e.time);
+        const QDateTime now = QDateTime::currentDateTime();
+        logEvent(ConnectionEvent::Kind::Fault, what, QString(), now);
+        m_faultMarks->add(what, started, now);
     });
     connect(m_faults, &FaultsPage::routeThroughProxy, this, [this](const QString& proxyUrl) {
         if (!m_conn)
@@ -255,28 +231,26 @@ MainWindow::MainWindow(QWidget* parent)
                     }
                     if (seqs.isEmpty())
                         continue;
-                    ConnectionEvent e;
-                    e.time = when.isValid() ? when.toLocalTime() : QDateTime::currentDateTime();
-                    e.kind = ConnectionEvent::Kind::Consumer;
-                    e.server = stream + QLatin1Char('/') + consumer;
                     const QString list = seqs.size() > 8
                                              ? seqs.mid(0, 8).join(QStringLiteral(", ")) +
                                                    tr(" and %1 more").arg(seqs.size() - 8)
                                              : seqs.join(QStringLiteral(", "));
+                    QString message;
                     if (kind == js::RedeliveryEvent::Kind::MaxDeliveries)
-                        e.message = seqs.size() == 1
-                                        ? tr("stream seq %1 hit MaxDeliver after %2 deliveries")
-                                              .arg(list)
-                                              .arg(deliveries)
-                                        : tr("%1 messages hit MaxDeliver (stream seq %2)")
-                                              .arg(seqs.size())
-                                              .arg(list);
+                        message = seqs.size() == 1
+                                      ? tr("stream seq %1 hit MaxDeliver after %2 deliveries")
+                                            .arg(list)
+                                            .arg(deliveries)
+                                      : tr("%1 messages hit MaxDeliver (stream seq %2)")
+                                            .arg(seqs.size())
+                                            .arg(list);
                     else
-                        e.message =
-                            tr("stream seq %1 terminated%2")
-                                .arg(list,
-                                     reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
-                    m_events->append(e);
+                        message = tr("stream seq %1 terminated%2")
+                                      .arg(list, reason.isEmpty() ? QString()
+                                                                  : QStringLiteral(": ") + reason);
+                    logEvent(ConnectionEvent::Kind::Consumer, message,
+                             stream + QLatin1Char('/') + consumer,
+                             when.isValid() ? when.toLocalTime() : QDateTime());
                 }
             });
     m_nav = new QListWidget(this);
@@ -421,11 +395,8 @@ void MainWindow::connectWith(const Options& options) {
     // The log keeps what happened before (a reconnect through a fault proxy, a switch of
     // server): a line marks where the new connection begins.
     if (m_events->rowCount() > 0) {
-        ConnectionEvent mark;
-        mark.time = QDateTime::currentDateTime();
-        mark.kind = ConnectionEvent::Kind::Info;
-        mark.message = tr("new connection to %1").arg(shown.join(QStringLiteral(", ")));
-        m_events->append(mark);
+        logEvent(ConnectionEvent::Kind::Info,
+                 tr("new connection to %1").arg(shown.join(QStringLiteral(", "))));
     }
     // The bar shows where this connection goes (credentials masked), whatever it held.
     m_urlEdit->setText(shown.join(QStringLiteral(", ")));
@@ -460,6 +431,33 @@ void MainWindow::connectWith(const Options& options) {
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
     updateButtons();
+}
+
+void MainWindow::logEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where,
+                          const QDateTime& time) {
+    ConnectionEvent e;
+    e.time = time.isValid() ? time : QDateTime::currentDateTime();
+    e.kind = kind;
+    e.server = where;
+    e.message = message;
+    m_events->append(e);
+}
+
+void MainWindow::saveWithDialog(const QString& title, const QString& stem, const QString& ext,
+                                const QString& filter, const QString& doneText,
+                                const std::function<Status(const QString&)>& write) {
+    const QString path = QFileDialog::getSaveFileName(
+        this, title,
+        QStringLiteral("%1-%2.%3")
+            .arg(stem, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")),
+                 ext),
+        filter);
+    if (path.isEmpty())
+        return;
+    if (Status s = write(path))
+        showMessage(s.toString(), true);
+    else
+        showMessage(doneText.arg(path), false);
 }
 
 void MainWindow::setTheme(Theme theme) {

@@ -5,6 +5,7 @@
 
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 
 class QComboBox;
@@ -93,6 +94,13 @@ protected:
 
 private:
     void showMessage(const QString& text, bool error);
+    /// One line in the event log (time: now when invalid).
+    void logEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where = {},
+                  const QDateTime& time = {});
+    /// Asks where to save (a timestamped default name), writes, and says how it went.
+    void saveWithDialog(const QString& title, const QString& stem, const QString& ext,
+                        const QString& filter, const QString& doneText,
+                        const std::function<Status(const QString&)>& write);
     void updateButtons();
     void restoreSettings();
     void saveSettings();
