@@ -666,6 +666,35 @@ void Connection::forceDisconnect(const QString& reason) {
     });
 }
 
+void Connection::stallReading(int ms) {
+    QMetaObject::invokeMethod(this, [this, ms] {
+        m_readStalled = true;
+        if (m_socket)
+            m_socket->setReadBufferSize(64 * 1024); // let the kernel's window close
+        addEvent(ConnectionEvent::Kind::Info,
+                 QStringLiteral("reading stalled for %1 ms (fault injection)").arg(ms));
+        QTimer::singleShot(qMax(0, ms), this, [this] {
+            m_readStalled = false;
+            if (m_socket) {
+                m_socket->setReadBufferSize(0);
+                onReadyRead();
+            }
+            addEvent(ConnectionEvent::Kind::Info, QStringLiteral("reading resumed"));
+        });
+    });
+}
+
+void Connection::injectRaw(const QByteArray& bytes) {
+    QMetaObject::invokeMethod(this, [this, bytes] {
+        if (!m_socket || m_phase != Phase::Ready)
+            return;
+        addEvent(ConnectionEvent::Kind::Info,
+                 QStringLiteral("raw bytes injected (fault injection): %1")
+                     .arg(QString::fromUtf8(bytes.left(64)).trimmed()));
+        m_socket->write(bytes);
+    });
+}
+
 void Connection::closeSync(int timeoutMs) {
     if (onConnectionThread()) {
         doClose();
@@ -877,6 +906,8 @@ void Connection::onEncrypted() {
 }
 
 void Connection::onReadyRead() {
+    if (m_readStalled)
+        return; // stallReading(): held until it ends
     while (m_socket) {
         const qint64 n = m_socket->read(m_readBuf.data(), m_readBuf.size());
         if (n <= 0)

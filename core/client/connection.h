@@ -94,6 +94,13 @@ public:
     void drain(int timeoutMs = -1);
     /// Drops the socket as a network failure would, and reconnects (fault injection).
     void forceDisconnect(const QString& reason);
+    /// Stops reading the socket for ms milliseconds (fault injection): what the server sends
+    /// piles up, the TCP window closes, and the server sees a slow consumer; then reading
+    /// resumes and what was held is delivered.
+    void stallReading(int ms);
+    /// Writes bytes to the socket as they are (fault injection: a malformed protocol line; the
+    /// server answers -ERR and the client reconnects).
+    void injectRaw(const QByteArray& bytes);
 
     State state() const;
     bool isConnected() const { return state() == State::Connected; }
@@ -297,6 +304,7 @@ private:
     bool m_waitingForSocket = false;
     bool m_closing = false;
     bool m_inFeed = false;
+    bool m_readStalled = false; ///< stallReading(): the socket is not read for now
     QString m_tlsErrorText;
     QElapsedTimer m_clock;
     qint64 m_handshakePingNs = 0;

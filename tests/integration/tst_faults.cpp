@@ -31,6 +31,8 @@ private slots:
     void slicerChangesNothing();
     void limitDataCloses();
     void downRefuses();
+    void malformedLineReconnects();
+    void stalledReadingHoldsThenDelivers();
 
 private:
     /// Median PING round trip (flush) in ms over n rounds.
@@ -289,6 +291,40 @@ void TestFaults::downRefuses() {
     m_proxy->setDown(false);
     QTRY_VERIFY_WITH_TIMEOUT((*c)->isConnected(), 10000);
     QCOMPARE(m_proxy->stats().connectionsOpen, 1);
+}
+
+void TestFaults::malformedLineReconnects() {
+    Options o = optionsFor(m_server->url());
+    o.reconnectDelayMs = 100;
+    ConnectionThread c(o);
+    QVERIFY(!c->connectSync(5000));
+    c->injectRaw("JETDECK GARBAGE\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(c->health().reconnects >= 1 && c->isConnected(), 10000);
+    bool sawErr = false;
+    for (const ConnectionEvent& e : c->events())
+        sawErr = sawErr || e.message.contains(QStringLiteral("Unknown Protocol Operation"),
+                                              Qt::CaseInsensitive);
+    QVERIFY2(sawErr, "the server's -ERR is in the events");
+}
+
+void TestFaults::stalledReadingHoldsThenDelivers() {
+    ConnectionThread sub(optionsFor(m_server->url()));
+    QVERIFY(!sub->connectSync(5000));
+    std::atomic<int> got{0};
+    auto s = sub->subscribeInline("stall.x", [&](const MsgView&) { ++got; });
+    QVERIFY(s);
+    QVERIFY(!sub->flushSync(5000));
+    ConnectionThread pub(optionsFor(m_server->url()));
+    QVERIFY(!pub->connectSync(5000));
+    sub->stallReading(1500);
+    QTest::qWait(100);
+    for (int i = 0; i < 100; ++i)
+        QVERIFY(!pub->publish("stall.x", "held"));
+    QVERIFY(!pub->flushSync(5000));
+    QTest::qWait(500);
+    QCOMPARE(got.load(), 0); // nothing read while stalled
+    QTRY_COMPARE_WITH_TIMEOUT(got.load(), 100, 5000);
+    QVERIFY(sub->isConnected());
 }
 
 QTEST_GUILESS_MAIN(TestFaults)

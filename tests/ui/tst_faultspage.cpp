@@ -104,6 +104,11 @@ void TestFaultsPage::proxyAndToxics() {
     page->setProxyDown(false);
     QTRY_VERIFY_WITH_TIMEOUT(w.connection()->isConnected(), 10000);
 
+    // A malformed line: the server's -ERR, and the console reconnects by itself.
+    const quint64 before = w.connection()->health().reconnects;
+    page->sendMalformedLine();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.connection()->health().reconnects > before && w.connection()->isConnected(), 10000);
     // Back to the server directly.
     page->stopProxy();
     QTRY_VERIFY_WITH_TIMEOUT(

@@ -133,10 +133,20 @@ FaultsPage::FaultsPage(QWidget* parent)
     m_disconnect = new QPushButton(tr("Force a disconnect"), client);
     m_disconnect->setObjectName(QStringLiteral("forceDisconnect"));
     clientLayout->addWidget(m_disconnect);
-    clientLayout->addWidget(new QLabel(tr("drops the socket as a network failure would; the "
-                                          "client reconnects on its own"),
-                                       client),
-                            1);
+    m_stallSeconds = new QSpinBox(client);
+    m_stallSeconds->setRange(1, 600);
+    m_stallSeconds->setValue(5);
+    m_stallSeconds->setSuffix(tr(" s"));
+    m_stall = new QPushButton(tr("Stall reading"), client);
+    m_stall->setObjectName(QStringLiteral("stallReading"));
+    m_stall->setToolTip(tr("Stops reading the socket: the server sees a slow consumer"));
+    m_garbage = new QPushButton(tr("Send a malformed line"), client);
+    m_garbage->setObjectName(QStringLiteral("malformedLine"));
+    m_garbage->setToolTip(tr("The server answers -ERR and closes; the client reconnects"));
+    clientLayout->addWidget(m_stallSeconds);
+    clientLayout->addWidget(m_stall);
+    clientLayout->addWidget(m_garbage);
+    clientLayout->addStretch(1);
     layout->addWidget(client);
 
     auto* server = new QGroupBox(tr("Servers the console started (the demo)"), this);
@@ -180,6 +190,9 @@ FaultsPage::FaultsPage(QWidget* parent)
         setToxicEnabled(name, item->checkState() == Qt::Checked);
     });
     connect(m_disconnect, &QPushButton::clicked, this, &FaultsPage::forceDisconnect);
+    connect(m_stall, &QPushButton::clicked, this,
+            [this] { stallReading(m_stallSeconds->value()); });
+    connect(m_garbage, &QPushButton::clicked, this, &FaultsPage::sendMalformedLine);
     connect(m_kill, &QPushButton::clicked, this, [this] {
         if (Status s = killServer(m_servers->currentIndex()))
             setStatus(s.toString(), true);
@@ -405,6 +418,27 @@ void FaultsPage::forceDisconnect() {
     emit faultEvent(tr("client: disconnect forced"), true);
 }
 
+void FaultsPage::stallReading(int seconds) {
+    if (!m_conn) {
+        setStatus(tr("Not connected."), true);
+        return;
+    }
+    m_conn->connection()->stallReading(seconds * 1000);
+    emit faultEvent(tr("client: reading stalled for %1 s").arg(seconds), true);
+    // Its end, for the log and the chart marks.
+    QTimer::singleShot(seconds * 1000, this,
+                       [this] { emit faultEvent(tr("client: reading resumed"), false); });
+}
+
+void FaultsPage::sendMalformedLine() {
+    if (!m_conn || !m_conn->connection()->isConnected()) {
+        setStatus(tr("Not connected."), true);
+        return;
+    }
+    m_conn->connection()->injectRaw(QByteArrayLiteral("JETDECK FAULT INJECTION\r\n"));
+    emit faultEvent(tr("client: malformed protocol line sent"), true);
+}
+
 Status FaultsPage::killServer(int index) {
     const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
     if (index < 0 || index >= servers.size())
@@ -471,7 +505,8 @@ void FaultsPage::refresh() {
     const bool proxied = m_proxy != nullptr;
     for (QWidget* w : std::initializer_list<QWidget*>{m_add, m_remove, m_down, m_table})
         w->setEnabled(proxied);
-    m_disconnect->setEnabled(m_conn != nullptr);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_disconnect, m_stall, m_garbage})
+        w->setEnabled(m_conn != nullptr);
     if (!m_proxy)
         return;
     const QSignalBlocker block(m_table);

@@ -48,6 +48,10 @@ public:
     void removeToxic(const QString& name);
     void setProxyDown(bool down);
     void forceDisconnect();
+    /// The console's connection stops reading for `seconds` (the server sees a slow consumer).
+    void stallReading(int seconds);
+    /// Sends a line the server does not understand (its -ERR and a reconnect follow).
+    void sendMalformedLine();
     Status killServer(int index);
     Status restartServer(int index);
     Status lameDuck(int index);
@@ -86,6 +90,9 @@ private:
     QPushButton* m_remove;
     QTableWidget* m_table;
     QPushButton* m_disconnect;
+    QSpinBox* m_stallSeconds;
+    QPushButton* m_stall;
+    QPushButton* m_garbage;
     QComboBox* m_servers;
     QPushButton* m_kill;
     QPushButton* m_restart;
