@@ -406,6 +406,10 @@ void MainWindow::connectWith(const Options& options) {
     connect(c, &Connection::eventAdded, this,
             [this](const ConnectionEvent& e) { m_events->append(e); });
     connect(c, &Connection::stateChanged, this, [this, c](ConnectionState st) {
+        // Queued from the connection's thread: a change that arrives after this connection
+        // was replaced (and deleted on its thread) is news from the past; c is not touched.
+        if (!m_conn || m_conn->connection() != c)
+            return;
         m_statusState->setText(connectionStateName(st));
         m_sidebar->setActive(m_activeKey, st,
                              c->lastError().isError() && st != ConnectionState::Connected);
