@@ -35,6 +35,8 @@ private slots:
 
 private:
     void writeContext(const QString& name, const QString& json);
+    /// Saves a user/password connection for alice on the test server under `name`.
+    SavedConnection saveAliceAs(const QString& name);
 
     std::unique_ptr<NatsServerProcess> m_server;
     QTemporaryDir m_files;
@@ -66,6 +68,17 @@ void TestConnections::writeContext(const QString& name, const QString& json) {
     QFile f(m_files.filePath(QStringLiteral("context/") + name + QStringLiteral(".json")));
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     f.write(json.toUtf8());
+}
+
+SavedConnection TestConnections::saveAliceAs(const QString& name) {
+    SavedConnection c;
+    c.name = name;
+    c.urls = m_server->url();
+    c.auth = AuthKind::UserPassword;
+    c.user = QStringLiteral("alice");
+    QSettings s;
+    saveConnection(s, c);
+    return c;
 }
 
 void TestConnections::validation_data() {
@@ -217,15 +230,7 @@ void TestConnections::keyringHoldsTheSecret() {
 }
 
 void TestConnections::connectsAndColoursTheDot() {
-    SavedConnection c;
-    c.name = QStringLiteral("auth");
-    c.urls = m_server->url();
-    c.auth = AuthKind::UserPassword;
-    c.user = QStringLiteral("alice");
-    {
-        QSettings s;
-        saveConnection(s, c);
-    }
+    const SavedConnection c = saveAliceAs(QStringLiteral("auth"));
     MainWindow window;
     window.show();
     ConnectionSidebar* sidebar = window.connectionSidebar();
@@ -258,15 +263,7 @@ void TestConnections::connectsAndColoursTheDot() {
 }
 
 void TestConnections::wrongPasswordTurnsRed() {
-    SavedConnection c;
-    c.name = QStringLiteral("wrong");
-    c.urls = m_server->url();
-    c.auth = AuthKind::UserPassword;
-    c.user = QStringLiteral("alice");
-    {
-        QSettings s;
-        saveConnection(s, c);
-    }
+    const SavedConnection c = saveAliceAs(QStringLiteral("wrong"));
     MainWindow window;
     window.show();
     ConnectionSidebar* sidebar = window.connectionSidebar();
@@ -280,12 +277,7 @@ void TestConnections::wrongPasswordTurnsRed() {
     // A cancelled prompt connects to nothing and says so.
     window.disconnectFromServer();
     sidebar->setSecretPrompt([](const QString&) { return std::optional<QString>(); });
-    SavedConnection other = c;
-    other.name = QStringLiteral("cancelled");
-    {
-        QSettings s;
-        saveConnection(s, other);
-    }
+    saveAliceAs(QStringLiteral("cancelled"));
     sidebar->reload();
     QVERIFY(!sidebar->connectTo(QStringLiteral("saved:cancelled")));
     QVERIFY(sidebar->statusText().contains(QStringLiteral("no password given")));
