@@ -184,6 +184,10 @@ Status PublishPlan::validate(qint64 maxPayload) const {
         return invalid(QStringLiteral("Burst: must be 1 to 100,000 messages"));
     if (mode == PublishMode::JetStreamAsync && (jsWindow < 1 || jsWindow > 1'000'000))
         return invalid(QStringLiteral("Window: must be 1 to 1,000,000 PubAcks in flight"));
+    if (retryAttempts < 0 || retryAttempts > 100000)
+        return invalid(QStringLiteral("retry attempts must be between 0 and 100000"));
+    if (retryWaitMs < 1 || retryWaitMs > 60000)
+        return invalid(QStringLiteral("retry wait must be between 1 ms and 60 s"));
     if (mode != PublishMode::Core && ackTimeoutMs < 1)
         return invalid(QStringLiteral("Ack timeout: must be positive"));
     if (size < -1)

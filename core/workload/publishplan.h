@@ -72,6 +72,11 @@ struct PublishPlan {
     int burst = 1;
     int jsWindow = 4000;     ///< JetStreamAsync: PubAcks outstanding at most
     int ackTimeoutMs = 5000; ///< JetStream: each PubAck's timeout
+    /// JetStream: a 503 (no stream answers: just created, or a leader is being elected) is
+    /// retried this many times, retryWaitMs apart, as nats.go does; raise it to publish
+    /// through leader elections.
+    int retryAttempts = 2;
+    int retryWaitMs = 250;
     /// After the last publish, how long to wait for queued publishes to be sent (or expire)
     /// and PubAcks to come before reporting; -1 takes the connection's
     /// pending_operation_timeout_ms (core) or ackTimeoutMs (JetStream) + 2 s.

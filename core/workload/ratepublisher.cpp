@@ -238,6 +238,8 @@ bool RatePublisher::publishOne(qint64 seq) {
     } else {
         js::PublishOptions po;
         po.timeoutMs = m_plan.ackTimeoutMs;
+        po.retryAttempts = m_plan.retryAttempts;
+        po.retryWaitMs = m_plan.retryWaitMs;
         if (m_renderer.hasMsgId())
             po.msgId = m_renderer.msgId(seq, nowUs);
         const Headers h = m_renderer.headers(seq, nowUs, false);

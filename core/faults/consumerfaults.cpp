@@ -1,0 +1,100 @@
+#include "consumerfaults.h"
+
+#include "core/jetstream/pullconsumer.h"
+
+#include <QElapsedTimer>
+
+namespace jetdeck::faults {
+
+QString consumerFaultName(ConsumerFaultKind k) {
+    switch (k) {
+    case ConsumerFaultKind::WithholdAcks:
+        return QStringLiteral("withhold acks");
+    case ConsumerFaultKind::NakBurst:
+        return QStringLiteral("NAK burst");
+    case ConsumerFaultKind::Term:
+        return QStringLiteral("term");
+    }
+    return {};
+}
+
+QString ConsumerFaultOutcome::text() const {
+    if (taken == 0)
+        return QStringLiteral("no message was waiting");
+    QString t = QStringLiteral("%1 message(s) taken").arg(taken);
+    if (answered > 0)
+        t += QStringLiteral(", %1 answered").arg(answered);
+    if (ackWaitMs > 0 && answered == 0)
+        t += QStringLiteral("; redelivered after AckWait (%1 s)").arg(double(ackWaitMs) / 1000.0);
+    return t;
+}
+
+Result<ConsumerFaultOutcome> injectConsumerFault(const js::JetStream& js, const ConsumerFault& f) {
+    if (f.count <= 0)
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("count must be at least 1")};
+    auto info = js.consumerInfo(f.stream, f.consumer);
+    if (!info)
+        return info.error();
+    if (info.value().config.isPush())
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("%1 > %2 is a push consumer: consumer faults take messages "
+                                    "with a fetch, so they need a pull consumer")
+                         .arg(f.stream, f.consumer)};
+    if (info.value().config.ackPolicy == js::AckPolicy::None)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("%1 > %2 has ack policy none: there is no ack to withhold, NAK "
+                                    "or term")
+                         .arg(f.stream, f.consumer)};
+    ConsumerFaultOutcome out;
+    const qint64 ackWaitNs = info.value().config.ackWaitNs > 0 ? info.value().config.ackWaitNs
+                                                               : 30LL * 1000 * 1000 * 1000;
+    out.ackWaitMs = ackWaitNs / 1000000;
+    js::PullConsumer puller(js, f.stream, f.consumer);
+    QElapsedTimer clock;
+    clock.start();
+    while (out.taken < f.count) {
+        const qint64 left = f.fetchWaitMs - clock.elapsed();
+        if (left <= 0)
+            break;
+        js::FetchOptions fo;
+        fo.batch = f.count - out.taken;
+        // Short pulls, so that one lost while the consumer's leader moves costs little.
+        fo.expiresMs = int(qBound(qint64(100), left, qint64(1000)));
+        auto batch = puller.fetch(fo);
+        if (!batch) {
+            if (batch.error().kind == ErrorKind::Timeout && clock.elapsed() < f.fetchWaitMs)
+                continue;
+            return batch.error();
+        }
+        for (js::JsMessage& m : batch.value().messages) {
+            ++out.taken;
+            out.streamSeqs << m.metadata().streamSeq;
+            Status s;
+            switch (f.kind) {
+            case ConsumerFaultKind::WithholdAcks:
+                continue;
+            case ConsumerFaultKind::NakBurst:
+                s = m.nak(f.nakDelayMs * 1000000);
+                break;
+            case ConsumerFaultKind::Term:
+                s = m.term(f.termReason);
+                break;
+            }
+            if (s)
+                return s;
+            ++out.answered;
+        }
+        if (batch.value().messages.isEmpty() && batch.value().status != 0 &&
+            batch.value().status != 408 && batch.value().status != 404)
+            return Error{ErrorKind::JetStream, QStringLiteral("fetch ended with %1 %2")
+                                                   .arg(batch.value().status)
+                                                   .arg(batch.value().statusText)};
+        if (batch.value().messages.isEmpty() && batch.value().status != 408)
+            break; // 404: nothing waiting
+    }
+    if (out.answered > 0)
+        js.connection()->flushSync(2000);
+    return out;
+}
+
+} // namespace jetdeck::faults
