@@ -85,6 +85,8 @@ QList<Command> coreCommands();
 QList<Command> jetStreamCommands();
 /// serve-metrics and latency.
 QList<Command> metricsCommands();
+/// scenario run / check / list.
+QList<Command> scenarioCommands();
 
 /// `pub --js`: publish with acknowledgements (sync for one message, async for --count).
 int runJsPublish(const QCommandLineParser& p, const Resolved& r, bool json,

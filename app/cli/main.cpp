@@ -10,7 +10,7 @@ using namespace jetdeck::cli;
 namespace {
 
 QList<Command> allCommands() {
-    return coreCommands() + jetStreamCommands() + metricsCommands();
+    return coreCommands() + jetStreamCommands() + metricsCommands() + scenarioCommands();
 }
 
 QString findCommand(const QStringList& args) {

@@ -1,4 +1,5 @@
 // jetdeck-cli as a user runs it: a separate process against a real nats-server.
+#include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
 
 #include <QJsonArray>
@@ -62,6 +63,8 @@ private slots:
     void metricsBadInput_data();
     void metricsBadInput();
     void serveMetrics();
+    void scenarioCommands();
+    void faultCommands();
 
 private:
     std::unique_ptr<NatsServerProcess> m_server;
@@ -602,6 +605,140 @@ void TestCli::serveMetrics() {
     p.terminate(); // SIGTERM: a clean stop
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 0);
+}
+
+void TestCli::scenarioCommands() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // list: the shipped scenarios, as text and JSON.
+    Run r = cli({QStringLiteral("scenario"), QStringLiteral("list"), QStringLiteral("--json")});
+    QCOMPARE(r.code, 0);
+    const QJsonArray list =
+        QJsonDocument::fromJson(r.out).object().value(QStringLiteral("scenarios")).toArray();
+    QVERIFY(list.size() >= 4);
+    QStringList names;
+    for (const QJsonValue& v : list)
+        names << v.toObject().value(QStringLiteral("name")).toString();
+    QVERIFY(names.contains(QStringLiteral("connection-failure")));
+
+    // check: a malformed file names the line and the field; exit code 2.
+    const QString bad = dir.filePath(QStringLiteral("bad.json"));
+    {
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\n  \"steps\": [\n    {\"step\": \"wait\", \"duration\": \"1s\"},\n"
+                "    {\"step\": \"publish\", \"subject\": \"x\", \"count\": 5, \"rate\": -3}\n  "
+                "]\n}\n");
+    }
+    r = cli({QStringLiteral("scenario"), QStringLiteral("check"), bad});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(":4: steps[1].rate: must be between 0"), r.err.constData());
+    r = cli({QStringLiteral("scenario"), QStringLiteral("run"), bad, QStringLiteral("--demo")});
+    QCOMPARE(r.code, 2);
+    r = cli({QStringLiteral("scenario"), QStringLiteral("run"),
+             dir.filePath(QStringLiteral("missing.json"))});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("cannot read scenario"), r.err.constData());
+    r = cli({QStringLiteral("scenario"), QStringLiteral("fly")});
+    QCOMPARE(r.code, 2);
+
+    // run: a passing scenario exits 0; an impossible assertion exits 1 and the report names
+    // the step and why.
+    const QString scn = dir.filePath(QStringLiteral("s.json"));
+    {
+        QFile f(scn);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"name": "cli",
+  "streams": [{"name": "CLI", "subjects": ["cli.>"], "storage": "memory"}],
+  "steps": [
+    {"step": "publish", "name": "p", "subject": "cli.a", "mode": "js-sync", "count": 5},
+    {"step": "assert", "check": "stream_messages", "stream": "CLI", "at_least": 5},
+    {"step": "assert", "check": "stream_messages", "stream": "CLI", "at_least": 6}
+  ]})");
+    }
+    const QString report = dir.filePath(QStringLiteral("report.json"));
+    r = cli({QStringLiteral("scenario"), QStringLiteral("run"), scn, QStringLiteral("--demo"),
+             QStringLiteral("--report"), report},
+            60000);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.out.contains("FAILED"), r.out.constData());
+    QVERIFY2(r.out.contains("step 3 (line 6"), r.out.constData());
+    QFile f(report);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject rep = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(rep.value(QStringLiteral("passed")).toBool(true), false);
+    const QJsonArray steps = rep.value(QStringLiteral("steps")).toArray();
+    QCOMPARE(steps.size(), 3);
+    QCOMPARE(steps[1].toObject().value(QStringLiteral("status")).toString(),
+             QStringLiteral("passed"));
+    QCOMPARE(steps[2].toObject().value(QStringLiteral("status")).toString(),
+             QStringLiteral("failed"));
+    QVERIFY(steps[2]
+                .toObject()
+                .value(QStringLiteral("message"))
+                .toString()
+                .contains(QStringLiteral("CLI holds 5 message(s); expected at least 6")));
+
+    // The built-in integration scenario, by name, passes: exit 0, JSON on stdout.
+    r = cli({QStringLiteral("scenario"), QStringLiteral("run"), QStringLiteral("integration"),
+             QStringLiteral("--demo"), QStringLiteral("--json")},
+            120000);
+    QVERIFY2(r.code == 0, r.out.constData());
+    QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("passed")).toBool(),
+             true);
+}
+
+void TestCli::faultCommands() {
+    NatsServerConfig cfg;
+    cfg.jetstream = true;
+    JETDECK_START_SERVER(server, cfg);
+    const QStringList s{QStringLiteral("-s"), server->url()};
+    Connection c(optionsFor(server->url()));
+    QVERIFY(!c.connectSync(5000));
+    const js::JetStream api(&c);
+    js::StreamConfig sc;
+    sc.name = QStringLiteral("FLT");
+    sc.subjects = {QStringLiteral("flt.>")};
+    sc.storage = js::StorageType::Memory;
+    QVERIFY(api.addStream(sc));
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(api.publish("flt.a", "x"));
+    js::ConsumerConfig cc;
+    cc.durableName = QStringLiteral("w");
+    QVERIFY(api.addConsumer(sc.name, cc));
+
+    Run r = cli(QStringList{QStringLiteral("fault"), QStringLiteral("withhold-acks"),
+                            QStringLiteral("FLT"), QStringLiteral("w"), QStringLiteral("--count"),
+                            QStringLiteral("4"), QStringLiteral("--json")} +
+                s);
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("taken")).toInt(), 4);
+    QCOMPARE(api.consumerInfo(sc.name, QStringLiteral("w")).value().numAckPending, 4);
+    r = cli(QStringList{QStringLiteral("fault"), QStringLiteral("term"), QStringLiteral("FLT"),
+                        QStringLiteral("w"), QStringLiteral("--count"), QStringLiteral("3")} +
+            s);
+    QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY2(r.out.contains("3 message(s) taken, 3 answered"), r.out.constData());
+
+    // Bad input: usage errors exit 2, server refusals exit 1 with the reason.
+    r = cli(QStringList{QStringLiteral("fault"), QStringLiteral("explode"), QStringLiteral("FLT")} +
+            s);
+    QCOMPARE(r.code, 2);
+    r = cli(QStringList{QStringLiteral("fault"), QStringLiteral("term"), QStringLiteral("FLT"),
+                        QStringLiteral("w"), QStringLiteral("--count"), QStringLiteral("0")} +
+            s);
+    QCOMPARE(r.code, 2);
+    r = cli(QStringList{QStringLiteral("fault"), QStringLiteral("nak-burst"), QStringLiteral("FLT"),
+                        QStringLiteral("nobody")} +
+            s);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("not found"), r.err.constData());
+    r = cli(
+        QStringList{QStringLiteral("fault"), QStringLiteral("stepdown"), QStringLiteral("FLT")} +
+        s);
+    QCOMPARE(r.code, 1); // a single server has no leader to move
+    QVERIFY2(!r.err.trimmed().isEmpty(), r.err.constData());
+    qInfo("stepdown on a single server: %s", r.err.trimmed().constData());
 }
 
 QTEST_GUILESS_MAIN(TestCli)
