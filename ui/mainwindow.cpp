@@ -486,6 +486,7 @@ void MainWindow::attachDemo(DemoSession& demo) {
     m_consumer->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
     m_publish->presetForDemo();
     m_faults->setDemo(&demo);
+    m_faults->setJetStreamTarget(DemoSession::streamName(), QStringLiteral("fulfilment"));
 }
 
 Status MainWindow::startMetricsServer(quint16 port) {

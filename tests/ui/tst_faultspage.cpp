@@ -14,6 +14,8 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QtTest>
 
@@ -46,6 +48,7 @@ private slots:
     void initTestCase();
     void proxyAndToxics();
     void demoServerKilledAndRestarted();
+    void jetStreamFaults();
 };
 
 void TestFaultsPage::initTestCase() {
@@ -142,6 +145,71 @@ void TestFaultsPage::demoServerKilledAndRestarted() {
     QTRY_VERIFY_WITH_TIMEOUT(w.connection()->isConnected(), 15000);
     QVERIFY(w.connection()->health().reconnects >= 1);
     QVERIFY(faultEvents(w) >= 2);
+}
+
+void TestFaultsPage::jetStreamFaults() {
+    DemoSession demo;
+    QVERIFY(!demo.start());
+    MainWindow w;
+    w.show();
+    w.attachDemo(demo);
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
+    FaultsPage* page = w.faultsPage();
+    QCOMPARE(page->findChild<QComboBox*>(QStringLiteral("jsStream"))->currentText(),
+             DemoSession::streamName());
+    // A consumer of our own on the demo's stream that nobody else reads.
+    const js::JetStream js(w.connection());
+    js::ConsumerConfig drill;
+    drill.durableName = QStringLiteral("drill");
+    drill.ackWaitNs = 60LL * 1000 * 1000 * 1000;
+    QVERIFY(js.addConsumer(DemoSession::streamName(), drill));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        js.consumerInfo(DemoSession::streamName(), QStringLiteral("drill")).value().numPending >=
+            10,
+        10000);
+    QSignalSpy done(page, &FaultsPage::jetStreamFaultDone);
+    const int faultsBefore = faultEvents(w);
+
+    faults::ConsumerFault f;
+    f.kind = faults::ConsumerFaultKind::WithholdAcks;
+    f.stream = DemoSession::streamName();
+    f.consumer = QStringLiteral("drill");
+    f.count = 5;
+    QVERIFY(page->injectConsumerFault(f));
+    QVERIFY(!page->injectConsumerFault(f)); // one at a time
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 10000);
+    QVERIFY2(done[0][0].toBool(), qPrintable(done[0][1].toString()));
+    QVERIFY2(done[0][1].toString().contains(QStringLiteral("5 message(s) taken")),
+             qPrintable(done[0][1].toString()));
+    QCOMPARE(js.consumerInfo(f.stream, f.consumer).value().numAckPending, 5);
+
+    f.kind = faults::ConsumerFaultKind::NakBurst;
+    QVERIFY(page->injectConsumerFault(f));
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 2, 10000);
+    QVERIFY2(done[1][1].toString().contains(QStringLiteral("5 answered")),
+             qPrintable(done[1][1].toString()));
+
+    // Bad targets: a push consumer, a consumer that does not exist, a step-down on a server
+    // that is not clustered; each says why.
+    f.kind = faults::ConsumerFaultKind::Term;
+    f.consumer = QStringLiteral("billing");
+    QVERIFY(page->injectConsumerFault(f));
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 3, 10000);
+    QVERIFY(!done[2][0].toBool());
+    QVERIFY2(done[2][1].toString().contains(QStringLiteral("push consumer")),
+             qPrintable(done[2][1].toString()));
+    QVERIFY(page->statusText().contains(QStringLiteral("push consumer")));
+    f.consumer = QStringLiteral("ghost");
+    QVERIFY(page->injectConsumerFault(f));
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 4, 10000);
+    QVERIFY(!done[3][0].toBool());
+    QVERIFY(page->stepDownLeader(DemoSession::streamName()));
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 5, 10000);
+    QVERIFY(!done[4][0].toBool());
+    QVERIFY(!page->stepDownLeader(QString()));
+    QVERIFY(page->statusText().contains(QStringLiteral("Name the stream")));
+    // The two that worked are in the event log.
+    QCOMPARE(faultEvents(w), faultsBefore + 2);
 }
 
 QTEST_MAIN(TestFaultsPage)

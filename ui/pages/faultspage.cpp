@@ -3,6 +3,7 @@
 #include "core/demo/demosession.h"
 #include "ui/widgets/format.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -14,6 +15,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
+#include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -164,6 +167,46 @@ FaultsPage::FaultsPage(QWidget* parent)
     serverLayout->addStretch(1);
     layout->addWidget(server);
 
+    auto* jsBox = new QGroupBox(tr("JetStream: consumers and leaders"), this);
+    auto* jsLayout = new QHBoxLayout(jsBox);
+    m_jsStream = new QComboBox(jsBox);
+    m_jsStream->setObjectName(QStringLiteral("jsStream"));
+    m_jsStream->setEditable(true);
+    m_jsStream->setPlaceholderText(tr("stream"));
+    m_jsStream->setMinimumContentsLength(10);
+    m_jsConsumer = new QComboBox(jsBox);
+    m_jsConsumer->setObjectName(QStringLiteral("jsConsumer"));
+    m_jsConsumer->setEditable(true);
+    m_jsConsumer->setMinimumContentsLength(10);
+    m_jsCount = new QSpinBox(jsBox);
+    m_jsCount->setObjectName(QStringLiteral("jsCount"));
+    m_jsCount->setRange(1, 10000);
+    m_jsCount->setValue(20);
+    m_jsCount->setSuffix(tr(" msgs"));
+    m_withhold = new QPushButton(tr("Withhold acks"), jsBox);
+    m_withhold->setObjectName(QStringLiteral("withholdAcks"));
+    m_withhold->setToolTip(tr("Take N messages from the pull consumer and never answer: the "
+                              "server redelivers them when AckWait runs out"));
+    m_nakBurst = new QPushButton(tr("NAK burst"), jsBox);
+    m_nakBurst->setObjectName(QStringLiteral("nakBurst"));
+    m_nakBurst->setToolTip(tr("Take N messages and NAK them all at once"));
+    m_term = new QPushButton(tr("Term"), jsBox);
+    m_term->setObjectName(QStringLiteral("term"));
+    m_term->setToolTip(tr("Take N messages and terminate them: never redelivered"));
+    m_streamStepDown = new QPushButton(tr("Stream leader step-down"), jsBox);
+    m_streamStepDown->setObjectName(QStringLiteral("streamStepDown"));
+    m_consumerStepDown = new QPushButton(tr("Consumer leader step-down"), jsBox);
+    m_consumerStepDown->setObjectName(QStringLiteral("consumerStepDown"));
+    jsLayout->addWidget(new QLabel(tr("Stream"), jsBox));
+    jsLayout->addWidget(m_jsStream);
+    jsLayout->addWidget(new QLabel(tr("Consumer"), jsBox));
+    jsLayout->addWidget(m_jsConsumer);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_jsCount, m_withhold, m_nakBurst, m_term,
+                                                      m_streamStepDown, m_consumerStepDown})
+        jsLayout->addWidget(w);
+    jsLayout->addStretch(1);
+    layout->addWidget(jsBox);
+
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("status"));
     m_status->setWordWrap(true);
@@ -204,6 +247,25 @@ FaultsPage::FaultsPage(QWidget* parent)
     connect(m_ldm, &QPushButton::clicked, this, [this] {
         if (Status s = lameDuck(m_servers->currentIndex()))
             setStatus(s.toString(), true);
+    });
+    auto consumerFault = [this](faults::ConsumerFaultKind kind) {
+        faults::ConsumerFault f;
+        f.kind = kind;
+        f.stream = m_jsStream->currentText().trimmed();
+        f.consumer = m_jsConsumer->currentText().trimmed();
+        f.count = m_jsCount->value();
+        injectConsumerFault(f);
+    };
+    connect(m_withhold, &QPushButton::clicked, this,
+            [consumerFault] { consumerFault(faults::ConsumerFaultKind::WithholdAcks); });
+    connect(m_nakBurst, &QPushButton::clicked, this,
+            [consumerFault] { consumerFault(faults::ConsumerFaultKind::NakBurst); });
+    connect(m_term, &QPushButton::clicked, this,
+            [consumerFault] { consumerFault(faults::ConsumerFaultKind::Term); });
+    connect(m_streamStepDown, &QPushButton::clicked, this,
+            [this] { stepDownLeader(m_jsStream->currentText().trimmed()); });
+    connect(m_consumerStepDown, &QPushButton::clicked, this, [this] {
+        stepDownLeader(m_jsStream->currentText().trimmed(), m_jsConsumer->currentText().trimmed());
     });
     m_timer = new QTimer(this);
     m_timer->setInterval(1000);
@@ -501,8 +563,107 @@ void FaultsPage::rebuildTable() {
     refresh();
 }
 
+void FaultsPage::setJetStreamTarget(const QString& stream, const QString& consumer) {
+    m_jsStream->setCurrentText(stream);
+    m_jsConsumer->setCurrentText(consumer);
+}
+
+bool FaultsPage::injectConsumerFault(const faults::ConsumerFault& fault) {
+    if (fault.stream.isEmpty() || fault.consumer.isEmpty()) {
+        setStatus(tr("Name the stream and the pull consumer to misbehave on."), true);
+        return false;
+    }
+    const QString label =
+        tr("consumer %1 > %2: %3 of %4 message(s)")
+            .arg(fault.stream, fault.consumer, faults::consumerFaultName(fault.kind))
+            .arg(fault.count);
+    return runJetStreamFault(label, [fault](const js::JetStream& js) -> Result<QString> {
+        auto r = faults::injectConsumerFault(js, fault);
+        if (!r)
+            return r.error();
+        return r.value().text();
+    });
+}
+
+bool FaultsPage::stepDownLeader(const QString& stream, const QString& consumer) {
+    if (stream.isEmpty()) {
+        setStatus(tr("Name the stream whose leader should step down."), true);
+        return false;
+    }
+    const QString label = consumer.isEmpty()
+                              ? tr("stream %1: leader step-down").arg(stream)
+                              : tr("consumer %1 > %2: leader step-down").arg(stream, consumer);
+    return runJetStreamFault(label, [stream, consumer](const js::JetStream& js) -> Result<QString> {
+        auto leader = [&]() -> QString {
+            if (consumer.isEmpty()) {
+                auto i = js.streamInfo(stream);
+                return i ? i.value().cluster.leader : QString();
+            }
+            auto i = js.consumerInfo(stream, consumer);
+            return i ? i.value().cluster.leader : QString();
+        };
+        const QString before = leader();
+        Status s = consumer.isEmpty() ? js.stepDownStreamLeader(stream)
+                                      : js.stepDownConsumerLeader(stream, consumer);
+        if (s)
+            return s;
+        // The new leader is elected within moments; report it when it is known.
+        QString after;
+        for (int i = 0; i < 40 && (after.isEmpty() || after == before); ++i) {
+            QThread::msleep(250);
+            after = leader();
+        }
+        return tr("leader %1 → %2")
+            .arg(before.isEmpty() ? tr("?") : before,
+                 after.isEmpty() || after == before ? tr("(not elected yet)") : after);
+    });
+}
+
+bool FaultsPage::runJetStreamFault(const QString& label,
+                                   std::function<Result<QString>(const js::JetStream&)> work) {
+    if (!m_conn || !m_conn->connection()->isConnected()) {
+        setStatus(tr("Not connected."), true);
+        return false;
+    }
+    if (m_jsBusy) {
+        setStatus(tr("A JetStream fault is still running."), true);
+        return false;
+    }
+    m_jsBusy = true;
+    refresh();
+    setStatus(label + tr(" ..."), false);
+    const auto conn = m_conn;
+    QPointer<FaultsPage> self(this);
+    QThreadPool::globalInstance()->start([=] {
+        const Result<QString> r = work(js::JetStream(conn->connection()));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, label, r] {
+                if (!self)
+                    return;
+                self->m_jsBusy = false;
+                self->refresh();
+                if (!r) {
+                    const QString text = tr("%1 failed: %2").arg(label, r.error().toString());
+                    self->setStatus(text, true);
+                    emit self->jetStreamFaultDone(false, text);
+                    return;
+                }
+                const QString text = label + QStringLiteral(": ") + r.value();
+                self->setStatus(text, false);
+                emit self->faultEvent(text, true);
+                emit self->jetStreamFaultDone(true, text);
+            },
+            Qt::QueuedConnection);
+    });
+    return true;
+}
+
 void FaultsPage::refresh() {
     const bool proxied = m_proxy != nullptr;
+    for (QWidget* w : std::initializer_list<QWidget*>{m_withhold, m_nakBurst, m_term,
+                                                      m_streamStepDown, m_consumerStepDown})
+        w->setEnabled(m_conn != nullptr && !m_jsBusy);
     for (QWidget* w : std::initializer_list<QWidget*>{m_add, m_remove, m_down, m_table})
         w->setEnabled(proxied);
     for (QWidget* w : std::initializer_list<QWidget*>{m_disconnect, m_stall, m_garbage})

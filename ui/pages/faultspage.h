@@ -1,10 +1,13 @@
 #pragma once
 
 #include "core/client/connectionthread.h"
+#include "core/faults/consumerfaults.h"
 #include "core/faults/faultproxy.h"
 
 #include <QPointer>
+
 #include <QWidget>
+#include <functional>
 
 #include <memory>
 
@@ -55,6 +58,13 @@ public:
     Status killServer(int index);
     Status restartServer(int index);
     Status lameDuck(int index);
+    /// Consumer faults and leader step-downs run on a worker thread (they wait for the
+    /// server); false when one is already running or there is no connection. The outcome
+    /// arrives as jetStreamFaultDone() and in statusText().
+    bool injectConsumerFault(const faults::ConsumerFault& fault);
+    bool stepDownLeader(const QString& stream, const QString& consumer = {});
+    /// Streams and consumers offered in the JetStream fault form (for the demo: ORDERS).
+    void setJetStreamTarget(const QString& stream, const QString& consumer);
     QString statusText() const;
     QTableWidget* toxicTable() const { return m_table; }
     void refresh();
@@ -66,6 +76,8 @@ signals:
     void routeDirect();
     /// A fault started (or ended), for the event log and the marks on the time charts.
     void faultEvent(const QString& what, bool started);
+    /// A consumer fault or step-down ended: ok, and what happened (or why it could not).
+    void jetStreamFaultDone(bool ok, const QString& text);
 
 private:
     void addFromForm();
@@ -73,6 +85,8 @@ private:
     void setStatus(const QString& text, bool error);
     void rebuildTable();
     void updateServers();
+    bool runJetStreamFault(const QString& label,
+                           std::function<Result<QString>(const js::JetStream&)> work);
 
     std::shared_ptr<ConnectionThread> m_conn;
     QPointer<DemoSession> m_demo;
@@ -97,6 +111,15 @@ private:
     QPushButton* m_kill;
     QPushButton* m_restart;
     QPushButton* m_ldm;
+    QComboBox* m_jsStream;
+    QComboBox* m_jsConsumer;
+    QSpinBox* m_jsCount;
+    QPushButton* m_withhold;
+    QPushButton* m_nakBurst;
+    QPushButton* m_term;
+    QPushButton* m_streamStepDown;
+    QPushButton* m_consumerStepDown;
+    bool m_jsBusy = false;
     QLabel* m_status;
     QTimer* m_timer;
 };
