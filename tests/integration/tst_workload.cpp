@@ -210,6 +210,7 @@ void TestWorkload::coreAtRate_data() {
     QTest::addColumn<qint64>("count");
     QTest::newRow("100/s") << 100.0 << qint64(200);
     QTest::newRow("10,000/s") << 10000.0 << qint64(20000);
+    QTest::newRow("100,000/s") << 100000.0 << qint64(300000);
 }
 
 void TestWorkload::coreAtRate() {
