@@ -231,29 +231,15 @@ int cmdFault(const QCommandLineParser& p, const Resolved& r, bool json) {
         o.insert(QStringLiteral("consumer"), f.consumer);
     QString text;
     if (stepdown) {
-        auto leader = [&]() -> QString {
-            if (f.consumer.isEmpty()) {
-                auto i = js.streamInfo(f.stream);
-                return i ? i.value().cluster.leader : QString();
-            }
-            auto i = js.consumerInfo(f.stream, f.consumer);
-            return i ? i.value().cluster.leader : QString();
-        };
-        const QString before = leader();
-        if (Status s = f.consumer.isEmpty() ? js.stepDownStreamLeader(f.stream)
-                                            : js.stepDownConsumerLeader(f.stream, f.consumer))
-            return fail(s.toString());
-        QString after;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 10000 && (after.isEmpty() || after == before) && !interrupted()) {
-            QThread::msleep(200);
-            after = leader();
-        }
-        o.insert(QStringLiteral("leader_before"), before);
-        o.insert(QStringLiteral("leader_after"), after);
-        text = QStringLiteral("leader %1 -> %2")
-                   .arg(before, after.isEmpty() ? QStringLiteral("(none yet)") : after);
+        auto res = faults::stepDownLeader(js, f.stream, f.consumer, 10000, [](int ms) {
+            QThread::msleep(ulong(ms));
+            return !interrupted();
+        });
+        if (!res)
+            return fail(res.error().toString());
+        o.insert(QStringLiteral("leader_before"), res.value().before);
+        o.insert(QStringLiteral("leader_after"), res.value().after);
+        text = res.value().text();
     } else {
         auto res = faults::injectConsumerFault(js, f);
         if (!res)

@@ -3,6 +3,7 @@
 #include "core/jetstream/pullconsumer.h"
 
 #include <QElapsedTimer>
+#include <QThread>
 
 namespace jetdeck::faults {
 
@@ -94,6 +95,43 @@ Result<ConsumerFaultOutcome> injectConsumerFault(const js::JetStream& js, const 
     }
     if (out.answered > 0)
         js.connection()->flushSync(2000);
+    return out;
+}
+
+QString StepDownOutcome::text() const {
+    return QStringLiteral("leader %1 -> %2")
+        .arg(before.isEmpty() ? QStringLiteral("?") : before,
+             after.isEmpty() ? QStringLiteral("(not elected yet)") : after);
+}
+
+Result<StepDownOutcome> stepDownLeader(const js::JetStream& js, const QString& stream,
+                                       const QString& consumer, int waitMs,
+                                       const std::function<bool(int ms)>& pause) {
+    auto leader = [&]() -> QString {
+        if (consumer.isEmpty()) {
+            auto i = js.streamInfo(stream);
+            return i ? i.value().cluster.leader : QString();
+        }
+        auto i = js.consumerInfo(stream, consumer);
+        return i ? i.value().cluster.leader : QString();
+    };
+    StepDownOutcome out;
+    out.before = leader();
+    if (Status s = consumer.isEmpty() ? js.stepDownStreamLeader(stream)
+                                      : js.stepDownConsumerLeader(stream, consumer))
+        return s;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < waitMs) {
+        const bool go = pause ? pause(200) : (QThread::msleep(200), true);
+        if (!go)
+            break;
+        const QString now = leader();
+        if (!now.isEmpty() && now != out.before) {
+            out.after = now;
+            break;
+        }
+    }
     return out;
 }
 

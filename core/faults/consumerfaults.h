@@ -3,7 +3,9 @@
 #include "core/jetstream/jetstream.h"
 
 #include <QList>
+
 #include <QString>
+#include <functional>
 
 namespace jetdeck::faults {
 
@@ -34,5 +36,20 @@ struct ConsumerFaultOutcome {
 /// Runs the fault: checks that the consumer exists and is a pull consumer, fetches up to
 /// `count` messages and treats them as asked. Blocking; not on the connection's thread.
 Result<ConsumerFaultOutcome> injectConsumerFault(const js::JetStream& js, const ConsumerFault& f);
+
+/// A leader step-down and who leads before and after.
+struct StepDownOutcome {
+    QString before;
+    QString after; ///< empty when no new leader was known in time
+    QString text() const;
+};
+
+/// Asks the leader of a replicated stream (or of one of its consumers, when `consumer` is
+/// given) to step down, then waits up to `waitMs` for another leader to be known. `pause`
+/// sleeps between looks and returns false to stop waiting (the default just sleeps).
+/// Blocking; not on the connection's thread. A server that is not clustered refuses.
+Result<StepDownOutcome> stepDownLeader(const js::JetStream& js, const QString& stream,
+                                       const QString& consumer = {}, int waitMs = 10000,
+                                       const std::function<bool(int ms)>& pause = {});
 
 } // namespace jetdeck::faults

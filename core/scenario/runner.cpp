@@ -204,11 +204,12 @@ ScenarioReport ScenarioRunner::run() {
                                             : QStringLiteral("an earlier step could not run");
             } else {
                 m_current = step.index;
-                emit stepStarted(step.index);
+                const qint64 started = elapsed();
+                emit stepStarted(step.index, started);
                 log(QStringLiteral("step %1: %2").arg(step.index + 1).arg(step.title));
-                r.startedMs = elapsed();
                 r = execute(step);
-                r.durationMs = elapsed() - r.startedMs;
+                r.startedMs = started;
+                r.durationMs = elapsed() - started;
                 if (m_cancel.load() && r.status != StepStatus::Passed &&
                     r.status != StepStatus::Done) {
                     r.status = StepStatus::Skipped;
@@ -756,31 +757,16 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
     case FaultKind::StreamLeaderStepDown:
     case FaultKind::ConsumerLeaderStepDown: {
         const bool stream = f.kind == FaultKind::StreamLeaderStepDown;
-        auto leader = [&]() -> QString {
-            if (stream) {
-                auto i = js.streamInfo(f.stream);
-                return i ? i.value().cluster.leader : QString();
-            }
-            auto i = js.consumerInfo(f.stream, f.consumer);
-            return i ? i.value().cluster.leader : QString();
-        };
-        const QString before = leader();
-        Status s = stream ? js.stepDownStreamLeader(f.stream)
-                          : js.stepDownConsumerLeader(f.stream, f.consumer);
-        if (s)
-            return error(s.message);
-        QString after;
-        waitFor(10000, [&] {
-            after = leader();
-            return !after.isEmpty() && after != before;
-        });
-        measured = {{QStringLiteral("leader_before"), before},
-                    {QStringLiteral("leader_after"), after}};
-        what = QStringLiteral("%1 leader step-down %2: %3 -> %4")
+        auto r = faults::stepDownLeader(js, f.stream, stream ? QString() : f.consumer, 10000,
+                                        [this](int ms) { return waitFor(ms); });
+        if (!r)
+            return error(r.error().message);
+        measured = {{QStringLiteral("leader_before"), r.value().before},
+                    {QStringLiteral("leader_after"), r.value().after}};
+        what = QStringLiteral("%1 leader step-down %2: %3")
                    .arg(stream ? QStringLiteral("stream") : QStringLiteral("consumer"),
                         stream ? f.stream : f.stream + QStringLiteral(" > ") + f.consumer,
-                        before.isEmpty() ? QStringLiteral("?") : before,
-                        after.isEmpty() ? QStringLiteral("(no leader yet)") : after);
+                        r.value().text());
         break;
     }
     case FaultKind::WithholdAcks:
@@ -917,10 +903,17 @@ StepResult ScenarioRunner::doAssert(const AssertStep& a) {
             measured.insert(QStringLiteral("state"), connectionStateName(h.state));
             measured.insert(QStringLiteral("after_ms"), elapsed() - started);
             QString outage;
-            if (ok && h.lastFailureAt.isValid() && h.connectedSince >= h.lastFailureAt) {
-                const qint64 ms = h.lastFailureAt.msecsTo(h.connectedSince);
-                measured.insert(QStringLiteral("last_outage_ms"), ms);
-                outage = QStringLiteral(" (the last outage lasted %1 ms)").arg(ms);
+            // The last outage: from leaving CONNECTED to being back, from the state history.
+            const QList<StateSpan> spans = c->stateHistory();
+            if (ok && spans.size() >= 2 && spans.last().state == ConnectionState::Connected) {
+                qsizetype i = spans.size() - 1;
+                while (i > 0 && spans[i - 1].state != ConnectionState::Connected)
+                    --i;
+                if (i < spans.size() - 1 && i > 0) {
+                    const qint64 ms = spans[i].since.msecsTo(spans.last().since);
+                    measured.insert(QStringLiteral("last_outage_ms"), ms);
+                    outage = QStringLiteral(" (the last outage lasted %1 ms)").arg(ms);
+                }
             }
             message = ok ? QStringLiteral("connected to %1 after %2 ms%3")
                                .arg(h.server)

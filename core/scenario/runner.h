@@ -83,7 +83,7 @@ public:
     const Scenario& scenario() const { return m_scenario; }
 
 signals:
-    void stepStarted(int index);
+    void stepStarted(int index, qint64 startedMs);
     void stepFinished(int index, const jetdeck::scenario::StepResult& result);
     /// Live counters of the step running now (sent / acked / received...), about 4 times a second.
     void stepProgress(int index, const QString& text);

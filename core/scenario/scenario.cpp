@@ -190,6 +190,25 @@ QString joinNames(QStringList names) {
     return names.join(QStringLiteral(", "));
 }
 
+QString numberText(double d) {
+    return QString::number(d, 'g', 15);
+}
+
+/// Levenshtein distance, for "did you mean" on a mistyped field.
+int editDistance(const QString& a, const QString& b) {
+    QList<int> prev(b.size() + 1), cur(b.size() + 1);
+    for (qsizetype j = 0; j <= b.size(); ++j)
+        prev[j] = int(j);
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        cur[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j)
+            cur[j] = qMin(qMin(prev[j] + 1, cur[j - 1] + 1),
+                          prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
 } // namespace
 
 QString faultKindName(FaultKind k) {
@@ -280,10 +299,12 @@ public:
             return error(key, QStringLiteral("must be a whole number"));
         if (d < double(min) || d > double(max))
             return error(
-                key,
-                max >= std::numeric_limits<qint32>::max()
-                    ? QStringLiteral("must be at least %1, got %2").arg(min).arg(d)
-                    : QStringLiteral("must be between %1 and %2, got %3").arg(min).arg(max).arg(d));
+                key, max >= std::numeric_limits<qint32>::max()
+                         ? QStringLiteral("must be at least %1, got %2").arg(min).arg(numberText(d))
+                         : QStringLiteral("must be between %1 and %2, got %3")
+                               .arg(min)
+                               .arg(max)
+                               .arg(numberText(d)));
         *out = T(d);
         return {};
     }
@@ -295,8 +316,8 @@ public:
             return error(key, QStringLiteral("must be a number"));
         const double d = v.toDouble();
         if (d < min || d > max)
-            return error(
-                key, QStringLiteral("must be between %1 and %2, got %3").arg(min).arg(max).arg(d));
+            return error(key, QStringLiteral("must be between %1 and %2, got %3")
+                                  .arg(numberText(min), numberText(max), numberText(d)));
         *out = d;
         return {};
     }
@@ -345,6 +366,18 @@ public:
             QStringList known(m_used.begin(), m_used.end());
             known += extraAllowed;
             known.sort();
+            QString best;
+            int bestDistance = 3; // suggest only near misses
+            for (const QString& k : std::as_const(known)) {
+                const int d = editDistance(it.key(), k);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = k;
+                }
+            }
+            if (!best.isEmpty())
+                return error(it.key(),
+                             QStringLiteral("unknown field; did you mean '%1'?").arg(best));
             return error(
                 it.key(),
                 QStringLiteral("unknown field (this object takes: %1)").arg(joinNames(known)));

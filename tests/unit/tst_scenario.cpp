@@ -150,7 +150,13 @@ void TestScenario::malformed_data() {
         steps("    {\"step\": \"wait\", \"duration\": \"1s\"},\n"
               "    {\"step\": \"publish\", \"subject\": \"a\", \"count\": 5,\n"
               "     \"rat\": 10}"),
-        "bad.json:5: steps[1].rat", "unknown field (this object takes:");
+        "bad.json:5: steps[1].rat", "unknown field; did you mean 'rate'?");
+    row("unknown field far from any",
+        steps("    {\"step\": \"wait\", \"duration\": \"1s\", \"colour\": \"red\"}"),
+        "bad.json:3: steps[0].colour", "unknown field (this object takes: duration, name, step)");
+    row("rate out of range",
+        steps("    {\"step\": \"publish\", \"subject\": \"a\", \"count\": 5, \"rate\": -3}"),
+        "bad.json:3: steps[0].rate", "must be between 0 and 10000000, got -3");
     row("bad duration", steps("    {\"step\": \"wait\", \"duration\": \"2 seconds\"}"),
         "bad.json:3: steps[0].duration", "'2 seconds' is not a duration");
     row("count zero", steps("    {\"step\": \"publish\", \"subject\": \"a\", \"count\": 0}"),
