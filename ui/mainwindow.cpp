@@ -11,6 +11,7 @@
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
+#include "ui/pages/scenariopage.h"
 #include "ui/pages/streamspage.h"
 #include "ui/widgets/faultmarks.h"
 #include "ui/widgets/statebadge.h"
@@ -201,6 +202,30 @@ MainWindow::MainWindow(QWidget* parent)
     m_consumer->setMetricsRegistry(m_registry);
     m_stack->addWidget(m_consumer);
     m_stack->addWidget(m_faults);
+    m_scenarios = new ScenarioPage(this);
+    connect(
+        m_scenarios, &ScenarioPage::faultEvent, this, [this](const QString& what, bool started) {
+            const QDateTime now = QDateTime::currentDateTime();
+            logEvent(ConnectionEvent::Kind::Fault, tr("scenario: %1").arg(what), QString(), now);
+            m_faultMarks->add(what, started, now);
+        });
+    connect(m_scenarios, &ScenarioPage::runFinished, this,
+            [this](const scenario::ScenarioReport& r) {
+                logEvent(r.passed() ? ConnectionEvent::Kind::Info : ConnectionEvent::Kind::Error,
+                         tr("scenario %1: %2, %3 failed check(s), %4 error(s)")
+                             .arg(r.name, r.passed()    ? tr("passed")
+                                          : r.cancelled ? tr("stopped")
+                                                        : tr("failed"))
+                             .arg(r.failures())
+                             .arg(r.errors()));
+            });
+    connect(m_scenarios, &ScenarioPage::saveReportRequested, this, [this] {
+        saveWithDialog(tr("Save scenario report"), QStringLiteral("jetdeck-scenario-report"),
+                       QStringLiteral("json"), tr("JSON files (*.json)"),
+                       tr("Report written to %1"),
+                       [this](const QString& path) { return m_scenarios->saveReport(path); });
+    });
+    m_stack->addWidget(m_scenarios);
     connect(m_streams, &StreamsPage::refreshed, this,
             [this] { m_consumer->setConsumers(m_streams->consumerList()); });
     connect(m_streams, &StreamsPage::consumerActivated, this,
@@ -262,6 +287,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_nav->addItem(tr("Publish"));
     m_nav->addItem(tr("Consumer"));
     m_nav->addItem(tr("Faults"));
+    m_nav->addItem(tr("Scenarios"));
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
     // The left column: saved connections and natscli contexts above, the pages below.
@@ -334,6 +360,7 @@ MainWindow::~MainWindow() {
     m_publish->setConnection(nullptr);
     m_consumer->setConnection(nullptr);
     m_faults->setConnection(nullptr);
+    m_scenarios->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -385,6 +412,7 @@ void MainWindow::connectWith(const Options& options) {
     m_publish->setConnection(nullptr);
     m_consumer->setConnection(nullptr);
     m_faults->setConnection(nullptr);
+    m_scenarios->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
     m_conn.reset();
@@ -431,6 +459,7 @@ void MainWindow::connectWith(const Options& options) {
     m_publish->setConnection(m_conn);
     m_consumer->setConnection(m_conn);
     m_faults->setConnection(m_conn);
+    m_scenarios->setConnection(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
@@ -487,6 +516,7 @@ void MainWindow::attachDemo(DemoSession& demo) {
     m_publish->presetForDemo();
     m_faults->setDemo(&demo);
     m_faults->setJetStreamTarget(DemoSession::streamName(), QStringLiteral("fulfilment"));
+    m_scenarios->setDemo(&demo);
 }
 
 Status MainWindow::startMetricsServer(quint16 port) {

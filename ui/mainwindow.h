@@ -21,6 +21,7 @@ namespace jetdeck {
 
 class ConnectionPage;
 class FaultsPage;
+class ScenarioPage;
 class FaultMarks;
 class ConnectionSidebar;
 class DemoSession;
@@ -66,6 +67,7 @@ public:
     PublishPage* publishPage() const { return m_publish; }
     ConsumerPage* consumerPage() const { return m_consumer; }
     FaultsPage* faultsPage() const { return m_faults; }
+    ScenarioPage* scenarioPage() const { return m_scenarios; }
     FaultMarks* faultMarks() const { return m_faultMarks; }
     ConnectionSidebar* connectionSidebar() const { return m_sidebar; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
@@ -79,7 +81,7 @@ public:
     /// Writes the events the log's filter shows as CSV.
     Status exportEventsCsv(const QString& path);
     /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue,
-    /// 4 publish, 5 consumer, 6 faults.
+    /// 4 publish, 5 consumer, 6 faults, 7 scenarios.
     void showPage(int index);
     int currentPage() const;
     EventLogModel* eventModel() const { return m_events; }
@@ -113,6 +115,7 @@ private:
     PublishPage* m_publish;
     ConsumerPage* m_consumer;
     FaultsPage* m_faults;
+    ScenarioPage* m_scenarios = nullptr;
     FaultMarks* m_faultMarks;
     Options m_directOptions; ///< the connection's options before it went through a fault proxy
     ConnectionSidebar* m_sidebar;

@@ -5,6 +5,7 @@
 #include "core/demo/demosession.h"
 #include "core/metrics/registry.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/scenariopage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
          QStringLiteral("file")},
         {QStringLiteral("page"),
          QStringLiteral("Open on this page: connection, streams, latency, outbound, publish, "
-                        "consumer or faults."),
+                        "consumer, faults or scenarios."),
          QStringLiteral("name")},
         {QStringLiteral("theme"),
          QStringLiteral("Colours: system (follow the desktop, the default), light or dark. "
@@ -94,6 +95,11 @@ int main(int argc, char** argv) {
         {QStringLiteral("metrics-port"),
          QStringLiteral("Serve Prometheus metrics on 127.0.0.1:PORT (/metrics, /snapshot.json)."),
          QStringLiteral("port")},
+        {QStringLiteral("scenario"),
+         QStringLiteral("Open the scenarios page with this scenario (a built-in name or a "
+                        "file)."),
+         QStringLiteral("file")},
+        {QStringLiteral("run-scenario"), QStringLiteral("With --scenario: run it at once.")},
         {QStringLiteral("screenshot-delay"),
          QStringLiteral("Milliseconds to wait before the screenshot (default 4000)."),
          QStringLiteral("ms"), QStringLiteral("4000")},
@@ -150,11 +156,19 @@ int main(int argc, char** argv) {
         const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
                                 QStringLiteral("latency"),    QStringLiteral("outbound"),
                                 QStringLiteral("publish"),    QStringLiteral("consumer"),
-                                QStringLiteral("faults")};
+                                QStringLiteral("faults"),     QStringLiteral("scenarios")};
         if (!pages.contains(page))
             return fail(
                 QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));
         window.showPage(int(pages.indexOf(page)));
+    }
+    if (p.isSet(QStringLiteral("scenario"))) {
+        ScenarioPage* page = window.scenarioPage();
+        if (!page->loadScenario(p.value(QStringLiteral("scenario"))))
+            return fail(page->statusText());
+        window.showPage(7);
+        if (p.isSet(QStringLiteral("run-scenario")))
+            QTimer::singleShot(0, page, [page] { page->start(); });
     }
     if (p.isSet(QStringLiteral("metrics-port"))) {
         bool ok = false;

@@ -15,7 +15,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QThread>
 #include <QThreadPool>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -594,28 +593,10 @@ bool FaultsPage::stepDownLeader(const QString& stream, const QString& consumer) 
                               ? tr("stream %1: leader step-down").arg(stream)
                               : tr("consumer %1 > %2: leader step-down").arg(stream, consumer);
     return runJetStreamFault(label, [stream, consumer](const js::JetStream& js) -> Result<QString> {
-        auto leader = [&]() -> QString {
-            if (consumer.isEmpty()) {
-                auto i = js.streamInfo(stream);
-                return i ? i.value().cluster.leader : QString();
-            }
-            auto i = js.consumerInfo(stream, consumer);
-            return i ? i.value().cluster.leader : QString();
-        };
-        const QString before = leader();
-        Status s = consumer.isEmpty() ? js.stepDownStreamLeader(stream)
-                                      : js.stepDownConsumerLeader(stream, consumer);
-        if (s)
-            return s;
-        // The new leader is elected within moments; report it when it is known.
-        QString after;
-        for (int i = 0; i < 40 && (after.isEmpty() || after == before); ++i) {
-            QThread::msleep(250);
-            after = leader();
-        }
-        return tr("leader %1 → %2")
-            .arg(before.isEmpty() ? tr("?") : before,
-                 after.isEmpty() || after == before ? tr("(not elected yet)") : after);
+        auto r = faults::stepDownLeader(js, stream, consumer);
+        if (!r)
+            return r.error();
+        return r.value().text();
     });
 }
 
