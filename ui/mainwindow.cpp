@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "core/logging/logging.h"
+
 #include "core/demo/demosession.h"
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
@@ -474,6 +476,13 @@ void MainWindow::logEvent(ConnectionEvent::Kind kind, const QString& message, co
     e.server = where;
     e.message = message;
     m_events->append(e);
+    const QString line = QStringLiteral("%1: %2%3")
+                             .arg(connectionEventKindName(kind), message,
+                                  where.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(where));
+    if (kind == ConnectionEvent::Kind::Error)
+        qCWarning(lcUi).noquote() << line;
+    else
+        qCInfo(lcUi).noquote() << line;
 }
 
 void MainWindow::saveWithDialog(const QString& title, const QString& stem, const QString& ext,

@@ -1,4 +1,5 @@
 #include "connection.h"
+#include "core/logging/logging.h"
 
 #include "core/metrics/windowedhistogram.h"
 
@@ -283,13 +284,7 @@ void Connection::setState(State state, const QString& reason) {
     e.server = server;
     e.message = reason.isEmpty() ? connectionStateName(state)
                                  : connectionStateName(state) + QStringLiteral(": ") + reason;
-    {
-        std::lock_guard lock(m_eventsMu);
-        m_events.push_back(e);
-        while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
-            m_events.pop_front();
-    }
-    emit eventAdded(e);
+    recordEvent(e);
     emit stateChanged(state);
 }
 
@@ -301,12 +296,27 @@ void Connection::addEvent(ConnectionEvent::Kind kind, const QString& message,
     e.state = state();
     e.server = server;
     e.message = message;
+    recordEvent(e);
+}
+
+void Connection::recordEvent(const ConnectionEvent& e) {
     {
         std::lock_guard lock(m_eventsMu);
         m_events.push_back(e);
         while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
             m_events.pop_front();
     }
+    // The log file gets every event too, with the connection's name.
+    QString line = m_options.name + QStringLiteral(": ");
+    if (e.kind != ConnectionEvent::Kind::State)
+        line += connectionEventKindName(e.kind) + QStringLiteral(": ");
+    line += e.message;
+    if (!e.server.isEmpty() && !e.message.contains(e.server))
+        line += QStringLiteral(" (%1)").arg(e.server);
+    if (e.kind == ConnectionEvent::Kind::Error || e.kind == ConnectionEvent::Kind::SlowConsumer)
+        qCWarning(lcClient).noquote() << line;
+    else
+        qCInfo(lcClient).noquote() << line;
     emit eventAdded(e);
 }
 
@@ -1475,13 +1485,7 @@ void Connection::becomeConnected() {
                             : QStringLiteral("CONNECTED to %1").arg(hostPort);
     if (flushed > 0)
         e.message += QStringLiteral("; %1 queued publishes sent").arg(flushed);
-    {
-        std::lock_guard lock(m_eventsMu);
-        m_events.push_back(e);
-        while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
-            m_events.pop_front();
-    }
-    emit eventAdded(e);
+    recordEvent(e);
     emit stateChanged(State::Connected);
     emit serverInfoChanged();
 }

@@ -267,6 +267,8 @@ private:
                                             MessageCallback callback);
     Status removeSubscription(quint64 sid, quint64 max);
     void setState(State state, const QString& reason = {});
+    /// Keeps the event in the history, logs it and announces it (eventAdded).
+    void recordEvent(const ConnectionEvent& e);
     void addEvent(ConnectionEvent::Kind kind, const QString& message, const QString& server = {});
     void reportError(const Error& error);
     Result<QByteArray> ensureResponseSubscription();

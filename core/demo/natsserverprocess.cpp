@@ -1,4 +1,5 @@
 #include "natsserverprocess.h"
+#include "core/logging/logging.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -176,8 +177,14 @@ Status NatsServerProcess::start(int timeoutMs) {
             if (probe.waitForConnected(200)) {
                 // Accepting TCP is not enough when JetStream is still recovering; wait for the
                 // line the server prints when it is ready for clients.
-                if (log().mid(logStart).contains(QLatin1String("Server is ready")))
+                if (log().mid(logStart).contains(QLatin1String("Server is ready"))) {
+                    qCInfo(lcServer).noquote()
+                        << QStringLiteral("nats-server %1 ready on %2 (pid %3, store %4)")
+                               .arg(m_config.name, url())
+                               .arg(pid())
+                               .arg(storeDirectory());
                     return {};
+                }
             }
             QThread::msleep(20);
         }
@@ -198,6 +205,8 @@ void NatsServerProcess::stop(int timeoutMs) {
     if (!m_process)
         return;
     m_expectExit = true;
+    qCInfo(lcServer).noquote()
+        << QStringLiteral("stopping nats-server %1 (pid %2)").arg(m_config.name).arg(pid());
     if (m_process->state() != QProcess::NotRunning) {
         ::kill(pid_t(m_process->processId()), SIGCONT); // a paused server cannot exit
         m_process->terminate();
@@ -214,6 +223,8 @@ void NatsServerProcess::kill() {
     if (!m_process)
         return;
     m_expectExit = true;
+    qCInfo(lcServer).noquote()
+        << QStringLiteral("killing nats-server %1 (pid %2, SIGKILL)").arg(m_config.name).arg(pid());
     if (m_process->state() != QProcess::NotRunning) {
         m_process->kill();
         m_process->waitForFinished(5000);
@@ -268,6 +279,9 @@ Status NatsServerProcess::enterLameDuckMode() {
     if (!signal.waitForFinished(5000) || signal.exitCode() != 0)
         return Error{ErrorKind::Io, QStringLiteral("nats-server --signal ldm failed: %1")
                                         .arg(QString::fromUtf8(signal.readAll()))};
+    qCInfo(lcServer).noquote() << QStringLiteral("nats-server %1 (pid %2) in lame duck mode")
+                                      .arg(m_config.name)
+                                      .arg(pid());
     return {};
 }
 

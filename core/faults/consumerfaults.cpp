@@ -1,4 +1,5 @@
 #include "consumerfaults.h"
+#include "core/logging/logging.h"
 
 #include "core/jetstream/pullconsumer.h"
 
@@ -95,6 +96,9 @@ Result<ConsumerFaultOutcome> injectConsumerFault(const js::JetStream& js, const 
     }
     if (out.answered > 0)
         js.connection()->flushSync(2000);
+    qCInfo(lcFaults).noquote() << QStringLiteral("consumer %1 > %2: %3: %4")
+                                      .arg(f.stream, f.consumer, consumerFaultName(f.kind),
+                                           out.text());
     return out;
 }
 
@@ -120,6 +124,11 @@ Result<StepDownOutcome> stepDownLeader(const js::JetStream& js, const QString& s
     if (Status s = consumer.isEmpty() ? js.stepDownStreamLeader(stream)
                                       : js.stepDownConsumerLeader(stream, consumer))
         return s;
+    qCInfo(lcFaults).noquote() << QStringLiteral("%1 leader step-down asked (leader %2)")
+                                      .arg(consumer.isEmpty()
+                                               ? stream
+                                               : stream + QStringLiteral(" > ") + consumer,
+                                           out.before);
     QElapsedTimer clock;
     clock.start();
     while (clock.elapsed() < waitMs) {

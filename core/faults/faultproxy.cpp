@@ -1,4 +1,5 @@
 #include "faultproxy.h"
+#include "core/logging/logging.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -426,6 +427,8 @@ Status FaultProxy::listen(quint16 port) {
                                         .arg(port)
                                         .arg(m_server->errorString())};
     m_port = m_server->serverPort();
+    qCInfo(lcFaults).noquote()
+        << QStringLiteral("fault proxy %1 in front of %2").arg(url(), upstream());
     return {};
 }
 
@@ -466,6 +469,9 @@ Status FaultProxy::addToxic(const Toxic& toxic) {
         }
     if (!replaced)
         m_toxics.append(toxic);
+    qCInfo(lcFaults).noquote() << QStringLiteral("fault proxy %1: toxic %2 (%3, %4) added")
+                                      .arg(url(), toxic.name, toxicKindName(toxic.kind),
+                                           directionName(toxic.direction));
     for (Link* l : std::as_const(m_links))
         l->toxicsChanged();
     emit toxicsChanged();
@@ -476,6 +482,8 @@ bool FaultProxy::removeToxic(const QString& name) {
     const auto n = m_toxics.removeIf([&](const Toxic& t) { return t.name == name; });
     if (n == 0)
         return false;
+    qCInfo(lcFaults).noquote()
+        << QStringLiteral("fault proxy %1: toxic %2 removed").arg(url(), name);
     for (Link* l : std::as_const(m_links))
         l->toxicsChanged();
     emit toxicsChanged();
@@ -505,6 +513,9 @@ void FaultProxy::setDown(bool down) {
     if (down == m_down)
         return;
     m_down = down;
+    qCInfo(lcFaults).noquote() << QStringLiteral("fault proxy %1 %2")
+                                      .arg(url(),
+                                           down ? QStringLiteral("down") : QStringLiteral("up"));
     if (down) {
         m_server->close(); // new connections are refused by the kernel
         dropConnections();

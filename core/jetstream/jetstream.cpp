@@ -1,4 +1,5 @@
 #include "jetstream.h"
+#include "core/logging/logging.h"
 
 #include <QThread>
 
@@ -78,11 +79,15 @@ Result<nlohmann::json> JetStream::request(QByteArrayView suffix, const nlohmann:
     const QByteArray subject = apiSubject(suffix);
     auto reply = m_conn->requestSync(subject, bodyOf(body), m_opts.timeoutMs);
     if (!reply) {
+        qCDebug(lcJetStream).noquote() << QString::fromUtf8(subject) << reply.error().toString();
         if (reply.error().kind == ErrorKind::NoResponders)
             return notEnabled(subject);
         return reply.error();
     }
-    return parseApiResponse(reply->payload());
+    auto parsed = parseApiResponse(reply->payload());
+    if (!parsed)
+        qCDebug(lcJetStream).noquote() << QString::fromUtf8(subject) << parsed.error().toString();
+    return parsed;
 }
 
 void JetStream::requestAsync(QByteArrayView suffix, const nlohmann::json& body, QObject* context,

@@ -1,4 +1,5 @@
 #include "metricsserver.h"
+#include "core/logging/logging.h"
 
 #include "core/metrics/registry.h"
 
@@ -57,6 +58,7 @@ Status MetricsServer::listen(quint16 port, const QHostAddress& address) {
                                                      .arg(why)};
     }
     connect(m_server, &QTcpServer::newConnection, this, &MetricsServer::onNewConnection);
+    qCInfo(lcMetrics).noquote() << QStringLiteral("serving metrics on %1").arg(url());
     return {};
 }
 

@@ -1,4 +1,5 @@
 #include "runner.h"
+#include "core/logging/logging.h"
 
 #include "core/client/connectionthread.h"
 #include "core/demo/natsserverprocess.h"
@@ -169,6 +170,7 @@ ScenarioRunner::~ScenarioRunner() {
 void ScenarioRunner::log(const QString& line) {
     const QString l = QStringLiteral("%1 %2").arg(double(elapsed()) / 1000.0, 7, 'f', 2).arg(line);
     m_report.log << l;
+    qCInfo(lcScenario).noquote() << m_scenario.name + QStringLiteral(": ") + line;
     emit logLine(l);
 }
 
