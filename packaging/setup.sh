@@ -2,13 +2,16 @@
 # JetDeck on a fresh Debian 12 machine: install what is missing, build, then run.
 #
 #   packaging/setup.sh demo    install, build, launch the console on the embedded demo
-#   packaging/setup.sh test    install, build (warnings as errors), run every test, then
-#                              rebuild with AddressSanitizer + UBSan and run them again
+#   packaging/setup.sh test    install, build (warnings as errors), run every test, build
+#                              the Debian package and (as root) install it with apt and run
+#                              it, then rebuild with AddressSanitizer + UBSan and test again
+#   packaging/setup.sh package install, build and make build/jetdeck_VERSION_ARCH.deb
 #   packaging/setup.sh build   install and build only
 #   packaging/setup.sh deps    install the Debian packages only
 #
 # Environment: BUILD_DIR (default: build), ASAN_BUILD_DIR (default: build-asan),
-# JOBS (default: number of CPUs), SKIP_ASAN=1 to skip the sanitizer pass of `test`.
+# JOBS (default: number of CPUs), SKIP_ASAN=1 to skip the sanitizer pass of `test`,
+# JETDECK_INSTALL_TEST=1 to install the package in `test` when not root (with sudo).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +28,7 @@ PACKAGES=(
     prometheus
     clang-format
     fonts-dejavu-core
+    help2man desktop-file-utils appstream man-db file dpkg-dev
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -78,6 +82,72 @@ run_tests() {
     (cd "$dir" && QT_QPA_PLATFORM=offscreen ctest --output-on-failure --timeout 600 -j "$JOBS")
 }
 
+sudo_cmd() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+build_package() {
+    local dir="$1"
+    log "Building the Debian package in $dir"
+    (cd "$dir" && rm -f jetdeck_*.deb && cpack -G DEB >/dev/null)
+    DEB="$(ls "$dir"/jetdeck_*.deb)"
+    local listing f
+    listing="$(dpkg-deb -c "$DEB")"
+    for f in usr/bin/jetdeck usr/bin/jetdeck-cli \
+        usr/share/applications/dev.jetdeck.JetDeck.desktop \
+        usr/share/metainfo/dev.jetdeck.JetDeck.metainfo.xml \
+        usr/share/icons/hicolor/scalable/apps/dev.jetdeck.JetDeck.svg \
+        usr/share/icons/hicolor/256x256/apps/dev.jetdeck.JetDeck.png \
+        usr/share/man/man1/jetdeck.1.gz usr/share/man/man1/jetdeck-cli.1.gz \
+        usr/share/bash-completion/completions/jetdeck-cli \
+        usr/share/jetdeck/scenarios/connection-failure.json \
+        usr/share/jetdeck/grafana/jetdeck-dashboard.json \
+        usr/share/jetdeck/prometheus/jetdeck-alerts.yml usr/share/doc/jetdeck/copyright; do
+        grep -q " \./$f\$" <<<"$listing" || {
+            echo "error: $DEB lacks /$f" >&2
+            exit 1
+        }
+    done
+    dpkg-deb -f "$DEB" Depends | grep -q libqt6widgets6 || {
+        echo "error: $DEB does not depend on the Qt 6 libraries" >&2
+        exit 1
+    }
+    echo "$DEB: $(du -h "$DEB" | cut -f1), depends on: $(dpkg-deb -f "$DEB" Depends)"
+}
+
+# Installs the package with apt as a user would, runs what it installed, and removes it again.
+install_test() {
+    if [[ $(id -u) -ne 0 && "${JETDECK_INSTALL_TEST:-0}" != 1 ]]; then
+        log "Not root: the apt install test is skipped (JETDECK_INSTALL_TEST=1 runs it with sudo)"
+        return
+    fi
+    if dpkg-query -W -f='${Status}' jetdeck 2>/dev/null | grep -q "install ok installed"; then
+        log "A jetdeck package is installed already: the apt install test leaves it alone"
+        return
+    fi
+    log "Installing $DEB with apt"
+    DEBIAN_FRONTEND=noninteractive sudo_cmd apt-get install -y -qq "$DEB"
+    local tmp
+    tmp="$(mktemp -d)"
+    (
+        set -e
+        cd "$tmp"
+        /usr/bin/jetdeck-cli --version
+        QT_QPA_PLATFORM=offscreen JETDECK_LOG_DIR="$tmp/logs" /usr/bin/jetdeck --demo \
+            --screenshot "$tmp/demo.png" --screenshot-delay 3000
+        [[ -s "$tmp/demo.png" ]]
+        JETDECK_LOG_DIR="$tmp/logs" /usr/bin/jetdeck-cli scenario run integration --demo --quiet
+    ) || {
+        DEBIAN_FRONTEND=noninteractive sudo_cmd apt-get remove -y -qq jetdeck
+        rm -rf "$tmp"
+        echo "error: the installed package does not work" >&2
+        exit 1
+    }
+    log "The installed jetdeck and jetdeck-cli work; removing the package again"
+    DEBIAN_FRONTEND=noninteractive sudo_cmd apt-get remove -y -qq jetdeck
+    rm -rf "$tmp"
+}
+
 cmd="${1:-}"
 case "$cmd" in
 deps)
@@ -86,6 +156,11 @@ deps)
 build)
     install_deps
     configure_and_build "$BUILD_DIR"
+    ;;
+package)
+    install_deps
+    configure_and_build "$BUILD_DIR"
+    build_package "$BUILD_DIR"
     ;;
 demo)
     install_deps
@@ -103,6 +178,8 @@ test)
     check_format
     configure_and_build "$BUILD_DIR" -DJETDECK_WERROR=ON
     run_tests "$BUILD_DIR"
+    build_package "$BUILD_DIR"
+    install_test
     if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
         configure_and_build "$ASAN_BUILD_DIR" -DJETDECK_SANITIZE=ON -DJETDECK_WERROR=ON \
             -DJETDECK_BUILD_BENCH=OFF
@@ -111,7 +188,7 @@ test)
     log "All tests passed"
     ;;
 *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

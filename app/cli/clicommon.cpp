@@ -60,6 +60,7 @@ const QStringList& globalValueOptions() {
     static const QStringList names = {
         QStringLiteral("s"),
         QStringLiteral("server"),
+        QStringLiteral("log-level"),
         QStringLiteral("context"),
         QStringLiteral("user"),
         QStringLiteral("password"),
@@ -81,8 +82,8 @@ const QStringList& globalValueOptions() {
     return names;
 }
 
-void addGlobalOptions(QCommandLineParser& p) {
-    p.addOptions({
+void addGlobalOptions(QCommandLineParser& p, bool hidden) {
+    QList<QCommandLineOption> options{
         {{QStringLiteral("s"), QStringLiteral("server")},
          QStringLiteral("NATS server URLs."),
          QStringLiteral("url")},
@@ -113,7 +114,17 @@ void addGlobalOptions(QCommandLineParser& p) {
         {QStringLiteral("fail-open"), QStringLiteral("Drop the oldest held publish when full.")},
         {QStringLiteral("ping-interval"), QStringLiteral("Client PING interval."),
          QStringLiteral("duration")},
-    });
+        {QStringLiteral("log-level"),
+         QStringLiteral("Log debug, info, warning or error and above to stderr and the log file."),
+         QStringLiteral("level")},
+        {QStringLiteral("no-log-file"), QStringLiteral("Write no log file for this run.")},
+    };
+    // A command's --help lists its own options; the global ones are in jetdeck-cli --help.
+    for (QCommandLineOption& o : options) {
+        if (hidden)
+            o.setFlags(QCommandLineOption::HiddenFromHelp);
+        p.addOption(o);
+    }
     p.addHelpOption();
 }
 

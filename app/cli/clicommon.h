@@ -32,7 +32,8 @@ struct Resolved {
     int timeoutMs = 5000;
 };
 
-void addGlobalOptions(QCommandLineParser& p);
+/// hidden: parsed, but left out of the help text (a command's --help shows its own options).
+void addGlobalOptions(QCommandLineParser& p, bool hidden = false);
 /// Names of the global options that take a value (to find the command word).
 const QStringList& globalValueOptions();
 Result<Resolved> resolveOptions(const QCommandLineParser& p);
@@ -85,8 +86,12 @@ QList<Command> coreCommands();
 QList<Command> jetStreamCommands();
 /// serve-metrics and latency.
 QList<Command> metricsCommands();
-/// scenario run / check / list.
+/// scenario run / check / list, and fault.
 QList<Command> scenarioCommands();
+/// completion bash.
+QList<Command> completionCommands();
+/// Every command, in the order --help lists them.
+QList<Command> allCommands();
 
 /// `pub --js`: publish with acknowledgements (sync for one message, async for --count).
 int runJsPublish(const QCommandLineParser& p, const Resolved& r, bool json,

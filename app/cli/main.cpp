@@ -1,17 +1,22 @@
 // jetdeck-cli: the headless face of JetDeck. This file finds the command and parses the
 // arguments; the commands are thin glue over jetdeck_core.
 #include "app/cli/clicommon.h"
+#include "core/logging/logging.h"
 
 #include <QCoreApplication>
+#include <QThread>
+
+#include <cstdio>
 
 using namespace jetdeck;
 using namespace jetdeck::cli;
 
-namespace {
-
-QList<Command> allCommands() {
-    return coreCommands() + jetStreamCommands() + metricsCommands() + scenarioCommands();
+QList<Command> jetdeck::cli::allCommands() {
+    return coreCommands() + jetStreamCommands() + metricsCommands() + scenarioCommands() +
+           completionCommands();
 }
+
+namespace {
 
 QString findCommand(const QStringList& args) {
     for (qsizetype i = 1; i < args.size(); ++i) {
@@ -34,9 +39,10 @@ QString globalHelp() {
         "Usage: jetdeck-cli [global options] COMMAND [arguments] [options]\n\n"
         "The headless face of JetDeck, a console for NATS and JetStream.\n\nCommands:\n");
     for (const Command& c : allCommands())
-        s += QStringLiteral("  %1 %2\n      %3\n")
-                 .arg(QLatin1String(c.name), -6)
-                 .arg(QLatin1String(c.args), QLatin1String(c.description));
+        s += QStringLiteral("  %1%2\n      %3\n")
+                 .arg(QLatin1String(c.name),
+                      *c.args ? QLatin1Char(' ') + QLatin1String(c.args) : QString(),
+                      QLatin1String(c.description));
     s += QStringLiteral(
         "\nGlobal options (natscli names; NATS_URL, NATS_USER, NATS_PASSWORD, NATS_TOKEN,\n"
         "NATS_CREDS, NATS_NKEY, NATS_CERT, NATS_KEY, NATS_CA, NATS_TIMEOUT and NATS_CONTEXT\n"
@@ -59,6 +65,12 @@ QString globalHelp() {
         "[pending_operation_timeout_ms]\n"
         "  --fail-open                when the queue is full, drop the oldest [fail_open_mode]\n"
         "  --ping-interval D          client PING interval (stale detection)\n"
+        "Logging (categories jetdeck.client, .jetstream, .server, .faults, .scenario, .metrics):\n"
+        "  --log-level LEVEL          debug, info, warning or error: to stderr and the log file\n"
+        "                             (default: info to the file, errors only to stderr)\n"
+        "  --no-log-file              no log file (else one per run in\n"
+        "                             ~/.local/share/jetdeck-cli/logs, the last 10 kept;\n"
+        "                             JETDECK_LOG_DIR picks another directory)\n"
         "  --version, -h/--help\n\n"
         "Run 'jetdeck-cli COMMAND --help' for the options of a command.\n"
         "Exit codes: 0 success, 1 failure, 2 usage error.\n");
@@ -71,6 +83,7 @@ int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("jetdeck-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(JETDECK_VERSION));
+    QThread::currentThread()->setObjectName(QStringLiteral("main"));
     installSignalHandlers();
 
     const QStringList args = QCoreApplication::arguments();
@@ -81,12 +94,12 @@ int main(int argc, char** argv) {
     const QString command = findCommand(args);
     QCommandLineParser p;
     p.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
-    addGlobalOptions(p);
     const QList<Command> commands = allCommands();
     const Command* selected = nullptr;
     for (const Command& c : commands)
         if (command == QLatin1String(c.name))
             selected = &c;
+    addGlobalOptions(p, selected != nullptr);
     if (selected) {
         selected->addOptions(p);
         p.addPositionalArgument(QLatin1String(selected->name) + QLatin1Char(' ') +
@@ -104,9 +117,37 @@ int main(int argc, char** argv) {
         return fail(QStringLiteral("unknown command '%1' (see jetdeck-cli --help)").arg(command),
                     kExitUsage);
     if (p.isSet(QStringLiteral("help"))) {
-        out(p.helpText());
+        // "Usage: jetdeck-cli ..." whatever path it was started by, then a pointer to the
+        // global options.
+        QString help = p.helpText();
+        const qsizetype nl = help.indexOf(QLatin1Char('\n'));
+        const QString first = help.left(nl);
+        const qsizetype opts = first.indexOf(QStringLiteral(" [options]"));
+        if (first.startsWith(QStringLiteral("Usage: ")) && opts > 0)
+            help = QStringLiteral("Usage: jetdeck-cli") + help.mid(opts);
+        out(help + QStringLiteral("\nGlobal options (server, credentials, TLS, resilience, "
+                                  "logging): see jetdeck-cli --help.\n"));
         return kExitOk;
     }
+    // A log file per run (rotated), and the terminal only for what was asked for: stderr
+    // stays for the command's own errors unless --log-level says otherwise.
+    logging::Setup log;
+    log.program = QStringLiteral("jetdeck-cli");
+    log.stderrLevel = logging::Level::Error;
+    if (p.isSet(QStringLiteral("log-level"))) {
+        const auto level = logging::levelFromName(p.value(QStringLiteral("log-level")));
+        if (!level)
+            return fail(
+                QStringLiteral("--log-level is one of debug, info, warning, error; got '%1'")
+                    .arg(p.value(QStringLiteral("log-level"))),
+                kExitUsage);
+        log.level = *level;
+        log.stderrLevel = *level;
+    }
+    log.toFile = !p.isSet(QStringLiteral("no-log-file"));
+    log.directory = qEnvironmentVariable("JETDECK_LOG_DIR");
+    if (Status s = logging::install(log); s && log.toFile)
+        std::fprintf(stderr, "jetdeck-cli: %s (logging to stderr only)\n", qPrintable(s.message));
     const bool json = p.isSet(QStringLiteral("json"));
     auto resolved = resolveOptions(p);
     if (!resolved)

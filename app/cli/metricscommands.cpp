@@ -133,8 +133,9 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
     registry.addConnection(r.options.name.isEmpty() ? QStringLiteral("default") : r.options.name,
                            &c);
     if (Status s = c.connectSync(r.timeoutMs))
-        qWarning("jetdeck-cli: %s (serving metrics anyway; reconnecting in the background)",
-                 qPrintable(s.toString()));
+        std::fprintf(stderr,
+                     "jetdeck-cli: %s (serving metrics anyway; reconnecting in the background)\n",
+                     qPrintable(s.toString()));
     js::JetStream js(&c);
 
     std::vector<std::unique_ptr<Watched>> watched;

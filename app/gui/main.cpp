@@ -3,6 +3,7 @@
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
 #include "core/demo/demosession.h"
+#include "core/logging/logging.h"
 #include "core/metrics/registry.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/scenariopage.h"
@@ -12,7 +13,9 @@
 #include <QMessageBox>
 #include <QSocketNotifier>
 
+#include <QIcon>
 #include <QScreen>
+#include <QThread>
 #include <QTimer>
 #include <csignal>
 #include <unistd.h>
@@ -61,6 +64,14 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("JetDeck"));
     QApplication::setApplicationDisplayName(QStringLiteral("JetDeck"));
     QApplication::setApplicationVersion(QStringLiteral(JETDECK_VERSION));
+    QGuiApplication::setDesktopFileName(QStringLiteral("dev.jetdeck.JetDeck"));
+    {
+        QIcon icon;
+        for (int size : {16, 24, 32, 48, 64, 128, 256})
+            icon.addFile(QStringLiteral(":/icons/%1x%1/dev.jetdeck.JetDeck.png").arg(size));
+        QApplication::setWindowIcon(icon);
+    }
+    QThread::currentThread()->setObjectName(QStringLiteral("main"));
 
     QCommandLineParser p;
     p.setApplicationDescription(
@@ -100,11 +111,37 @@ int main(int argc, char** argv) {
                         "file)."),
          QStringLiteral("file")},
         {QStringLiteral("run-scenario"), QStringLiteral("With --scenario: run it at once.")},
+        {QStringLiteral("log-level"),
+         QStringLiteral("Log debug, info, warning or error and above (default: info to the log "
+                        "file, warnings to the terminal). Categories: jetdeck.client, "
+                        ".jetstream, .server, .faults, .scenario, .metrics, .ui."),
+         QStringLiteral("level")},
+        {QStringLiteral("no-log-file"),
+         QStringLiteral("Write no log file (else one per run in the application's data "
+                        "directory, logs/, the last 10 kept).")},
         {QStringLiteral("screenshot-delay"),
          QStringLiteral("Milliseconds to wait before the screenshot (default 4000)."),
          QStringLiteral("ms"), QStringLiteral("4000")},
     });
     p.process(app);
+
+    logging::Setup log;
+    log.program = QStringLiteral("jetdeck");
+    if (p.isSet(QStringLiteral("log-level"))) {
+        const auto level = logging::levelFromName(p.value(QStringLiteral("log-level")));
+        if (!level)
+            return fail(
+                QStringLiteral("--log-level is one of debug, info, warning, error; got '%1'")
+                    .arg(p.value(QStringLiteral("log-level"))));
+        log.level = *level;
+        log.stderrLevel = *level;
+    }
+    log.toFile = !p.isSet(QStringLiteral("no-log-file"));
+    log.directory = qEnvironmentVariable("JETDECK_LOG_DIR");
+    if (Status s = logging::install(log); s && log.toFile)
+        std::fprintf(stderr, "jetdeck: %s (logging to stderr only)\n", qPrintable(s.message));
+    qCInfo(lcUi).noquote() << QStringLiteral("JetDeck %1 starting; log file %2")
+                                  .arg(QStringLiteral(JETDECK_VERSION), logging::currentFile());
 
     MainWindow window;
     std::unique_ptr<DemoSession> demo;
@@ -198,6 +235,11 @@ int main(int argc, char** argv) {
     // and their directories go.
     quitOnSignals();
     const int rc = QApplication::exec();
+    // The console lets go of its connection before the demo's servers stop, so that their
+    // going away is not reported as a lost connection.
+    window.disconnectFromServer();
     demo.reset();
+    qCInfo(lcUi) << "JetDeck exits with" << rc;
+    logging::shutdown();
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -65,6 +66,7 @@ private slots:
     void serveMetrics();
     void scenarioCommands();
     void faultCommands();
+    void logging();
 
 private:
     std::unique_ptr<NatsServerProcess> m_server;
@@ -739,6 +741,37 @@ void TestCli::faultCommands() {
     QCOMPARE(r.code, 1); // a single server has no leader to move
     QVERIFY2(!r.err.trimmed().isEmpty(), r.err.constData());
     qInfo("stepdown on a single server: %s", r.err.trimmed().constData());
+}
+
+void TestCli::logging() {
+    QTemporaryDir dir;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("JETDECK_LOG_DIR"), dir.path());
+    const QStringList status{QStringLiteral("status"), QStringLiteral("-s"), m_server->url(),
+                             QStringLiteral("--json")};
+    // A file per run, stderr left alone.
+    Run r = cli(status, 20000, env);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.isEmpty(), r.err.constData());
+    QStringList files = QDir(dir.path()).entryList({QStringLiteral("jetdeck-cli-*.log")});
+    QCOMPARE(files.size(), 1);
+    QFile f(dir.filePath(files[0]));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QVERIFY2(text.contains("info jetdeck.client") && text.contains("CONNECTED"), text.constData());
+    // --log-level puts the lines on stderr as well.
+    r = cli(status + QStringList{QStringLiteral("--log-level"), QStringLiteral("info")}, 20000,
+            env);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.contains("CONNECTED"), r.err.constData());
+    // --no-log-file writes none.
+    r = cli(status + QStringList{QStringLiteral("--no-log-file")}, 20000, env);
+    QCOMPARE(r.code, 0);
+    QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("jetdeck-cli-*.log")}).size(), 2);
+    r = cli(status + QStringList{QStringLiteral("--log-level"), QStringLiteral("loud")}, 20000,
+            env);
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--log-level is one of debug, info, warning, error"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
