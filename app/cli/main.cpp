@@ -131,22 +131,14 @@ int main(int argc, char** argv) {
     }
     // A log file per run (rotated), and the terminal only for what was asked for: stderr
     // stays for the command's own errors unless --log-level says otherwise.
-    logging::Setup log;
-    log.program = QStringLiteral("jetdeck-cli");
-    log.stderrLevel = logging::Level::Error;
-    if (p.isSet(QStringLiteral("log-level"))) {
-        const auto level = logging::levelFromName(p.value(QStringLiteral("log-level")));
-        if (!level)
-            return fail(
-                QStringLiteral("--log-level is one of debug, info, warning, error; got '%1'")
-                    .arg(p.value(QStringLiteral("log-level"))),
-                kExitUsage);
-        log.level = *level;
-        log.stderrLevel = *level;
-    }
-    log.toFile = !p.isSet(QStringLiteral("no-log-file"));
-    log.directory = qEnvironmentVariable("JETDECK_LOG_DIR");
-    if (Status s = logging::install(log); s && log.toFile)
+    const auto log = logging::setupFromArguments(
+        QStringLiteral("jetdeck-cli"), logging::Level::Error,
+        p.isSet(QStringLiteral("log-level")) ? std::optional(p.value(QStringLiteral("log-level")))
+                                             : std::nullopt,
+        p.isSet(QStringLiteral("no-log-file")));
+    if (!log)
+        return fail(log.error().message, kExitUsage);
+    if (Status s = logging::install(log.value()); s && log->toFile)
         std::fprintf(stderr, "jetdeck-cli: %s (logging to stderr only)\n", qPrintable(s.message));
     const bool json = p.isSet(QStringLiteral("json"));
     auto resolved = resolveOptions(p);

@@ -125,20 +125,14 @@ int main(int argc, char** argv) {
     });
     p.process(app);
 
-    logging::Setup log;
-    log.program = QStringLiteral("jetdeck");
-    if (p.isSet(QStringLiteral("log-level"))) {
-        const auto level = logging::levelFromName(p.value(QStringLiteral("log-level")));
-        if (!level)
-            return fail(
-                QStringLiteral("--log-level is one of debug, info, warning, error; got '%1'")
-                    .arg(p.value(QStringLiteral("log-level"))));
-        log.level = *level;
-        log.stderrLevel = *level;
-    }
-    log.toFile = !p.isSet(QStringLiteral("no-log-file"));
-    log.directory = qEnvironmentVariable("JETDECK_LOG_DIR");
-    if (Status s = logging::install(log); s && log.toFile)
+    const auto log = logging::setupFromArguments(
+        QStringLiteral("jetdeck"), logging::Level::Warning,
+        p.isSet(QStringLiteral("log-level")) ? std::optional(p.value(QStringLiteral("log-level")))
+                                             : std::nullopt,
+        p.isSet(QStringLiteral("no-log-file")));
+    if (!log)
+        return fail(log.error().message);
+    if (Status s = logging::install(log.value()); s && log->toFile)
         std::fprintf(stderr, "jetdeck: %s (logging to stderr only)\n", qPrintable(s.message));
     qCInfo(lcUi).noquote() << QStringLiteral("JetDeck %1 starting; log file %2")
                                   .arg(QStringLiteral(JETDECK_VERSION), logging::currentFile());

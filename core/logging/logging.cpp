@@ -162,6 +162,26 @@ QList<QPair<QString, QString>> categories() {
     };
 }
 
+Result<Setup> setupFromArguments(const QString& program, Level quietStderr,
+                                 const std::optional<QString>& levelOption, bool noFile) {
+    Setup s;
+    s.program = program;
+    s.stderrLevel = quietStderr;
+    if (levelOption) {
+        const auto level = levelFromName(*levelOption);
+        if (!level)
+            return Error{
+                ErrorKind::InvalidArgument,
+                QStringLiteral("--log-level is one of debug, info, warning, error; got '%1'")
+                    .arg(*levelOption)};
+        s.level = *level;
+        s.stderrLevel = *level;
+    }
+    s.toFile = !noFile;
+    s.directory = qEnvironmentVariable("JETDECK_LOG_DIR");
+    return s;
+}
+
 Status install(const Setup& setup) {
     State& s = state();
     {

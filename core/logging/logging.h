@@ -39,6 +39,12 @@ struct Setup {
     qint64 maxBytes = 10LL * 1024 * 1024; ///< a file this large is rolled to NAME.1
 };
 
+/// What a program's --log-level LEVEL (nullopt when not given) and --no-log-file ask for, with
+/// JETDECK_LOG_DIR for the directory. Without --log-level the terminal gets `quietStderr` and
+/// above; with it, that level on the terminal and in the file. The error names a bad level.
+Result<Setup> setupFromArguments(const QString& program, Level quietStderr,
+                                 const std::optional<QString>& levelOption, bool noFile);
+
 /// Installs the message handler and the category filters. The file is
 /// PROGRAM-YYYYMMDD-HHMMSS-PID.log; earlier files beyond keepFiles are removed. When the
 /// file cannot be written the error says why and logging goes on to stderr only.

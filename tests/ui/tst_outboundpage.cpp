@@ -65,16 +65,32 @@ void TestOutboundPage::holdsWhileAwayAndFlushes() {
     QTRY_VERIFY_WITH_TIMEOUT(c->state() != ConnectionState::Connected, 10000);
     for (int i = 0; i < 25; ++i)
         QVERIFY(!c->publish("held.orders", QByteArray(100, 'x')));
-    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 25, 5000);
-    const QModelIndex first = page->model()->index(0, OutboundQueueModel::SubjectColumn);
+    auto heldRows = [&] {
+        int n = 0;
+        for (int r = 0; r < page->model()->rowCount(); ++r)
+            n += page->model()->index(r, OutboundQueueModel::SubjectColumn).data().toString() ==
+                 QLatin1String("held.orders");
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(heldRows(), 25, 5000);
+    // The streams page may have had a JetStream request on its way when the server went: it
+    // waits in the queue too.
+    const int held = page->model()->rowCount();
+    QVERIFY2(held == 25 || held == 26, qPrintable(QString::number(held)));
+    const int firstHeld =
+        page->model()->index(0, OutboundQueueModel::SubjectColumn).data().toString() ==
+                QLatin1String("held.orders")
+            ? 0
+            : 1;
+    const QModelIndex first = page->model()->index(firstHeld, OutboundQueueModel::SubjectColumn);
     QCOMPARE(first.data().toString(), QStringLiteral("held.orders"));
-    QCOMPARE(page->model()->index(0, OutboundQueueModel::KindColumn).data().toString(),
+    QCOMPARE(page->model()->index(firstHeld, OutboundQueueModel::KindColumn).data().toString(),
              QStringLiteral("publish"));
-    QVERIFY(
-        page->counterText(QStringLiteral("depth")).startsWith(QStringLiteral("25 of 10000 ops")));
+    QVERIFY(page->counterText(QStringLiteral("depth"))
+                .startsWith(QStringLiteral("%1 of 10000 ops").arg(held)));
     QVERIFY(page->findChild<QLabel*>(QStringLiteral("queueNote"))
                 ->text()
-                .contains(QStringLiteral("25 operation(s) wait")));
+                .contains(QStringLiteral("%1 operation(s) wait").arg(held)));
     // 25 of 10000: under one percent.
     QCOMPARE(page->findChild<QProgressBar*>(QStringLiteral("queueFill"))->value(), 0);
     // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_outboundpage
@@ -99,7 +115,7 @@ void TestOutboundPage::holdsWhileAwayAndFlushes() {
     QVERIFY(!m_server->restart());
     QTRY_VERIFY_WITH_TIMEOUT(c->state() == ConnectionState::Connected, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
-    QCOMPARE(page->counterText(QStringLiteral("flushed")), QStringLiteral("25"));
+    QCOMPARE(page->counterText(QStringLiteral("flushed")), QString::number(held));
     QCOMPARE(page->counterText(QStringLiteral("expired")), QStringLiteral("0"));
     QCOMPARE(page->counterText(QStringLiteral("rejected")), QStringLiteral("0"));
 }

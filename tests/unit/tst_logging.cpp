@@ -36,6 +36,24 @@ void TestLogging::levels() {
     QVERIFY(!logging::levelFromName(u""));
     QCOMPARE(logging::levelName(logging::Level::Warning), QStringLiteral("warning"));
     QCOMPARE(logging::categories().size(), 7);
+
+    // What the executables' --log-level and --no-log-file make of it.
+    auto quiet = logging::setupFromArguments(QStringLiteral("p"), logging::Level::Error,
+                                             std::nullopt, false);
+    QVERIFY(quiet);
+    QCOMPARE(quiet->level, logging::Level::Info);
+    QCOMPARE(quiet->stderrLevel, logging::Level::Error);
+    QVERIFY(quiet->toFile);
+    auto loud = logging::setupFromArguments(QStringLiteral("p"), logging::Level::Error,
+                                            QStringLiteral("debug"), true);
+    QVERIFY(loud);
+    QCOMPARE(loud->level, logging::Level::Debug);
+    QCOMPARE(loud->stderrLevel, logging::Level::Debug);
+    QVERIFY(!loud->toFile);
+    auto bad = logging::setupFromArguments(QStringLiteral("p"), logging::Level::Error,
+                                           QStringLiteral("chatty"), false);
+    QVERIFY(!bad);
+    QVERIFY(bad.error().message.contains(QStringLiteral("got 'chatty'")));
 }
 
 void TestLogging::filteredByLevel() {
