@@ -173,11 +173,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_page->setFaultMarks(m_faultMarks);
     m_latency->setFaultMarks(m_faultMarks);
     m_faults = new FaultsPage(this);
-    connect(m_faults, &FaultsPage::faultEvent, this, [this](const QString& what, bool started) {
-        const QDateTime now = QDateTime::currentDateTime();
-        logEvent(ConnectionEvent::Kind::Fault, what, QString(), now);
-        m_faultMarks->add(what, started, now);
-    });
+    connect(m_faults, &FaultsPage::faultEvent, this, &MainWindow::recordFault);
     connect(m_faults, &FaultsPage::routeThroughProxy, this, [this](const QString& proxyUrl) {
         if (!m_conn)
             return;
@@ -205,12 +201,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_stack->addWidget(m_consumer);
     m_stack->addWidget(m_faults);
     m_scenarios = new ScenarioPage(this);
-    connect(
-        m_scenarios, &ScenarioPage::faultEvent, this, [this](const QString& what, bool started) {
-            const QDateTime now = QDateTime::currentDateTime();
-            logEvent(ConnectionEvent::Kind::Fault, tr("scenario: %1").arg(what), QString(), now);
-            m_faultMarks->add(what, started, now);
-        });
+    connect(m_scenarios, &ScenarioPage::faultEvent, this,
+            [this](const QString& what, bool started) {
+                recordFault(tr("scenario: %1").arg(what), started);
+            });
     connect(m_scenarios, &ScenarioPage::runFinished, this,
             [this](const scenario::ScenarioReport& r) {
                 logEvent(r.passed() ? ConnectionEvent::Kind::Info : ConnectionEvent::Kind::Error,
@@ -466,6 +460,12 @@ void MainWindow::connectWith(const Options& options) {
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
     updateButtons();
+}
+
+void MainWindow::recordFault(const QString& what, bool started) {
+    const QDateTime now = QDateTime::currentDateTime();
+    logEvent(ConnectionEvent::Kind::Fault, what, QString(), now);
+    m_faultMarks->add(what, started, now);
 }
 
 void MainWindow::logEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where,

@@ -100,6 +100,8 @@ private:
     void logEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where = {},
                   const QDateTime& time = {});
     /// Asks where to save (a timestamped default name), writes, and says how it went.
+    /// A fault that started or ended: a line in the event log and a mark on the time charts.
+    void recordFault(const QString& what, bool started);
     void saveWithDialog(const QString& title, const QString& stem, const QString& ext,
                         const QString& filter, const QString& doneText,
                         const std::function<Status(const QString&)>& write);

@@ -6,7 +6,6 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QThread>
 #include <QTimer>
 
@@ -102,15 +101,7 @@ int cmdRun(const QCommandLineParser& p, const Resolved& r, const QString& file, 
                 .arg(sc.value().steps.size()));
         QObject::connect(&runner, &scenario::ScenarioRunner::stepFinished, &runner,
                          [&](int i, const scenario::StepResult& res) {
-                             const scenario::Step& s = sc.value().steps[i];
-                             QString line =
-                                 QStringLiteral("  %1 %2 %3")
-                                     .arg(i + 1, 3)
-                                     .arg(scenario::stepStatusName(res.status).toUpper(), -7)
-                                     .arg(s.title);
-                             if (!res.message.isEmpty())
-                                 line += QStringLiteral(" - ") + res.message;
-                             out(line);
+                             out(scenario::stepLine(sc.value().steps[i], res));
                          });
     }
     // Ctrl+C stops the run at its next wait; what it started is still cleaned up.
@@ -123,12 +114,8 @@ int cmdRun(const QCommandLineParser& p, const Resolved& r, const QString& file, 
     const scenario::ScenarioReport report = runner.run();
     watch.stop();
     if (!reportPath.isEmpty()) {
-        QSaveFile f(reportPath);
-        if (!f.open(QIODevice::WriteOnly) ||
-            f.write(QJsonDocument(report.toJson()).toJson(QJsonDocument::Indented)) < 0 ||
-            !f.commit())
-            return fail(QStringLiteral("cannot write the report to %1: %2")
-                            .arg(reportPath, f.errorString()));
+        if (Status s = report.save(reportPath))
+            return fail(s.message);
     }
     if (json) {
         printJson(report.toJson());

@@ -306,17 +306,21 @@ void Connection::recordEvent(const ConnectionEvent& e) {
         while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
             m_events.pop_front();
     }
-    // The log file gets every event too, with the connection's name.
-    QString line = m_options.name + QStringLiteral(": ");
-    if (e.kind != ConnectionEvent::Kind::State)
-        line += connectionEventKindName(e.kind) + QStringLiteral(": ");
-    line += e.message;
-    if (!e.server.isEmpty() && !e.message.contains(e.server))
-        line += QStringLiteral(" (%1)").arg(e.server);
-    if (e.kind == ConnectionEvent::Kind::Error || e.kind == ConnectionEvent::Kind::SlowConsumer)
-        qCWarning(lcClient).noquote() << line;
-    else
-        qCInfo(lcClient).noquote() << line;
+    // The log gets every event too, with the connection's name (built only when it is wanted).
+    const bool warning =
+        e.kind == ConnectionEvent::Kind::Error || e.kind == ConnectionEvent::Kind::SlowConsumer;
+    if (warning ? lcClient().isWarningEnabled() : lcClient().isInfoEnabled()) {
+        QString line = m_options.name + QStringLiteral(": ");
+        if (e.kind != ConnectionEvent::Kind::State)
+            line += connectionEventKindName(e.kind) + QStringLiteral(": ");
+        line += e.message;
+        if (!e.server.isEmpty() && !e.message.contains(e.server))
+            line += QStringLiteral(" (%1)").arg(e.server);
+        if (warning)
+            qCWarning(lcClient).noquote() << line;
+        else
+            qCInfo(lcClient).noquote() << line;
+    }
     emit eventAdded(e);
 }
 

@@ -61,31 +61,15 @@ Status DemoSession::createTopology() {
     orders.subjects = {QStringLiteral("demo.orders.>")};
     orders.maxAgeNs = 3600LL * 1000000000LL;
     orders.replicas = qBound(1, m_config.clusterSize, 3);
-    // A new JetStream cluster elects its meta leader first: until then the API answers
-    // "JetStream system temporarily unavailable" (or nobody answers). Retry for a while.
-    QElapsedTimer waited;
-    waited.start();
-    for (;;) {
-        auto r = js.addStream(orders);
-        if (r)
-            break;
-        if (waited.elapsed() > 30000)
-            return Error{r.error().kind,
-                         QStringLiteral("the demo cluster's JetStream did not come up in 30 s: %1")
-                             .arg(r.error().message)};
-        QThread::msleep(250);
-    }
-
-    // Consumers follow their stream's replicas; retry them too while leaders settle.
+    // A new JetStream cluster elects its meta leader first, and consumers follow their stream's
+    // leader: both are retried while that settles.
+    if (auto r = js::addStreamWhenReady(js, orders); !r)
+        return Error{r.error().kind,
+                     QStringLiteral("the demo cluster's JetStream did not come up in 30 s: %1")
+                         .arg(r.error().message)};
     auto addConsumer = [&](const js::ConsumerConfig& c) -> Status {
-        for (int attempt = 0;; ++attempt) {
-            auto r = js.addConsumer(orders.name, c);
-            if (r)
-                return {};
-            if (attempt >= 40)
-                return r.error();
-            QThread::msleep(250);
-        }
+        auto r = js::addConsumerWhenReady(js, orders.name, c);
+        return r ? Status{} : Status{r.error()};
     };
     js::ConsumerConfig fulfilment;
     fulfilment.durableName = QStringLiteral("fulfilment");

@@ -110,7 +110,7 @@ QString StepDownOutcome::text() const {
 
 Result<StepDownOutcome> stepDownLeader(const js::JetStream& js, const QString& stream,
                                        const QString& consumer, int waitMs,
-                                       const std::function<bool(int ms)>& pause) {
+                                       const js::Pause& pause) {
     auto leader = [&]() -> QString {
         if (consumer.isEmpty()) {
             auto i = js.streamInfo(stream);

@@ -50,6 +50,6 @@ struct StepDownOutcome {
 /// Blocking; not on the connection's thread. A server that is not clustered refuses.
 Result<StepDownOutcome> stepDownLeader(const js::JetStream& js, const QString& stream,
                                        const QString& consumer = {}, int waitMs = 10000,
-                                       const std::function<bool(int ms)>& pause = {});
+                                       const js::Pause& pause = {});
 
 } // namespace jetdeck::faults

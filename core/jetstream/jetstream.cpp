@@ -1,6 +1,8 @@
 #include "jetstream.h"
+
 #include "core/logging/logging.h"
 
+#include <QElapsedTimer>
 #include <QThread>
 
 namespace jetdeck::js {
@@ -312,6 +314,41 @@ Result<PubAck> JetStream::publish(QByteArrayView subject, QByteArrayView payload
             return json.error();
         return PubAck::fromJson(json.value());
     }
+}
+
+namespace {
+
+bool retryable(ErrorKind k) {
+    // "Not enabled" is what no answer at all looks like, which a starting cluster also gives.
+    return k != ErrorKind::InvalidArgument && k != ErrorKind::AlreadyExists;
+}
+
+template <typename T, typename Call>
+Result<T> whenReady(const Call& call, int timeoutMs, const Pause& pause) {
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        Result<T> r = call();
+        if (r || !retryable(r.error().kind) || waited.elapsed() >= timeoutMs)
+            return r;
+        const bool go = pause ? pause(250) : (QThread::msleep(250), true);
+        if (!go)
+            return r;
+    }
+}
+
+} // namespace
+
+Result<StreamInfo> addStreamWhenReady(const JetStream& js, const StreamConfig& config,
+                                      int timeoutMs, const Pause& pause) {
+    return whenReady<StreamInfo>([&] { return js.addStream(config); }, timeoutMs, pause);
+}
+
+Result<ConsumerInfo> addConsumerWhenReady(const JetStream& js, const QString& stream,
+                                          const ConsumerConfig& config, int timeoutMs,
+                                          const Pause& pause) {
+    return whenReady<ConsumerInfo>([&] { return js.addConsumer(stream, config); }, timeoutMs,
+                                   pause);
 }
 
 } // namespace jetdeck::js

@@ -101,4 +101,18 @@ private:
     QByteArray m_prefix;
 };
 
+/// Sleeps between attempts of a retried call; returns false to give up (a cancelled run).
+using Pause = std::function<bool(int ms)>;
+
+/// addStream() / addConsumer() on a JetStream that may just have started: a new cluster elects
+/// its meta leader first (the API does not answer, or answers "temporarily unavailable") and a
+/// consumer follows its stream's leader, so these retry every 250 ms for up to `timeoutMs`.
+/// Errors that another try would not change (a bad configuration, a name in use with another
+/// configuration) are returned at once. `pause` defaults to sleeping.
+Result<StreamInfo> addStreamWhenReady(const JetStream& js, const StreamConfig& config,
+                                      int timeoutMs = 30000, const Pause& pause = {});
+Result<ConsumerInfo> addConsumerWhenReady(const JetStream& js, const QString& stream,
+                                          const ConsumerConfig& config, int timeoutMs = 10000,
+                                          const Pause& pause = {});
+
 } // namespace jetdeck::js

@@ -81,6 +81,15 @@ void rollLocked(State& s) {
 
 void handler(QtMsgType type, const QMessageLogContext& context, const QString& message) {
     State& s = state();
+    const int r = rank(type);
+    {
+        // Below both thresholds (Qt's own categories are not filtered by our rules): nothing to
+        // format.
+        std::lock_guard lock(s.mu);
+        if (r < int(s.setup.stderrLevel) && (!s.file.isOpen() || r < int(s.setup.level)) &&
+            type != QtFatalMsg)
+            return;
+    }
     const QByteArray line =
         QStringLiteral("%1 %2 %3 [%4] %5\n")
             .arg(QDateTime::currentDateTime().toString(Qt::ISODateWithMs),
@@ -93,7 +102,6 @@ void handler(QtMsgType type, const QMessageLogContext& context, const QString& m
             .toUtf8();
     {
         std::lock_guard lock(s.mu);
-        const int r = rank(type);
         if (s.file.isOpen() && r >= int(s.setup.level)) {
             s.file.write(line);
             s.file.flush();

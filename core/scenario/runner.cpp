@@ -9,8 +9,10 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QMutex>
 #include <QRandomGenerator>
+#include <QSaveFile>
 #include <QSet>
 #include <QThread>
 
@@ -93,21 +95,33 @@ QJsonObject ScenarioReport::toJson() const {
     return o;
 }
 
+QString stepLine(const Step& step, const StepResult& r) {
+    QString t = QStringLiteral("  %1 %2 %3 %4")
+                    .arg(step.index + 1, 3)
+                    .arg(stepStatusName(r.status).toUpper(), -7)
+                    .arg(QStringLiteral("%1s").arg(double(r.durationMs) / 1000.0, 0, 'f', 1), 7)
+                    .arg(step.title);
+    if (!r.message.isEmpty())
+        t += QStringLiteral(" - ") + r.message;
+    return t;
+}
+
+Status ScenarioReport::save(const QString& path) const {
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) ||
+        f.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented)) < 0 || !f.commit())
+        return Error{
+            ErrorKind::Io,
+            QStringLiteral("cannot write the report to %1: %2").arg(path, f.errorString())};
+    return {};
+}
+
 QString ScenarioReport::toText() const {
     QString t = QStringLiteral("scenario %1 on %2\n").arg(name, target);
     if (!setupError.isEmpty())
         t += QStringLiteral("  setup failed: %1\n").arg(setupError);
-    for (qsizetype i = 0; i < steps.size(); ++i) {
-        const StepResult r = i < results.size() ? results[i] : StepResult{};
-        t += QStringLiteral("  %1 %2 %3 %4")
-                 .arg(i + 1, 3)
-                 .arg(stepStatusName(r.status).toUpper(), -7)
-                 .arg(QStringLiteral("%1s").arg(double(r.durationMs) / 1000.0, 0, 'f', 1), 7)
-                 .arg(steps[i].title);
-        if (!r.message.isEmpty())
-            t += QStringLiteral(" - ") + r.message;
-        t += QLatin1Char('\n');
-    }
+    for (qsizetype i = 0; i < steps.size(); ++i)
+        t += stepLine(steps[i], i < results.size() ? results[i] : StepResult{}) + QLatin1Char('\n');
     t += passed()    ? QStringLiteral("PASSED")
          : cancelled ? QStringLiteral("CANCELLED")
                      : QStringLiteral("FAILED");
@@ -357,30 +371,17 @@ Status ScenarioRunner::createStreams() {
         } else if (existing.error().kind != ErrorKind::NotFound) {
             return existing.error();
         }
-        Status created;
-        // A cluster elects the meta leader for a moment after it starts: retry for a while.
-        for (int attempt = 0; attempt < 40; ++attempt) {
-            auto r = js.addStream(cfg);
-            created = r ? Status{} : Status{r.error()};
-            if (!created || created.kind == ErrorKind::InvalidArgument ||
-                created.kind == ErrorKind::AlreadyExists || !waitFor(250))
-                break;
-        }
-        if (created)
-            return Error{created.kind,
-                         QStringLiteral("stream %1: %2").arg(cfg.name, created.message)};
+        auto created =
+            js::addStreamWhenReady(js, cfg, 10000, [this](int ms) { return waitFor(ms); });
+        if (!created)
+            return Error{created.error().kind,
+                         QStringLiteral("stream %1: %2").arg(cfg.name, created.error().message)};
         m_createdStreams << cfg.name;
         log(QStringLiteral("stream %1 created (%2 replica(s))").arg(cfg.name).arg(cfg.replicas));
     }
     for (const auto& [stream, cfg] : std::as_const(m_scenario.consumers)) {
-        auto r = js.addConsumer(stream, cfg);
-        // Consumers follow their stream's replicas: retry while its leader settles.
-        for (int attempt = 0; !r && attempt < 40 && r.error().kind != ErrorKind::InvalidArgument;
-             ++attempt) {
-            if (!waitFor(250))
-                break;
-            r = js.addConsumer(stream, cfg);
-        }
+        auto r = js::addConsumerWhenReady(js, stream, cfg, 10000,
+                                          [this](int ms) { return waitFor(ms); });
         if (!r)
             return Error{r.error().kind,
                          QStringLiteral("consumer %1 > %2: %3")
@@ -409,12 +410,9 @@ void ScenarioRunner::tearDown() {
         QMetaObject::invokeMethod(
             pub, [pub] { delete pub; }, Qt::BlockingQueuedConnection);
     };
-    for (auto& [name, p] : m_publishes)
-        stopPublish(*p);
-    for (auto& p : m_unnamed)
+    for (auto& p : m_publishes)
         stopPublish(*p);
     m_publishes.clear();
-    m_unnamed.clear();
     // Faults end: killed servers come back, toxics go.
     while (!m_faults.isEmpty())
         clearFault(m_faults.first().name);
@@ -465,19 +463,11 @@ void ScenarioRunner::service() {
         return;
     m_lastProgressMs = elapsed();
     QStringList parts;
-    for (auto& [name, p] : m_publishes)
+    for (auto& p : m_publishes)
         if (p->publisher && !p->isDone()) {
             const PublishProgress pr = p->publisher->progress();
-            parts << QStringLiteral("%1: %2/%3 sent, %4 acked")
-                         .arg(name)
-                         .arg(pr.attempted)
-                         .arg(pr.total)
-                         .arg(pr.acked);
-        }
-    for (auto& p : m_unnamed)
-        if (p->publisher && !p->isDone()) {
-            const PublishProgress pr = p->publisher->progress();
-            parts << QStringLiteral("%1/%2 sent, %3 acked")
+            parts << QStringLiteral("%1%2/%3 sent, %4 acked")
+                         .arg(p->name.isEmpty() ? QString() : p->name + QStringLiteral(": "))
                          .arg(pr.attempted)
                          .arg(pr.total)
                          .arg(pr.acked);
@@ -490,6 +480,13 @@ void ScenarioRunner::service() {
     if (m_conn)
         parts << connectionStateName(m_conn->connection()->state());
     emit stepProgress(m_current, parts.join(QStringLiteral(" · ")));
+}
+
+ScenarioRunner::Publish* ScenarioRunner::publishNamed(const QString& name) const {
+    for (const auto& p : m_publishes)
+        if (p->name == name)
+            return p.get();
+    return nullptr;
 }
 
 bool ScenarioRunner::awaitPublish(Publish& p, qint64 timeoutMs) {
@@ -568,10 +565,7 @@ StepResult ScenarioRunner::doPublish(const Step& step, const PublishStep& ps) {
         },
         Qt::DirectConnection);
     QMetaObject::invokeMethod(pub, &RatePublisher::start, Qt::QueuedConnection);
-    if (step.name.isEmpty())
-        m_unnamed.push_back(std::move(p));
-    else
-        m_publishes[step.name] = std::move(p);
+    m_publishes.push_back(std::move(p));
     if (ps.background)
         return done(QStringLiteral("started"));
     if (!awaitPublish(*raw, planBoundMs(ps.plan)))
@@ -584,18 +578,16 @@ StepResult ScenarioRunner::doPublish(const Step& step, const PublishStep& ps) {
 StepResult ScenarioRunner::doAwait(const AwaitStep& a) {
     QList<Publish*> list;
     if (a.names.isEmpty()) {
-        for (auto& [n, p] : m_publishes)
-            list << p.get();
-        for (auto& p : m_unnamed)
+        for (auto& p : m_publishes)
             list << p.get();
     } else {
         for (const QString& n : a.names) {
-            auto it = m_publishes.find(n);
-            if (it == m_publishes.end())
+            Publish* p = publishNamed(n);
+            if (!p)
                 return error(
                     QStringLiteral("publish '%1' has not started (an earlier step failed?)")
                         .arg(n));
-            list << it->second.get();
+            list << p;
         }
     }
     QJsonObject measured;
@@ -733,6 +725,7 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
                 return Status{};
             });
             what = QStringLiteral("server %1 killed (SIGKILL)").arg(sname);
+            active.killed = s;
             active.clear = [this, s]() -> Status {
                 if (s->isRunning())
                     return {};
@@ -741,7 +734,7 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
         } else if (f.kind == FaultKind::RestartServer) {
             // Ends a kill of this server if one is active.
             for (const ActiveFault& a : std::as_const(m_faults))
-                if (a.what.startsWith(QStringLiteral("server %1 killed").arg(sname))) {
+                if (a.killed == s) {
                     if (Status e = clearFault(a.name))
                         return error(e.message);
                     return done(QStringLiteral("%1 running again").arg(sname));
@@ -878,10 +871,9 @@ StepResult ScenarioRunner::doAssert(const AssertStep& a) {
     // Checks that name a publish look at its final summary.
     Publish* pub = nullptr;
     if (!a.publish.isEmpty()) {
-        auto it = m_publishes.find(a.publish);
-        if (it == m_publishes.end())
+        pub = publishNamed(a.publish);
+        if (!pub)
             return error(QStringLiteral("publish %1 never started").arg(a.publish));
-        pub = it->second.get();
         if (!awaitPublish(*pub, planBoundMs(pub->plan)))
             return error(QStringLiteral("publish %1 did not finish").arg(a.publish));
     }

@@ -36,6 +36,9 @@ struct StepResult {
     QJsonObject measured; ///< the values behind the verdict
 };
 
+/// One step's line in a terminal: number, status, duration, title, and the message.
+QString stepLine(const Step& step, const StepResult& result);
+
 struct ScenarioReport {
     QString name;
     QString file;
@@ -53,6 +56,8 @@ struct ScenarioReport {
     QJsonObject toJson() const;
     /// A table for a terminal: one line per step, then the verdict.
     QString toText() const;
+    /// Writes toJson() to `path` (atomically); the error names the file.
+    Status save(const QString& path) const;
 };
 
 /// Runs a scenario, step after step, on the thread it is called on (the CLI's main thread, or
@@ -99,6 +104,7 @@ private:
         QString name;
         QString what;
         qint64 endsAtMs = -1; ///< cleared by itself then (-1: when asked, or at the end)
+        NatsServerProcess* killed = nullptr; ///< a kill_server fault: the server it killed
         std::function<Status()> clear;
     };
 
@@ -118,6 +124,7 @@ private:
     bool waitFor(qint64 ms, const std::function<bool()>& done = {});
     /// Waits for a publish to finish (bounded by its plan); false when it did not.
     bool awaitPublish(Publish& p, qint64 timeoutMs);
+    Publish* publishNamed(const QString& name) const;
     void service();
     void log(const QString& line);
     qint64 elapsed() const { return m_clock.elapsed(); }
@@ -143,8 +150,8 @@ private:
     Options m_workerOptions;
     quint64 m_reconnectsAtStart = 0;
     QStringList m_createdStreams;
-    std::map<QString, std::unique_ptr<Publish>> m_publishes;
-    std::vector<std::unique_ptr<Publish>> m_unnamed;
+    std::vector<std::unique_ptr<Publish>> m_publishes; ///< in start order; names optional
+
     std::map<QString, std::unique_ptr<Worker>> m_workers;
     QList<ActiveFault> m_faults;
 };

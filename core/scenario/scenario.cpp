@@ -749,6 +749,32 @@ Result<AssertStep> readAssert(Reader& r) {
     return a;
 }
 
+/// The earlier router's connection keys, into `o` (each only when the file has it).
+Status readConnectionKeys(Reader& r, Options* o) {
+    const std::pair<const char*, int*> millis[] = {
+        {"reconnect_delay_ms", &o->reconnectDelayMs},
+        {"max_reconnect_delay_ms", &o->maxReconnectDelayMs},
+        {"pending_operation_timeout_ms", &o->pendingOperationTimeoutMs},
+        {"ping_interval_ms", &o->pingIntervalMs},
+        {"connect_timeout_ms", &o->connectTimeoutMs},
+    };
+    for (const auto& [key, field] : millis)
+        if (Status e = r.integer(QLatin1String(key), field, 1, 3'600'000))
+            return e;
+    if (Status e =
+            r.integer(QStringLiteral("reconnect_attempts"), &o->reconnectAttempts, -1, 1'000'000))
+        return e;
+    if (Status e = r.integer(QStringLiteral("max_pending_operations"), &o->maxPendingOperations, 0,
+                             10'000'000))
+        return e;
+    if (Status e = r.integer(QStringLiteral("max_pings_out"), &o->maxPingsOut, 1, 100))
+        return e;
+    if (Status e = r.integer(QStringLiteral("reconnect_jitter_percent"), &o->reconnectJitterPercent,
+                             0, 100))
+        return e;
+    return r.boolean(QStringLiteral("fail_open_mode"), &o->failOpenMode);
+}
+
 QString titleOf(const Step& s) {
     return std::visit(
         [&](const auto& b) -> QString {
@@ -900,24 +926,8 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
                  &lines, &where);
         if (Status e = r.boolean(QStringLiteral("proxy"), &sc.proxy))
             return e;
-        Options probe;
-        int i = 0;
-        qint64 ms = 0;
-        bool b = false;
-        for (const char* key :
-             {"reconnect_delay_ms", "max_reconnect_delay_ms", "pending_operation_timeout_ms",
-              "ping_interval_ms", "connect_timeout_ms"})
-            if (Status e = r.integer(QLatin1String(key), &ms, 1, 3'600'000))
-                return e;
-        if (Status e = r.integer(QStringLiteral("reconnect_attempts"), &i, -1, 1'000'000))
-            return e;
-        if (Status e = r.integer(QStringLiteral("max_pending_operations"), &i, 0, 10'000'000))
-            return e;
-        if (Status e = r.integer(QStringLiteral("max_pings_out"), &i, 1, 100))
-            return e;
-        if (Status e = r.integer(QStringLiteral("reconnect_jitter_percent"), &i, 0, 100))
-            return e;
-        if (Status e = r.boolean(QStringLiteral("fail_open_mode"), &b))
+        Options probe; // the values are applied later, to the run's own options
+        if (Status e = readConnectionKeys(r, &probe))
             return e;
         if (Status e = r.finish())
             return e;
@@ -1130,23 +1140,12 @@ Result<Scenario> Scenario::load(const QString& path) {
 }
 
 Result<Options> Scenario::connectionOptions(Options base) const {
-    auto intOf = [&](const char* key, auto* out) {
-        const QJsonValue v = connection.value(QLatin1String(key));
-        if (!v.isUndefined())
-            *out = std::remove_pointer_t<decltype(out)>(v.toDouble());
-    };
-    intOf("reconnect_delay_ms", &base.reconnectDelayMs);
-    intOf("max_reconnect_delay_ms", &base.maxReconnectDelayMs);
-    intOf("reconnect_attempts", &base.reconnectAttempts);
-    intOf("max_pending_operations", &base.maxPendingOperations);
-    intOf("pending_operation_timeout_ms", &base.pendingOperationTimeoutMs);
-    intOf("ping_interval_ms", &base.pingIntervalMs);
-    intOf("max_pings_out", &base.maxPingsOut);
-    intOf("connect_timeout_ms", &base.connectTimeoutMs);
-    intOf("reconnect_jitter_percent", &base.reconnectJitterPercent);
-    const QJsonValue fo = connection.value(QStringLiteral("fail_open_mode"));
-    if (fo.isBool())
-        base.failOpenMode = fo.toBool();
+    // Checked when the file was read; the same reader applies them here.
+    const JsonLines none;
+    const QString where;
+    Reader r(connection, QString(), QStringLiteral("connection"), &none, &where);
+    if (Status e = readConnectionKeys(r, &base))
+        return e;
     base.allowReconnect = true;
     base.retryOnFailedConnect = true;
     return base;

@@ -16,7 +16,6 @@ void ScenarioStepModel::setSteps(const QList<scenario::Step>& steps) {
     m_steps = steps;
     m_results = QList<scenario::StepResult>(steps.size());
     m_progress = QStringList(steps.size());
-    m_running = -1;
     endResetModel();
 }
 
@@ -25,8 +24,6 @@ void ScenarioStepModel::setResult(int index, const scenario::StepResult& result)
         return;
     m_results[index] = result;
     m_progress[index].clear();
-    if (m_running == index)
-        m_running = -1;
     rowChanged(index);
 }
 
@@ -35,7 +32,6 @@ void ScenarioStepModel::setRunning(int index, qint64 startedMs) {
         return;
     m_results[index].status = StepStatus::Running;
     m_results[index].startedMs = startedMs;
-    m_running = index;
     rowChanged(index);
 }
 
@@ -44,6 +40,13 @@ void ScenarioStepModel::setProgress(int index, const QString& text) {
         return;
     m_progress[index] = text;
     rowChanged(index);
+}
+
+int ScenarioStepModel::runningRow() const {
+    for (qsizetype i = 0; i < m_results.size(); ++i)
+        if (m_results[i].status == StepStatus::Running)
+            return int(i);
+    return -1;
 }
 
 const scenario::StepResult* ScenarioStepModel::result(int index) const {
@@ -114,7 +117,7 @@ QVariant ScenarioStepModel::data(const QModelIndex& idx, int role) const {
     } else if (role == Qt::ForegroundRole && idx.column() == StatusColumn) {
         const QColor c = statusColor(r.status);
         return c.isValid() ? QBrush(c) : QVariant();
-    } else if (role == Qt::FontRole && idx.row() == m_running) {
+    } else if (role == Qt::FontRole && r.status == StepStatus::Running) {
         QFont f;
         f.setBold(true);
         return f;

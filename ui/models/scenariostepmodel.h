@@ -30,7 +30,8 @@ public:
     void setRunning(int index, qint64 startedMs);
     void setProgress(int index, const QString& text);
     const scenario::StepResult* result(int index) const;
-    int runningRow() const { return m_running; }
+    /// The step running now, or -1.
+    int runningRow() const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -44,7 +45,6 @@ private:
     QList<scenario::Step> m_steps;
     QList<scenario::StepResult> m_results;
     QStringList m_progress;
-    int m_running = -1;
 };
 
 } // namespace jetdeck

@@ -651,15 +651,24 @@ void FaultsPage::refresh() {
         w->setEnabled(m_conn != nullptr);
     if (!m_proxy)
         return;
+    // One trip to the proxy's thread for every counter (the GUI thread waits for it).
+    QStringList names;
+    for (int r = 0; r < m_table->rowCount(); ++r)
+        names << m_table->item(r, NameCol)->text();
+    QList<faults::ToxicStats> toxicStats;
+    faults::ProxyStats ps;
+    m_proxy->call([&](faults::FaultProxy& p) {
+        for (const QString& n : std::as_const(names))
+            toxicStats << p.toxicStats(n);
+        ps = p.stats();
+    });
     const QSignalBlocker block(m_table);
     for (int r = 0; r < m_table->rowCount(); ++r) {
-        const QString name = m_table->item(r, NameCol)->text();
-        const faults::ToxicStats st = m_proxy->toxicStats(name);
+        const faults::ToxicStats& st = toxicStats[r];
         m_table->item(r, ConnCol)->setText(QString::number(st.connections));
         m_table->item(r, BytesCol)->setText(format::bytes(qint64(st.bytes)));
         m_table->item(r, EventsCol)->setText(QString::number(st.events));
     }
-    const faults::ProxyStats ps = m_proxy->stats();
     m_proxyLabel->setText(
         tr("Proxy %1: %2 open connection(s), %3 up, %4 down%5")
             .arg(m_proxy->url())

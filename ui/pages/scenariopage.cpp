@@ -9,12 +9,10 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSplitter>
 #include <QTableView>
 #include <QThread>
@@ -223,7 +221,6 @@ bool ScenarioPage::start() {
     }
     m_model->setSteps(m_scenario->steps);
     m_progress->setValue(0);
-    m_doneSteps = 0;
     m_log->clear();
     m_report.reset();
     m_verdict->setText(tr("<b>Running</b> %1 ...").arg(m_scenario->name));
@@ -239,7 +236,7 @@ bool ScenarioPage::start() {
     });
     connect(m_runner, &ScenarioRunner::stepFinished, this, [this](int i, const StepResult& r) {
         m_model->setResult(i, r);
-        m_progress->setValue(int(++m_doneSteps));
+        m_progress->setValue(m_progress->value() + 1); // steps finished so far
     });
     connect(m_runner, &ScenarioRunner::stepProgress, m_model, &ScenarioStepModel::setProgress);
     connect(m_runner, &ScenarioRunner::logLine, this, &ScenarioPage::appendLog);
@@ -309,12 +306,7 @@ QString ScenarioPage::verdictText() const {
 Status ScenarioPage::saveReport(const QString& path) const {
     if (!m_report)
         return Error{ErrorKind::InvalidArgument, tr("No report yet: run a scenario first.")};
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) ||
-        f.write(QJsonDocument(m_report->toJson()).toJson(QJsonDocument::Indented)) < 0 ||
-        !f.commit())
-        return Error{ErrorKind::Io, tr("Cannot write %1: %2").arg(path, f.errorString())};
-    return {};
+    return m_report->save(path);
 }
 
 void ScenarioPage::appendLog(const QString& line) {

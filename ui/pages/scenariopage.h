@@ -72,7 +72,6 @@ private:
     std::optional<scenario::ScenarioReport> m_report;
     scenario::ScenarioRunner* m_runner = nullptr; ///< lives on m_thread while it runs
     QThread* m_thread = nullptr;
-    qint64 m_doneSteps = 0;
 
     QComboBox* m_choice;
     QPushButton* m_open;
