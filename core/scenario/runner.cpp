@@ -489,6 +489,15 @@ ScenarioRunner::Publish* ScenarioRunner::publishNamed(const QString& name) const
     return nullptr;
 }
 
+void ScenarioRunner::waitForDrop(Connection* c, quint64 reconnectsBefore) {
+    // The drop happens on the connection's thread: wait until it is seen (the connection is
+    // down, or already back: a reconnect through a local proxy takes a millisecond), so that a
+    // check that follows measures the way back.
+    waitFor(2000, [c, reconnectsBefore] {
+        return !c->isConnected() || c->health().reconnects > reconnectsBefore;
+    });
+}
+
 bool ScenarioRunner::awaitPublish(Publish& p, qint64 timeoutMs) {
     return waitFor(timeoutMs, [&p] { return p.isDone(); });
 }
@@ -693,12 +702,12 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
             return {};
         };
         break;
-    case FaultKind::Disconnect:
+    case FaultKind::Disconnect: {
+        const quint64 before = c->health().reconnects;
         c->forceDisconnect(QStringLiteral("scenario fault"));
+        waitForDrop(c, before);
+    }
         what = QStringLiteral("client: disconnect forced");
-        // The drop happens on the connection's thread: wait for it, so that a check that
-        // follows measures the way back.
-        waitFor(2000, [c] { return !c->isConnected(); });
         break;
     case FaultKind::StallReading:
         c->stallReading(int(f.durationMs));
@@ -708,9 +717,12 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
     case FaultKind::MalformedLine:
         if (!c->isConnected())
             return error(QStringLiteral("not connected: a malformed line needs a connection"));
-        c->injectRaw(QByteArrayLiteral("JETDECK SCENARIO FAULT\r\n"));
+        {
+            const quint64 before = c->health().reconnects;
+            c->injectRaw(QByteArrayLiteral("JETDECK SCENARIO FAULT\r\n"));
+            waitForDrop(c, before); // the server's -ERR closes it
+        }
         what = QStringLiteral("client: malformed protocol line sent");
-        waitFor(2000, [c] { return !c->isConnected(); }); // the server's -ERR closes it
         break;
     case FaultKind::KillServer:
     case FaultKind::RestartServer:

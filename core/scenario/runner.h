@@ -124,6 +124,7 @@ private:
     bool waitFor(qint64 ms, const std::function<bool()>& done = {});
     /// Waits for a publish to finish (bounded by its plan); false when it did not.
     bool awaitPublish(Publish& p, qint64 timeoutMs);
+    void waitForDrop(Connection* c, quint64 reconnectsBefore);
     Publish* publishNamed(const QString& name) const;
     void service();
     void log(const QString& line);
