@@ -1669,13 +1669,7 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
     // m_writable drops with the socket, before the state catches up: publishes made in between
     // queue up behind the salvaged ones instead of waiting in m_out for the next socket.
     if ((m_state == State::Connected || m_state == State::Draining) && m_writable) {
-        if (headerBlock.isEmpty())
-            frames::appendPub(m_out, subject, reply, payload);
-        else
-            frames::appendHpub(m_out, subject, reply, headerBlock, payload);
-        ++m_outCount;
-        m_outPayload += size;
-        ++m_published;
+        appendOutLocked(subject, reply, headerBlock, payload);
         return {};
     }
 
@@ -1706,6 +1700,17 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
     }
     ++m_published;
     return {};
+}
+
+void Connection::appendOutLocked(QByteArrayView subject, QByteArrayView reply,
+                                 QByteArrayView headerBlock, QByteArrayView payload) {
+    if (headerBlock.isEmpty())
+        frames::appendPub(m_out, subject, reply, payload);
+    else
+        frames::appendHpub(m_out, subject, reply, headerBlock, payload);
+    ++m_outCount;
+    m_outPayload += headerBlock.size() + payload.size();
+    ++m_published;
 }
 
 void Connection::emitNotices(const Notices& notices) {
@@ -1777,6 +1782,30 @@ Status Connection::publish(QByteArrayView subject, const Headers& headers, QByte
 
 Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
                               QByteArrayView headerBlock, QByteArrayView payload) {
+    // The hot path: a plain subject on a connection that is up, with room in the write
+    // buffer. No Status, no notices, the thread looked up only when a write is due.
+    if (subject::isPlainPublishSubject(subject) &&
+        (reply.isEmpty() || subject::isPlainPublishSubject(reply))) {
+        std::unique_lock lock(m_mu);
+        if (m_state == State::Connected && m_writable &&
+            m_out.size() < m_options.writeBufferLimit &&
+            headerBlock.size() + payload.size() <= m_info.maxPayload &&
+            (headerBlock.isEmpty() || m_info.headers)) {
+            appendOutLocked(subject, reply, headerBlock, payload);
+            if (m_out.size() < kInlineWriteThreshold || !onConnectionThread()) {
+                kickFlushLocked();
+                return {};
+            }
+            lock.unlock();
+            writeInline();
+            return {};
+        }
+    }
+    return publishChecked(subject, reply, headerBlock, payload);
+}
+
+Status Connection::publishChecked(QByteArrayView subject, QByteArrayView reply,
+                                  QByteArrayView headerBlock, QByteArrayView payload) {
     if (Status s = subject::validatePublish(subject))
         return s;
     if (!reply.isEmpty())
@@ -1799,17 +1828,18 @@ Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
     }
     if (!notices.info.isEmpty() || !notices.errors.isEmpty())
         emitNotices(notices);
-    if (!writeNow)
-        return result;
-    // On the connection's own thread: write now, and wait for the kernel when it is behind,
-    // so a publishing loop streams at the socket's pace with bounded memory.
+    if (writeNow)
+        writeInline();
+    return result;
+}
+
+void Connection::writeInline() {
     while (m_socket && m_socket->bytesToWrite() > m_options.writeBufferLimit / 2)
         if (!m_socket->waitForBytesWritten(1000))
             break;
     flushOut();
     if (m_socket)
         m_socket->flush();
-    return result;
 }
 
 // --- subscriptions -------------------------------------------------------------------------

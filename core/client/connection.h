@@ -258,6 +258,16 @@ private:
     Status acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
                                QByteArrayView headerBlock, QByteArrayView payload,
                                Notices* notices);
+    /// Lays a publish out in the write buffer (m_mu held, connected and writable).
+    void appendOutLocked(QByteArrayView subject, QByteArrayView reply, QByteArrayView headerBlock,
+                         QByteArrayView payload);
+    /// publishRaw for everything off the hot path: full validation, the outbound queue,
+    /// waiting for room, notices.
+    Status publishChecked(QByteArrayView subject, QByteArrayView reply, QByteArrayView headerBlock,
+                          QByteArrayView payload);
+    /// On the connection's thread: hands the write buffer to the socket now, waiting for the
+    /// kernel when it is behind, so a publishing loop streams with bounded memory.
+    void writeInline();
     void emitNotices(const Notices& notices);
     void recordStateLocked(State state, const QString& server, const QString& reason);
     void kickFlushLocked();

@@ -99,6 +99,10 @@ bool quickValid(QByteArrayView s) {
 
 } // namespace
 
+bool isPlainPublishSubject(QByteArrayView s) {
+    return quickValid(s);
+}
+
 Status validatePublish(QByteArrayView s) {
     if (quickValid(s))
         return {};
