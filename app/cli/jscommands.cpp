@@ -654,6 +654,10 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
             fo.batch = int(qMin<qint64>(batch, want - qint64(n)));
             fo.expiresMs = int(qMax<qint64>(100, waitMs - t.elapsed()));
             auto got = pull.fetch(fo);
+            // A pull the server left unanswered (lost in a leader change, a loaded server):
+            // pull again while time is left, as nats.go's Fetch loop does.
+            if (!got && got.error().kind == ErrorKind::Timeout)
+                continue;
             if (!got)
                 return fail(got.error().toString());
             for (JsMessage& m : got->messages)
