@@ -198,13 +198,24 @@ void TestMainWindow::showsOutageAndRecovery() {
     // Publishes while away are held and shown.
     for (int i = 0; i < 3; ++i)
         QVERIFY(!w.connection()->publish("ui.outage", "x"));
+    int mine = 0;
+    for (const OutboundQueue::Entry& e : w.connection()->queuedOperations(100))
+        mine += e.subject == "ui.outage";
+    QCOMPARE(mine, 3);
+    // The streams page may have had a JetStream request on its way when the server went (a
+    // slow ASan run sees it): it waits in the queue too, and is flushed with ours.
+    auto oneOf = [](const QString& text, const QString& a, const QString& b) {
+        return text.startsWith(a) || text.startsWith(b);
+    };
     page->refresh();
-    QVERIFY(page->valueText(QStringLiteral("queue")).startsWith(QStringLiteral("3 ops")));
+    const QString queued = page->valueText(QStringLiteral("queue"));
+    QVERIFY2(oneOf(queued, QStringLiteral("3 ops"), QStringLiteral("4 ops")), qPrintable(queued));
     QVERIFY(!server->start());
     QTRY_COMPARE_WITH_TIMEOUT(page->stateText(), QStringLiteral("CONNECTED"), 10000);
     page->refresh();
     QCOMPARE(page->valueText(QStringLiteral("reconnects")), QStringLiteral("1"));
-    QCOMPARE(page->valueText(QStringLiteral("flushed")), QStringLiteral("3"));
+    const QString flushed = page->valueText(QStringLiteral("flushed"));
+    QVERIFY2(flushed == QLatin1String("3") || flushed == QLatin1String("4"), qPrintable(flushed));
     QVERIFY(!page->valueText(QStringLiteral("lastError")).startsWith(QStringLiteral("none")));
     auto* timeline = w.findChild<StateTimeline*>(QStringLiteral("stateTimeline"));
     QVERIFY(timeline);
