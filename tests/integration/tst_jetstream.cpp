@@ -1052,25 +1052,31 @@ void TestJetStream::asyncWaitCompleteReportsEverything() {
     CHECK_OK(c.conn()->flushSync());
 
     std::atomic<int> handled{0};
-    AsyncPublishConfig pc;
-    pc.ackTimeoutMs = 300;
-    const auto pub = makeOwned<AsyncPublisher>(c.conn(), c.conn(), pc);
-    pub->setAckHandler([&](quint64, const Result<PubAck>&) {
+    auto slowHandler = [&](quint64, const Result<PubAck>&) {
         QThread::msleep(250);
         ++handled;
-    });
+    };
 
-    // Acks.
+    // Acks. The ack timeout is far beyond the handler's 5 x 250 ms: while the handler holds
+    // the connection's thread, acks wait unread in the socket, and a short timeout could
+    // expire before they are read (seen on a loaded ASan run).
+    AsyncPublishConfig pc;
+    pc.ackTimeoutMs = 10000;
+    const auto acking = makeOwned<AsyncPublisher>(c.conn(), c.conn(), pc);
+    acking->setAckHandler(slowHandler);
     for (int i = 0; i < 5; ++i)
-        CHECK_OK(pub->publish("wait.x", "x"));
-    CHECK_OK(pub->waitComplete(kWaitMs));
+        CHECK_OK(acking->publish("wait.x", "x"));
+    CHECK_OK(acking->waitComplete(kWaitMs));
     int handledAtReturn = handled.load();
-    AsyncPublishStats st = pub->stats();
+    AsyncPublishStats st = acking->stats();
     QTRY_COMPARE_WITH_TIMEOUT(handled.load(), 5, kWaitMs); // before `handled` goes out of scope
     QCOMPARE(st.acked, quint64(5));
     QCOMPARE(handledAtReturn, 5);
 
     // Timeouts: taken together, reported one by one.
+    pc.ackTimeoutMs = 300;
+    const auto pub = makeOwned<AsyncPublisher>(c.conn(), c.conn(), pc);
+    pub->setAckHandler(slowHandler);
     handled = 0;
     for (int i = 0; i < 5; ++i)
         CHECK_OK(pub->publish("silent.x", "x"));
