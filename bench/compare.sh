@@ -97,7 +97,8 @@ command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is required"
 
 JETDECK_CLI=${JETDECK_CLI:-$BUILD_DIR/app/jetdeck-cli}
 NATSC_BENCH=${NATSC_BENCH:-$BUILD_DIR/bench/natsc-bench}
-NATS_SERVER=${NATS_SERVER:-nats-server}
+# Debian installs nats-server in /usr/sbin, outside an ordinary user's PATH.
+NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
 
 [[ -x "$JETDECK_CLI" ]] || die "jetdeck-cli not found or not executable: $JETDECK_CLI (build it, or set JETDECK_CLI)"
 [[ -x "$NATSC_BENCH" ]] || die "natsc-bench not found or not executable: $NATSC_BENCH (build it, or set NATSC_BENCH)"

@@ -21,7 +21,7 @@ JOBS="${JOBS:-$(nproc)}"
 
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
-    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev qtkeychain-qt6-dev
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libgl-dev qtkeychain-qt6-dev
     libssl-dev openssl nlohmann-json3-dev
     libbenchmark-dev libnats-dev
     nats-server
@@ -32,6 +32,54 @@ PACKAGES=(
 )
 
 log() { printf '\n==> %s\n' "$*"; }
+
+# Each step names itself; when one fails, the script says which and what to do about it, so
+# the answer is not only a compiler's or CMake's last lines.
+STEP=""
+step() {
+    STEP="$1"
+    log "$2"
+}
+on_exit() {
+    local rc=$?
+    if ((rc == 0)) || [[ -z "$STEP" ]]; then
+        return
+    fi
+    printf '\nsetup.sh: the step "%s" failed (exit %d).\n' "$STEP" "$rc" >&2
+    case "$STEP" in
+    install)
+        echo "  apt-get could not install the packages above. Check that this machine reaches its" >&2
+        echo "  package source (sudo apt-get update), then run the command again." >&2
+        ;;
+    configure)
+        echo "  CMake stopped: the lines starting with 'CMake Error' name what it did not find." >&2
+        echo "  Every package it needs is in PACKAGES in packaging/setup.sh; if one is missing there," >&2
+        echo "  please report it. A build directory made by another compiler: remove it and retry." >&2
+        ;;
+    check-deps)
+        echo "  CMake found files in packages this script does not install (named above): a fresh" >&2
+        echo "  machine would not have them. Add each named package to PACKAGES." >&2
+        ;;
+    build)
+        echo "  The compiler stopped at the first 'error:' above. \`test\` builds with warnings as" >&2
+        echo "  errors; \`./packaging/setup.sh build\` shows whether only a warning is in the way." >&2
+        ;;
+    format)
+        echo "  Files above are not formatted as .clang-format says: clang-format -i FILE fixes them." >&2
+        ;;
+    tests | asan-tests)
+        echo "  ctest printed the failing suites and their output above. Run one again with" >&2
+        echo "  (cd BUILD_DIR && ctest -R NAME --output-on-failure); logs are in BUILD_DIR/test-logs." >&2
+        ;;
+    package | install-test)
+        echo "  The Debian package is not what it should be (the reason is above)." >&2
+        ;;
+    launch)
+        echo "  The console did not start; its log is in ~/.local/state/jetdeck (or JETDECK_LOG_DIR)." >&2
+        ;;
+    esac
+}
+trap on_exit EXIT
 
 install_deps() {
     local missing=()
@@ -53,23 +101,28 @@ install_deps() {
         }
         sudo=(sudo)
     fi
-    log "Installing: ${missing[*]}"
+    step install "Installing: ${missing[*]}"
+    # sudo starts from a clean environment: DEBIAN_FRONTEND goes through env, after sudo.
     "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         "${missing[@]}"
 }
 
 configure_and_build() {
     local dir="$1"
     shift
-    log "Configuring $dir"
+    step configure "Configuring $dir"
     cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
-    log "Building in $dir with $JOBS jobs"
+    step build "Building in $dir with $JOBS jobs"
     cmake --build "$dir" --parallel "$JOBS"
+    # What CMake found and the compiler read must come from the list above, or a fresh machine
+    # would fail where this one passes.
+    step check-deps "Checking that the build used only what the install list brings"
+    "$ROOT/packaging/check-deps.sh" "$dir" "${PACKAGES[@]}"
 }
 
 check_format() {
-    log "Checking formatting (clang-format)"
+    step format "Checking formatting (clang-format)"
     local files
     mapfile -t files < <(cd "$ROOT" && git ls-files '*.cpp' '*.h' 2>/dev/null ||
         find app core ui tests bench -name '*.cpp' -o -name '*.h')
@@ -78,7 +131,7 @@ check_format() {
 
 run_tests() {
     local dir="$1"
-    log "Running the tests in $dir"
+    step "${2:-tests}" "Running the tests in $dir"
     (cd "$dir" && QT_QPA_PLATFORM=offscreen ctest --output-on-failure --timeout 600 -j "$JOBS")
 }
 
@@ -88,7 +141,7 @@ sudo_cmd() {
 
 build_package() {
     local dir="$1"
-    log "Building the Debian package in $dir"
+    step package "Building the Debian package in $dir"
     (cd "$dir" && rm -f jetdeck_*.deb && cpack -G DEB >/dev/null)
     DEB="$(ls "$dir"/jetdeck_*.deb)"
     local listing f
@@ -125,8 +178,8 @@ install_test() {
         log "A jetdeck package is installed already: the apt install test leaves it alone"
         return
     fi
-    log "Installing $DEB with apt"
-    DEBIAN_FRONTEND=noninteractive sudo_cmd apt-get install -y -qq "$DEB"
+    step install-test "Installing $DEB with apt"
+    sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$DEB"
     local tmp
     tmp="$(mktemp -d)"
     (
@@ -138,13 +191,13 @@ install_test() {
         [[ -s "$tmp/demo.png" ]]
         JETDECK_LOG_DIR="$tmp/logs" /usr/bin/jetdeck-cli scenario run integration --demo --quiet
     ) || {
-        DEBIAN_FRONTEND=noninteractive sudo_cmd apt-get remove -y -qq jetdeck
+        sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq jetdeck
         rm -rf "$tmp"
         echo "error: the installed package does not work" >&2
         exit 1
     }
     log "The installed jetdeck and jetdeck-cli work; removing the package again"
-    DEBIAN_FRONTEND=noninteractive sudo_cmd apt-get remove -y -qq jetdeck
+    sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq jetdeck
     rm -rf "$tmp"
 }
 
@@ -152,6 +205,9 @@ cmd="${1:-}"
 case "$cmd" in
 deps)
     install_deps
+    ;;
+list-packages)
+    printf '%s\n' "${PACKAGES[@]}"
     ;;
 build)
     install_deps
@@ -165,12 +221,13 @@ package)
 demo)
     install_deps
     configure_and_build "$BUILD_DIR"
+    STEP=""
     if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -z "${QT_QPA_PLATFORM:-}" ]]; then
         echo "No display found. Run this on a desktop session, or set QT_QPA_PLATFORM=offscreen" >&2
         echo "(with --screenshot FILE to see the result), or use xvfb-run." >&2
         exit 1
     fi
-    log "Launching the console on the demo (close the window to stop it)"
+    step launch "Launching the console on the demo (close the window to stop it)"
     exec "$BUILD_DIR/app/jetdeck" --demo "${@:2}"
     ;;
 test)
@@ -183,8 +240,9 @@ test)
     if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
         configure_and_build "$ASAN_BUILD_DIR" -DJETDECK_SANITIZE=ON -DJETDECK_WERROR=ON \
             -DJETDECK_BUILD_BENCH=OFF
-        run_tests "$ASAN_BUILD_DIR"
+        run_tests "$ASAN_BUILD_DIR" asan-tests
     fi
+    STEP=""
     log "All tests passed"
     ;;
 *)

@@ -40,11 +40,19 @@ Result<QString> NatsServerProcess::executable() {
     const QString fromEnv = qEnvironmentVariable("JETDECK_NATS_SERVER");
     if (!fromEnv.isEmpty())
         return fromEnv;
-    const QString path = QStandardPaths::findExecutable(QStringLiteral("nats-server"));
+    QString path = QStandardPaths::findExecutable(QStringLiteral("nats-server"));
+    // Debian installs it in /usr/sbin, which is not in an ordinary user's PATH.
     if (path.isEmpty())
-        return Error{ErrorKind::Io, QStringLiteral("nats-server was not found in PATH; install "
-                                                   "the Debian package 'nats-server' (sudo "
-                                                   "apt-get install nats-server)")};
+        path = QStandardPaths::findExecutable(QStringLiteral("nats-server"),
+                                              {QStringLiteral("/usr/sbin"),
+                                               QStringLiteral("/usr/local/sbin"),
+                                               QStringLiteral("/sbin")});
+    if (path.isEmpty())
+        return Error{ErrorKind::Io, QStringLiteral("nats-server was not found in PATH nor in "
+                                                   "/usr/sbin; install the Debian package "
+                                                   "'nats-server' (sudo apt-get install "
+                                                   "nats-server) or set JETDECK_NATS_SERVER to "
+                                                   "its path")};
     return path;
 }
 

@@ -64,6 +64,7 @@ private slots:
     void cancel();
     void serverFaultsNeedOwnServers();
     void foreignStreamLeftAlone();
+    void destructiveStepsOnlyOnWhatTheRunCreates();
     void consumerFaults();
 };
 
@@ -143,6 +144,7 @@ void TestScenarios::errorStopsTheRun() {
     t.start();
     const ScenarioReport r = runOwn(sc);
     QVERIFY(!r.passed());
+    QVERIFY2(r.results.size() == 2, qPrintable(r.toText()));
     QCOMPARE(r.results[0].status, StepStatus::Error);
     QVERIFY2(r.results[0].message.contains(QStringLiteral("not found")),
              qPrintable(r.results[0].message));
@@ -173,6 +175,7 @@ void TestScenarios::cancel() {
     QVERIFY(r.cancelled);
     QVERIFY(!r.passed());
     QCOMPARE(started, QList<int>({0, 1, 2}));
+    QVERIFY2(r.results.size() == 4, qPrintable(r.toText()));
     QCOMPARE(r.results[3].status, StepStatus::Skipped);
     QVERIFY(r.toText().contains(QStringLiteral("CANCELLED")));
     QCOMPARE(scenarioServersRunning(), 0);
@@ -231,6 +234,60 @@ void TestScenarios::foreignStreamLeftAlone() {
         QVERIFY2(r.passed(), qPrintable(describe(r)));
     }
     QVERIFY(js.streamInfo(QStringLiteral("KEPT")));
+}
+
+void TestScenarios::destructiveStepsOnlyOnWhatTheRunCreates() {
+    // A shared scenario file pointed at a production connection: a term on a consumer the run
+    // did not create would terminate real messages. The run refuses before touching anything,
+    // naming the step; the user can allow it explicitly.
+    JETDECK_START_SERVER(server, jetstreamConfig());
+    Connection c(test::optionsFor(server->url()));
+    QVERIFY(!c.connectSync(5000));
+    js::JetStream js(&c);
+    js::StreamConfig prod;
+    prod.name = QStringLiteral("PROD");
+    prod.subjects = {QStringLiteral("prod.>")};
+    QVERIFY(js.addStream(prod));
+    js::ConsumerConfig workers;
+    workers.durableName = QStringLiteral("workers");
+    QVERIFY(js.addConsumer(QStringLiteral("PROD"), workers));
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(js.publish("prod.order", "real"));
+
+    const Scenario sc = parsed(R"({"steps": [
+        {"step": "fault", "type": "term", "stream": "PROD", "consumer": "workers", "count": 5},
+        {"step": "consume", "name": "w", "stream": "PROD", "consumer": "workers"}]})");
+    QCOMPARE(sc.foreignTargets().size(), 2);
+    ScenarioRunner::Target target;
+    target.startServers = false;
+    target.base = test::optionsFor(server->url());
+    {
+        ScenarioRunner runner(sc, target);
+        const ScenarioReport r = runner.run();
+        QVERIFY(!r.passed());
+        QVERIFY2(r.setupError.contains(QStringLiteral("refusing to run")) &&
+                     r.setupError.contains(QStringLiteral("term on PROD > workers")) &&
+                     r.setupError.contains(QStringLiteral("consume on PROD > workers")) &&
+                     r.setupError.contains(QStringLiteral("--allow-existing")),
+                 qPrintable(r.setupError));
+    }
+    auto info = js.consumerInfo(QStringLiteral("PROD"), QStringLiteral("workers"));
+    QVERIFY(info);
+    QCOMPARE(info.value().numPending, qint64(5));
+    QCOMPARE(info.value().delivered.consumerSeq, quint64(0));
+
+    // What the scenario creates itself it may damage; told explicitly, the rest too.
+    const Scenario own = parsed(R"({
+        "streams": [{"name": "OWN", "subjects": ["own.>"], "storage": "memory"}],
+        "consumers": [{"stream": "OWN", "durable_name": "w"}],
+        "steps": [{"step": "fault", "type": "term", "stream": "OWN", "consumer": "w", "count": 1}]})");
+    QVERIFY(own.foreignTargets().isEmpty());
+    target.allowExisting = true;
+    ScenarioRunner allowed(sc, target);
+    const ScenarioReport r2 = allowed.run();
+    QVERIFY2(r2.setupError.isEmpty(), qPrintable(r2.setupError));
+    QCOMPARE(js.consumerInfo(QStringLiteral("PROD"), QStringLiteral("workers")).value().numPending,
+             qint64(0));
 }
 
 void TestScenarios::consumerFaults() {
