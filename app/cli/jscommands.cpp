@@ -1,5 +1,6 @@
 // The JetStream commands of jetdeck-cli: stream, consumer, consume, and pub --js.
 #include "app/cli/clicommon.h"
+#include "core/protocol/json.h"
 
 #include "core/jetstream/asyncpublisher.h"
 #include "core/jetstream/jetstream.h"
@@ -19,7 +20,7 @@ using namespace jetdeck::js;
 namespace {
 
 QJsonObject toQt(const nlohmann::json& j) {
-    return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object();
+    return QJsonDocument::fromJson(json::dumpBytes(j)).object();
 }
 
 QString count(quint64 n) {

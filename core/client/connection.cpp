@@ -1,5 +1,6 @@
 #include "connection.h"
 #include "core/logging/logging.h"
+#include "core/protocol/json.h"
 
 #include "core/metrics/windowedhistogram.h"
 
@@ -12,6 +13,7 @@
 #include "core/protocol/subject.h"
 #include "nuid.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QSslCertificate>
@@ -467,6 +469,14 @@ void Connection::doOpen() {
         return;
     }
 
+    // Secrets others can read: the connection goes ahead, the user hears about it once.
+    for (const QString& path :
+         {m_options.auth.credsFile, m_options.auth.nkeySeedFile, m_options.tls.keyFile}) {
+        const QString warning = secretFileWarning(path);
+        if (!warning.isEmpty())
+            addEvent(ConnectionEvent::Kind::Error, QStringLiteral("warning: ") + warning);
+    }
+
     setState(State::Connecting);
     {
         std::lock_guard lock(m_mu);
@@ -488,7 +498,8 @@ void Connection::startAttempt(bool sameServer) {
         return;
     }
     const ServerUrl url = entry->url;
-    m_useTls = url.tls || m_options.tls.required || m_options.tls.anyFileSet();
+    m_useTls = url.tls || m_options.tls.required || m_options.tls.anyFileSet() ||
+               m_options.tls.handshakeFirst;
     m_tlsErrorText.clear();
 
     // A plain QTcpSocket unless TLS is wanted: QSslSocket in plain mode relays every read and
@@ -524,15 +535,73 @@ void Connection::teardownSocket() {
     m_pingTimer->stop();
     m_phase = Phase::Idle;
     m_waitingForSocket = false;
+    WriteLedger::Settled settled;
+    QList<WriteLedger::Unwritten> unwritten;
     if (m_socket) {
+        // What the socket still holds dies with it: those publishes were never sent.
+        const qint64 backlog = m_socket->bytesToWrite() + m_refusedBytes;
+        settled = m_ledger.settle(backlog);
+        unwritten = m_ledger.takeUnwritten(backlog);
         m_socket->disconnect(this);
         m_socket->abort();
         m_socket->deleteLater();
         m_socket = nullptr;
     }
+    m_ledger.clear();
+    m_refusedBytes = 0;
     m_parser.stop();
     std::lock_guard lock(m_mu);
     m_pingsOut = 0;
+    applySettledLocked(settled);
+    const qint64 now = steadyNowMs();
+    for (const WriteLedger::Unwritten& u : std::as_const(unwritten))
+        m_salvageDropped += salvageFramesLocked(u.bytes, u.writtenPrefix, u.origin, now);
+}
+
+void Connection::applySettledLocked(const WriteLedger::Settled& s) {
+    if (s.isEmpty())
+        return;
+    m_sent += quint64(s.directMsgs);
+    m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + quint64(s.directMsgs + s.queueMsgs),
+                    std::memory_order_relaxed);
+    m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) +
+                         quint64(s.directBytes + s.queueBytes),
+                     std::memory_order_relaxed);
+}
+
+void Connection::settleWrites() {
+    if (!m_socket || m_ledger.batches() == 0)
+        return;
+    const WriteLedger::Settled s = m_ledger.settle(m_socket->bytesToWrite() + m_refusedBytes);
+    if (s.isEmpty())
+        return;
+    std::lock_guard lock(m_mu);
+    applySettledLocked(s);
+}
+
+void Connection::writeToSocket(const QByteArray& bytes, qint64 msgs, qint64 payloadBytes,
+                               WriteLedger::Origin origin) {
+    if (!m_socket || bytes.isEmpty())
+        return;
+    const qint64 n = m_socket->write(bytes);
+    m_ledger.handed(bytes, msgs, payloadBytes, origin);
+    if (n < bytes.size())
+        m_refusedBytes += bytes.size() - qMax<qint64>(0, n);
+}
+
+qint64 Connection::writeOut(int timeoutMs) {
+    QElapsedTimer t;
+    t.start();
+    while (m_socket) {
+        flushOut();
+        if (!m_socket || (m_socket->bytesToWrite() == 0 && !m_waitingForSocket))
+            break;
+        const qint64 left = timeoutMs - t.elapsed();
+        if (left <= 0 || !m_socket->waitForBytesWritten(int(left)))
+            break;
+    }
+    settleWrites();
+    return m_socket ? m_socket->bytesToWrite() : 0;
 }
 
 void Connection::attemptFailed(const Error& error) {
@@ -705,7 +774,7 @@ void Connection::injectRaw(const QByteArray& bytes) {
         addEvent(ConnectionEvent::Kind::Info,
                  QStringLiteral("raw bytes injected (fault injection): %1")
                      .arg(QString::fromUtf8(bytes.left(64)).trimmed()));
-        m_socket->write(bytes);
+        writeToSocket(bytes, 0, 0, WriteLedger::Origin::Control);
     });
 }
 
@@ -726,12 +795,15 @@ void Connection::doClose() {
 
 void Connection::doCloseWith(const Error& why) {
     m_closing = true;
-    if (m_socket && m_phase == Phase::Ready) {
-        // Best effort: what the user published before close() reaches the server.
-        flushOut();
-        if (m_socket->bytesToWrite() > 0)
-            m_socket->waitForBytesWritten(500);
+    qsizetype heldBefore = 0;
+    {
+        std::lock_guard lock(m_mu);
+        heldBefore = m_queue.depth();
     }
+    // What the user published before close() goes out, within a deadline; what the socket
+    // could not write by then is counted and reported below, never silently discarded.
+    if (m_socket && m_phase == Phase::Ready)
+        writeOut(m_options.closeWriteTimeoutMs);
     teardownSocket();
     m_requestTimer->stop();
     m_reconnectTimer->stop();
@@ -751,21 +823,24 @@ void Connection::doCloseWith(const Error& why) {
         std::lock_guard lock(m_mu);
         m_respSub.reset();
         m_respPrefix.clear();
-        // Accepted but never written: count them, so every publish ends somewhere visible.
-        if (m_outCount > 0) {
-            n.info << QStringLiteral("%1 publishes not yet written were dropped at close")
-                          .arg(m_outCount);
-        }
-        // Into the queue (or straight to dropped when there is no room), so that dropAll()
-        // below counts them: accepted publishes never vanish uncounted.
-        salvageUnsentLocked();
+        // Accepted but never written (the socket's unwritten part is in the queue already):
+        // into the queue, or straight to dropped when there is no room, so that dropAll()
+        // below counts them. Accepted publishes never vanish uncounted.
+        const int overflow = salvageUnsentLocked() + std::exchange(m_salvageDropped, 0);
+        const qsizetype unwritten = m_queue.depth() - heldBefore + overflow;
         m_flushPosted = false;
         m_nextAttemptAtMs = -1;
         m_connectedSince = QDateTime();
-        if (const int dropped = m_queue.dropAll())
+        const int dropped = m_queue.dropAll();
+        if (unwritten > 0)
+            n.info << QStringLiteral("%1 publishes not written to the socket within %2 of "
+                                     "closing were dropped")
+                          .arg(unwritten)
+                          .arg(delayText(m_options.closeWriteTimeoutMs));
+        if (dropped + overflow - unwritten > 0)
             n.info << QStringLiteral("%1 publishes held in the outbound queue were dropped at "
                                      "close")
-                          .arg(dropped);
+                          .arg(dropped + overflow - unwritten);
     }
     emitNotices(n);
     for (const SubscriptionPtr& s : std::as_const(subs))
@@ -787,6 +862,14 @@ void Connection::onSocketConnected() {
     // delayed ACK, and JetStream consumption stalls for tens of milliseconds at a time.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_phase = Phase::AwaitInfo;
+    if (m_options.tls.handshakeFirst) {
+        // TLS first (nats-server 2.10's handshake_first): the INFO comes encrypted.
+        setupTls();
+        if (!m_socket)
+            return;
+        m_phase = Phase::TlsHandshake;
+        qobject_cast<QSslSocket*>(m_socket)->startClientEncryption();
+    }
 }
 
 void Connection::onSslErrors(const QList<QSslError>& errors) {
@@ -915,8 +998,16 @@ void Connection::onConnectTimeout() {
 }
 
 void Connection::onEncrypted() {
-    if (m_phase == Phase::TlsHandshake)
-        sendConnect();
+    if (m_phase != Phase::TlsHandshake)
+        return;
+    m_parser.reset(); // a partial plaintext frame must not be completed by encrypted bytes
+    if (m_options.tls.handshakeFirst) {
+        m_phase = Phase::AwaitInfo; // TLS first: the server's INFO follows, encrypted
+        if (m_socket->bytesAvailable() > 0)
+            onReadyRead();
+        return;
+    }
+    sendConnect();
 }
 
 void Connection::onReadyRead() {
@@ -936,10 +1027,13 @@ void Connection::onReadyRead() {
         }
         if (m_socket != sock)
             return; // torn down by a callback
+        if (m_phase == Phase::TlsHandshake)
+            return; // the upgrade started: nothing more is read until it is encrypted
     }
 }
 
 void Connection::onBytesWritten() {
+    settleWrites();
     if (m_waitingForSocket && m_socket &&
         m_socket->bytesToWrite() <= m_options.writeBufferLimit / 2) {
         m_waitingForSocket = false;
@@ -957,6 +1051,9 @@ void Connection::protocolError(const QString& what) {
 
 void Connection::connectionLost(const Error& error, bool report) {
     QString server;
+    int dropped = 0;
+    // The socket's unwritten publishes first (they are older), then the write buffer's.
+    teardownSocket();
     {
         std::lock_guard lock(m_mu);
         m_lastError = error;
@@ -965,14 +1062,25 @@ void Connection::connectionLost(const Error& error, bool report) {
         m_connectedSince = QDateTime();
         if (const auto* e = m_pool.current())
             server = e->url.hostPort();
-        salvageUnsentLocked();
+        dropped = salvageUnsentLocked() + std::exchange(m_salvageDropped, 0);
     }
-    teardownSocket();
     failPendingFlushes(error);
     if (report)
         reportError(error);
     else
         addEvent(ConnectionEvent::Kind::Info, error.message, server);
+    if (dropped > 0) {
+        addEvent(ConnectionEvent::Kind::Error,
+                 QStringLiteral("%1 publish%2 not yet written when the connection was lost did "
+                                "not fit in the outbound queue (%3 operations, %4 bytes) and "
+                                "%5 dropped")
+                     .arg(dropped)
+                     .arg(dropped == 1 ? QString() : QStringLiteral("es"))
+                     .arg(m_options.maxPendingOperations)
+                     .arg(m_options.maxPendingBytes)
+                     .arg(dropped == 1 ? QStringLiteral("was") : QStringLiteral("were")),
+                 server);
+    }
 
     if (state() == State::Draining) {
         doCloseWith(
@@ -1003,15 +1111,24 @@ void Connection::connectionLost(const Error& error, bool report) {
     startAttempt(); // the next server in the rotation, at once
 }
 
-void Connection::salvageUnsentLocked() {
+int Connection::salvageUnsentLocked() {
     // Publishes still in the write buffer never reached the socket: put them in the outbound
-    // queue, in order, so they go out after the reconnect. SUB/UNSUB are rebuilt from the
-    // subscription table and PINGs belong to flushes that fail now, so only PUB/HPUB count.
+    // queue, in order, so they go out after the reconnect.
     m_writable = false;
     const QByteArray buf = std::exchange(m_out, QByteArray());
     m_outCount = 0;
     m_outPayload = 0;
-    const qint64 now = steadyNowMs();
+    return salvageFramesLocked(buf, 0, WriteLedger::Origin::Direct, steadyNowMs());
+}
+
+int Connection::salvageFramesLocked(const QByteArray& buf, qsizetype from,
+                                    WriteLedger::Origin origin, qint64 nowMs) {
+    // SUB/UNSUB are rebuilt from the subscription table and PINGs belong to flushes that fail
+    // now, so only PUB/HPUB count. A frame the socket wrote in part is taken whole: the server
+    // drops a frame it did not get to the end of.
+    if (origin == WriteLedger::Origin::Control)
+        return 0;
+    int dropped = 0;
     qsizetype pos = 0;
     while (pos < buf.size()) {
         const qsizetype eol = buf.indexOf("\r\n", pos);
@@ -1029,12 +1146,26 @@ void Connection::salvageUnsentLocked() {
         const QByteArrayView subject = args.first(subjEnd);
         const qint64 total = args.sliced(args.lastIndexOf(' ') + 1).toLongLong();
         const qsizetype end = eol + 2 + qsizetype(total) + 2;
-        const QByteArray frame = buf.sliced(pos, end - pos);
-        m_queue.enqueue(isControlSubject(subject) ? OutboundQueue::Kind::Control
-                                                  : OutboundQueue::Kind::Data,
-                        subject.toByteArray(), frame, now, total, true);
+        if (end <= from) {
+            // Written whole before the socket went: sent, though its batch was not.
+            if (origin == WriteLedger::Origin::Direct)
+                ++m_sent;
+            m_outMsgs.fetch_add(1, std::memory_order_relaxed);
+            m_outBytes.fetch_add(quint64(total), std::memory_order_relaxed);
+        } else {
+            const auto kind = isControlSubject(subject) ? OutboundQueue::Kind::Control
+                                                        : OutboundQueue::Kind::Data;
+            const QByteArray frame = buf.sliced(pos, end - pos);
+            const OutboundQueue::Outcome o =
+                origin == WriteLedger::Origin::Queue
+                    ? m_queue.requeue(kind, subject.toByteArray(), frame, nowMs, total)
+                    : m_queue.enqueue(kind, subject.toByteArray(), frame, nowMs, total, true);
+            if (!o.accepted)
+                ++dropped;
+        }
         pos = end;
     }
+    return dropped;
 }
 
 void Connection::failPendingRequests(const Error& error) {
@@ -1062,10 +1193,10 @@ void Connection::failPendingRequests(const Error& error) {
     }
     for (const auto& r : std::as_const(requests))
         if (r->async)
-            if (QObject* ctx = r->context.data()) {
+            if (r->context) {
                 auto cb = r->callback;
                 const Error e = lost(r->subject);
-                QMetaObject::invokeMethod(ctx, [cb, e] { cb(e); });
+                r->context->post([cb, e] { cb(e); });
             }
 }
 
@@ -1084,7 +1215,7 @@ void Connection::handleInfo(QByteArrayView json) {
         std::lock_guard lock(m_mu);
         if (const auto* e = m_pool.current())
             hostPort = e->url.hostPort();
-        if (!info.connectUrls.isEmpty())
+        if (!info.connectUrls.isEmpty() && !m_options.ignoreDiscoveredServers)
             added = m_pool.updateDiscovered(info.connectUrls, !m_options.noRandomize);
         m_info = info;
     }
@@ -1118,7 +1249,12 @@ void Connection::handleInfo(QByteArrayView json) {
                 addEvent(ConnectionEvent::Kind::Info,
                          QStringLiteral("%1 requires TLS; reconnecting with TLS").arg(hostPort),
                          hostPort);
+                m_parser.stop();
                 startAttempt(true);
+                return;
+            }
+            if (ssl->isEncrypted()) {
+                sendConnect(); // TLS first: the handshake is behind us
                 return;
             }
             m_useTls = true;
@@ -1126,6 +1262,12 @@ void Connection::handleInfo(QByteArrayView json) {
             if (!m_socket)
                 return;
             m_phase = Phase::TlsHandshake;
+            // Nothing that came in plaintext after this INFO is trusted: a man in the middle
+            // could have appended frames (MSG as a forged reply or PubAck). The parser drops
+            // the rest of this chunk, and what the socket buffered unencrypted goes too.
+            m_parser.stop();
+            if (const qint64 plain = ssl->bytesAvailable(); plain > 0)
+                ssl->skip(plain);
             ssl->startClientEncryption();
             return;
         }
@@ -1166,9 +1308,10 @@ void Connection::moveOffLameDuckServer() {
     if (m_phase != Phase::Ready)
         return;
     // Hand over what is buffered first; the server still processes it in lame duck mode.
-    flushOut();
-    if (m_socket && m_socket->bytesToWrite() > 0)
-        m_socket->waitForBytesWritten(500);
+    // What is not written by the deadline goes back to the outbound queue for the next one.
+    writeOut(m_options.closeWriteTimeoutMs);
+    if (m_phase != Phase::Ready)
+        return; // the socket failed while writing out: connectionLost() has run
     const QString hostPort = attemptedServer().hostPort();
     connectionLost(
         Error{ErrorKind::Server, QStringLiteral("left %1: it is in lame duck mode").arg(hostPort)},
@@ -1405,7 +1548,7 @@ Status Connection::buildConnectJson(QByteArray& out) {
     }
 
     out = QByteArrayLiteral("CONNECT ");
-    out.append(QByteArray::fromStdString(j.dump()));
+    out.append(json::dumpBytes(j));
     out.append("\r\nPING\r\n");
     return {};
 }
@@ -1418,7 +1561,7 @@ void Connection::sendConnect() {
     }
     m_phase = Phase::AwaitPong;
     m_handshakePingNs = steadyNowNs();
-    m_socket->write(frame);
+    writeToSocket(frame, 0, 0, WriteLedger::Origin::Control);
 }
 
 void Connection::becomeConnected() {
@@ -1432,6 +1575,7 @@ void Connection::becomeConnected() {
     m_everConnected = true;
     QString hostPort;
     qint64 flushed = 0;
+    OutboundQueue::Refusal refused;
     {
         // Restore subscriptions, then what was queued while away, then go live: atomically
         // with respect to subscribe()/publish() on other threads, so nothing overtakes.
@@ -1452,11 +1596,13 @@ void Connection::becomeConnected() {
         const qint64 now = steadyNowMs();
         m_queue.expire(now);
         qint64 payload = 0;
-        frames.append(m_queue.takeAll(&flushed, &payload));
-        m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + quint64(flushed),
-                        std::memory_order_relaxed);
-        m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) + quint64(payload),
-                         std::memory_order_relaxed);
+        // Held publishes were accepted before this server's INFO was known (before the first
+        // one, or under another server's limits): one it would refuse closes the connection
+        // and loses what follows it, so it is refused here, counted and reported.
+        OutboundQueue::Admission admit;
+        admit.maxPayload = m_info.maxPayload;
+        admit.headers = m_info.headers;
+        frames.append(m_queue.takeAll(&flushed, &payload, admit, &refused));
         m_pingsOut = 0;
         m_state = State::Connected;
         m_writable = true;
@@ -1469,8 +1615,9 @@ void Connection::becomeConnected() {
         m_queueRejectEpisode = false;
         recordStateLocked(State::Connected, hostPort,
                           reconnected ? QStringLiteral("reconnected") : QString());
-        if (!frames.isEmpty())
-            m_socket->write(frames);
+        // Counted as sent (messages out) once the socket wrote them; taken back into the queue
+        // if it never does.
+        writeToSocket(frames, flushed, payload, WriteLedger::Origin::Queue);
         // Anything published meanwhile on this thread follows the queue.
         if (!m_out.isEmpty())
             kickFlushLocked();
@@ -1490,6 +1637,24 @@ void Connection::becomeConnected() {
     if (flushed > 0)
         e.message += QStringLiteral("; %1 queued publishes sent").arg(flushed);
     recordEvent(e);
+    if (refused.tooLarge > 0)
+        reportError(Error{ErrorKind::MaxPayload,
+                          QStringLiteral("%1 queued publish%2 not sent: larger than the "
+                                         "max_payload of %3 (%4 bytes; the first: %5 bytes "
+                                         "to '%6'); counted as rejected")
+                              .arg(refused.tooLarge)
+                              .arg(refused.tooLarge == 1 ? QString() : QStringLiteral("es"))
+                              .arg(hostPort)
+                              .arg(m_info.maxPayload)
+                              .arg(refused.firstBytes)
+                              .arg(QString::fromUtf8(refused.firstSubject))});
+    if (refused.headers > 0)
+        reportError(Error{ErrorKind::Unsupported,
+                          QStringLiteral("%1 queued publish%2 with headers not sent: %3 does "
+                                         "not support headers; counted as rejected")
+                              .arg(refused.headers)
+                              .arg(refused.headers == 1 ? QString() : QStringLiteral("es"))
+                              .arg(hostPort)});
     emit stateChanged(State::Connected);
     emit serverInfoChanged();
 }
@@ -1497,8 +1662,8 @@ void Connection::becomeConnected() {
 // --- inbound operations --------------------------------------------------------------------
 
 void Connection::handlePing() {
-    if (m_socket)
-        m_socket->write(frames::Pong.data(), frames::Pong.size());
+    writeToSocket(QByteArray(frames::Pong.data(), frames::Pong.size()), 0, 0,
+                  WriteLedger::Origin::Control);
 }
 
 void Connection::handlePong() {
@@ -1508,6 +1673,8 @@ void Connection::handlePong() {
         becomeConnected();
         return;
     }
+    // Everything written before the PING has reached the kernel (and the server).
+    settleWrites();
     PongWaiter w;
     bool have = false;
     {
@@ -1528,9 +1695,9 @@ void Connection::handlePong() {
         w.flush->result = Message();
         w.flush->cv.notify_all();
     } else if (w.kind == PongWaiter::Kind::FlushAsync && w.callback) {
-        if (QObject* ctx = w.context.data()) {
+        if (w.context) {
             auto cb = w.callback;
-            QMetaObject::invokeMethod(ctx, [cb] { cb(Status{}); });
+            w.context->post([cb] { cb(Status{}); });
         }
     }
 }
@@ -1570,9 +1737,9 @@ void Connection::failPendingFlushes(const Error& error) {
     }
     for (PongWaiter& w : waiters)
         if (w.kind == PongWaiter::Kind::FlushAsync && w.callback)
-            if (QObject* ctx = w.context.data()) {
+            if (w.context) {
                 auto cb = w.callback;
-                QMetaObject::invokeMethod(ctx, [cb, error] { cb(error); });
+                w.context->post([cb, error] { cb(error); });
             }
 }
 
@@ -1591,6 +1758,12 @@ void Connection::handleErr(QByteArrayView text) {
 }
 
 void Connection::handleMsg(const MsgView& msg) {
+    if (m_phase != Phase::Ready) {
+        // The server sends messages only for subscriptions, and those are made once the
+        // handshake is over: anything earlier is not from a NATS server.
+        protocolError(QStringLiteral("a message arrived before the handshake was complete"));
+        return;
+    }
     m_inMsgs.fetch_add(1, std::memory_order_relaxed);
     m_inBytes.fetch_add(quint64(msg.headers.size() + msg.payload.size()),
                         std::memory_order_relaxed);
@@ -1750,17 +1923,14 @@ void Connection::flushOut() {
     // instead of copying them into its ring buffer. m_out starts over with fresh capacity.
     QByteArray batch;
     batch.swap(m_out);
-    m_sent += quint64(m_outCount);
-    m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + quint64(m_outCount),
-                    std::memory_order_relaxed);
-    m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) + quint64(m_outPayload),
-                     std::memory_order_relaxed);
-    m_outCount = 0;
-    m_outPayload = 0;
+    const qint64 msgs = std::exchange(m_outCount, 0);
+    const qint64 payload = std::exchange(m_outPayload, 0);
     m_out.reserve(qMin<qsizetype>(batch.capacity(), 4 * kInlineWriteThreshold));
     lock.unlock();
     m_roomCv.notify_all();
-    m_socket->write(batch);
+    // Sent (m_sent, messages out) once the socket has written it to the kernel: the ledger
+    // settles it as the socket's backlog shrinks.
+    writeToSocket(batch, msgs, payload, WriteLedger::Origin::Direct);
 }
 
 Status Connection::publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply) {
@@ -1869,7 +2039,7 @@ Result<SubscriptionPtr> Connection::addSubscription(QByteArrayView subject,
     SubscriptionPtr sub(new Subscription(m_link, sid, subject.toByteArray(), opts.queue));
     sub->m_inline = std::move(inlineHandler);
     sub->m_callback = std::move(callback);
-    sub->m_context = context;
+    sub->m_context = ContextGuard::make(context);
     sub->m_stats.pendingMsgsLimit =
         opts.pendingMsgsLimit < 0 ? m_options.subPendingMsgsLimit : opts.pendingMsgsLimit;
     sub->m_stats.pendingBytesLimit =
@@ -2033,7 +2203,7 @@ void Connection::request(QByteArrayView subject, QByteArrayView payload, int tim
     auto req = std::make_shared<PendingRequest>();
     req->async = true;
     req->callback = callback;
-    req->context = context;
+    req->context = ContextGuard::make(context);
     Status error;
     QByteArray token;
     if (!startRequest(subject, payload, headers, timeoutMs, &token, &error, req))
@@ -2081,6 +2251,11 @@ void Connection::handleReply(const MsgView& msg) {
     std::shared_ptr<PendingRequest> req;
     {
         std::lock_guard lock(m_mu);
+        // Only the muxer's own subjects: a frame with its sid but another subject (shorter
+        // than the prefix, or beside it) answers nothing.
+        if (m_respPrefix.isEmpty() || msg.subject.size() <= m_respPrefix.size() ||
+            !msg.subject.startsWith(m_respPrefix))
+            return;
         token = msg.subject.sliced(m_respPrefix.size()).toByteArray();
         req = m_requests.take(token);
         if (req && req->async)
@@ -2096,10 +2271,9 @@ void Connection::handleReply(const MsgView& msg) {
             Error{ErrorKind::NoResponders, QStringLiteral("no responders are listening on '%1'")
                                                .arg(QString::fromUtf8(req->subject))};
     if (req->async) {
-        if (QObject* ctx = req->context.data()) {
+        if (req->context) {
             auto cb = req->callback;
-            QMetaObject::invokeMethod(
-                ctx, [cb, result] { cb(result); }, Qt::QueuedConnection);
+            req->context->postQueued([cb, result] { cb(result); });
         }
         return;
     }
@@ -2138,17 +2312,17 @@ void Connection::onRequestTimer() {
         }
     }
     for (const auto& r : std::as_const(expired))
-        if (QObject* ctx = r->context.data()) {
+        if (r->context) {
             const Error e{
                 ErrorKind::Timeout,
                 QStringLiteral("no reply from '%1' in time").arg(QString::fromUtf8(r->subject))};
             auto cb = r->callback;
-            QMetaObject::invokeMethod(ctx, [cb, e] { cb(e); });
+            r->context->post([cb, e] { cb(e); });
         }
     for (const PongWaiter& w : std::as_const(expiredFlushes))
-        if (QObject* ctx = w.context.data()) {
+        if (w.context) {
             auto cb = w.callback;
-            QMetaObject::invokeMethod(ctx, [cb] {
+            w.context->post([cb] {
                 cb(Error{ErrorKind::Timeout, QStringLiteral("flush timed out")});
             });
         }
@@ -2242,7 +2416,7 @@ void Connection::flushAsync(int timeoutMs, QObject* context, StatusCallback call
         w.kind = PongWaiter::Kind::FlushAsync;
         w.sentNs = steadyNowNs();
         w.callback = std::move(callback);
-        w.context = context;
+        w.context = ContextGuard::make(context);
         w.deadlineMs = steadyNowMs() + timeoutMs;
         m_pongs.push_back(std::move(w));
         m_out.append(frames::Ping);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connectionevent.h"
+#include "contextguard.h"
 #include "core/protocol/headers.h"
 #include "core/protocol/parser.h"
 #include "error.h"
@@ -11,6 +12,7 @@
 #include "serverinfo.h"
 #include "serverpool.h"
 #include "subscription.h"
+#include "writeledger.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -185,7 +187,7 @@ private:
         bool done = false;
         Result<Message> result = Error{ErrorKind::Timeout, QString()};
         RequestCallback callback;
-        QPointer<QObject> context;
+        ContextGuardPtr context;
         bool async = false;
         qint64 deadlineMs = 0;
         qint64 sentNs = 0;
@@ -196,7 +198,7 @@ private:
         qint64 sentNs = 0;
         std::shared_ptr<PendingRequest> flush; // reused as a completion for flushes
         StatusCallback callback;
-        QPointer<QObject> context;
+        ContextGuardPtr context;
         qint64 deadlineMs = 0;
     };
 
@@ -237,7 +239,23 @@ private:
     /// The connection is gone: reconnect when allowed, else end in DISCONNECTED. `report`
     /// says whether the reason is an error for the user (not for a lame-duck move).
     void connectionLost(const Error& error, bool report = true);
-    void salvageUnsentLocked();
+    /// Takes back every publish the socket did not write (the ledger's unwritten batches,
+    /// then the write buffer) into the outbound queue, oldest first; returns how many did not
+    /// fit and were dropped (the caller reports them once m_mu is released).
+    int salvageUnsentLocked();
+    /// Puts the PUB/HPUB frames of `buf` that end after `from` into the outbound queue;
+    /// returns how many did not fit (dropped).
+    int salvageFramesLocked(const QByteArray& buf, qsizetype from, WriteLedger::Origin origin,
+                            qint64 nowMs);
+    void applySettledLocked(const WriteLedger::Settled& settled);
+    /// Counts what the socket has written to the kernel since the last call as sent.
+    void settleWrites();
+    /// Hands bytes to the socket and records them in the ledger.
+    void writeToSocket(const QByteArray& bytes, qint64 msgs, qint64 payloadBytes,
+                       WriteLedger::Origin origin);
+    /// Writes what is buffered out to the kernel, waiting at most timeoutMs (close, lame duck).
+    /// Returns the bytes still unwritten.
+    qint64 writeOut(int timeoutMs);
     void protocolError(const QString& what);
     void setupTls();
     void teardownSocket();
@@ -311,6 +329,9 @@ private:
     int m_passes = 0;           ///< failed passes since the connection was lost
     bool m_everConnected = false;
     QByteArray m_readBuf;
+    WriteLedger m_ledger;
+    /// Bytes the socket refused outright (write() on a socket already gone): never written.
+    qint64 m_refusedBytes = 0;
     Phase m_phase = Phase::Idle;
     bool m_useTls = false;
     bool m_waitingForSocket = false;
@@ -334,7 +355,10 @@ private:
     ServerPool m_pool;
     OutboundQueue m_queue;
     quint64 m_published = 0; ///< accepted publishes, direct and queued
-    quint64 m_sent = 0;      ///< written to the socket straight from the write buffer
+    quint64 m_sent = 0;      ///< written to the kernel straight from the write buffer
+    /// Unwritten publishes the teardown of a socket could not fit in the outbound queue, not
+    /// yet reported.
+    int m_salvageDropped = 0;
     qint64 m_outCount = 0;   ///< publishes in m_out
     qint64 m_outPayload = 0; ///< their header + payload bytes
     int m_attemptsSinceLoss = 0;

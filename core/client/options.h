@@ -18,6 +18,8 @@ struct TlsOptions {
     bool verifyHostname = true;
     /// Accept any certificate. For local experiments only; the UI marks it loudly.
     bool insecureSkipVerify = false;
+    /// TLS before the server's INFO (natscli's tls_first; nats-server 2.10's handshake_first).
+    bool handshakeFirst = false;
 
     bool anyFileSet() const {
         return !caFile.isEmpty() || !certFile.isEmpty() || !keyFile.isEmpty();
@@ -45,6 +47,10 @@ struct Options {
     bool pedantic = false;
     bool echo = true;
     bool noRandomize = false; ///< try servers in the given order instead of shuffling
+    /// Connect only to the configured servers, never to those a server advertises in INFO
+    /// connect_urls. Those get the same credentials: a compromised or misconfigured server
+    /// could point the client (and its password or token) anywhere.
+    bool ignoreDiscoveredServers = false;
     AuthOptions auth;
     TlsOptions tls;
 
@@ -59,6 +65,11 @@ struct Options {
     qint64 writeBufferLimit = 8 * 1024 * 1024;
 
     QByteArray inboxPrefix = "_INBOX";
+    /// Where JetStream lives for this connection (natscli's jetstream_domain,
+    /// jetstream_api_prefix, jetstream_event_prefix); empty: `$JS.API.` and `$JS.EVENT.`.
+    QString jetstreamDomain;
+    QString jetstreamApiPrefix;
+    QString jetstreamEventPrefix;
     int eventHistorySize = 1000;
     int stateHistorySize = 500;
 
@@ -87,6 +98,10 @@ struct Options {
     bool failOpenMode = false;
     /// Drain: how long to wait for buffered messages before closing anyway.
     int drainTimeoutMs = 30000;
+    /// Close, the end of a drain and a lame-duck move: how long the socket may take to write
+    /// what is buffered. What it has not written by then is reported (dropped at close, held
+    /// for the next server on a lame-duck move).
+    int closeWriteTimeoutMs = 5000;
 
     /// Parses `servers` from a comma separated URL list.
     static Result<Options> fromUrls(const QString& urls) {

@@ -53,6 +53,17 @@ OutboundQueue::Outcome OutboundQueue::enqueue(Kind kind, QByteArray subject, QBy
     return out;
 }
 
+OutboundQueue::Outcome OutboundQueue::requeue(Kind kind, QByteArray subject, QByteArray frame,
+                                              qint64 nowMs, qint64 payloadBytes) {
+    if (m_counters.flushed > 0)
+        --m_counters.flushed;
+    // Counted as queued once already, when it first came in: enqueue() counts it again.
+    Outcome o = enqueue(kind, std::move(subject), std::move(frame), nowMs, payloadBytes, true);
+    if (o.accepted && m_counters.queued > 0)
+        --m_counters.queued;
+    return o;
+}
+
 int OutboundQueue::expire(qint64 nowMs) {
     if (m_limits.timeoutMs <= 0)
         return 0;
@@ -66,19 +77,34 @@ int OutboundQueue::expire(qint64 nowMs) {
     return n;
 }
 
-QByteArray OutboundQueue::takeAll(qint64* ops, qint64* payloadBytes) {
+QByteArray OutboundQueue::takeAll(qint64* ops, qint64* payloadBytes, const Admission& admit,
+                                  Refusal* refused) {
     QByteArray out;
     out.reserve(m_bytes);
     qint64 n = 0, bytes = 0;
+    Refusal r;
     for (auto* q : {&m_control, &m_data}) {
         for (const Op& op : *q) {
+            const bool tooLarge = admit.maxPayload >= 0 && op.payloadBytes > admit.maxPayload;
+            const bool noHeaders = !admit.headers && op.hasHeaders();
+            if (tooLarge || noHeaders) {
+                ++(tooLarge ? r.tooLarge : r.headers);
+                if (tooLarge && r.tooLarge == 1) {
+                    r.firstSubject = op.subject;
+                    r.firstBytes = op.payloadBytes;
+                }
+                ++m_counters.rejected;
+                continue;
+            }
             out.append(op.frame);
             ++n;
             bytes += op.payloadBytes;
         }
-        m_counters.flushed += quint64(q->size());
         q->clear();
     }
+    m_counters.flushed += quint64(n);
+    if (refused)
+        *refused = r;
     m_bytes = 0;
     if (ops)
         *ops = n;

@@ -59,11 +59,35 @@ public:
     /// the connection dropped): if there is no room it counts as dropped, not rejected.
     Outcome enqueue(Kind kind, QByteArray subject, QByteArray frame, qint64 nowMs,
                     qint64 payloadBytes = 0, bool salvaged = false);
+    /// Takes back a publish that takeAll() handed out (and counted as flushed) but the socket
+    /// never wrote: it waits again, or counts as dropped when there is no room. Either way it
+    /// is no longer counted as flushed.
+    Outcome requeue(Kind kind, QByteArray subject, QByteArray frame, qint64 nowMs,
+                    qint64 payloadBytes);
     /// Drops what waited longer than the timeout; returns how many.
     int expire(qint64 nowMs);
+    /// What the server in use accepts (from its INFO): a publish beyond it would make the
+    /// server close the connection, losing everything written after it.
+    struct Admission {
+        qint64 maxPayload = -1; ///< -1: no limit known
+        bool headers = true;
+    };
+    /// What takeAll() refused to hand over because the server would not take it.
+    struct Refusal {
+        int tooLarge = 0;
+        int headers = 0;
+        QByteArray firstSubject; ///< the first publish refused as too large, for the message
+        qint64 firstBytes = 0;
+        int count() const { return tooLarge + headers; }
+    };
     /// All frames in send order (control first), counted as flushed; the queue is empty after.
-    /// `ops` and `payloadBytes` receive how many publishes and how many of their bytes.
-    QByteArray takeAll(qint64* ops = nullptr, qint64* payloadBytes = nullptr);
+    /// `ops` and `payloadBytes` receive how many publishes and how many of their bytes. Those
+    /// the server would refuse (`admit`) are counted as rejected instead and described in
+    /// `refused`.
+    QByteArray takeAll(qint64* ops, qint64* payloadBytes, const Admission& admit, Refusal* refused);
+    QByteArray takeAll(qint64* ops = nullptr, qint64* payloadBytes = nullptr) {
+        return takeAll(ops, payloadBytes, Admission(), nullptr);
+    }
     /// Empties the queue counting everything as dropped (closing for good); returns how many.
     int dropAll();
 
@@ -81,6 +105,7 @@ private:
         QByteArray frame;
         qint64 queuedAtMs = 0;
         qint64 payloadBytes = 0;
+        bool hasHeaders() const { return frame.startsWith("HPUB"); }
     };
     bool fits(qsizetype frameBytes) const;
     void popFront(std::deque<Op>& q);

@@ -159,15 +159,11 @@ void Subscription::markClosed(const Error& why) {
 void Subscription::postDrainLocked() {
     if (m_drainPosted || !m_context)
         return;
-    m_drainPosted = true;
     std::weak_ptr<Subscription> weak = weak_from_this();
-    QMetaObject::invokeMethod(
-        m_context.data(),
-        [weak] {
-            if (auto self = weak.lock())
-                self->drain();
-        },
-        Qt::QueuedConnection);
+    m_drainPosted = m_context->postQueued([weak] {
+        if (auto self = weak.lock())
+            self->drain();
+    });
 }
 
 void Subscription::drain() {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "contextguard.h"
+
 #include "error.h"
 #include "message.h"
 
@@ -109,7 +111,7 @@ private:
 
     InlineHandler m_inline;
     MessageCallback m_callback;
-    QPointer<QObject> m_context;
+    ContextGuardPtr m_context;
 
     mutable std::mutex m_mu;
     std::condition_variable m_cv;

@@ -7,6 +7,7 @@
 #include "core/protocol/frames.h"
 
 #include <QThread>
+#include <QVarLengthArray>
 
 #include <chrono>
 #include <cstring>
@@ -163,16 +164,26 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
     quint64 id = 0;
     {
         // Registered before the publish: the ack can arrive before publish() returns.
+        // Everything that can refuse the publish comes before the entry exists: a refused
+        // publish must not leave a pending entry that times out later.
         std::lock_guard lock(m_mu);
-        id = ++m_nextId;
+        const quint64 next = m_nextId + 1;
         if (m_cfg.autoMsgIds && opts.msgId.isEmpty())
-            opts.msgId = m_idPrefix + QByteArray::number(id);
+            opts.msgId = m_idPrefix + QByteArray::number(next);
         if (anyHeader) {
             Headers h = headers ? *headers : Headers();
             opts.applyTo(h);
+            for (const auto& e : h.entries())
+                if (!Headers::isValidKey(e.first) || !Headers::isValidValue(e.second))
+                    return Error{ErrorKind::InvalidArgument,
+                                 QStringLiteral("invalid header '%1': keys need printable "
+                                                "characters without ':' or spaces, values no "
+                                                "line breaks")
+                                     .arg(QString::fromUtf8(e.first))};
             if (!h.isEmpty())
                 headerBlock = h.toBlock();
         }
+        id = ++m_nextId;
         Pending p;
         p.sentNs = steadyNowNs();
         p.deadlineMs = p.sentNs / 1000000 + m_cfg.ackTimeoutMs;
@@ -192,13 +203,14 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
         ++m_inFlight;
         ++m_stats.published;
     }
-    char reply[128];
+    // The reply subject on the stack, whatever the inbox prefix's length.
     const qsizetype n = m_prefix.size();
-    if (n > qsizetype(sizeof reply) - 24)
-        return Error{ErrorKind::InvalidArgument, QStringLiteral("inbox prefix too long")};
-    std::memcpy(reply, m_prefix.constData(), size_t(n));
-    const qsizetype len = n + qsizetype(frames::writeDecimal(reply + n, id) - (reply + n));
-    if (Status s = m_conn->publishRaw(subject, QByteArrayView(reply, len), headerBlock, payload)) {
+    QVarLengthArray<char, 128> reply(n + 24);
+    std::memcpy(reply.data(), m_prefix.constData(), size_t(n));
+    const qsizetype len =
+        n + qsizetype(frames::writeDecimal(reply.data() + n, id) - (reply.data() + n));
+    if (Status s =
+            m_conn->publishRaw(subject, QByteArrayView(reply.data(), len), headerBlock, payload)) {
         std::lock_guard lock(m_mu);
         takeLocked(id);
         --m_stats.published; // never accepted: the caller got the error
@@ -267,7 +279,9 @@ std::optional<PubAck> quickPubAck(QByteArrayView p) {
 
 void AsyncPublisher::onAck(const MsgView& msg) {
     quint64 id = 0;
-    if (!frames::parseDecimal(msg.subject.sliced(qMin(m_prefix.size(), msg.subject.size())), &id))
+    // Only our own reply subjects: a frame with this sid but another subject acks nothing.
+    if (msg.subject.size() <= m_prefix.size() || !msg.subject.startsWith(m_prefix) ||
+        !frames::parseDecimal(msg.subject.sliced(m_prefix.size()), &id))
         return;
     const bool noResponders = headerStatus(msg.headers) == status::NoResponders;
     qint64 sentNs = 0;

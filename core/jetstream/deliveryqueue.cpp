@@ -5,7 +5,7 @@
 namespace jetdeck::js {
 
 DeliveryQueue::DeliveryQueue(QObject* context, Handler handler)
-    : m_context(context)
+    : m_context(ContextGuard::make(context))
     , m_inline(context == nullptr)
     , m_handler(std::move(handler)) {}
 
@@ -24,7 +24,7 @@ void DeliveryQueue::push(JsMessage message) {
         return;
     }
     std::lock_guard lock(m_mu);
-    if (m_stopped || !m_context)
+    if (m_stopped || !m_context || !m_context->alive())
         return;
     m_queue.push_back(Entry{std::move(message), {}});
     postLocked();
@@ -36,7 +36,7 @@ void DeliveryQueue::pushAction(std::function<void()> action) {
         return;
     }
     std::lock_guard lock(m_mu);
-    if (m_stopped || !m_context)
+    if (m_stopped || !m_context || !m_context->alive())
         return;
     m_queue.push_back(Entry{{}, std::move(action)});
     postLocked();
@@ -45,15 +45,11 @@ void DeliveryQueue::pushAction(std::function<void()> action) {
 void DeliveryQueue::postLocked() {
     if (m_posted || !m_context)
         return;
-    m_posted = true;
     std::weak_ptr<DeliveryQueue> weak = weak_from_this();
-    QMetaObject::invokeMethod(
-        m_context.data(),
-        [weak] {
-            if (auto self = weak.lock())
-                self->drain();
-        },
-        Qt::QueuedConnection);
+    m_posted = m_context->postQueued([weak] {
+        if (auto self = weak.lock())
+            self->drain();
+    });
 }
 
 void DeliveryQueue::drain() {

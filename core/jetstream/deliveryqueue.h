@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/client/contextguard.h"
+
 #include "core/jetstream/jsmessage.h"
 
 #include <QObject>
@@ -40,7 +42,7 @@ private:
     void postLocked();
     void drain();
 
-    QPointer<QObject> m_context;
+    ContextGuardPtr m_context;
     const bool m_inline; ///< no context was given (a destroyed one does not make it inline)
     Handler m_handler;
     mutable std::mutex m_mu;

@@ -1,4 +1,5 @@
 #include "jetstream.h"
+#include "core/protocol/json.h"
 
 #include "core/logging/logging.h"
 
@@ -10,7 +11,7 @@ namespace jetdeck::js {
 namespace {
 
 QByteArray bodyOf(const nlohmann::json& body) {
-    return body.is_null() ? QByteArray() : QByteArray::fromStdString(body.dump());
+    return body.is_null() ? QByteArray() : json::dumpBytes(body);
 }
 
 Error notEnabled(const QByteArray& subject) {
@@ -28,11 +29,16 @@ Result<T> decode(const Result<nlohmann::json>& r) {
 }
 
 /// Asks for page after page (offset = what came so far) until the server's total is reached.
-/// `fetch(offset)` returns a page; `items(page)` the list to append.
+/// `fetch(offset)` returns a page; `items(page)` the list to append. Bounded: a server that
+/// claims ever more (or a total that keeps growing while streams are created) cannot keep the
+/// loop going; the first page's total, plus what was added meanwhile up to one more page, is
+/// the most it asks for.
 template <typename Item, typename Fetch, typename Items>
 Result<QList<Item>> collectPages(Fetch fetch, Items items) {
+    constexpr qint64 kMaxPages = 10000; // 2.5 million names at the server's 256 a page
     QList<Item> out;
-    for (int offset = 0;;) {
+    qint64 maxPages = kMaxPages;
+    for (int offset = 0, pages = 0;; ++pages) {
         auto page = fetch(offset);
         if (!page)
             return page.error();
@@ -41,6 +47,15 @@ Result<QList<Item>> collectPages(Fetch fetch, Items items) {
         offset += int(got.size());
         if (got.isEmpty() || offset >= page->total)
             return out;
+        if (pages == 0) // the pages the first answer implies, and two for what comes meanwhile
+            maxPages = qMin(kMaxPages, (qint64(page->total) + got.size() - 1) / got.size() + 2);
+        if (pages + 1 >= maxPages)
+            return Error{ErrorKind::Protocol,
+                         QStringLiteral("the server keeps announcing more (total %1 after %2 "
+                                        "items in %3 pages); stopped listing")
+                             .arg(page->total)
+                             .arg(offset)
+                             .arg(pages + 1)};
     }
 }
 
@@ -62,6 +77,11 @@ void PublishOptions::applyTo(Headers& h) const {
 JetStream::JetStream(Connection* connection, JetStreamOptions options)
     : m_conn(connection)
     , m_opts(std::move(options)) {
+    // Unless told otherwise, where the connection's context says JetStream is.
+    if (m_opts.apiPrefix.isEmpty() && m_opts.domain.isEmpty() && m_conn) {
+        m_opts.apiPrefix = m_conn->options().jetstreamApiPrefix;
+        m_opts.domain = m_conn->options().jetstreamDomain;
+    }
     if (!m_opts.apiPrefix.isEmpty()) {
         m_prefix = m_opts.apiPrefix.toUtf8();
         if (!m_prefix.endsWith('.'))

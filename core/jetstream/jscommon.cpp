@@ -1,4 +1,5 @@
 #include "jscommon.h"
+#include "core/protocol/json.h"
 
 #include "jsinternal.h"
 
@@ -483,7 +484,7 @@ Result<PubAck> PubAck::fromJson(const nlohmann::json& j) {
     if (a.stream.isEmpty())
         return Error(ErrorKind::Protocol,
                      QStringLiteral("the reply is not a JetStream publish acknowledgement: %1")
-                         .arg(QString::fromStdString(j.dump()).left(200)));
+                         .arg(QString::fromStdString(json::dump(j)).left(200)));
     return a;
 }
 

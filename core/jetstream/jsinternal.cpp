@@ -1,4 +1,5 @@
 #include "jsinternal.h"
+#include "core/protocol/json.h"
 
 #include "jscommon.h"
 #include <QMetaObject>
@@ -202,7 +203,7 @@ void FieldReader::i64List(const char* key, QList<qint64>& out) {
         const auto i = e.is_number() ? asInt64(e) : std::nullopt;
         if (!i)
             return fail(key, QStringLiteral("expected an array of integers, found %1")
-                                 .arg(QString::fromStdString(e.dump())));
+                                 .arg(QString::fromStdString(json::dump(e))));
         list.append(*i);
     }
     out = std::move(list);

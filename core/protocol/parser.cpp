@@ -91,7 +91,9 @@ Parser::Parser(ParserHandler* handler)
 
 void Parser::reset() {
     m_state = State::ControlLine;
-    m_stopped = false;
+    // A reset from a callback (a new socket replacing the one being read) ends the running
+    // feed: the rest of its chunk came from the old socket and must not reach the new one.
+    m_stopped = m_feeding;
     m_error.clear();
     m_line.resize(0);
     m_args.resize(0);
@@ -107,6 +109,11 @@ bool Parser::feed(const char* data, qsizetype size) {
     if (hasError())
         return false;
     m_stopped = false;
+    m_feeding = true;
+    const struct FeedingGuard {
+        bool& flag;
+        ~FeedingGuard() { flag = false; }
+    } guard{m_feeding};
     qsizetype pos = 0;
     while (pos < size && !m_stopped) {
         if (m_state == State::Payload) {

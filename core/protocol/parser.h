@@ -51,9 +51,11 @@ public:
     bool feed(const char* data, qsizetype size);
     bool feed(QByteArrayView chunk) { return feed(chunk.data(), chunk.size()); }
 
-    /// Forget any partial frame and error; used for a fresh connection.
+    /// Forget any partial frame and error; used for a fresh connection. Called from a callback,
+    /// it also stops the running feed(): the rest of that chunk belongs to the old connection.
     void reset();
-    /// Makes the running feed() return after the current callback (connection closing).
+    /// Makes the running feed() return after the current callback, dropping the rest of the
+    /// chunk (connection closing, or a TLS upgrade: nothing after INFO is trusted until TLS).
     void stop() { m_stopped = true; }
 
     bool hasError() const { return !m_error.isEmpty(); }
@@ -75,6 +77,7 @@ private:
     ParserHandler* m_handler;
     State m_state = State::ControlLine;
     bool m_stopped = false;
+    bool m_feeding = false;
     qint64 m_maxPayload = DefaultMaxPayload;
     QString m_error;
 

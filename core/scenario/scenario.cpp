@@ -1,4 +1,5 @@
 #include "scenario.h"
+#include "core/protocol/json.h"
 
 #include <QDir>
 #include <QFile>
@@ -950,8 +951,12 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             nanosFromDurations(o, {QStringLiteral("max_age"), QStringLiteral("duplicate_window")});
             if (!o.contains(QStringLiteral("num_replicas")) && sc.servers.count >= 3)
                 o.insert(QStringLiteral("num_replicas"), 3);
-            auto cfg = js::StreamConfig::fromJson(nlohmann::json::parse(
-                QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString()));
+            const nlohmann::json j = json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact));
+            if (j.is_discarded())
+                return r.error(QString(), QStringLiteral("holds text that is not valid Unicode "
+                                                         "(a lone surrogate escape such as "
+                                                         "\\ud800?)"));
+            auto cfg = js::StreamConfig::fromJson(j);
             if (!cfg)
                 return r.error(QString(), cfg.error().message);
             if (Status e = cfg.value().validate())
@@ -980,8 +985,12 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             nanosFromDurations(o, {QStringLiteral("ack_wait"), QStringLiteral("backoff"),
                                    QStringLiteral("idle_heartbeat"),
                                    QStringLiteral("inactive_threshold")});
-            auto cfg = js::ConsumerConfig::fromJson(nlohmann::json::parse(
-                QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString()));
+            const nlohmann::json j = json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact));
+            if (j.is_discarded())
+                return r.error(QString(), QStringLiteral("holds text that is not valid Unicode "
+                                                         "(a lone surrogate escape such as "
+                                                         "\\ud800?)"));
+            auto cfg = js::ConsumerConfig::fromJson(j);
             if (!cfg)
                 return r.error(QString(), cfg.error().message);
             if (cfg.value().durableName.isEmpty() && cfg.value().name.isEmpty())
@@ -1125,6 +1134,61 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
         sc.steps << s;
     }
     return sc;
+}
+
+QString Scenario::ForeignTarget::text() const {
+    return QStringLiteral("step %1 (line %2): %3 on %4")
+        .arg(step + 1)
+        .arg(line)
+        .arg(action, consumer.isEmpty() ? QStringLiteral("stream %1").arg(stream)
+                                        : QStringLiteral("%1 > %2").arg(stream, consumer));
+}
+
+QList<Scenario::ForeignTarget> Scenario::foreignTargets() const {
+    auto ownStream = [&](const QString& s) {
+        return std::any_of(streams.cbegin(), streams.cend(),
+                           [&](const js::StreamConfig& c) { return c.name == s; });
+    };
+    auto ownConsumer = [&](const QString& s, const QString& c) {
+        return std::any_of(consumers.cbegin(), consumers.cend(), [&](const auto& p) {
+            const QString n = p.second.durableName.isEmpty() ? p.second.name : p.second.durableName;
+            return p.first == s && n == c;
+        });
+    };
+    QList<ForeignTarget> out;
+    for (const Step& step : steps) {
+        ForeignTarget t;
+        t.step = step.index;
+        t.line = step.line;
+        if (const auto* c = std::get_if<ConsumeStep>(&step.body)) {
+            // A worker acks and NAKs: on a shared durable it takes deliveries from the real
+            // workers, on a work-queue stream its acks delete messages.
+            t.action = QStringLiteral("consume");
+            t.stream = c->stream;
+            t.consumer = c->consumer;
+        } else if (const auto* f = std::get_if<FaultStep>(&step.body)) {
+            switch (f->kind) {
+            case FaultKind::StreamLeaderStepDown:
+            case FaultKind::ConsumerLeaderStepDown:
+            case FaultKind::WithholdAcks:
+            case FaultKind::NakBurst:
+            case FaultKind::Term:
+                t.action = faultKindName(f->kind);
+                t.stream = f->stream;
+                t.consumer = f->kind == FaultKind::StreamLeaderStepDown ? QString() : f->consumer;
+                break;
+            default:
+                continue;
+            }
+        } else {
+            continue;
+        }
+        const bool own =
+            ownStream(t.stream) && (t.consumer.isEmpty() || ownConsumer(t.stream, t.consumer));
+        if (!own)
+            out << t;
+    }
+    return out;
 }
 
 Result<Scenario> Scenario::load(const QString& path) {

@@ -137,6 +137,16 @@ void TestScenario::malformed_data() {
     row("not JSON", steps("    {\"step\": \"wait\",, \"duration\": \"1s\"}"), "bad.json:3:2",
         "not valid JSON");
     row("not an object", QByteArray("[1, 2]"), "bad.json:1", "JSON object");
+    // Qt's JSON takes a lone surrogate escape; it must become an error, not an exception.
+    row("lone surrogate in a stream name",
+        QByteArray("{\n\"streams\": [\n  {\"name\": \"S\\ud800\", \"subjects\": [\"s.>\"]}\n],\n"
+                   "\"steps\": [{\"step\": \"wait\", \"duration\": \"1s\"}]\n}\n"),
+        "bad.json:3: streams[0]", "not valid Unicode");
+    row("lone surrogate in a consumer",
+        QByteArray("{\n\"streams\": [{\"name\": \"S\", \"subjects\": [\"s.>\"]}],\n"
+                   "\"consumers\": [\n  {\"stream\": \"S\", \"durable_name\": \"c\\udfff\"}\n],\n"
+                   "\"steps\": [{\"step\": \"wait\", \"duration\": \"1s\"}]\n}\n"),
+        "bad.json:4: consumers[0]", "not valid Unicode");
     row("no steps", QByteArray("{\n\"name\": \"x\"\n}"), "bad.json:1: scenario.steps",
         "is required");
     row("unknown top field",
