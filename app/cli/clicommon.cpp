@@ -112,6 +112,10 @@ void addGlobalOptions(QCommandLineParser& p, bool hidden) {
         {QStringLiteral("pending-timeout"), QStringLiteral("How long a held publish may wait."),
          QStringLiteral("duration")},
         {QStringLiteral("fail-open"), QStringLiteral("Drop the oldest held publish when full.")},
+        {QStringLiteral("ignore-discovered"),
+         QStringLiteral("Connect only to the given servers, not those the cluster advertises "
+                        "(they would get the same credentials).")},
+        {QStringLiteral("tls-first"), QStringLiteral("TLS handshake before the server's INFO.")},
         {QStringLiteral("ping-interval"), QStringLiteral("Client PING interval."),
          QStringLiteral("duration")},
         {QStringLiteral("log-level"),
@@ -139,6 +143,8 @@ Result<Resolved> resolveOptions(const QCommandLineParser& p) {
     flags.ca = p.value(QStringLiteral("tlsca"));
     flags.cert = p.value(QStringLiteral("tlscert"));
     flags.key = p.value(QStringLiteral("tlskey"));
+    flags.tlsFirst = p.isSet(QStringLiteral("tls-first"));
+    flags.ignoreDiscoveredServers = p.isSet(QStringLiteral("ignore-discovered"));
     if (p.isSet(QStringLiteral("timeout"))) {
         auto t = parseNatsDurationMs(p.value(QStringLiteral("timeout")));
         if (!t)

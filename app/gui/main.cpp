@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
          QStringLiteral("urls")},
         {QStringLiteral("context"), QStringLiteral("Use this natscli context."),
          QStringLiteral("name")},
+        {QStringLiteral("ignore-discovered"),
+         QStringLiteral("Connect only to the given servers, not to those the cluster advertises "
+                        "(they would get the same credentials).")},
         {QStringLiteral("screenshot"),
          QStringLiteral("Save a screenshot of the window to FILE after --screenshot-delay and "
                         "exit (for documentation)."),
@@ -159,6 +162,7 @@ int main(int argc, char** argv) {
     } else {
         NatsContext flags;
         flags.url = p.value(QStringLiteral("server"));
+        flags.ignoreDiscoveredServers = p.isSet(QStringLiteral("ignore-discovered"));
         auto ctx = resolveNatsContext(p.value(QStringLiteral("context")), flags,
                                       QProcessEnvironment::systemEnvironment());
         if (!ctx)

@@ -41,6 +41,25 @@ Result<Options> optionsFromContext(const NatsContext& ctx, const QProcessEnviron
     }
     if (!ctx.inboxPrefix.isEmpty())
         o.inboxPrefix = ctx.inboxPrefix.toUtf8();
+    o.tls.handshakeFirst = ctx.tlsFirst;
+    o.ignoreDiscoveredServers = ctx.ignoreDiscoveredServers;
+    o.jetstreamDomain = ctx.jetstreamDomain;
+    o.jetstreamApiPrefix = ctx.jetstreamApiPrefix;
+    o.jetstreamEventPrefix = ctx.jetstreamEventPrefix;
+    // What JetDeck cannot do is refused by name rather than left out: connecting without the
+    // proxy, or without the credentials nsc would have given, is not what the context says.
+    if (!ctx.socksProxy.isEmpty())
+        return Error{ErrorKind::Unsupported,
+                     QStringLiteral("the context routes through the SOCKS proxy '%1' "
+                                    "(socks_proxy), which JetDeck does not support; connect "
+                                    "from a machine that reaches the servers directly")
+                         .arg(ctx.socksProxy)};
+    if (!ctx.nsc.isEmpty())
+        return Error{ErrorKind::Unsupported,
+                     QStringLiteral("the context takes its credentials from nsc ('%1'), which "
+                                    "JetDeck does not read; give the .creds file nsc generates "
+                                    "instead (creds)")
+                         .arg(ctx.nsc)};
     if (ctx.timeoutMs > 0)
         o.connectTimeoutMs = int(ctx.timeoutMs);
     return o;

@@ -224,6 +224,15 @@ Result<NatsContext> parseContext(const QString& name, const QString& path, const
                              .arg(path, jsonTypeName(tlsFirst)));
         ctx.tlsFirst = tlsFirst.toBool();
     }
+    const QJsonValue ignore = lookupKey(obj, QLatin1String("ignore_discovered_servers"));
+    if (!ignore.isUndefined() && !ignore.isNull()) {
+        if (!ignore.isBool())
+            return Error(ErrorKind::InvalidArgument,
+                         QStringLiteral("context file %1: \"ignore_discovered_servers\" must be a "
+                                        "boolean, not %2")
+                             .arg(path, jsonTypeName(ignore)));
+        ctx.ignoreDiscoveredServers = ignore.toBool();
+    }
     return ctx;
 }
 
@@ -344,6 +353,7 @@ NatsContext mergeNatsContexts(const NatsContext& base, const NatsContext& over) 
         over.socksProxy == QLatin1String("-"))
         out.socksProxy.clear();
     out.tlsFirst = base.tlsFirst || over.tlsFirst;
+    out.ignoreDiscoveredServers = base.ignoreDiscoveredServers || over.ignoreDiscoveredServers;
     if (over.timeoutMs > 0)
         out.timeoutMs = over.timeoutMs;
     return out;

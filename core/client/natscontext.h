@@ -36,8 +36,11 @@ struct NatsContext {
     QString colorScheme;          ///< "color_scheme" (a natscli display hint)
     QString nsc;                  ///< "nsc": deprecated nsc:// lookup, kept so callers can warn
     bool tlsFirst = false;        ///< "tls_first": TLS handshake before the server's INFO
-    qint64 timeoutMs = 0;         ///< NATS_TIMEOUT / --timeout; 0 = not set (natscli uses 5 s)
-    QString sourcePath;           ///< file it came from, empty for env-only
+    /// "ignore_discovered_servers" (JetDeck's; natscli ignores keys it does not know): connect
+    /// only to the servers in url, never to those a server advertises.
+    bool ignoreDiscoveredServers = false;
+    qint64 timeoutMs = 0; ///< NATS_TIMEOUT / --timeout; 0 = not set (natscli uses 5 s)
+    QString sourcePath;   ///< file it came from, empty for env-only
 
     bool operator==(const NatsContext&) const = default;
 };

@@ -13,6 +13,24 @@ bool isLoopbackName(const QString& h) {
 
 } // namespace
 
+QString redactUrlText(const QString& text) {
+    // The user info is what comes before the last '@' of the authority (after "://", up to
+    // the first '/'); a password (after ':') or a token (no ':') in it becomes ***.
+    const qsizetype schemeEnd = text.indexOf(QStringLiteral("://"));
+    const qsizetype start = schemeEnd < 0 ? 0 : schemeEnd + 3;
+    qsizetype end = text.indexOf(QLatin1Char('/'), start);
+    if (end < 0)
+        end = text.size();
+    const qsizetype at = text.lastIndexOf(QLatin1Char('@'), end - 1);
+    if (at < start)
+        return text;
+    const QString userInfo = text.mid(start, at - start);
+    const qsizetype colon = userInfo.indexOf(QLatin1Char(':'));
+    const QString masked =
+        colon < 0 ? QStringLiteral("***") : userInfo.left(colon) + QStringLiteral(":***");
+    return text.left(start) + masked + text.mid(at);
+}
+
 QString ServerUrl::hostPort() const {
     const QString h =
         host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
@@ -37,19 +55,27 @@ bool ServerUrl::sameServer(const ServerUrl& other) const {
 }
 
 Result<ServerUrl> parseServerUrl(const QString& input) {
-    const QString text = input.trimmed();
-    if (text.isEmpty())
+    const QString raw = input.trimmed();
+    if (raw.isEmpty())
         return Error{ErrorKind::InvalidArgument, QStringLiteral("empty server URL")};
+    // Errors name the URL as typed, but never its password or token.
+    const QString text = redactUrlText(raw);
 
-    QString withScheme = text;
-    const qsizetype schemeEnd = text.indexOf(QStringLiteral("://"));
+    QString withScheme = raw;
+    const qsizetype schemeEnd = raw.indexOf(QStringLiteral("://"));
     if (schemeEnd < 0)
-        withScheme = QStringLiteral("nats://") + text;
+        withScheme = QStringLiteral("nats://") + raw;
 
     const QUrl url(withScheme, QUrl::StrictMode);
-    if (!url.isValid())
+    if (!url.isValid()) {
+        // QUrl's message quotes its input ("; source was ..."), password and all: cut it.
+        QString why = url.errorString();
+        if (const qsizetype src = why.indexOf(QLatin1String("; source was")); src >= 0)
+            why.truncate(src);
+        why.replace(raw, text);
         return Error{ErrorKind::InvalidArgument,
-                     QStringLiteral("invalid server URL '%1': %2").arg(text, url.errorString())};
+                     QStringLiteral("invalid server URL '%1': %2").arg(text, why)};
+    }
 
     ServerUrl s;
     const QString scheme = url.scheme().toLower();

@@ -30,6 +30,9 @@ struct ServerUrl {
 
 /// Parses `nats://`, `tls://`, `host:port`, `host`, `user:pass@host`, `token@host`, with
 /// IPv6 in brackets. Percent-escapes in user, password and token are decoded.
+/// `text` (a URL as typed, valid or not) with the password or token in its user info masked.
+QString redactUrlText(const QString& text);
+
 Result<ServerUrl> parseServerUrl(const QString& text);
 /// A comma separated list of the above; blanks around entries are ignored.
 Result<QList<ServerUrl>> parseServerList(const QString& text);

@@ -196,9 +196,15 @@ Result<SubscriptionPtr> watchAdvisories(Connection* connection,
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("the tracker does not name its stream and consumer")};
     const QByteArray tail = tracker->stream().toUtf8() + '.' + tracker->consumer().toUtf8();
-    // One subscription for both kinds: $JS.EVENT.ADVISORY.CONSUMER.<kind>.<stream>.<consumer>.
+    // One subscription for both kinds: $JS.EVENT.ADVISORY.CONSUMER.<kind>.<stream>.<consumer>,
+    // under the context's event prefix when it names one.
+    QByteArray prefix = connection->options().jetstreamEventPrefix.toUtf8();
+    if (prefix.isEmpty())
+        prefix = "$JS.EVENT";
+    if (prefix.endsWith('.'))
+        prefix.chop(1);
     return connection->subscribeInline(
-        QByteArray("$JS.EVENT.ADVISORY.CONSUMER.*." + tail),
+        QByteArray(prefix + ".ADVISORY.CONSUMER.*." + tail),
         [tracker](const MsgView& m) { tracker->onAdvisory(m.subject, m.payload); });
 }
 

@@ -1,4 +1,6 @@
+#include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
+#include "core/jetstream/jetstream.h"
 
 #include <QDir>
 #include <QFile>
@@ -66,6 +68,10 @@ private slots:
     void unsupportedScheme();
     void credentialPathEmpty();
     void serverUrls();
+    void optionsUseEverySetting();
+    void optionsRefuseWhatJetDeckCannotDo_data();
+    void optionsRefuseWhatJetDeckCannotDo();
+    void ignoreDiscoveredMustBeBoolean();
     void duration_data();
     void duration();
 
@@ -588,6 +594,77 @@ void TestNatsContext::duration() {
         QCOMPARE(r.value(), ms);
     else
         QCOMPARE(r.error().kind, ErrorKind::InvalidArgument);
+}
+
+void TestNatsContext::optionsUseEverySetting() {
+    // What a context says is used: nothing it sets is dropped on the way to the connection.
+    NatsContext ctx;
+    ctx.url = QStringLiteral("nats://127.0.0.1:4222");
+    ctx.tlsFirst = true;
+    ctx.ignoreDiscoveredServers = true;
+    ctx.jetstreamDomain = QStringLiteral("hub");
+    ctx.jetstreamEventPrefix = QStringLiteral("$JS.hub.EVENT");
+    ctx.inboxPrefix = QStringLiteral("_MY_INBOX");
+    auto o = optionsFromContext(ctx);
+    QVERIFY2(o.ok(), qPrintable(o.error().toString()));
+    QVERIFY(o->tls.handshakeFirst);
+    QVERIFY(o->ignoreDiscoveredServers);
+    QCOMPARE(o->jetstreamDomain, QStringLiteral("hub"));
+    QCOMPARE(o->jetstreamEventPrefix, QStringLiteral("$JS.hub.EVENT"));
+    QCOMPARE(o->inboxPrefix, QByteArray("_MY_INBOX"));
+    Connection c(o.value());
+    QCOMPARE(js::JetStream(&c).apiSubject("STREAM.NAMES"), QByteArray("$JS.hub.API.STREAM.NAMES"));
+    ctx.jetstreamApiPrefix = QStringLiteral("$JS.import.API");
+    o = optionsFromContext(ctx);
+    QVERIFY(o.ok());
+    Connection c2(o.value());
+    QCOMPARE(js::JetStream(&c2).apiSubject("INFO"), QByteArray("$JS.import.API.INFO"));
+    // An explicit JetStreamOptions still wins over the connection's.
+    js::JetStreamOptions explicitOpts;
+    explicitOpts.domain = QStringLiteral("leaf");
+    QCOMPARE(js::JetStream(&c2, explicitOpts).apiSubject("INFO"), QByteArray("$JS.leaf.API.INFO"));
+}
+
+void TestNatsContext::optionsRefuseWhatJetDeckCannotDo_data() {
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("named");
+    QTest::newRow("socks_proxy") << QStringLiteral("socks") << QStringLiteral("socks_proxy");
+    QTest::newRow("nsc") << QStringLiteral("nsc") << QStringLiteral("nsc");
+}
+
+void TestNatsContext::optionsRefuseWhatJetDeckCannotDo() {
+    // Connecting around the proxy, or without nsc's credentials, is not what the context says:
+    // refused by name.
+    QFETCH(QString, field);
+    QFETCH(QString, named);
+    NatsContext ctx;
+    ctx.url = QStringLiteral("nats://127.0.0.1:4222");
+    if (field == QLatin1String("socks"))
+        ctx.socksProxy = QStringLiteral("socks5://127.0.0.1:1080");
+    else
+        ctx.nsc = QStringLiteral("nsc://op/acc/user");
+    auto o = optionsFromContext(ctx);
+    QVERIFY(!o.ok());
+    QCOMPARE(o.error().kind, ErrorKind::Unsupported);
+    QVERIFY2(o.error().message.contains(named), qPrintable(o.error().message));
+}
+
+void TestNatsContext::ignoreDiscoveredMustBeBoolean() {
+    QTemporaryDir dir;
+    QFile f(dir.filePath(QStringLiteral("c.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"url": "nats://127.0.0.1:4222", "ignore_discovered_servers": "yes"})");
+    f.close();
+    auto ctx = loadNatsContextFile(f.fileName());
+    QVERIFY(!ctx.ok());
+    QVERIFY2(ctx.error().message.contains(QStringLiteral("ignore_discovered_servers")),
+             qPrintable(ctx.error().message));
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(R"({"url": "nats://127.0.0.1:4222", "ignore_discovered_servers": true})");
+    f.close();
+    ctx = loadNatsContextFile(f.fileName());
+    QVERIFY(ctx.ok());
+    QVERIFY(ctx->ignoreDiscoveredServers);
 }
 
 QTEST_GUILESS_MAIN(TestNatsContext)

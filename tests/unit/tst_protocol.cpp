@@ -337,6 +337,17 @@ void TestProtocol::badUrls_data() {
     QTest::newRow("port zero") << QStringLiteral("nats://h:0") << QStringLiteral("port 0");
     QTest::newRow("path") << QStringLiteral("nats://h:1/x") << QStringLiteral("path");
     QTest::newRow("no host") << QStringLiteral("nats://:4222") << QStringLiteral("host");
+    // The message names the URL, never its password or token.
+    QTest::newRow("bad port, password") << QStringLiteral("nats://alice:s3cret@h:abc")
+                                        << QStringLiteral("'nats://alice:***@h:abc'");
+    QTest::newRow("bad port, token")
+        << QStringLiteral("nats://t0ken@h:abc") << QStringLiteral("'nats://***@h:abc'");
+    QTest::newRow("path, password")
+        << QStringLiteral("alice:s3cret@h:1/x") << QStringLiteral("alice:***@h:1/x");
+    QTest::newRow("scheme, password")
+        << QStringLiteral("http://alice:s3cret@h:1") << QStringLiteral("unsupported scheme");
+    QTest::newRow("QUrl error, password")
+        << QStringLiteral("nats://alice:s3cret@h%zz:1") << QStringLiteral("invalid server URL");
 }
 
 void TestProtocol::badUrls() {
@@ -346,6 +357,9 @@ void TestProtocol::badUrls() {
     QVERIFY(!r.ok());
     QCOMPARE(r.error().kind, ErrorKind::InvalidArgument);
     QVERIFY2(r.error().message.contains(why), qPrintable(r.error().message));
+    QVERIFY2(!r.error().toString().contains(QStringLiteral("s3cret")) &&
+                 !r.error().toString().contains(QStringLiteral("t0ken")),
+             qPrintable(r.error().toString()));
 
     if (!text.isEmpty()) {
         auto list = parseServerList(QStringLiteral("nats://ok:1, ") + text);

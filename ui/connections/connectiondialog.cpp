@@ -71,6 +71,15 @@ ConnectionDialog::ConnectionDialog(const SavedConnection& initial, const QString
     m_tlsFirst = new QCheckBox(tr("TLS handshake before the server's INFO (tls_first)"), this);
     m_tlsFirst->setChecked(initial.tlsFirst);
     form->addRow(QString(), m_tlsFirst);
+    m_ignoreDiscovered =
+        new QCheckBox(tr("Only these servers: ignore those the cluster advertises"), this);
+    m_ignoreDiscovered->setObjectName(QStringLiteral("ignoreDiscovered"));
+    m_ignoreDiscovered->setToolTip(
+        tr("Servers advertise the cluster's other members (INFO connect_urls), and the client "
+           "sends them the same credentials. Tick this to connect only to the URLs above, for "
+           "example when a server could be misconfigured or is not fully trusted."));
+    m_ignoreDiscovered->setChecked(initial.ignoreDiscovered);
+    form->addRow(QString(), m_ignoreDiscovered);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
@@ -125,6 +134,7 @@ SavedConnection ConnectionDialog::connection() const {
     c.certPath = m_cert->text().trimmed();
     c.keyPath = m_key->text().trimmed();
     c.tlsFirst = m_tlsFirst->isChecked();
+    c.ignoreDiscovered = m_ignoreDiscovered->isChecked();
     return c;
 }
 

@@ -56,6 +56,7 @@ private:
     QWidget* m_credsRow;
     QWidget* m_nkeyRow;
     QCheckBox* m_tlsFirst;
+    QCheckBox* m_ignoreDiscovered;
     QLabel* m_error;
 };
 

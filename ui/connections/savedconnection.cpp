@@ -114,6 +114,7 @@ Result<Options> SavedConnection::toOptions(const QString& secret) const {
     ctx.cert = certPath;
     ctx.key = keyPath;
     ctx.tlsFirst = tlsFirst;
+    ctx.ignoreDiscoveredServers = ignoreDiscovered;
     return optionsFromContext(ctx);
 }
 
@@ -137,6 +138,7 @@ SavedConnection SavedConnection::fromContext(const NatsContext& c) {
     s.certPath = c.cert;
     s.keyPath = c.key;
     s.tlsFirst = c.tlsFirst;
+    s.ignoreDiscovered = c.ignoreDiscoveredServers;
     return s;
 }
 
@@ -156,6 +158,7 @@ QList<SavedConnection> loadSavedConnections(QSettings& settings) {
         c.certPath = settings.value(QStringLiteral("cert")).toString();
         c.keyPath = settings.value(QStringLiteral("key")).toString();
         c.tlsFirst = settings.value(QStringLiteral("tlsFirst")).toBool();
+        c.ignoreDiscovered = settings.value(QStringLiteral("ignoreDiscovered")).toBool();
         settings.endGroup();
         out.append(c);
     }
@@ -187,6 +190,7 @@ void saveConnection(QSettings& settings, const SavedConnection& c) {
     settings.setValue(QStringLiteral("cert"), c.certPath);
     settings.setValue(QStringLiteral("key"), c.keyPath);
     settings.setValue(QStringLiteral("tlsFirst"), c.tlsFirst);
+    settings.setValue(QStringLiteral("ignoreDiscovered"), c.ignoreDiscovered);
     settings.endGroup();
     settings.endGroup();
 }

@@ -28,6 +28,8 @@ struct SavedConnection {
     QString nkeyPath;
     QString caPath, certPath, keyPath;
     bool tlsFirst = false;
+    /// Only the servers listed in urls, never those the cluster advertises.
+    bool ignoreDiscovered = false;
 
     /// Checks the fields (name, URLs, the files auth and TLS name exist); the error names
     /// the field.
