@@ -23,6 +23,10 @@ void scenarioOptions(QCommandLineParser& p) {
                                 "(loopback, temporary stores) instead of using --server")});
     p.addOption({QStringLiteral("quiet"),
                  QStringLiteral("run: print only the verdict, not each step as it ends")});
+    p.addOption({QStringLiteral("allow-existing"),
+                 QStringLiteral("run: let steps that ack, NAK, terminate, withhold acks or move "
+                                "leaders act on streams and consumers the scenario does not "
+                                "create (without it such a run refuses to start)")});
 }
 
 int scenarioUsage() {
@@ -92,6 +96,7 @@ int cmdRun(const QCommandLineParser& p, const Resolved& r, const QString& file, 
     const QString reportPath = p.value(QStringLiteral("report"));
     scenario::ScenarioRunner::Target target;
     target.startServers = p.isSet(QStringLiteral("demo"));
+    target.allowExisting = p.isSet(QStringLiteral("allow-existing"));
     target.base = r.options;
     scenario::ScenarioRunner runner(sc.value(), target);
     const bool quiet = p.isSet(QStringLiteral("quiet")) || json;

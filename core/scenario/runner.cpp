@@ -251,6 +251,22 @@ ScenarioReport ScenarioRunner::run() {
 }
 
 Status ScenarioRunner::setUp() {
+    // Fresh servers hold nothing but what the run makes; anywhere else a step may only damage
+    // what this scenario creates, unless the user said otherwise.
+    if (!m_target.startServers && !m_target.allowExisting) {
+        const auto foreign = m_scenario.foreignTargets();
+        if (!foreign.isEmpty()) {
+            QStringList lines;
+            for (const auto& t : foreign)
+                lines << t.text();
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("refusing to run: these steps act on streams or "
+                                        "consumers the scenario does not create, on servers it "
+                                        "did not start: %1. Run it on fresh servers (--demo), "
+                                        "or allow it explicitly (--allow-existing)")
+                             .arg(lines.join(QStringLiteral("; ")))};
+        }
+    }
     Options base = m_target.base;
     if (m_target.startServers) {
         auto exe = NatsServerProcess::executable();

@@ -76,6 +76,10 @@ public:
         /// Servers the run may kill, restart and put in lame duck mode, in the scenario's
         /// numbering (1 = the first). Not owned; they may live on another thread.
         QList<NatsServerProcess*> servers;
+        /// On servers the run did not start: allow steps that ack, NAK, terminate, withhold
+        /// acks or move leaders on streams and consumers the scenario does not create. Off by
+        /// default: such a run refuses to start (Scenario::foreignTargets()).
+        bool allowExisting = false;
     };
 
     ScenarioRunner(Scenario scenario, Target target, QObject* parent = nullptr);

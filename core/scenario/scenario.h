@@ -167,6 +167,20 @@ struct Scenario {
     bool cleanup = true; ///< delete the streams it created when done
     QList<Step> steps;
 
+    /// A step that changes what it acts on (acks, NAKs, terminates, withholds acks, moves a
+    /// leader) and names a stream or consumer this scenario does not create.
+    struct ForeignTarget {
+        int step = 0; ///< 0-based
+        int line = 0;
+        QString action; ///< "term", "consume", "stream leader step-down"...
+        QString stream;
+        QString consumer; ///< empty for a stream action
+        QString text() const;
+    };
+    /// The steps that would act on streams or consumers the scenario does not create. A run
+    /// on servers it did not start refuses them unless told they may.
+    QList<ForeignTarget> foreignTargets() const;
+
     /// Parses a scenario; every error says "FILE:LINE: field: what is wrong".
     static Result<Scenario> parse(const QByteArray& text, const QString& file = {});
     static Result<Scenario> load(const QString& path);

@@ -10,6 +10,7 @@
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/faultspage.h"
 #include "ui/widgets/chartcsv.h"
+#include "ui/widgets/confirm.h"
 #include "ui/widgets/faultmarks.h"
 
 #include <QChart>
@@ -49,6 +50,7 @@ private slots:
     void proxyAndToxics();
     void demoServerKilledAndRestarted();
     void jetStreamFaults();
+    void liveSystemAsksFirst();
 };
 
 void TestFaultsPage::initTestCase() {
@@ -210,6 +212,58 @@ void TestFaultsPage::jetStreamFaults() {
     QVERIFY(page->statusText().contains(QStringLiteral("Name the stream")));
     // The two that worked are in the event log.
     QCOMPARE(faultEvents(w), faultsBefore + 2);
+}
+
+void TestFaultsPage::liveSystemAsksFirst() {
+    // Not the demo: a JetStream fault touches somebody's stream. The page asks, naming the
+    // stream, the consumer and the action; "no" leaves the consumer as it was.
+    NatsServerConfig cfg;
+    cfg.jetstream = true;
+    JETDECK_START_SERVER(server, cfg);
+    MainWindow w;
+    w.show();
+    QVERIFY(w.connectToUrls(server->url()));
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
+    const js::JetStream js(w.connection());
+    js::StreamConfig sc;
+    sc.name = QStringLiteral("LIVE");
+    sc.subjects = {QStringLiteral("live.>")};
+    QVERIFY(js.addStream(sc));
+    js::ConsumerConfig cc;
+    cc.durableName = QStringLiteral("payments");
+    QVERIFY(js.addConsumer(QStringLiteral("LIVE"), cc));
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(js.publish("live.x", "real"));
+
+    QStringList asked;
+    bool answer = false;
+    Confirm::setAnswer([&](const QString& q) {
+        asked << q;
+        return answer;
+    });
+    FaultsPage* page = w.faultsPage();
+    QSignalSpy done(page, &FaultsPage::jetStreamFaultDone);
+    faults::ConsumerFault f;
+    f.kind = faults::ConsumerFaultKind::Term;
+    f.stream = QStringLiteral("LIVE");
+    f.consumer = QStringLiteral("payments");
+    f.count = 3;
+    QVERIFY(!page->injectConsumerFault(f));
+    QCOMPARE(asked.size(), 1);
+    QVERIFY2(asked[0].contains(QStringLiteral("LIVE > payments")) &&
+                 asked[0].contains(faults::consumerFaultName(f.kind)),
+             qPrintable(asked[0]));
+    QVERIFY(page->statusText().contains(QStringLiteral("not done")));
+    QTest::qWait(300);
+    QCOMPARE(done.size(), 0);
+    QCOMPARE(js.consumerInfo(f.stream, f.consumer).value().numPending, qint64(5));
+
+    answer = true;
+    QVERIFY(page->injectConsumerFault(f));
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 10000);
+    QVERIFY2(done[0][0].toBool(), qPrintable(done[0][1].toString()));
+    QCOMPARE(js.consumerInfo(f.stream, f.consumer).value().numPending, qint64(2));
+    Confirm::setAnswer({});
 }
 
 QTEST_MAIN(TestFaultsPage)

@@ -8,6 +8,9 @@
 #include "ui/models/eventlogmodel.h"
 #include "ui/models/scenariostepmodel.h"
 #include "ui/pages/scenariopage.h"
+#include "ui/widgets/confirm.h"
+
+#include "core/jetstream/jetstream.h"
 
 #include <QComboBox>
 #include <QJsonDocument>
@@ -45,6 +48,7 @@ private slots:
     void runOnFreshServers();
     void runOnTheDemo();
     void stopHalfWay();
+    void liveSystemAsksFirst();
 };
 
 void TestScenarioPage::initTestCase() {
@@ -176,6 +180,48 @@ void TestScenarioPage::stopHalfWay() {
     // And a window closed in the middle of a run does not hang or crash.
     QVERIFY(page->start());
     QTest::qWait(500);
+}
+
+void TestScenarioPage::liveSystemAsksFirst() {
+    // On the console's own servers, not the demo: a scenario that would terminate messages of
+    // a consumer it does not create runs only after a question naming it; "no" runs nothing.
+    NatsServerConfig cfg;
+    cfg.jetstream = true;
+    JETDECK_START_SERVER(server, cfg);
+    MainWindow w;
+    w.show();
+    QVERIFY(w.connectToUrls(server->url()));
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
+    const js::JetStream js(w.connection());
+    js::StreamConfig sc;
+    sc.name = QStringLiteral("LIVE");
+    sc.subjects = {QStringLiteral("live.>")};
+    QVERIFY(js.addStream(sc));
+    js::ConsumerConfig cc;
+    cc.durableName = QStringLiteral("payments");
+    QVERIFY(js.addConsumer(QStringLiteral("LIVE"), cc));
+    QVERIFY(js.publish("live.x", "real"));
+
+    QTemporaryDir dir;
+    const QString file =
+        writeFile(dir, QStringLiteral("drill.json"), R"({"name": "drill", "steps": [
+        {"step": "fault", "type": "term", "stream": "LIVE", "consumer": "payments", "count": 1}]})");
+    ScenarioPage* page = w.scenarioPage();
+    QVERIFY(page->loadScenario(file));
+    page->setTarget(ScenarioPage::Target::ConsoleServers);
+    QStringList asked;
+    Confirm::setAnswer([&](const QString& q) {
+        asked << q;
+        return false;
+    });
+    QVERIFY(!page->start());
+    QVERIFY(!page->isRunning());
+    QCOMPARE(asked.size(), 1);
+    QVERIFY2(asked[0].contains(QStringLiteral("term on LIVE > payments")), qPrintable(asked[0]));
+    QVERIFY(page->statusText().contains(QStringLiteral("Not run")));
+    QCOMPARE(js.consumerInfo(QStringLiteral("LIVE"), QStringLiteral("payments")).value().numPending,
+             qint64(1));
+    Confirm::setAnswer({});
 }
 
 QTEST_MAIN(TestScenarioPage)

@@ -1,4 +1,5 @@
 #include "faultspage.h"
+#include "ui/widgets/confirm.h"
 
 #include "core/demo/demosession.h"
 #include "ui/widgets/format.h"
@@ -608,6 +609,17 @@ bool FaultsPage::runJetStreamFault(const QString& label,
     }
     if (m_jsBusy) {
         setStatus(tr("A JetStream fault is still running."), true);
+        return false;
+    }
+    // The demo's streams are JetDeck's own; anything else is somebody's data.
+    if (!m_demo &&
+        !Confirm::destructive(
+            this, tr("JetStream fault on a live system"),
+            tr("%1\n\nThis acts on a stream or consumer of %2, which JetDeck did not set up: "
+               "messages taken now are NAKed, terminated or redelivered late to the real "
+               "workers, a leader step-down moves the leader. Go ahead?")
+                .arg(label, m_conn->connection()->currentServer()))) {
+        setStatus(tr("%1: not done.").arg(label), false);
         return false;
     }
     m_jsBusy = true;

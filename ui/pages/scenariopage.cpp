@@ -1,4 +1,5 @@
 #include "scenariopage.h"
+#include "ui/widgets/confirm.h"
 
 #include "core/demo/demosession.h"
 #include "ui/models/scenariostepmodel.h"
@@ -213,8 +214,25 @@ bool ScenarioPage::start() {
         }
         t.startServers = false;
         t.base = m_conn->connection()->options();
-        if (m_demo)
+        if (m_demo) {
             t.servers = m_demo->servers();
+            t.allowExisting = true; // the demo's streams are JetDeck's own
+        } else if (const auto foreign = m_scenario->foreignTargets(); !foreign.isEmpty()) {
+            QStringList lines;
+            for (const auto& f : foreign)
+                lines << QStringLiteral("• ") + f.text();
+            if (!Confirm::destructive(
+                    this, tr("Scenario on a live system"),
+                    tr("%1 acts on streams and consumers it does not create, on %2:\n\n%3\n\n"
+                       "Those steps ack, NAK or terminate real messages, or move leaders. Run "
+                       "it anyway?")
+                        .arg(m_scenario->name, m_conn->connection()->currentServer(),
+                             lines.join(QLatin1Char('\n'))))) {
+                setStatus(tr("Not run: it would act on streams it does not create."), false);
+                return false;
+            }
+            t.allowExisting = true;
+        }
     } else if (m_conn) {
         t.base = m_conn->connection()->options(); // credentials and TLS settings
         t.base.servers.clear();
