@@ -394,10 +394,31 @@ bool MainWindow::connectToUrls(const QString& urls) {
     }
     Options o = m_baseOptions;
     o.servers = parsed.value();
+    // The bar masks the credentials of the connection in use ("user:***@"): a masked one means
+    // "the same as now", never the three stars as a password or token.
+    const QList<ServerUrl> current =
+        m_conn ? m_conn->connection()->options().servers : QList<ServerUrl>();
+    for (ServerUrl& u : o.servers) {
+        const bool maskedPassword = u.password == QLatin1String("***");
+        const bool maskedToken = u.token == QLatin1String("***");
+        if (!maskedPassword && !maskedToken)
+            continue;
+        const auto same = std::find_if(current.cbegin(), current.cend(), [&](const ServerUrl& c) {
+            return c.sameServer(u) && c.user == u.user;
+        });
+        if (same == current.cend()) {
+            showMessage(tr("Not connecting: %1 shows a masked %2; type it in full, or connect "
+                           "from the sidebar")
+                            .arg(u.hostPort(), maskedToken ? tr("token") : tr("password")),
+                        true);
+            return false;
+        }
+        u.password = same->password;
+        u.token = same->token;
+    }
     m_activeKey.clear(); // typed in the bar: no sidebar entry is the current one
     m_sidebar->setActive({}, ConnectionState::Disconnected);
     connectWith(o);
-    m_urlEdit->setText(urls.trimmed()); // what the user typed, so Reconnect keeps credentials
     return true;
 }
 
@@ -441,8 +462,6 @@ void MainWindow::connectWith(const Options& options) {
         if (st == ConnectionState::Connected) {
             showMessage(tr("Connected to %1").arg(c->currentServer()), false);
             m_streams->refresh();
-            for (const QByteArray& subject : std::as_const(m_watched))
-                c->subscribeInline(subject, [](const MsgView&) {});
         } else if ((st == ConnectionState::Disconnected || st == ConnectionState::Reconnecting ||
                     st == ConnectionState::Closed) &&
                    c->lastError().isError()) {
@@ -457,6 +476,7 @@ void MainWindow::connectWith(const Options& options) {
     m_faults->setConnection(m_conn);
     m_scenarios->setConnection(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
+    subscribeWatched();
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     c->open();
     updateButtons();
@@ -575,6 +595,20 @@ void MainWindow::disconnectFromServer() {
 
 void MainWindow::setWatchedSubjects(const QList<QByteArray>& subjects) {
     m_watched = subjects;
+    subscribeWatched();
+}
+
+void MainWindow::subscribeWatched() {
+    // Once per connection: the client itself restores its subscriptions after a reconnect, so
+    // subscribing again on every CONNECTED would multiply every message the server sends.
+    for (const SubscriptionPtr& s : std::as_const(m_watchSubs))
+        s->unsubscribe();
+    m_watchSubs.clear();
+    if (!m_conn)
+        return;
+    for (const QByteArray& subject : std::as_const(m_watched))
+        if (auto sub = m_conn->connection()->subscribeInline(subject, [](const MsgView&) {}))
+            m_watchSubs.append(sub.value());
 }
 
 void MainWindow::updateButtons() {

@@ -106,6 +106,7 @@ private:
                         const QString& filter, const QString& doneText,
                         const std::function<Status(const QString&)>& write);
     void updateButtons();
+    void subscribeWatched();
     void restoreSettings();
     void saveSettings();
 
@@ -124,6 +125,7 @@ private:
     QString m_activeKey; ///< the sidebar entry of the current connection ("" from the bar)
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
     QList<QByteArray> m_watched;
+    QList<SubscriptionPtr> m_watchSubs; ///< m_watched on the current connection
     QLineEdit* m_urlEdit;
     QPushButton* m_connectButton;
     QPushButton* m_disconnectButton;
