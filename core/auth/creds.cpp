@@ -3,11 +3,28 @@
 #include "nkeys.h"
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <optional>
 #include <vector>
 
 namespace jetdeck {
+
+QString secretFileWarning(const QString& path) {
+    if (path.isEmpty())
+        return {};
+    const QFileInfo fi(path);
+    if (!fi.exists())
+        return {};
+    const QFile::Permissions p = fi.permissions();
+    const bool group = p & QFileDevice::ReadGroup;
+    const bool other = p & QFileDevice::ReadOther;
+    if (!group && !other)
+        return {};
+    return QStringLiteral("%1 holds a secret and is readable by %2; only its owner should read "
+                          "it (chmod 600 %1)")
+        .arg(path, other ? QStringLiteral("every user") : QStringLiteral("its group"));
+}
 
 namespace {
 

@@ -25,4 +25,9 @@ Result<Credentials> parseCreds(QByteArrayView text);
 /// Reads and parses a .creds file; error messages name the file.
 Result<Credentials> readCredsFile(const QString& path);
 
+/// A warning when a secret-holding file (creds, NKey seed, TLS key) can be read by users other
+/// than its owner; empty when it cannot (or does not exist). The file is still used: the
+/// warning says how to fix it.
+QString secretFileWarning(const QString& path);
+
 } // namespace jetdeck

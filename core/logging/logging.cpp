@@ -75,8 +75,10 @@ void rollLocked(State& s) {
     QFile::remove(rolled);
     QFile::rename(s.path, rolled);
     s.file.setFileName(s.path);
-    if (s.file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text))
+    if (s.file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
+        s.file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         s.written = 0;
+    }
 }
 
 void handler(QtMsgType type, const QMessageLogContext& context, const QString& message) {
@@ -218,6 +220,9 @@ Status install(const Setup& setup) {
     const QString dir = setup.directory.isEmpty() ? defaultDirectory() : setup.directory;
     if (dir.isEmpty() || !QDir().mkpath(dir))
         return Error{ErrorKind::Io, QStringLiteral("cannot create the log directory %1").arg(dir)};
+    // Logs name servers, subjects and users: for the user's eyes only.
+    QFile::setPermissions(dir,
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     const QString stem = setup.program.isEmpty() ? QStringLiteral("jetdeck") : setup.program;
     // Earlier runs: keep the newest keepFiles - 1, this run's file makes keepFiles.
     QFileInfoList old =
@@ -235,6 +240,7 @@ Status install(const Setup& setup) {
         return Error{
             ErrorKind::Io,
             QStringLiteral("cannot write the log file %1: %2").arg(path, s.file.errorString())};
+    s.file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     s.path = path;
     return {};
 }

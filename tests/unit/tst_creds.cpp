@@ -70,6 +70,7 @@ private slots:
     void fileErrorsNamePath();
     void missingFile();
     void copiesKeepTheSeed();
+    void warnsWhenOthersCanRead();
 };
 
 void TestCreds::parsesAcceptedLayouts_data() {
@@ -220,6 +221,24 @@ void TestCreds::copiesKeepTheSeed() {
             QByteArray(),
             QByteArrayLiteral("SUACH75SWCM5D2JMJM6EKLR2WDARVGZT4QC6LX3AGHSWOMVAKERABBBRWM")};
     }
+}
+
+void TestCreds::warnsWhenOthersCanRead() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("user.creds"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("secret");
+    f.close();
+    QVERIFY(f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    QCOMPARE(secretFileWarning(path), QString());
+    QVERIFY(f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                             QFileDevice::ReadGroup | QFileDevice::ReadOther));
+    const QString w = secretFileWarning(path);
+    QVERIFY2(w.contains(path) && w.contains(QStringLiteral("every user")) &&
+                 w.contains(QStringLiteral("chmod 600")),
+             qPrintable(w));
+    QCOMPARE(secretFileWarning(dir.filePath(QStringLiteral("missing"))), QString());
 }
 
 QTEST_GUILESS_MAIN(TestCreds)

@@ -24,6 +24,7 @@ private slots:
     void keepsTheLastFiles();
     void rollsLargeFiles();
     void unwritableDirectory();
+    void readableByTheUserOnly();
     void cleanup() { logging::shutdown(); }
 };
 
@@ -140,6 +141,22 @@ void TestLogging::unwritableDirectory() {
              qPrintable(st.message));
     QVERIFY(logging::currentFile().isEmpty());
     qCWarning(lcClient) << "still fine without a file"; // does not crash
+}
+
+void TestLogging::readableByTheUserOnly() {
+    // Logs name servers, subjects and users: the file and its directory are the user's alone.
+    QTemporaryDir dir;
+    const QString logDir = dir.filePath(QStringLiteral("logs"));
+    logging::Setup s;
+    s.program = QStringLiteral("private");
+    s.directory = logDir;
+    QVERIFY(!logging::install(s));
+    const QFile::Permissions file = QFileInfo(logging::currentFile()).permissions();
+    QVERIFY(!(file & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                      QFileDevice::WriteOther)));
+    const QFile::Permissions d = QFileInfo(logDir).permissions();
+    QVERIFY(!(d & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeGroup |
+                   QFileDevice::ExeOther)));
 }
 
 QTEST_GUILESS_MAIN(TestLogging)
