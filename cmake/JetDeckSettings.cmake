@@ -24,7 +24,17 @@ if(JETDECK_WERROR)
     target_compile_options(jetdeck_settings INTERFACE -Werror)
 endif()
 
-if(JETDECK_SANITIZE)
+if(JETDECK_FUZZ)
+    if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+        message(FATAL_ERROR "JETDECK_FUZZ needs clang (libFuzzer): configure with "
+                            "-DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14")
+    endif()
+    # Coverage for libFuzzer in every library; the fuzz programs add -fsanitize=fuzzer.
+    target_compile_options(jetdeck_settings INTERFACE
+        -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+        -fno-sanitize-recover=undefined)
+    target_link_options(jetdeck_settings INTERFACE -fsanitize=address,undefined)
+elseif(JETDECK_SANITIZE)
     target_compile_options(jetdeck_settings INTERFACE
         -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(jetdeck_settings INTERFACE -fsanitize=address,undefined)

@@ -4,13 +4,15 @@
 #   packaging/setup.sh demo    install, build, launch the console on the embedded demo
 #   packaging/setup.sh test    install, build (warnings as errors), run every test, build
 #                              the Debian package and (as root) install it with apt and run
-#                              it, then rebuild with AddressSanitizer + UBSan and test again
+#                              it, rebuild with AddressSanitizer + UBSan and test again, then
+#                              fuzz every parser of untrusted input (packaging/fuzz.sh)
 #   packaging/setup.sh package install, build and make build/jetdeck_VERSION_ARCH.deb
 #   packaging/setup.sh build   install and build only
 #   packaging/setup.sh deps    install the Debian packages only
 #
 # Environment: BUILD_DIR (default: build), ASAN_BUILD_DIR (default: build-asan),
 # JOBS (default: number of CPUs), SKIP_ASAN=1 to skip the sanitizer pass of `test`,
+# SKIP_FUZZ=1 to skip its fuzzing, FUZZ_SECONDS per fuzz target (default: 30),
 # JETDECK_INSTALL_TEST=1 to install the package in `test` when not root (with sudo).
 set -euo pipefail
 
@@ -26,7 +28,7 @@ PACKAGES=(
     libbenchmark-dev libnats-dev
     nats-server
     prometheus
-    clang-format
+    clang-format clang-14 libclang-rt-14-dev
     fonts-dejavu-core
     help2man desktop-file-utils appstream man-db file dpkg-dev
 )
@@ -66,6 +68,10 @@ on_exit() {
         ;;
     format)
         echo "  Files above are not formatted as .clang-format says: clang-format -i FILE fixes them." >&2
+        ;;
+    fuzz)
+        echo "  A fuzz target crashed or a sanitizer reported a defect: the input is named above." >&2
+        echo "  Fix it, then add the input to tests/fuzz/regressions/TARGET/ (see tests/fuzz)." >&2
         ;;
     tests | asan-tests)
         echo "  ctest printed the failing suites and their output above. Run one again with" >&2
@@ -242,11 +248,15 @@ test)
             -DJETDECK_BUILD_BENCH=OFF
         run_tests "$ASAN_BUILD_DIR" asan-tests
     fi
+    if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
+        step fuzz "Fuzzing every parser of untrusted input for ${FUZZ_SECONDS:-30} s each (libFuzzer, ASan + UBSan)"
+        JOBS="$JOBS" "$ROOT/packaging/fuzz.sh"
+    fi
     STEP=""
     log "All tests passed"
     ;;
 *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -315,6 +315,11 @@ Result<NatsContext> loadNatsContext(const QString& name, const QString& dir,
     return readContextFile(name, path, env);
 }
 
+Result<NatsContext> parseNatsContextJson(const QByteArray& json, const QString& name,
+                                         const QString& path, const QProcessEnvironment& env) {
+    return parseContext(name, path, json, env);
+}
+
 Result<NatsContext> loadNatsContextFile(const QString& path, const QProcessEnvironment& env) {
     return readContextFile(QFileInfo(path).completeBaseName(), path, env);
 }

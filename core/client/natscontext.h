@@ -67,6 +67,11 @@ Result<NatsContext>
 loadNatsContext(const QString& name, const QString& dir = natsContextDir(),
                 const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
 
+/// Parses a context file's contents (`path` only names it in errors). Never throws.
+Result<NatsContext>
+parseNatsContextJson(const QByteArray& json, const QString& name, const QString& path,
+                     const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
+
 /// Loads a context from an arbitrary JSON file (natscli's `--context /path/x.json`).
 Result<NatsContext>
 loadNatsContextFile(const QString& path,

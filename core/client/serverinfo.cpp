@@ -1,6 +1,6 @@
 #include "serverinfo.h"
 
-#include <nlohmann/json.hpp>
+#include "core/protocol/json.h"
 
 namespace jetdeck {
 
@@ -18,18 +18,27 @@ bool flag(const nlohmann::json& j, const char* key) {
     return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
+/// A whole number that fits T, else the fallback (a server's "max_payload": 2e62 included).
 template <typename T>
 T number(const nlohmann::json& j, const char* key, T fallback) {
     auto it = j.find(key);
-    if (it == j.end() || !it->is_number())
+    if (it == j.end())
         return fallback;
-    return it->get<T>();
+    if constexpr (std::is_unsigned_v<T>) {
+        const auto v = json::toUInt64(*it);
+        return v && *v <= std::numeric_limits<T>::max() ? T(*v) : fallback;
+    } else {
+        const auto v = json::toInt64(*it);
+        return v && *v >= std::numeric_limits<T>::min() && *v <= std::numeric_limits<T>::max()
+                   ? T(*v)
+                   : fallback;
+    }
 }
 
 } // namespace
 
 Result<ServerInfo> ServerInfo::parse(QByteArrayView json) {
-    nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+    const nlohmann::json j = json::parse(json);
     if (j.is_discarded() || !j.is_object())
         return Error{ErrorKind::Protocol, QStringLiteral("INFO is not a valid JSON object"),
                      json.first(qMin<qsizetype>(json.size(), 200)).toByteArray()};

@@ -114,40 +114,12 @@ void FieldReader::boolean(const char* key, bool& out) {
 
 namespace {
 
-// Integral values only; a float is accepted when it is a whole number in range, since some
-// tools write 1e9 for a second.
 std::optional<qint64> asInt64(const nlohmann::json& v) {
-    if (v.is_number_unsigned()) {
-        const auto u = v.get<std::uint64_t>();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<qint64>::max()))
-            return std::nullopt;
-        return static_cast<qint64>(u);
-    }
-    if (v.is_number_integer())
-        return v.get<std::int64_t>();
-    if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (std::isfinite(d) && d == std::floor(d) && d >= -9.2e18 && d <= 9.2e18)
-            return static_cast<qint64>(d);
-    }
-    return std::nullopt;
+    return json::toInt64(v);
 }
 
 std::optional<quint64> asUInt64(const nlohmann::json& v) {
-    if (v.is_number_unsigned())
-        return v.get<std::uint64_t>();
-    if (v.is_number_integer()) {
-        const auto i = v.get<std::int64_t>();
-        if (i < 0)
-            return std::nullopt;
-        return static_cast<quint64>(i);
-    }
-    if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (std::isfinite(d) && d == std::floor(d) && d >= 0 && d <= 1.8e19)
-            return static_cast<quint64>(d);
-    }
-    return std::nullopt;
+    return json::toUInt64(v);
 }
 
 } // namespace

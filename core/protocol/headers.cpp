@@ -61,7 +61,8 @@ bool Headers::parse(QByteArrayView block) {
         if (line.isEmpty())
             break; // end of the block
         qsizetype colon = line.indexOf(':');
-        if (colon <= 0) {
+        // No key, or one of blanks only ("  : x"): not a header (found by fuzz_headers).
+        if (colon <= 0 || trimmed(line.first(colon)).isEmpty()) {
             m_entries.clear();
             m_status = status::None;
             m_description.clear();

@@ -5,6 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 
 namespace jetdeck::json {
@@ -25,6 +29,43 @@ inline std::string dump(const nlohmann::json& j, int indent = -1) {
 
 inline QByteArray dumpBytes(const nlohmann::json& j, int indent = -1) {
     return QByteArray::fromStdString(dump(j, indent));
+}
+
+/// An integer from a JSON number: integers in range, and floats that are whole numbers in range
+/// (some tools write 1e9 for a second). Nothing else, so a huge float is never cast (which
+/// would be undefined behaviour).
+inline std::optional<qint64> toInt64(const nlohmann::json& v) {
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<qint64>::max()))
+            return std::nullopt;
+        return static_cast<qint64>(u);
+    }
+    if (v.is_number_integer())
+        return v.get<std::int64_t>();
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (std::isfinite(d) && d == std::floor(d) && d >= -9.2e18 && d <= 9.2e18)
+            return static_cast<qint64>(d);
+    }
+    return std::nullopt;
+}
+
+inline std::optional<quint64> toUInt64(const nlohmann::json& v) {
+    if (v.is_number_unsigned())
+        return v.get<std::uint64_t>();
+    if (v.is_number_integer()) {
+        const auto i = v.get<std::int64_t>();
+        if (i < 0)
+            return std::nullopt;
+        return static_cast<quint64>(i);
+    }
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (std::isfinite(d) && d == std::floor(d) && d >= 0 && d <= 1.8e19)
+            return static_cast<quint64>(d);
+    }
+    return std::nullopt;
 }
 
 } // namespace jetdeck::json
