@@ -13,7 +13,6 @@ namespace jetdeck::metrics {
 namespace {
 
 constexpr qsizetype kMaxRequestBytes = 16 * 1024;
-constexpr int kRequestTimeoutMs = 10000;
 
 QByteArray reasonPhrase(int code) {
     switch (code) {
@@ -21,6 +20,8 @@ QByteArray reasonPhrase(int code) {
         return "OK";
     case 400:
         return "Bad Request";
+    case 403:
+        return "Forbidden";
     case 404:
         return "Not Found";
     case 405:
@@ -86,15 +87,43 @@ QString MetricsServer::url() const {
 void MetricsServer::onNewConnection() {
     while (QTcpSocket* socket = m_server->nextPendingConnection()) {
         socket->setParent(this);
-        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+        ++m_open;
+        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        // A client that never finishes its request does not hold a socket forever.
-        QTimer::singleShot(kRequestTimeoutMs, socket, [this, socket] {
-            if (socket->property("answered").toBool())
-                return;
-            respond(socket, 408, "text/plain; charset=utf-8", "request timed out\n");
+        if (m_open > m_maxConnections) {
+            respond(socket, 503, "text/plain; charset=utf-8", "too many connections\n");
+            continue;
+        }
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+        // A client that never finishes its request, or never takes the answer, does not hold a
+        // socket for longer than the timeout (twice, for the answer).
+        QTimer::singleShot(m_timeoutMs, socket, [this, socket] {
+            if (!socket->property("answered").toBool())
+                respond(socket, 408, "text/plain; charset=utf-8", "request timed out\n");
+        });
+        QTimer::singleShot(2 * m_timeoutMs, socket, [socket] {
+            socket->abort();
+            socket->deleteLater();
         });
     }
+}
+
+bool MetricsServer::hostAllowed(QByteArrayView host) const {
+    // "name:port" or "[v6]:port"; the port, when given, must be ours.
+    QByteArrayView name = host.trimmed();
+    if (const qsizetype colon = name.lastIndexOf(':'); colon > 0 && name.lastIndexOf(']') < colon) {
+        bool ok = false;
+        const uint port = name.sliced(colon + 1).toUInt(&ok);
+        if (!ok || port != this->port())
+            return false;
+        name = name.first(colon);
+    }
+    if (name.startsWith('[') && name.endsWith(']'))
+        name = name.sliced(1, name.size() - 2);
+    if (name.compare("localhost", Qt::CaseInsensitive) == 0)
+        return true;
+    const QHostAddress address(QString::fromLatin1(name));
+    return !address.isNull() && (address.isLoopback() || address == m_server->serverAddress());
 }
 
 void MetricsServer::onReadyRead(QTcpSocket* socket) {
@@ -116,6 +145,23 @@ void MetricsServer::onReadyRead(QTcpSocket* socket) {
     const QList<QByteArray> parts = requestLine.split(' ');
     if (parts.size() != 3 || !parts[2].startsWith("HTTP/1.")) {
         respond(socket, 400, "text/plain; charset=utf-8", "malformed request line\n");
+        return;
+    }
+    // Host: only this server's own address or a loopback name (a page that rebound its own
+    // domain to 127.0.0.1 sends that domain, and must not read what JetDeck measures).
+    QByteArray host;
+    for (const QByteArray& line : buffer.left(end).split('\n')) {
+        const QByteArray l = line.trimmed();
+        if (l.size() > 5 && l.first(5).toLower() == "host:")
+            host = l.sliced(5).trimmed();
+    }
+    if (host.isEmpty() && parts[2] != "HTTP/1.0") {
+        respond(socket, 400, "text/plain; charset=utf-8", "no Host header\n");
+        return;
+    }
+    if (!host.isEmpty() && !hostAllowed(host)) {
+        respond(socket, 403, "text/plain; charset=utf-8",
+                "this endpoint answers only requests to its own loopback address\n");
         return;
     }
     const QByteArray method = parts[0];

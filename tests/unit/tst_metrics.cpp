@@ -9,7 +9,10 @@
 
 #include <QJsonArray>
 #include <QTcpSocket>
+
 #include <QtTest>
+#include <memory>
+#include <vector>
 
 using namespace jetdeck::metrics;
 
@@ -30,6 +33,7 @@ private slots:
     void server_data();
     void server();
     void serverTooLargeAndSilent();
+    void serverConnectionCap();
     void serverPortInUse();
 };
 
@@ -291,27 +295,42 @@ QByteArray httpExchange(quint16 port, const QByteArray& request, int timeoutMs =
 } // namespace
 
 void TestMetrics::server_data() {
+    // HOST becomes 127.0.0.1:<the server's port>, PORT the port alone.
     QTest::addColumn<QByteArray>("request");
     QTest::addColumn<QByteArray>("status");
     QTest::addColumn<QByteArray>("bodyContains");
-    QTest::newRow("metrics") << QByteArray("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    QTest::newRow("metrics") << QByteArray("GET /metrics HTTP/1.1\r\nHost: HOST\r\n\r\n")
                              << QByteArray("HTTP/1.1 200 OK")
                              << QByteArray("jetdeck_backpressure_threshold");
-    QTest::newRow("query string") << QByteArray("GET /metrics?x=1 HTTP/1.0\r\n\r\n")
-                                  << QByteArray("HTTP/1.1 200 OK") << QByteArray("# TYPE");
-    QTest::newRow("json") << QByteArray("GET /snapshot.json HTTP/1.1\r\n\r\n")
+    QTest::newRow("query string, HTTP/1.0 without Host")
+        << QByteArray("GET /metrics?x=1 HTTP/1.0\r\n\r\n") << QByteArray("HTTP/1.1 200 OK")
+        << QByteArray("# TYPE");
+    QTest::newRow("json") << QByteArray("GET /snapshot.json HTTP/1.1\r\nhost: HOST\r\n\r\n")
                           << QByteArray("HTTP/1.1 200 OK") << QByteArray("\"thresholds\"");
-    QTest::newRow("index") << QByteArray("GET / HTTP/1.1\r\n\r\n") << QByteArray("HTTP/1.1 200 OK")
-                           << QByteArray("/metrics");
-    QTest::newRow("head") << QByteArray("HEAD /metrics HTTP/1.1\r\n\r\n")
+    QTest::newRow("index") << QByteArray("GET / HTTP/1.1\r\nHost: HOST\r\n\r\n")
+                           << QByteArray("HTTP/1.1 200 OK") << QByteArray("/metrics");
+    QTest::newRow("head") << QByteArray("HEAD /metrics HTTP/1.1\r\nHost: HOST\r\n\r\n")
                           << QByteArray("HTTP/1.1 200 OK") << QByteArray();
-    QTest::newRow("not found") << QByteArray("GET /admin HTTP/1.1\r\n\r\n")
+    QTest::newRow("localhost") << QByteArray(
+                                      "GET /metrics HTTP/1.1\r\nHost: localhost:PORT\r\n\r\n")
+                               << QByteArray("HTTP/1.1 200 OK") << QByteArray("# TYPE");
+    QTest::newRow("not found") << QByteArray("GET /admin HTTP/1.1\r\nHost: HOST\r\n\r\n")
                                << QByteArray("HTTP/1.1 404 Not Found")
                                << QByteArray("try /metrics");
-    QTest::newRow("post") << QByteArray("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
-                          << QByteArray("HTTP/1.1 405 Method Not Allowed") << QByteArray("GET");
+    QTest::newRow("post")
+        << QByteArray("POST /metrics HTTP/1.1\r\nHost: HOST\r\nContent-Length: 0\r\n\r\n")
+        << QByteArray("HTTP/1.1 405 Method Not Allowed") << QByteArray("GET");
     QTest::newRow("garbage") << QByteArray("HELLO\r\n\r\n")
                              << QByteArray("HTTP/1.1 400 Bad Request") << QByteArray("malformed");
+    // A web page that rebound its own name to 127.0.0.1 sends that name: it reads nothing.
+    QTest::newRow("DNS rebinding")
+        << QByteArray("GET /snapshot.json HTTP/1.1\r\nHost: attacker.example:PORT\r\n\r\n")
+        << QByteArray("HTTP/1.1 403 Forbidden") << QByteArray("loopback");
+    QTest::newRow("other port") << QByteArray("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n")
+                                << QByteArray("HTTP/1.1 403 Forbidden") << QByteArray("loopback");
+    QTest::newRow("HTTP/1.1 without Host")
+        << QByteArray("GET /metrics HTTP/1.1\r\n\r\n") << QByteArray("HTTP/1.1 400 Bad Request")
+        << QByteArray("Host");
     QTest::newRow("split request") << QByteArray("GET /metr") << QByteArray() << QByteArray();
 }
 
@@ -324,6 +343,8 @@ void TestMetrics::server() {
     QVERIFY(!server.listen(0));
     QVERIFY(server.port() > 0);
     QVERIFY(server.url().startsWith(QStringLiteral("http://127.0.0.1:")));
+    const QByteArray port = QByteArray::number(server.port());
+    request.replace("HOST", QByteArray("127.0.0.1:" + port)).replace("PORT", port);
     if (status.isEmpty()) {
         // A request in pieces: answered once complete.
         QTcpSocket s;
@@ -333,7 +354,7 @@ void TestMetrics::server() {
         s.flush();
         QTest::qWait(100);
         QVERIFY(s.bytesAvailable() == 0);
-        s.write("ics HTTP/1.1\r\n\r\n");
+        s.write("ics HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n");
         QTRY_VERIFY(s.bytesAvailable() > 0 || s.waitForReadyRead(10));
         QTRY_VERIFY(s.state() != QAbstractSocket::ConnectedState || s.waitForReadyRead(10));
         QVERIFY(s.readAll().startsWith("HTTP/1.1 200 OK"));
@@ -349,8 +370,32 @@ void TestMetrics::server() {
         QVERIFY(body.isEmpty());
     else
         QVERIFY2(body.contains(bodyContains), body.left(300).constData());
-    if (request.startsWith("GET /metrics"))
+    if (request.startsWith("GET /metrics") && status.contains("200"))
         QVERIFY(head.contains("Content-Type: text/plain; version=0.0.4"));
+}
+
+void TestMetrics::serverConnectionCap() {
+    // Connections that say nothing take a place each until their timeout; beyond the cap the
+    // next is answered 503 at once; when they are gone, requests are served again.
+    MetricsRegistry reg;
+    MetricsServer server(&reg);
+    server.setMaxConnections(4);
+    server.setRequestTimeoutMs(1500);
+    QVERIFY(!server.listen(0));
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 4; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(idle.back()->waitForConnected(3000));
+    }
+    QTRY_COMPARE(server.openConnections(), 4);
+    const QByteArray ok =
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(server.port()) +
+        "\r\n\r\n";
+    QVERIFY(httpExchange(server.port(), ok).startsWith("HTTP/1.1 503"));
+    // The silent ones are answered 408 and closed; then there is room again.
+    QTRY_COMPARE_WITH_TIMEOUT(server.openConnections(), 0, 5000);
+    QVERIFY(httpExchange(server.port(), ok).startsWith("HTTP/1.1 200"));
 }
 
 void TestMetrics::serverTooLargeAndSilent() {
@@ -359,7 +404,7 @@ void TestMetrics::serverTooLargeAndSilent() {
     QVERIFY(!server.listen(0));
     const QByteArray big = "GET /metrics HTTP/1.1\r\nX: " + QByteArray(20000, 'a');
     QVERIFY(httpExchange(server.port(), big).startsWith("HTTP/1.1 413"));
-    // A client that says nothing is answered 408 and let go (10 s).
+    // A client that says nothing is answered 408 and let go (5 s).
     QTcpSocket s;
     s.connectToHost(QHostAddress::LocalHost, server.port());
     QVERIFY(s.waitForConnected(3000));
