@@ -207,6 +207,9 @@ public:
         connect(&m_flush, &QTimer::timeout, this, &Link::flush);
         connect(m_client, &QTcpSocket::readyRead, this, [this] { onData(m_up); });
         connect(m_upstream, &QTcpSocket::readyRead, this, [this] { onData(m_down); });
+        // What the receiving side has written may make room to read from the sending side again.
+        connect(m_upstream, &QTcpSocket::bytesWritten, this, [this] { maybeResume(m_up); });
+        connect(m_client, &QTcpSocket::bytesWritten, this, [this] { maybeResume(m_down); });
         connect(m_upstream, &QTcpSocket::connected, this, &Link::flush);
         for (QTcpSocket* s : {m_client, m_upstream}) {
             connect(s, &QTcpSocket::disconnected, this, [this] { close(false); });
@@ -267,6 +270,10 @@ public:
             return;
         m_closed = true;
         m_flush.stop();
+        for (Pipe* p : {&m_up, &m_down}) {
+            m_proxy->m_stats.bufferedBytes -= p->queuedBytes;
+            p->queuedBytes = 0;
+        }
         for (QTcpSocket* s : {m_client, m_upstream}) {
             s->disconnect(this);
             if (reset)
@@ -285,13 +292,41 @@ private:
         std::deque<std::pair<qint64, QByteArray>> queue; ///< (due, data), due ascending
         qint64 lastDueNs = 0;
         qint64 bytesSeen = 0;
+        qint64 queuedBytes = 0; ///< in `queue`
         bool closeWhenFlushed = false;
+        bool paused = false; ///< `from` is not read until the backlog drains
     };
 
-    void onData(Pipe& p) {
-        QByteArray data = p.from->readAll();
-        if (data.isEmpty() || m_closed)
+    qint64 backlog(const Pipe& p) const { return p.queuedBytes + p.to->bytesToWrite(); }
+
+    void maybeResume(Pipe& p) {
+        if (!p.paused || m_closed || backlog(p) > FaultProxy::kMaxBacklogBytes / 2)
             return;
+        p.paused = false;
+        p.from->setReadBufferSize(0);
+        onData(p);
+    }
+
+    void onData(Pipe& p) {
+        if (m_closed)
+            return;
+        // Bounded: past the backlog limit, leave the rest in the socket; Qt then stops reading
+        // the kernel, whose window closes, and the sender waits.
+        const qint64 room = FaultProxy::kMaxBacklogBytes - backlog(p);
+        if (room <= 0) {
+            if (!p.paused) {
+                p.paused = true;
+                p.from->setReadBufferSize(64 * 1024);
+            }
+            return;
+        }
+        QByteArray data = p.from->read(qMin(room, qMax<qint64>(p.from->bytesAvailable(), 1)));
+        if (data.isEmpty())
+            return;
+        if (p.from->bytesAvailable() > 0 && !p.paused) {
+            p.paused = true;
+            p.from->setReadBufferSize(64 * 1024);
+        }
         const qint64 now = m_clock.nsecsElapsed();
         qint64 delayNs = 0, rate = 0;
         int slice = 0, variation = 0, sliceDelayUs = 0;
@@ -357,8 +392,12 @@ private:
             if (rate > 0)
                 due += qint64(double(pieces[i].size()) * 1e9 / double(rate));
             p.lastDueNs = due;
+            p.queuedBytes += pieces[i].size();
+            m_proxy->m_stats.bufferedBytes += pieces[i].size();
             p.queue.emplace_back(due, pieces[i]);
         }
+        m_proxy->m_stats.peakBufferedBytes =
+            qMax(m_proxy->m_stats.peakBufferedBytes, m_proxy->m_stats.bufferedBytes);
         flush();
     }
 
@@ -371,8 +410,11 @@ private:
                 m_proxy->m_stats.bytesUpstream += quint64(d.size());
             else
                 m_proxy->m_stats.bytesDownstream += quint64(d.size());
+            p.queuedBytes -= d.size();
+            m_proxy->m_stats.bufferedBytes -= d.size();
             p.queue.pop_front();
         }
+        maybeResume(p);
         if (!p.queue.empty())
             *next = qMin(*next, p.queue.front().first);
     }
@@ -442,7 +484,12 @@ QString FaultProxy::upstream() const {
 
 void FaultProxy::onNewConnection() {
     while (QTcpSocket* s = m_server->nextPendingConnection()) {
-        if (m_down) {
+        if (m_down || m_links.size() >= m_maxConnections) {
+            if (!m_down && m_stats.refused % 100 == 0)
+                qCWarning(lcFaults).noquote()
+                    << QStringLiteral("fault proxy %1: %2 connections open, refusing more")
+                           .arg(url())
+                           .arg(m_links.size());
             ++m_stats.refused;
             s->abort();
             s->deleteLater();

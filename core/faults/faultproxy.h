@@ -65,7 +65,9 @@ struct ProxyStats {
     int connectionsOpen = 0;
     quint64 bytesUpstream = 0;   ///< delivered to the server
     quint64 bytesDownstream = 0; ///< delivered to the client
-    quint64 refused = 0;         ///< connections refused while down
+    quint64 refused = 0;         ///< connections refused while down or over the cap
+    qint64 bufferedBytes = 0;    ///< held in the proxy now (delayed, throttled, unwritten)
+    qint64 peakBufferedBytes = 0;
 };
 
 class Link;
@@ -97,6 +99,15 @@ public:
     ToxicStats toxicStats(const QString& name) const { return m_toxicStats.value(name); }
 
     /// Down: open connections are dropped and new ones refused, until set up again.
+    /// Each direction of a connection holds at most this much (delayed, throttled or not yet
+    /// written); beyond it the proxy stops reading that side, so a slow toxic slows the
+    /// sender down instead of growing memory. At most maxConnections() links at once; more
+    /// are refused.
+    static constexpr qint64 kMaxBacklogBytes = 4 * 1024 * 1024;
+    static constexpr int kDefaultMaxConnections = 256;
+    void setMaxConnections(int n) { m_maxConnections = qMax(1, n); }
+    int maxConnections() const { return m_maxConnections; }
+
     void setDown(bool down);
     bool isDown() const { return m_down; }
     /// Closes every open connection now (the clients see the server go away).
@@ -122,6 +133,7 @@ private:
     QHash<QString, ToxicStats> m_toxicStats;
     QList<Link*> m_links;
     ProxyStats m_stats;
+    int m_maxConnections = kDefaultMaxConnections;
 };
 
 /// A FaultProxy on a thread of its own (what the console and the tests use: a client that

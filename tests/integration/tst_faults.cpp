@@ -7,9 +7,12 @@
 #include "core/faults/faultproxy.h"
 #include "tests/support/testsupport.h"
 
+#include <QTcpSocket>
 #include <QtTest>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace jetdeck;
 using namespace jetdeck::faults;
@@ -33,6 +36,8 @@ private slots:
     void downRefuses();
     void malformedLineReconnects();
     void stalledReadingHoldsThenDelivers();
+    void slowToxicHoldsBoundedMemory();
+    void connectionCap();
 
 private:
     /// Median PING round trip (flush) in ms over n rounds.
@@ -328,6 +333,57 @@ void TestFaults::stalledReadingHoldsThenDelivers() {
     QCOMPARE(got.load(), 0); // nothing read while stalled
     QTRY_COMPARE_WITH_TIMEOUT(got.load(), 100, 5000);
     QVERIFY(sub->isConnected());
+}
+
+void TestFaults::slowToxicHoldsBoundedMemory() {
+    // A 1 KiB/s bandwidth toxic under a publisher that writes as fast as it can: the proxy
+    // holds at most its backlog limit and stops reading the client, whose own socket backs up,
+    // instead of taking in everything.
+    Options o = optionsFor(m_proxy->url());
+    o.writeBufferLimit = 64 * 1024 * 1024;
+    o.closeWriteTimeoutMs = 200; // at the end: what the proxy does not take is not waited for
+    auto c = connectThroughProxy(o);
+    QVERIFY((*c)->isConnected());
+    Toxic t;
+    t.name = QStringLiteral("trickle");
+    t.kind = ToxicKind::Bandwidth;
+    t.direction = Direction::Upstream;
+    t.rateBytesPerSec = 1024;
+    QVERIFY(!m_proxy->addToxic(t));
+    const QByteArray payload(64 * 1024, 'm');
+    for (int i = 0; i < 400; ++i) // 25 MiB
+        QVERIFY(!(*c)->publish("bw.flood", payload));
+    QTRY_VERIFY_WITH_TIMEOUT((*c)->health().bufferedBytes == 0, 10000);
+    QTest::qWait(1000);
+    const ProxyStats st = m_proxy->stats();
+    qInfo("proxy holds %lld bytes (peak %lld) with 25 MiB published", st.bufferedBytes,
+          st.peakBufferedBytes);
+    // The limit plus at most one read that crossed it.
+    QVERIFY2(st.peakBufferedBytes <= FaultProxy::kMaxBacklogBytes + 1024 * 1024,
+             qPrintable(QString::number(st.peakBufferedBytes)));
+    QVERIFY(st.peakBufferedBytes > 0);
+    // What the proxy did not take waits in the client (its socket), not in the proxy.
+    QVERIFY(st.bytesUpstream < quint64(2 * 1024 * 1024));
+    // Dropping the connections frees what the proxy held.
+    m_proxy->call([](FaultProxy& p) { p.dropConnections(); });
+    QTRY_COMPARE(m_proxy->stats().bufferedBytes, qint64(0));
+}
+
+void TestFaults::connectionCap() {
+    // Beyond the cap the proxy refuses connections instead of taking every one.
+    m_proxy->call([](FaultProxy& p) { p.setMaxConnections(3); });
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < 5; ++i) {
+        sockets.push_back(std::make_unique<QTcpSocket>());
+        sockets.back()->connectToHost(QHostAddress::LocalHost, m_proxy->port());
+        QVERIFY(sockets.back()->waitForConnected(3000));
+    }
+    QTRY_COMPARE(m_proxy->stats().refused, quint64(2));
+    QCOMPARE(m_proxy->stats().connectionsOpen, 3);
+    sockets.clear();
+    QTRY_COMPARE(m_proxy->stats().connectionsOpen, 0);
+    auto c = connectThroughProxy();
+    QVERIFY((*c)->isConnected());
 }
 
 QTEST_GUILESS_MAIN(TestFaults)
