@@ -250,6 +250,8 @@ void PullConsumer::onMessage(const MsgView& msg) {
     Message m(msg);
     JsMessage jm(m, m_conn, trackerObserver(m_tracker));
     m_tracker->onDelivered(jm);
+    if (m_arrivals && jm.hasMetadata())
+        m_arrivals(jm.metadata());
 
     std::shared_ptr<DeliveryQueue> queue;
     bool forFetch = false;

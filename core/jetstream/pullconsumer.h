@@ -80,6 +80,12 @@ public:
     /// Messages handed to the consume handler and still being handled or queued for it.
     qint64 undelivered() const;
     PullStats stats() const;
+    /// Called on the connection's thread for every message that reaches this consumer, before
+    /// it is handed on (diagnostics: what the server delivered, whatever became of it). Set it
+    /// before consuming.
+    void setArrivalObserver(std::function<void(const JsMetadata&)> observer) {
+        m_arrivals = std::move(observer);
+    }
 
 signals:
     /// A status from the server (404, 408, 409, 100), emitted on the connection's thread.
@@ -103,6 +109,7 @@ private:
     QString m_consumer;
     QByteArray m_nextSubject;
     std::shared_ptr<RedeliveryTracker> m_tracker;
+    std::function<void(const JsMetadata&)> m_arrivals;
     QByteArray m_prefix;
     SubscriptionPtr m_sub;
     QTimer* m_heartbeatTimer = nullptr;

@@ -158,7 +158,8 @@ struct ScenarioRunner::Worker {
     std::unique_ptr<js::PullConsumer> consumer;
     std::shared_ptr<js::RedeliveryTracker> tracker;
     QMutex mu;
-    QSet<quint64> seen; ///< stream sequences received
+    QSet<quint64> seen;    ///< stream sequences handled by the worker
+    QSet<quint64> arrived; ///< stream sequences the server delivered to this client
     QString failure;
 
     qint64 distinct() {
@@ -655,6 +656,10 @@ StepResult ScenarioRunner::doConsume(const Step& step, const ConsumeStep& c) {
     w->tracker = std::make_shared<js::RedeliveryTracker>(c.stream, c.consumer);
     w->consumer = std::make_unique<js::PullConsumer>(js, c.stream, c.consumer, w->tracker);
     Worker* raw = w.get();
+    w->consumer->setArrivalObserver([raw](const js::JsMetadata& meta) {
+        QMutexLocker l(&raw->mu);
+        raw->arrived.insert(meta.streamSeq);
+    });
     const int nakPercent = c.nakPercent;
     js::ConsumeOptions co;
     co.batch = c.batch;
@@ -892,6 +897,72 @@ QString boundsText(const AssertStep& a) {
 
 } // namespace
 
+QString ScenarioRunner::missingReport(Connection* c, const QString& stream, Worker& worker,
+                                      QJsonObject* measured) {
+    const js::JetStream js(c);
+    auto info = js.streamInfo(stream);
+    if (!info)
+        return {};
+    QSet<quint64> seen, arrived;
+    {
+        QMutexLocker l(&worker.mu);
+        seen = worker.seen;
+        arrived = worker.arrived;
+    }
+    QList<quint64> missing, neverDelivered, lostInClient;
+    for (quint64 seq = info.value().state.firstSeq;
+         seq && seq <= info.value().state.lastSeq && missing.size() < 10000; ++seq)
+        if (!seen.contains(seq)) {
+            missing << seq;
+            (arrived.contains(seq) ? lostInClient : neverDelivered) << seq;
+        }
+    if (missing.isEmpty())
+        return {};
+    auto listed = [](const QList<quint64>& v) {
+        QStringList s;
+        for (qsizetype i = 0; i < qMin<qsizetype>(v.size(), 20); ++i)
+            s << QString::number(v[i]);
+        return s.join(QStringLiteral(", ")) + (v.size() > 20 ? QStringLiteral(", ...") : QString());
+    };
+    QJsonArray seqs;
+    for (quint64 s : std::as_const(missing))
+        seqs.append(qint64(s));
+    measured->insert(QStringLiteral("missing_stream_sequences"), seqs);
+    measured->insert(QStringLiteral("never_delivered"), qint64(neverDelivered.size()));
+    measured->insert(QStringLiteral("lost_in_client"), qint64(lostInClient.size()));
+    QString out = QStringLiteral(": stream sequence(s) %1 never reached it").arg(listed(missing));
+    if (!lostInClient.isEmpty())
+        out += QStringLiteral("; %1 arrived at this client but never reached the worker (a "
+                              "client defect)")
+                   .arg(listed(lostInClient));
+    if (!neverDelivered.isEmpty()) {
+        out += QStringLiteral("; %1 never delivered by the server").arg(listed(neverDelivered));
+        if (auto ci = js.consumerInfo(stream, worker.consumer->consumer())) {
+            const js::ConsumerInfo& i = ci.value();
+            out += QStringLiteral(" (consumer %1: delivered up to stream seq %2, ack floor %3, "
+                                  "%4 pending, %5 awaiting ack%6)")
+                       .arg(i.name)
+                       .arg(i.delivered.streamSeq)
+                       .arg(i.ackFloor.streamSeq)
+                       .arg(i.numPending)
+                       .arg(i.numAckPending)
+                       .arg(i.numPending == 0 && i.numAckPending == 0
+                                ? QStringLiteral(": the server counts them as delivered and "
+                                                 "acknowledged, so it skipped them")
+                                : QString());
+        }
+    }
+    for (qsizetype k = 0; k < qMin<qsizetype>(missing.size(), 3); ++k)
+        if (auto m = js.getMessage(stream, missing[k]))
+            out += QStringLiteral("; seq %1: %2, msg id %3, stored %4")
+                       .arg(missing[k])
+                       .arg(m.value().subject)
+                       .arg(QString::fromUtf8(m.value().headers.value("Nats-Msg-Id")))
+                       .arg(m.value().time.toString(Qt::ISODateWithMs));
+    log(QStringLiteral("missing messages%1").arg(out));
+    return out;
+}
+
 StepResult ScenarioRunner::doAssert(const AssertStep& a) {
     Connection* c = m_conn->connection();
     const js::JetStream js(c);
@@ -990,11 +1061,15 @@ StepResult ScenarioRunner::doAssert(const AssertStep& a) {
             if (worker) {
                 const qint64 got = worker->distinct();
                 measured.insert(QStringLiteral("received"), got);
-                if (got < expected)
-                    problems << QStringLiteral("worker %1 received %2 of %3")
-                                    .arg(worker->name)
-                                    .arg(got)
-                                    .arg(expected);
+                if (got < expected) {
+                    QString why = QStringLiteral("worker %1 received %2 of %3")
+                                      .arg(worker->name)
+                                      .arg(got)
+                                      .arg(expected);
+                    if (!a.stream.isEmpty())
+                        why += missingReport(c, a.stream, *worker, &measured);
+                    problems << why;
+                }
             }
             message = problems.isEmpty()
                           ? QStringLiteral("all %1 message(s) accounted for").arg(expected)

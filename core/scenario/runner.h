@@ -114,6 +114,11 @@ private:
 
     Status setUp();
     void tearDown();
+    /// When a worker received fewer messages than the stream holds: which stream sequences it
+    /// lacks, whether the server ever delivered them to this client, and what the consumer's
+    /// state says of them (appended to the failed check's message; also in `measured`).
+    QString missingReport(Connection* c, const QString& stream, Worker& worker,
+                          QJsonObject* measured);
     Status createStreams();
     StepResult execute(const Step& step);
     StepResult doPublish(const Step& step, const PublishStep& p);
