@@ -19,6 +19,7 @@
 # build-fresh) receives the logs, the package, the screenshots and timings.json;
 # FRESH_KEEP=1 keeps the roots for a look afterwards.
 set -euo pipefail
+shopt -s inherit_errexit # a failure inside $(...) stops the script too
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${FRESH_OUT:-$ROOT/build-fresh}"
@@ -56,8 +57,8 @@ make_base() {
     mmdebstrap --quiet --variant=minbase --include=sudo,ca-certificates \
         --setup-hook='mkdir -p "$1/etc/apt/apt.conf.d"' \
         --setup-hook='for f in /etc/apt/apt.conf.d/*; do case "$f" in *docker*) ;; *) cp "$f" "$1/etc/apt/apt.conf.d/";; esac; done' \
-        "$SUITE" "$BASE.part" "${args[@]}"
-    mv "$BASE.part" "$BASE"
+        "$SUITE" "$BASE.partial.tar" "${args[@]}"
+    mv "$BASE.partial.tar" "$BASE"
     echo "base root made in $((SECONDS - t0)) s"
 }
 

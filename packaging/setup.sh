@@ -40,7 +40,7 @@ log() { printf '\n==> %s\n' "$*"; }
 STEP=""
 step() {
     STEP="$1"
-    log "$2"
+    log "$2  [$(date +%T), $((SECONDS / 60))m$((SECONDS % 60))s in]"
 }
 on_exit() {
     local rc=$?
@@ -253,7 +253,7 @@ test)
         JOBS="$JOBS" "$ROOT/packaging/fuzz.sh"
     fi
     STEP=""
-    log "All tests passed"
+    log "All tests passed in $((SECONDS / 60))m$((SECONDS % 60))s"
     ;;
 *)
     sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
