@@ -1,6 +1,11 @@
 #pragma once
 
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QThread>
+
+#include <functional>
 
 namespace jetdeck::bench {
 
@@ -13,6 +18,19 @@ inline qint64 rssKiB() {
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toLongLong();
     return -1;
+}
+
+/// Turns this thread's event loop until `cond` holds or `timeoutMs` passed; returns cond().
+inline bool waitFor(const std::function<bool()>& cond, int timeoutMs) {
+    QElapsedTimer t;
+    t.start();
+    while (!cond()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
+        QThread::usleep(200);
+    }
+    return true;
 }
 
 } // namespace jetdeck::bench

@@ -23,20 +23,9 @@
 
 using namespace jetdeck;
 using jetdeck::bench::rssKiB;
+using jetdeck::bench::waitFor;
 
 namespace {
-
-bool waitFor(const std::function<bool()>& cond, int timeoutMs) {
-    QElapsedTimer t;
-    t.start();
-    while (!cond()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
-        QThread::usleep(200);
-    }
-    return true;
-}
 
 int fail(const QString& why) {
     std::fprintf(stderr, "reconnect_bench: %s\n", qPrintable(why));

@@ -31,20 +31,9 @@
 
 using namespace jetdeck;
 using jetdeck::bench::rssKiB;
+using jetdeck::bench::waitFor;
 
 namespace {
-
-bool waitFor(const std::function<bool()>& cond, int timeoutMs) {
-    QElapsedTimer t;
-    t.start();
-    while (!cond()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        QThread::msleep(1);
-    }
-    return true;
-}
 
 /// Publishes "soak-<n>" with msg id = payload while the servers die; consumes and acks.
 class Workload {
@@ -190,6 +179,56 @@ int fail(const QString& why) {
     return 1;
 }
 
+/// One phase: `cycles` times publish, take a server down with `kill` (publishing on while it
+/// is down), bring it back with `restart`; then the verdict, with memory and time.
+struct Phase {
+    QString name;
+    int cycles = 0;
+    int perCycle = 50;
+    int downMs = 0; ///< extra time down, on top of the publishes made meanwhile
+    std::function<NatsServerProcess*()> pickVictim;
+    int finishTimeoutMs = 120000;
+};
+
+Result<QJsonObject> runPhase(Workload& w, const Phase& ph) {
+    QElapsedTimer t;
+    t.start();
+    qint64 rssEarly = -1;
+    for (int i = 0; i < ph.cycles; ++i) {
+        if (Status s = w.publish(ph.perCycle))
+            return Error{s.kind, QStringLiteral("cycle %1: %2").arg(i).arg(s.toString())};
+        waitFor([] { return false; }, 20 + int(QRandomGenerator::global()->bounded(40)));
+        NatsServerProcess* victim = ph.pickVictim();
+        victim->kill();
+        // While it is down: held in the outbound queue, then sent (or republished) after.
+        if (Status s = w.publish(ph.perCycle / 5))
+            return Error{s.kind, QStringLiteral("cycle %1 (down): %2").arg(i).arg(s.toString())};
+        if (ph.downMs > 0)
+            waitFor([] { return false; }, ph.downMs);
+        if (Status s = victim->start())
+            return Error{s.kind, QStringLiteral("cycle %1: restart: %2").arg(i).arg(s.toString())};
+        if (i + 1 == qMax(1, ph.cycles / 10))
+            rssEarly = rssKiB();
+        if ((i + 1) % qMax(1, ph.cycles / 10) == 0)
+            std::fprintf(stderr, "%s: %d/%d cycles, %.0f s\n", qPrintable(ph.name), i + 1,
+                         ph.cycles, double(t.elapsed()) / 1000);
+    }
+    QJsonObject r = w.finish(ph.finishTimeoutMs);
+    w.stop();
+    r.insert(QStringLiteral("cycles"), ph.cycles);
+    r.insert(QStringLiteral("seconds"), double(t.elapsed()) / 1000);
+    r.insert(QStringLiteral("rss_kib_after_first_tenth"), rssEarly);
+    r.insert(QStringLiteral("rss_kib_at_end"), rssKiB());
+    r.insert(QStringLiteral("passed"),
+             r.value(QStringLiteral("no_acked_message_lost")).toBool() &&
+                 r.value(QStringLiteral("each_stored_once")).toBool() &&
+                 r.value(QStringLiteral("every_publish_accounted_for")).toBool());
+    std::printf("%s: %s\n", qPrintable(ph.name),
+                QJsonDocument(r).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+    return r;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -222,37 +261,17 @@ int main(int argc, char** argv) {
         Workload w(Options::fromUrls(server.url()).value(), QStringLiteral("SOAK"), 1);
         if (Status s = w.start())
             return fail(s.toString());
-        QElapsedTimer t;
-        t.start();
-        qint64 rssEarly = -1;
-        for (int i = 0; i < cycles; ++i) {
-            if (Status s = w.publish(perCycle))
-                return fail(QStringLiteral("cycle %1: %2").arg(i).arg(s.toString()));
-            waitFor([] { return false; }, 20 + int(QRandomGenerator::global()->bounded(40)));
-            server.kill();
-            if (Status s = w.publish(perCycle / 5)) // while it is down: held, then republished
-                return fail(QStringLiteral("cycle %1 (down): %2").arg(i).arg(s.toString()));
-            if (Status s = server.start())
-                return fail(QStringLiteral("cycle %1: restart: %2").arg(i).arg(s.toString()));
-            if (i + 1 == qMax(1, cycles / 10))
-                rssEarly = rssKiB();
-            if ((i + 1) % 100 == 0)
-                std::fprintf(stderr, "single server: %d/%d cycles, %.0f s\n", i + 1, cycles,
-                             double(t.elapsed()) / 1000);
-        }
-        QJsonObject r = w.finish(120000);
-        w.stop();
-        r.insert(QStringLiteral("cycles"), cycles);
-        r.insert(QStringLiteral("seconds"), double(t.elapsed()) / 1000);
-        r.insert(QStringLiteral("rss_kib_after_first_tenth"), rssEarly);
-        r.insert(QStringLiteral("rss_kib_at_end"), rssKiB());
-        ok = ok && r.value(QStringLiteral("no_acked_message_lost")).toBool() &&
-             r.value(QStringLiteral("each_stored_once")).toBool() &&
-             r.value(QStringLiteral("every_publish_accounted_for")).toBool();
-        out.insert(QStringLiteral("single_file_server"), r);
-        std::printf("single server: %s\n",
-                    QJsonDocument(r).toJson(QJsonDocument::Compact).constData());
-        std::fflush(stdout);
+        Phase ph{QStringLiteral("single file server"),
+                 cycles,
+                 perCycle,
+                 0,
+                 [&] { return &server; },
+                 120000};
+        auto r = runPhase(w, ph);
+        if (!r)
+            return fail(r.error().toString());
+        ok = ok && r->value(QStringLiteral("passed")).toBool();
+        out.insert(QStringLiteral("single_file_server"), r.value());
     }
 
     // --- 2. a member of a three-server cluster ------------------------------------------------
@@ -267,37 +286,17 @@ int main(int argc, char** argv) {
                    3);
         if (Status s = w.start())
             return fail(s.toString());
-        QElapsedTimer t;
-        t.start();
-        qint64 rssEarly = -1;
-        for (int i = 0; i < clusterCycles; ++i) {
-            if (Status s = w.publish(perCycle))
-                return fail(QStringLiteral("cycle %1: %2").arg(i).arg(s.toString()));
-            NatsServerProcess* victim =
-                servers[size_t(QRandomGenerator::global()->bounded(3))].get();
-            victim->kill();
-            if (Status s = w.publish(perCycle / 5))
-                return fail(QStringLiteral("cycle %1 (member down): %2").arg(i).arg(s.toString()));
-            waitFor([] { return false; }, 200);
-            if (Status s = victim->start())
-                return fail(QStringLiteral("cycle %1: restart: %2").arg(i).arg(s.toString()));
-            if (i + 1 == qMax(1, clusterCycles / 10))
-                rssEarly = rssKiB();
-            if ((i + 1) % 20 == 0)
-                std::fprintf(stderr, "cluster: %d/%d cycles, %.0f s\n", i + 1, clusterCycles,
-                             double(t.elapsed()) / 1000);
-        }
-        QJsonObject r = w.finish(180000);
-        w.stop();
-        r.insert(QStringLiteral("cycles"), clusterCycles);
-        r.insert(QStringLiteral("seconds"), double(t.elapsed()) / 1000);
-        r.insert(QStringLiteral("rss_kib_after_first_tenth"), rssEarly);
-        r.insert(QStringLiteral("rss_kib_at_end"), rssKiB());
-        ok = ok && r.value(QStringLiteral("no_acked_message_lost")).toBool() &&
-             r.value(QStringLiteral("each_stored_once")).toBool() &&
-             r.value(QStringLiteral("every_publish_accounted_for")).toBool();
-        out.insert(QStringLiteral("cluster_member"), r);
-        std::printf("cluster: %s\n", QJsonDocument(r).toJson(QJsonDocument::Compact).constData());
+        Phase ph{QStringLiteral("cluster member"),
+                 clusterCycles,
+                 perCycle,
+                 200,
+                 [&] { return servers[size_t(QRandomGenerator::global()->bounded(3))].get(); },
+                 180000};
+        auto r = runPhase(w, ph);
+        if (!r)
+            return fail(r.error().toString());
+        ok = ok && r->value(QStringLiteral("passed")).toBool();
+        out.insert(QStringLiteral("cluster_member"), r.value());
     }
 
     out.insert(QStringLiteral("passed"), ok);

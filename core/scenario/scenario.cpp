@@ -872,6 +872,13 @@ QString titleOf(const Step& s) {
 
 } // namespace
 
+namespace {
+/// Qt's JSON reads a lone surrogate escape; written out again it is not UTF-8 and nlohmann
+/// refuses it.
+const QString kNotUnicode = QStringLiteral(
+    "holds text that is not valid Unicode (a lone surrogate escape such as \\ud800?)");
+} // namespace
+
 Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
     const QString where = file.isEmpty() ? QStringLiteral("scenario") : file;
     QJsonParseError pe;
@@ -953,9 +960,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
                 o.insert(QStringLiteral("num_replicas"), 3);
             const nlohmann::json j = json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact));
             if (j.is_discarded())
-                return r.error(QString(), QStringLiteral("holds text that is not valid Unicode "
-                                                         "(a lone surrogate escape such as "
-                                                         "\\ud800?)"));
+                return r.error(QString(), kNotUnicode);
             auto cfg = js::StreamConfig::fromJson(j);
             if (!cfg)
                 return r.error(QString(), cfg.error().message);
@@ -987,9 +992,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
                                    QStringLiteral("inactive_threshold")});
             const nlohmann::json j = json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact));
             if (j.is_discarded())
-                return r.error(QString(), QStringLiteral("holds text that is not valid Unicode "
-                                                         "(a lone surrogate escape such as "
-                                                         "\\ud800?)"));
+                return r.error(QString(), kNotUnicode);
             auto cfg = js::ConsumerConfig::fromJson(j);
             if (!cfg)
                 return r.error(QString(), cfg.error().message);

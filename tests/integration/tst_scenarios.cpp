@@ -244,15 +244,8 @@ void TestScenarios::destructiveStepsOnlyOnWhatTheRunCreates() {
     Connection c(test::optionsFor(server->url()));
     QVERIFY(!c.connectSync(5000));
     js::JetStream js(&c);
-    js::StreamConfig prod;
-    prod.name = QStringLiteral("PROD");
-    prod.subjects = {QStringLiteral("prod.>")};
-    QVERIFY(js.addStream(prod));
-    js::ConsumerConfig workers;
-    workers.durableName = QStringLiteral("workers");
-    QVERIFY(js.addConsumer(QStringLiteral("PROD"), workers));
-    for (int i = 0; i < 5; ++i)
-        QVERIFY(js.publish("prod.order", "real"));
+    QVERIFY(!test::makeStreamWithConsumer(&c, QStringLiteral("PROD"), "prod.order",
+                                          QStringLiteral("workers"), 5));
 
     const Scenario sc = parsed(R"({"steps": [
         {"step": "fault", "type": "term", "stream": "PROD", "consumer": "workers", "count": 5},

@@ -1,5 +1,7 @@
 #include "testsupport.h"
 
+#include "core/jetstream/jetstream.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QProcess>
@@ -15,6 +17,24 @@ Options optionsFor(const QString& url) {
     opts.name = QStringLiteral("jetdeck-test");
     opts.connectTimeoutMs = 3000;
     return opts;
+}
+
+Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteArray& subject,
+                              const QString& durable, int messages) {
+    const js::JetStream js(c);
+    js::StreamConfig sc;
+    sc.name = stream;
+    sc.subjects = {QString::fromUtf8(subject.split('.').first()) + QStringLiteral(".>")};
+    if (auto r = js.addStream(sc); !r)
+        return r.error();
+    js::ConsumerConfig cc;
+    cc.durableName = durable;
+    if (auto r = js.addConsumer(stream, cc); !r)
+        return r.error();
+    for (int i = 0; i < messages; ++i)
+        if (auto r = js.publish(subject, "real"); !r)
+            return r.error();
+    return {};
 }
 
 Status startCluster(int n, Servers* out, const QString& clusterName, bool jetstream) {

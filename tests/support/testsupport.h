@@ -45,6 +45,12 @@ struct TlsFiles {
 /// Empty Error on success; the files land in dir.
 Status makeTlsFiles(const QString& dir, TlsFiles* out);
 
+/// A stream `stream` on `subject`'s tokens (`<subject's first token>.>`) with a durable pull
+/// consumer `durable` (explicit acks) and `messages` published to `subject`: what several suites
+/// set up as "somebody's data".
+Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteArray& subject,
+                              const QString& durable, int messages);
+
 /// Runs an external command; returns its exit code (-1 when it could not start).
 int run(const QString& program, const QStringList& args, QByteArray* output = nullptr,
         int timeoutMs = 30000);

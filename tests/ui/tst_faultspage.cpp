@@ -225,15 +225,8 @@ void TestFaultsPage::liveSystemAsksFirst() {
     QVERIFY(w.connectToUrls(server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
     const js::JetStream js(w.connection());
-    js::StreamConfig sc;
-    sc.name = QStringLiteral("LIVE");
-    sc.subjects = {QStringLiteral("live.>")};
-    QVERIFY(js.addStream(sc));
-    js::ConsumerConfig cc;
-    cc.durableName = QStringLiteral("payments");
-    QVERIFY(js.addConsumer(QStringLiteral("LIVE"), cc));
-    for (int i = 0; i < 5; ++i)
-        QVERIFY(js.publish("live.x", "real"));
+    QVERIFY(!makeStreamWithConsumer(w.connection(), QStringLiteral("LIVE"), "live.x",
+                                    QStringLiteral("payments"), 5));
 
     QStringList asked;
     bool answer = false;

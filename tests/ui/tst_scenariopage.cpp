@@ -193,14 +193,8 @@ void TestScenarioPage::liveSystemAsksFirst() {
     QVERIFY(w.connectToUrls(server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
     const js::JetStream js(w.connection());
-    js::StreamConfig sc;
-    sc.name = QStringLiteral("LIVE");
-    sc.subjects = {QStringLiteral("live.>")};
-    QVERIFY(js.addStream(sc));
-    js::ConsumerConfig cc;
-    cc.durableName = QStringLiteral("payments");
-    QVERIFY(js.addConsumer(QStringLiteral("LIVE"), cc));
-    QVERIFY(js.publish("live.x", "real"));
+    QVERIFY(!test::makeStreamWithConsumer(w.connection(), QStringLiteral("LIVE"), "live.x",
+                                          QStringLiteral("payments"), 1));
 
     QTemporaryDir dir;
     const QString file =
