@@ -39,11 +39,17 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
+#include <QThreadPool>
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 namespace jetdeck {
+
+namespace {
+/// How long closing the window waits for the pages' background work on a closed connection.
+constexpr int kBackgroundDrainMs = 10000;
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent) {
@@ -350,6 +356,14 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    releaseConnection();
+    // The pages' background work (JetStream snapshots, faults) may still hold the connection;
+    // closed, it fails fast. Waiting here ends it while the application is whole, so the
+    // connection is deleted on its own thread and nothing outlives the window.
+    QThreadPool::globalInstance()->waitForDone(kBackgroundDrainMs);
+}
+
+void MainWindow::releaseConnection() {
     if (m_conn)
         m_registry->removeConnection(m_conn->connection());
     m_outbound->setConnection(nullptr);
@@ -359,6 +373,8 @@ MainWindow::~MainWindow() {
     m_scenarios->setConnection(nullptr);
     m_page->setConnection(nullptr);
     m_streams->setConnection(nullptr);
+    if (m_conn)
+        m_conn->close();
     m_conn.reset();
 }
 
@@ -423,16 +439,7 @@ bool MainWindow::connectToUrls(const QString& urls) {
 }
 
 void MainWindow::connectWith(const Options& options) {
-    if (m_conn)
-        m_registry->removeConnection(m_conn->connection());
-    m_outbound->setConnection(nullptr);
-    m_publish->setConnection(nullptr);
-    m_consumer->setConnection(nullptr);
-    m_faults->setConnection(nullptr);
-    m_scenarios->setConnection(nullptr);
-    m_page->setConnection(nullptr);
-    m_streams->setConnection(nullptr);
-    m_conn.reset();
+    releaseConnection();
 
     QStringList shown;
     for (const ServerUrl& u : options.servers)

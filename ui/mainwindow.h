@@ -95,6 +95,9 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    /// Detaches every page from the connection and closes it (background work that still
+    /// holds it fails fast and lets it go).
+    void releaseConnection();
     void showMessage(const QString& text, bool error);
     /// One line in the event log (time: now when invalid).
     void logEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where = {},

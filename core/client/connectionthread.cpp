@@ -10,24 +10,35 @@ ConnectionThread::ConnectionThread(Options options, const QString& threadName)
     m_thread->start();
 }
 
+void ConnectionThread::close() {
+    m_conn->close();
+}
+
 ConnectionThread::~ConnectionThread() {
     Q_ASSERT(QThread::currentThread() != m_thread.get());
+    Connection* conn = m_conn;
+    m_conn = nullptr;
     if (m_thread->isRunning()) {
-        Connection* conn = m_conn;
         // Close and delete on the connection's own thread: its socket and timers live there.
+        bool deleted = false;
         QMetaObject::invokeMethod(
             conn,
-            [conn] {
+            [conn, &deleted] {
                 conn->closeSync();
                 delete conn;
+                deleted = true;
             },
             Qt::BlockingQueuedConnection);
         m_thread->quit();
         m_thread->wait();
+        // Qt drops an event posted while the application is being destroyed (the last
+        // reference released by a thread-pool task that QCoreApplication's destructor waited
+        // for): the thread has stopped now, so its objects are deleted here instead of leaked.
+        if (!deleted)
+            delete conn;
     } else {
-        delete m_conn;
+        delete conn;
     }
-    m_conn = nullptr;
 }
 
 } // namespace jetdeck

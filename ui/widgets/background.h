@@ -18,8 +18,12 @@ void runInBackground(QObject* context, Work work, Done done) {
     QThreadPool::globalInstance()->start(
         [guard, work = std::move(work), done = std::move(done)]() mutable {
             auto result = work();
+            // Work that ends while the application is torn down has nobody to tell.
+            QCoreApplication* app = QCoreApplication::instance();
+            if (!app)
+                return;
             QMetaObject::invokeMethod(
-                QCoreApplication::instance(),
+                app,
                 [guard, done = std::move(done), result = std::move(result)]() mutable {
                     if (guard)
                         done(result);
