@@ -18,9 +18,9 @@ ConnectionThread::~ConnectionThread() {
     Q_ASSERT(QThread::currentThread() != m_thread.get());
     Connection* conn = m_conn;
     m_conn = nullptr;
+    bool deleted = false;
     if (m_thread->isRunning()) {
         // Close and delete on the connection's own thread: its socket and timers live there.
-        bool deleted = false;
         QMetaObject::invokeMethod(
             conn,
             [conn, &deleted] {
@@ -31,14 +31,12 @@ ConnectionThread::~ConnectionThread() {
             Qt::BlockingQueuedConnection);
         m_thread->quit();
         m_thread->wait();
-        // Qt drops an event posted while the application is being destroyed (the last
-        // reference released by a thread-pool task that QCoreApplication's destructor waited
-        // for): the thread has stopped now, so its objects are deleted here instead of leaked.
-        if (!deleted)
-            delete conn;
-    } else {
-        delete conn;
     }
+    // Not run (the thread had ended, or Qt dropped the event because it was posted while the
+    // application was being destroyed, by a thread-pool task that QCoreApplication's
+    // destructor waited for): the thread has stopped, so its objects are deleted here.
+    if (!deleted)
+        delete conn;
 }
 
 } // namespace jetdeck

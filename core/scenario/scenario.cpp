@@ -870,9 +870,6 @@ QString titleOf(const Step& s) {
         s.body);
 }
 
-} // namespace
-
-namespace {
 /// Qt's JSON reads a lone surrogate escape; written out again it is not UTF-8 and nlohmann
 /// refuses it.
 const QString kNotUnicode = QStringLiteral(
