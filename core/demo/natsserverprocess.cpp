@@ -5,6 +5,7 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -94,6 +95,19 @@ QString NatsServerProcess::log() const {
     return QString::fromUtf8(f.readAll());
 }
 
+QByteArray NatsServerProcess::logFrom(qint64 offset) const {
+    if (!m_dir)
+        return {};
+    QFile f(m_dir->filePath(QStringLiteral("nats-server.log")));
+    if (!f.open(QIODevice::ReadOnly) || !f.seek(offset))
+        return {};
+    return f.readAll();
+}
+
+qint64 NatsServerProcess::logSize() const {
+    return m_dir ? QFileInfo(m_dir->filePath(QStringLiteral("nats-server.log"))).size() : 0;
+}
+
 Status NatsServerProcess::writeConfig() {
     QString c;
     c += QStringLiteral("server_name: %1\n").arg(quoted(m_config.name));
@@ -152,8 +166,10 @@ Status NatsServerProcess::start(int timeoutMs) {
         if (Status s = writeConfig())
             return s;
 
-        // The log is appended to across restarts: only this start's lines count.
-        const qsizetype logStart = log().size();
+        // The log is appended to across restarts: only this start's lines count, and only
+        // they are read (reading the whole log at every probe made a long soak's memory grow:
+        // ever larger buffers, freed, with small long-lived allocations landing above them).
+        const qint64 logStart = logSize();
         delete m_process;
         m_process = new QProcess(this);
         m_process->setProcessChannelMode(QProcess::MergedChannels);
@@ -185,7 +201,7 @@ Status NatsServerProcess::start(int timeoutMs) {
             if (probe.waitForConnected(200)) {
                 // Accepting TCP is not enough when JetStream is still recovering; wait for the
                 // line the server prints when it is ready for clients.
-                if (log().mid(logStart).contains(QLatin1String("Server is ready"))) {
+                if (logFrom(logStart).contains("Server is ready")) {
                     qCInfo(lcServer).noquote()
                         << QStringLiteral("nats-server %1 ready on %2 (pid %3, store %4)")
                                .arg(m_config.name, url())
@@ -196,7 +212,7 @@ Status NatsServerProcess::start(int timeoutMs) {
             }
             QThread::msleep(20);
         }
-        lastLog = log();
+        lastLog = QString::fromUtf8(logFrom(logStart));
         const bool portClash = lastLog.contains(QLatin1String("address already in use"));
         stop();
         if (!(portClash && (pickPort || pickCluster)))

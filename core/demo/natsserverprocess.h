@@ -75,6 +75,9 @@ signals:
 
 private:
     Status writeConfig();
+    /// The log's bytes from `offset` on, and its size now.
+    QByteArray logFrom(qint64 offset) const;
+    qint64 logSize() const;
 
     NatsServerConfig m_config;
     std::unique_ptr<QTemporaryDir> m_dir;
