@@ -12,6 +12,9 @@
 #include <QSslKey>
 #include <QSslServer>
 #include <QSslSocket>
+#include <QThread>
+
+#include <thread>
 
 using namespace jetdeck;
 using namespace jetdeck::test;
@@ -95,6 +98,8 @@ private slots:
     void publishesBeforeInfoCheckedAgainstIt();
     void reconnectToSmallerMaxPayload();
     void asyncPublishRefusedLeavesNothingPending();
+    // Threads.
+    void contextDeletedWhileMessagesArrive();
     // Bounded loops.
     void listingStopsWhenTheTotalKeepsGrowing();
 };
@@ -484,6 +489,64 @@ void TestHardening::asyncPublishRefusedLeavesNothingPending() {
     QCOMPARE(st.failed, quint64(1));
     QCOMPARE(st.timedOut, quint64(0));
     QCOMPARE(pub.inFlight(), qint64(0));
+}
+
+void TestHardening::contextDeletedWhileMessagesArrive() {
+    // The connection's thread posts each batch to the subscription's context object while the
+    // main thread deletes that object: no post may touch it once it is being destroyed (under
+    // ASan a post to a freed object is a heap-use-after-free), and no callback runs for a
+    // context that is gone. The window the old QPointer check left was a few instructions wide:
+    // this test hammers it (200 contexts deleted mid-stream) rather than hitting it on demand.
+    JETDECK_START_SERVER(server);
+    ConnectionThread c(optionsFor(server->url()));
+    QVERIFY(!c->connectSync());
+    ConnectionThread pub(optionsFor(server->url()));
+    QVERIFY(!pub->connectSync());
+    std::atomic<bool> stop{false};
+    std::thread flood([&] {
+        const QDeadlineTimer bound(60000); // bounded even if the loop below fails early
+        // About 50,000 messages a second: enough that a batch is always on its way.
+        for (int n = 0; !stop && !bound.hasExpired(); ++n) {
+            (void)pub->publish("hot.x", "payload"); // a full queue only means fewer messages
+            if (n % 50 == 0)
+                QThread::usleep(1000);
+        }
+    });
+    auto deadContexts = std::make_shared<std::atomic<int>>(0);
+    auto callsAfterDeath = std::make_shared<std::atomic<int>>(0);
+    auto delivered = std::make_shared<std::atomic<quint64>>(0);
+    QList<SubscriptionPtr> subs;
+    for (int i = 0; i < 200; ++i) {
+        auto* ctx = new QObject;
+        auto dead = std::make_shared<std::atomic<bool>>(false);
+        QObject::connect(ctx, &QObject::destroyed, [dead, deadContexts] {
+            *dead = true;
+            ++*deadContexts;
+        });
+        auto sub = c->subscribe("hot.>", ctx, [dead, callsAfterDeath, delivered](const Message&) {
+            if (*dead)
+                ++*callsAfterDeath;
+            ++*delivered;
+        });
+        QVERIFY(sub.ok());
+        subs.append(sub.value());
+        // Let a batch or more be delivered, then delete the context with more on their way.
+        const quint64 before = delivered->load();
+        (void)QTest::qWaitFor([&] { return delivered->load() > before; }, 200);
+        QTest::qWait(i % 3);
+        delete ctx;
+        if (subs.size() > 5)
+            subs.takeFirst()->unsubscribe();
+    }
+    QTest::qWait(200); // whatever was posted to the dead contexts would run now
+    stop = true;
+    flood.join();
+    for (const SubscriptionPtr& s : std::as_const(subs))
+        s->unsubscribe();
+    QCOMPARE(deadContexts->load(), 200);
+    QCOMPARE(callsAfterDeath->load(), 0);
+    QVERIFY2(delivered->load() > 0, "no batch was ever delivered: the test proved nothing");
+    QVERIFY(c->isConnected());
 }
 
 void TestHardening::listingStopsWhenTheTotalKeepsGrowing() {
