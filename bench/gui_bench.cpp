@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     const qint64 startupMs = sinceStart.elapsed();
 
     NatsServerProcess server;
-    if (Status s = server.start()) {
+    if (Status s = server.start(); !s.ok()) {
         std::fprintf(stderr, "gui_bench: %s\n", qPrintable(s.toString()));
         return 1;
     }

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     const int memCycles = p.value(QStringLiteral("memory-cycles")).toInt();
 
     NatsServerProcess server;
-    if (Status s = server.start())
+    if (Status s = server.start(); !s.ok())
         return fail(s.toString());
     auto base = Options::fromUrls(server.url());
     Options o = base.value();
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     QList<qint64> lateness, total;
     {
         ConnectionThread c(o);
-        if (Status s = c->connectSync())
+        if (Status s = c->connectSync(); !s.ok())
             return fail(s.toString());
         std::atomic<int> got{0};
         auto sub = c->subscribeInline("bench.reconnect", [&](const MsgView&) { ++got; });
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
             if (!waitFor([&] { return c->state() == ConnectionState::Reconnecting; }, 10000))
                 return fail(QStringLiteral("no RECONNECTING after kill"));
             QThread::msleep(100);
-            if (Status s = server.start())
+            if (Status s = server.start(); !s.ok())
                 return fail(s.toString());
             QElapsedTimer since;
             since.start();
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         m.reconnectDelayMs = 1;
         m.maxReconnectDelayMs = 5;
         ConnectionThread c(m);
-        if (Status s = c->connectSync())
+        if (Status s = c->connectSync(); !s.ok())
             return fail(s.toString());
         auto sub = c->subscribe("bench.memory");
         for (int i = 0; i < memCycles; ++i) {

@@ -61,9 +61,9 @@ public:
     }
 
     Status start() {
-        if (Status s = (*m_pubConn)->connectSync(20000))
+        if (Status s = (*m_pubConn)->connectSync(20000); !s.ok())
             return s;
-        if (Status s = (*m_subConn)->connectSync(20000))
+        if (Status s = (*m_subConn)->connectSync(20000); !s.ok())
             return s;
         const js::JetStream js(m_pubConn->connection());
         js::StreamConfig sc;
@@ -321,7 +321,7 @@ Result<QJsonObject> runPhase(Workload& w, const Phase& ph) {
     t.start();
     qint64 rssEarly = -1;
     for (int i = 0; i < ph.cycles; ++i) {
-        if (Status s = w.publish(ph.perCycle))
+        if (Status s = w.publish(ph.perCycle); !s.ok())
             return Error{s.kind, QStringLiteral("cycle %1: %2").arg(i).arg(s.toString())};
         waitFor([] { return false; }, 20 + int(QRandomGenerator::global()->bounded(40)));
         NatsServerProcess* victim = ph.pickVictim();
@@ -330,11 +330,11 @@ Result<QJsonObject> runPhase(Workload& w, const Phase& ph) {
         // Only what the window has room for: a publish that waited for room now would wait for
         // acks from the server that is down, and the restart below would wait for it (the
         // watchdog caught exactly that: 60 s with 2,000 in flight and the server still down).
-        if (Status s = w.publish(int(qMin<qint64>(ph.perCycle / 5, w.room()))))
+        if (Status s = w.publish(int(qMin<qint64>(ph.perCycle / 5, w.room()))); !s.ok())
             return Error{s.kind, QStringLiteral("cycle %1 (down): %2").arg(i).arg(s.toString())};
         if (ph.downMs > 0)
             waitFor([] { return false; }, ph.downMs);
-        if (Status s = victim->start())
+        if (Status s = victim->start(); !s.ok())
             return Error{s.kind, QStringLiteral("cycle %1: restart: %2").arg(i).arg(s.toString())};
         if (ph.settled && !waitFor(ph.settled, ph.settleTimeoutMs))
             return Error{ErrorKind::Timeout,
@@ -398,10 +398,10 @@ int main(int argc, char** argv) {
         NatsServerConfig cfg;
         cfg.jetstream = true;
         NatsServerProcess server(cfg);
-        if (Status s = server.start())
+        if (Status s = server.start(); !s.ok())
             return fail(s.toString());
         Workload w(Options::fromUrls(server.url()).value(), QStringLiteral("SOAK"), 1);
-        if (Status s = w.start())
+        if (Status s = w.start(); !s.ok())
             return fail(s.toString());
         Phase ph;
         ph.name = QStringLiteral("single file server");
@@ -418,14 +418,14 @@ int main(int argc, char** argv) {
     // --- 2. a member of a three-server cluster ------------------------------------------------
     if (clusterCycles > 0) {
         std::vector<std::unique_ptr<NatsServerProcess>> servers;
-        if (Status s = startLocalCluster(3, &servers, QStringLiteral("soak"), true))
+        if (Status s = startLocalCluster(3, &servers, QStringLiteral("soak"), true); !s.ok())
             return fail(s.toString());
         QStringList urls;
         for (const auto& s : servers)
             urls << s->url();
         Workload w(Options::fromUrls(urls.join(QLatin1Char(','))).value(), QStringLiteral("SOAKR3"),
                    3);
-        if (Status s = w.start())
+        if (Status s = w.start(); !s.ok())
             return fail(s.toString());
         Phase ph;
         ph.name = QStringLiteral("cluster member");

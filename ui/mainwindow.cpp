@@ -464,14 +464,14 @@ void MainWindow::connectWith(const Options& options) {
             return;
         m_statusState->setText(connectionStateName(st));
         m_sidebar->setActive(m_activeKey, st,
-                             c->lastError().isError() && st != ConnectionState::Connected);
+                             !c->lastError().ok() && st != ConnectionState::Connected);
         updateButtons();
         if (st == ConnectionState::Connected) {
             showMessage(tr("Connected to %1").arg(c->currentServer()), false);
             m_streams->refresh();
         } else if ((st == ConnectionState::Disconnected || st == ConnectionState::Reconnecting ||
                     st == ConnectionState::Closed) &&
-                   c->lastError().isError()) {
+                   !c->lastError().ok()) {
             showMessage(c->lastError().toString(), true);
         }
     });
@@ -523,7 +523,7 @@ void MainWindow::saveWithDialog(const QString& title, const QString& stem, const
         filter);
     if (path.isEmpty())
         return;
-    if (Status s = write(path))
+    if (Status s = write(path); !s.ok())
         showMessage(s.toString(), true);
     else
         showMessage(doneText.arg(path), false);
@@ -558,7 +558,7 @@ void MainWindow::attachDemo(DemoSession& demo) {
 Status MainWindow::startMetricsServer(quint16 port) {
     if (!m_metricsServer)
         m_metricsServer = new metrics::MetricsServer(m_registry, this);
-    if (Status s = m_metricsServer->listen(port))
+    if (Status s = m_metricsServer->listen(port); !s.ok())
         return s;
     showMessage(tr("Serving Prometheus metrics on %1").arg(m_metricsServer->url()), false);
     return {};

@@ -187,7 +187,7 @@ Result<Resolved> resolveOptions(const QCommandLineParser& p) {
                      duration("ping-interval", &o.pingIntervalMs),
                      readIntOption(p, "reconnect-attempts", -1, &o.reconnectAttempts),
                      readIntOption(p, "max-pending", 1, &o.maxPendingOperations)})
-        if (s)
+        if (!s.ok())
             return s;
     if (o.pingIntervalMs <= 0)
         return Error{ErrorKind::InvalidArgument,
@@ -299,7 +299,7 @@ void printMessage(const Message& m, quint64 n, bool json) {
 
 /// Connects on this thread; prints a one-line error and returns false when it cannot.
 bool connectOrFail(Connection& c, int timeoutMs, int* code) {
-    if (Status s = c.connectSync(timeoutMs)) {
+    if (Status s = c.connectSync(timeoutMs); !s.ok()) {
         *code = fail(s.toString());
         return false;
     }

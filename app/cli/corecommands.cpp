@@ -23,7 +23,7 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
     if (pos.size() < 2)
         return fail(QStringLiteral("pub needs a SUBJECT"), kExitUsage);
     const QByteArray subject = pos[1].toUtf8();
-    if (Status s = subject::validatePublish(subject))
+    if (Status s = subject::validatePublish(subject); !s.ok())
         return fail(s.toString(), kExitUsage);
     QString err;
     qint64 count = 1, size = -1;
@@ -131,10 +131,10 @@ int runSubscriber(const QCommandLineParser& p, const Resolved& r, const QString&
     qint64 count = 0;
     if (!parseCount(p, QStringLiteral("count"), 0, &count, &err))
         return fail(err, kExitUsage);
-    if (Status s = subject::validateSubscribe(pos[1].toUtf8()))
+    if (Status s = subject::validateSubscribe(pos[1].toUtf8()); !s.ok())
         return fail(s.toString(), kExitUsage);
     if (p.isSet(QStringLiteral("queue")))
-        if (Status s = subject::validateQueue(p.value(QStringLiteral("queue")).toUtf8()))
+        if (Status s = subject::validateQueue(p.value(QStringLiteral("queue")).toUtf8()); !s.ok())
             return fail(s.toString(), kExitUsage);
     Connection c(r.options);
     int code = 0;
@@ -154,7 +154,7 @@ int runSubscriber(const QCommandLineParser& p, const Resolved& r, const QString&
         so);
     if (!sub)
         return fail(sub.error().toString(), kExitUsage);
-    if (Status s = c.flushSync(r.timeoutMs))
+    if (Status s = c.flushSync(r.timeoutMs); !s.ok())
         return fail(s.toString());
     if (!json)
         out(QStringLiteral("%1 \"%2\"%3")
@@ -188,7 +188,7 @@ int cmdReq(const QCommandLineParser& p, const Resolved& r, bool json) {
     const QStringList pos = p.positionalArguments();
     if (pos.size() < 2)
         return fail(QStringLiteral("req needs a SUBJECT"), kExitUsage);
-    if (Status s = subject::validatePublish(pos[1].toUtf8()))
+    if (Status s = subject::validatePublish(pos[1].toUtf8()); !s.ok())
         return fail(s.toString(), kExitUsage);
     const QByteArray body =
         pos.size() > 2 ? pos.mid(2).join(QLatin1Char(' ')).toUtf8() : QByteArray();
@@ -220,7 +220,7 @@ int cmdReply(const QCommandLineParser& p, const Resolved& r, bool json) {
                      .arg(QString::fromUtf8(m.subject())));
             return;
         }
-        if (Status s = c.publish(m.reply(), body))
+        if (Status s = c.publish(m.reply(), body); !s.ok())
             fail(s.toString());
         else if (json)
             outBytes(QJsonDocument(messageJson(m)).toJson(QJsonDocument::Compact));
@@ -254,9 +254,9 @@ int cmdStatus(const QCommandLineParser& p, Resolved r, bool json) {
     registry.addConnection(r.options.name.isEmpty() ? QStringLiteral("default") : r.options.name,
                            &c);
     const Status connected = c.connectSync(r.timeoutMs);
-    if (connected && !watch)
+    if (!connected.ok() && !watch)
         return fail(connected.toString());
-    if (!connected)
+    if (connected.ok())
         c.flushSync(r.timeoutMs); // one RTT sample before the first report
     auto print = [&] {
         const HealthSnapshot h = c.health();

@@ -176,13 +176,16 @@ Result<StreamConfig> streamConfigFromFlags(const QCommandLineParser& p, const QS
         return {};
     };
     if (Status s = choose(
-            "storage", [](const QString& v) { return parseStorageType(v); }, &c.storage))
+            "storage", [](const QString& v) { return parseStorageType(v); }, &c.storage);
+        !s.ok())
         return s;
     if (Status s = choose(
-            "retention", [](const QString& v) { return parseRetentionPolicy(v); }, &c.retention))
+            "retention", [](const QString& v) { return parseRetentionPolicy(v); }, &c.retention);
+        !s.ok())
         return s;
     if (Status s = choose(
-            "discard", [](const QString& v) { return parseDiscardPolicy(v); }, &c.discard))
+            "discard", [](const QString& v) { return parseDiscardPolicy(v); }, &c.discard);
+        !s.ok())
         return s;
     auto number = [&](const char* opt, qint64 min, auto* out) {
         return readIntOption(p, opt, min, out);
@@ -203,11 +206,11 @@ Result<StreamConfig> streamConfigFromFlags(const QCommandLineParser& p, const QS
          {number("replicas", 1, &c.replicas), number("max-msgs", -1, &c.maxMsgs),
           number("max-bytes", -1, &c.maxBytes), number("max-msg-size", -1, &c.maxMsgSize),
           duration("max-age", &c.maxAgeNs), duration("dupe-window", &c.duplicateWindowNs)})
-        if (s)
+        if (!s.ok())
             return s;
     if (p.isSet(QStringLiteral("description")))
         c.description = p.value(QStringLiteral("description"));
-    if (Status s = c.validate())
+    if (Status s = c.validate(); !s.ok())
         return s;
     return c;
 }
@@ -253,7 +256,7 @@ int cmdStream(const QCommandLineParser& p, const Resolved& r, bool json) {
     if (!verbs.contains(verb))
         return fail(QStringLiteral("stream needs one of: ls, info, add, rm, purge"), kExitUsage);
     if (verb != QLatin1String("ls")) {
-        if (Status s = validateName(name, QStringLiteral("stream name")))
+        if (Status s = validateName(name, QStringLiteral("stream name")); !s.ok())
             return fail(s.toString(), kExitUsage);
     }
     std::optional<StreamConfig> config;
@@ -317,7 +320,7 @@ int cmdStream(const QCommandLineParser& p, const Resolved& r, bool json) {
         return kExitOk;
     }
     if (verb == QLatin1String("rm")) {
-        if (Status st = s.js->deleteStream(name))
+        if (Status st = s.js->deleteStream(name); !st.ok())
             return fail(st.toString());
         if (!json)
             out(QStringLiteral("Deleted stream %1").arg(name));
@@ -390,9 +393,9 @@ Result<ConsumerConfig> consumerConfigFromFlags(const QCommandLineParser& p, cons
         *out = *d;
         return {};
     };
-    if (Status s = duration("wait", &c.ackWaitNs))
+    if (Status s = duration("wait", &c.ackWaitNs); !s.ok())
         return s;
-    if (Status s = duration("heartbeat", &c.idleHeartbeatNs))
+    if (Status s = duration("heartbeat", &c.idleHeartbeatNs); !s.ok())
         return s;
     if (p.isSet(QStringLiteral("max-deliver"))) {
         bool ok = false;
@@ -418,7 +421,7 @@ Result<ConsumerConfig> consumerConfigFromFlags(const QCommandLineParser& p, cons
         c.backoffNs << *d;
     }
     c.flowControl = p.isSet(QStringLiteral("flow-control"));
-    if (Status s = c.validate())
+    if (Status s = c.validate(); !s.ok())
         return s;
     return c;
 }
@@ -470,10 +473,10 @@ int cmdConsumer(const QCommandLineParser& p, const Resolved& r, bool json) {
                             QStringLiteral("rm")};
     if (!verbs.contains(verb))
         return fail(QStringLiteral("consumer needs one of: ls, info, add, rm"), kExitUsage);
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return fail(s.toString(), kExitUsage);
     if (verb != QLatin1String("ls"))
-        if (Status s = validateName(name, QStringLiteral("consumer name")))
+        if (Status s = validateName(name, QStringLiteral("consumer name")); !s.ok())
             return fail(s.toString(), kExitUsage);
     std::optional<ConsumerConfig> config;
     if (verb == QLatin1String("add")) {
@@ -520,7 +523,7 @@ int cmdConsumer(const QCommandLineParser& p, const Resolved& r, bool json) {
         return kExitOk;
     }
     if (verb == QLatin1String("rm")) {
-        if (Status st = s.js->deleteConsumer(stream, name))
+        if (Status st = s.js->deleteConsumer(stream, name); !st.ok())
             return fail(st.toString());
         if (json)
             printJson({{QStringLiteral("deleted"), name}, {QStringLiteral("stream"), stream}});
@@ -587,9 +590,9 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
     const QStringList pos = p.positionalArguments();
     const QString stream = pos.value(1);
     const QString consumer = pos.value(2);
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return fail(s.toString(), kExitUsage);
-    if (Status s = validateName(consumer, QStringLiteral("consumer name")))
+    if (Status s = validateName(consumer, QStringLiteral("consumer name")); !s.ok())
         return fail(s.toString(), kExitUsage);
     int actions = 0;
     for (const char* a : {"ack", "nak", "term", "no-ack"})
@@ -628,7 +631,7 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
             st = m.nak();
         else if (action == QLatin1String("term"))
             st = m.term(QStringLiteral("terminated with jetdeck-cli consume --term"));
-        if (st && !actionError)
+        if (!st.ok() && actionError.ok())
             actionError = st;
         printJsMessage(m, n, action, json);
     };
@@ -640,7 +643,8 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
                     if (n < quint64(want))
                         handle(m);
                 },
-                &ctx))
+                &ctx);
+            !st.ok())
             return fail(st.toString());
         QElapsedTimer t;
         t.start();
@@ -669,7 +673,7 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
         }
     }
     s.conn->flushSync(r.timeoutMs); // acks are on the wire before we leave
-    if (actionError)
+    if (!actionError.ok())
         return fail(actionError.toString());
     if (n < quint64(want))
         return fail(
@@ -753,8 +757,8 @@ int runJsPublish(const QCommandLineParser& p, const Resolved& r, bool json,
                 .arg(st.duplicates)
                 .arg(st.failed)
                 .arg(st.timedOut));
-    if (done || st.failed || st.timedOut)
-        return fail(done ? done.toString() : QStringLiteral("not every message was stored"));
+    if (!done.ok() || st.failed || st.timedOut)
+        return fail(!done.ok() ? done.toString() : QStringLiteral("not every message was stored"));
     return kExitOk;
 }
 

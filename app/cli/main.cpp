@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
         p.isSet(QStringLiteral("no-log-file")));
     if (!log)
         return fail(log.error().message, kExitUsage);
-    if (Status s = logging::install(log.value()); s && log->toFile)
+    if (Status s = logging::install(log.value()); !s.ok() && log->toFile)
         std::fprintf(stderr, "jetdeck-cli: %s (logging to stderr only)\n", qPrintable(s.message));
     const bool json = p.isSet(QStringLiteral("json"));
     auto resolved = resolveOptions(p);

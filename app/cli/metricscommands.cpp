@@ -128,11 +128,11 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
     r.options.retryOnFailedConnect = true;
     Connection c(r.options);
     MetricsServer server(&registry);
-    if (Status s = server.listen(quint16(port), address))
+    if (Status s = server.listen(quint16(port), address); !s.ok())
         return fail(s.toString());
     registry.addConnection(r.options.name.isEmpty() ? QStringLiteral("default") : r.options.name,
                            &c);
-    if (Status s = c.connectSync(r.timeoutMs))
+    if (Status s = c.connectSync(r.timeoutMs); !s.ok())
         std::fprintf(stderr,
                      "jetdeck-cli: %s (serving metrics anyway; reconnecting in the background)\n",
                      qPrintable(s.toString()));
@@ -280,7 +280,7 @@ int cmdLatency(const QCommandLineParser& p, const Resolved& r, bool json) {
         js::AsyncPublishConfig pc;
         pc.ackTimeoutMs = r.timeoutMs;
         pub = std::make_unique<js::AsyncPublisher>(&c, pc);
-        if (Status s = pub->start())
+        if (Status s = pub->start(); !s.ok())
             return fail(s.toString());
         pub->setLatencyProbe(
             registry.probe(QLatin1String(probe::PublishAck),

@@ -119,7 +119,7 @@ int cmdRun(const QCommandLineParser& p, const Resolved& r, const QString& file, 
     const scenario::ScenarioReport report = runner.run();
     watch.stop();
     if (!reportPath.isEmpty()) {
-        if (Status s = report.save(reportPath))
+        if (Status s = report.save(reportPath); !s.ok())
             return fail(s.message);
     }
     if (json) {

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
         p.isSet(QStringLiteral("no-log-file")));
     if (!log)
         return fail(log.error().message);
-    if (Status s = logging::install(log.value()); s && log->toFile)
+    if (Status s = logging::install(log.value()); !s.ok() && log->toFile)
         std::fprintf(stderr, "jetdeck: %s (logging to stderr only)\n", qPrintable(s.message));
     qCInfo(lcUi).noquote() << QStringLiteral("JetDeck %1 starting; log file %2")
                                   .arg(QStringLiteral(JETDECK_VERSION), logging::currentFile());
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
                                 .arg(p.value(QStringLiteral("demo-cluster"))));
         }
         demo = std::make_unique<DemoSession>(dc);
-        if (Status s = demo->start()) {
+        if (Status s = demo->start(); !s.ok()) {
             QMessageBox::critical(
                 nullptr, QStringLiteral("JetDeck"),
                 QStringLiteral("The demo could not start:\n\n%1").arg(s.toString()));
@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
         if (!ok || port > 65535)
             return fail(QStringLiteral("--metrics-port needs a port number 0..65535, not '%1'")
                             .arg(p.value(QStringLiteral("metrics-port"))));
-        if (Status s = window.startMetricsServer(quint16(port)))
+        if (Status s = window.startMetricsServer(quint16(port)); !s.ok())
             return fail(s.toString());
         std::fprintf(stderr, "jetdeck: serving metrics on %s\n", qPrintable(window.metricsUrl()));
     }

@@ -196,13 +196,15 @@ Result<QByteArray> encode(ordered_json claims, const nkeys::KeyPair& signer) {
 
 Result<QByteArray> createOperator(const nkeys::KeyPair& operatorKey, const QString& name,
                                   QByteArrayView systemAccount) {
-    if (Status s = expectSigner(operatorKey, nkeys::KeyType::Operator, QStringLiteral("signer"))) {
+    if (Status s = expectSigner(operatorKey, nkeys::KeyType::Operator, QStringLiteral("signer"));
+        !s.ok()) {
         return s;
     }
     ordered_json nats = ordered_json::object();
     if (!systemAccount.trimmed().isEmpty()) {
         if (Status s = expectPublicKey(systemAccount, nkeys::KeyType::Account,
-                                       QStringLiteral("system account"))) {
+                                       QStringLiteral("system account"));
+            !s.ok()) {
             return s;
         }
         nats["system_account"] = toStd(systemAccount.trimmed());
@@ -217,11 +219,13 @@ Result<QByteArray> createOperator(const nkeys::KeyPair& operatorKey, const QStri
 
 Result<QByteArray> createAccount(const nkeys::KeyPair& operatorKey, QByteArrayView accountPublicKey,
                                  const QString& name, bool jetStream) {
-    if (Status s = expectSigner(operatorKey, nkeys::KeyType::Operator, QStringLiteral("signer"))) {
+    if (Status s = expectSigner(operatorKey, nkeys::KeyType::Operator, QStringLiteral("signer"));
+        !s.ok()) {
         return s;
     }
     if (Status s = expectPublicKey(accountPublicKey, nkeys::KeyType::Account,
-                                   QStringLiteral("account public key"))) {
+                                   QStringLiteral("account public key"));
+        !s.ok()) {
         return s;
     }
     ordered_json limits = ordered_json::object();
@@ -255,11 +259,13 @@ Result<QByteArray> createAccount(const nkeys::KeyPair& operatorKey, QByteArrayVi
 
 Result<QByteArray> createUser(const nkeys::KeyPair& accountKey, QByteArrayView userPublicKey,
                               const QString& name) {
-    if (Status s = expectSigner(accountKey, nkeys::KeyType::Account, QStringLiteral("signer"))) {
+    if (Status s = expectSigner(accountKey, nkeys::KeyType::Account, QStringLiteral("signer"));
+        !s.ok()) {
         return s;
     }
-    if (Status s = expectPublicKey(userPublicKey, nkeys::KeyType::User,
-                                   QStringLiteral("user public key"))) {
+    if (Status s =
+            expectPublicKey(userPublicKey, nkeys::KeyType::User, QStringLiteral("user public key"));
+        !s.ok()) {
         return s;
     }
     ordered_json nats = ordered_json::object();

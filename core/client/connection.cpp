@@ -389,9 +389,8 @@ Status Connection::connectSync(int timeoutMs) {
     if (!done)
         return Error{ErrorKind::Timeout,
                      QStringLiteral("not connected within %1 ms").arg(timeoutMs)};
-    return m_lastError.isError()
-               ? m_lastError
-               : Error{ErrorKind::ConnectFailed, QStringLiteral("could not connect")};
+    return !m_lastError.ok() ? m_lastError
+                             : Error{ErrorKind::ConnectFailed, QStringLiteral("could not connect")};
 }
 
 void Connection::doOpen() {
@@ -433,24 +432,24 @@ void Connection::doOpen() {
                     QStringLiteral("a user JWT needs the user's NKey seed to sign the server's "
                                    "nonce, and none was given")};
     }
-    if (!bad && !m_options.tls.caFile.isEmpty() &&
+    if (bad.ok() && !m_options.tls.caFile.isEmpty() &&
         QSslCertificate::fromPath(m_options.tls.caFile, QSsl::Pem).isEmpty())
         bad = Error{ErrorKind::Tls,
                     QStringLiteral("cannot read any PEM certificate from the CA file '%1'")
                         .arg(m_options.tls.caFile)};
-    if (!bad && (m_options.tls.certFile.isEmpty() != m_options.tls.keyFile.isEmpty()))
+    if (bad.ok() && (m_options.tls.certFile.isEmpty() != m_options.tls.keyFile.isEmpty()))
         bad = Error{ErrorKind::Tls,
                     QStringLiteral("a client certificate needs both a certificate file and a "
                                    "key file")};
-    if (!bad && !m_options.tls.certFile.isEmpty() &&
+    if (bad.ok() && !m_options.tls.certFile.isEmpty() &&
         QSslCertificate::fromPath(m_options.tls.certFile, QSsl::Pem).isEmpty())
         bad = Error{
             ErrorKind::Tls,
             QStringLiteral("cannot read a PEM certificate from '%1'").arg(m_options.tls.certFile)};
-    if (!bad && !m_options.tls.keyFile.isEmpty())
+    if (bad.ok() && !m_options.tls.keyFile.isEmpty())
         if (auto key = readClientKey(m_options.tls.keyFile); !key)
             bad = key.error();
-    if (bad) {
+    if (!bad.ok()) {
         Notices n;
         {
             std::lock_guard lock(m_mu);
@@ -811,9 +810,8 @@ void Connection::doCloseWith(const Error& why) {
     m_drainTimer->stop();
 
     const Error closed =
-        why.isError()
-            ? Error{ErrorKind::ConnectionClosed, why.message, why.serverText}
-            : Error{ErrorKind::ConnectionClosed, QStringLiteral("the connection was closed")};
+        !why.ok() ? Error{ErrorKind::ConnectionClosed, why.message, why.serverText}
+                  : Error{ErrorKind::ConnectionClosed, QStringLiteral("the connection was closed")};
     QHash<quint64, SubscriptionPtr> subs;
     Notices n;
     {
@@ -851,7 +849,7 @@ void Connection::doCloseWith(const Error& why) {
         std::lock_guard lock(m_mu);
         m_attemptFailed = true;
     }
-    setState(State::Closed, why.isError() ? why.message : QString());
+    setState(State::Closed, !why.ok() ? why.message : QString());
 }
 
 // --- socket events -------------------------------------------------------------------------
@@ -1357,7 +1355,7 @@ void Connection::doDrain(int timeoutMs) {
     m_drainFlushed = false;
     // A PING after the UNSUBs: its PONG means the server sent everything it will send.
     flushAsync(limit, this, [this](const Status& s) {
-        if (!s)
+        if (s.ok())
             m_drainFlushed = true;
     });
     m_drainTimer->start();
@@ -1555,7 +1553,7 @@ Status Connection::buildConnectJson(QByteArray& out) {
 
 void Connection::sendConnect() {
     QByteArray frame;
-    if (Status s = buildConnectJson(frame)) {
+    if (Status s = buildConnectJson(frame); !s.ok()) {
         attemptFailed(s);
         return;
     }
@@ -1976,10 +1974,10 @@ Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
 
 Status Connection::publishChecked(QByteArrayView subject, QByteArrayView reply,
                                   QByteArrayView headerBlock, QByteArrayView payload) {
-    if (Status s = subject::validatePublish(subject))
+    if (Status s = subject::validatePublish(subject); !s.ok())
         return s;
     if (!reply.isEmpty())
-        if (Status s = subject::validatePublish(reply))
+        if (Status s = subject::validatePublish(reply); !s.ok())
             return Error{ErrorKind::InvalidSubject, QStringLiteral("reply ") + s.message};
     const bool inlineWrite = onConnectionThread();
     Notices notices;
@@ -1990,7 +1988,7 @@ Status Connection::publishChecked(QByteArrayView subject, QByteArrayView reply,
         if (m_state == State::Connected)
             waitForRoomLocked(lock);
         result = acceptPublishLocked(subject, reply, headerBlock, payload, &notices);
-        if (!result && (m_state == State::Connected || m_state == State::Draining)) {
+        if (result.ok() && (m_state == State::Connected || m_state == State::Draining)) {
             writeNow = inlineWrite && m_out.size() >= kInlineWriteThreshold;
             if (!writeNow)
                 kickFlushLocked();
@@ -2018,10 +2016,10 @@ Result<SubscriptionPtr> Connection::addSubscription(QByteArrayView subject,
                                                     const SubscribeOptions& opts,
                                                     InlineHandler inlineHandler, QObject* context,
                                                     MessageCallback callback) {
-    if (Status s = subject::validateSubscribe(subject))
+    if (Status s = subject::validateSubscribe(subject); !s.ok())
         return s;
     if (!opts.queue.isEmpty())
-        if (Status s = subject::validateQueue(opts.queue))
+        if (Status s = subject::validateQueue(opts.queue); !s.ok())
             return s;
     if (callback && !context)
         return Error{ErrorKind::InvalidArgument,
@@ -2133,7 +2131,7 @@ std::shared_ptr<Connection::PendingRequest>
 Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const Headers* headers,
                          int timeoutMs, QByteArray* tokenOut, Status* error,
                          std::shared_ptr<PendingRequest> req) {
-    if (Status s = subject::validatePublish(subject)) {
+    if (Status s = subject::validatePublish(subject); !s.ok()) {
         *error = s;
         return {};
     }
@@ -2171,7 +2169,8 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
         // Tokens only need to be unique among this connection's requests in flight.
         token = QByteArray::number(++m_nextRequestId, 36);
         const QByteArray reply = prefix.value() + token;
-        if (Status s = acceptPublishLocked(subject, reply, headerBlock, payload, &notices)) {
+        if (Status s = acceptPublishLocked(subject, reply, headerBlock, payload, &notices);
+            !s.ok()) {
             lock.unlock();
             emitNotices(notices);
             *error = s;

@@ -22,15 +22,15 @@ Result<Options> optionsFromContext(const NatsContext& ctx, const QProcessEnviron
         *out = p.value();
         return {};
     };
-    if (Status s = path(ctx.creds, &o.auth.credsFile))
+    if (Status s = path(ctx.creds, &o.auth.credsFile); !s.ok())
         return s;
-    if (Status s = path(ctx.nkey, &o.auth.nkeySeedFile))
+    if (Status s = path(ctx.nkey, &o.auth.nkeySeedFile); !s.ok())
         return s;
-    if (Status s = path(ctx.cert, &o.tls.certFile))
+    if (Status s = path(ctx.cert, &o.tls.certFile); !s.ok())
         return s;
-    if (Status s = path(ctx.key, &o.tls.keyFile))
+    if (Status s = path(ctx.key, &o.tls.keyFile); !s.ok())
         return s;
-    if (Status s = path(ctx.ca, &o.tls.caFile))
+    if (Status s = path(ctx.ca, &o.tls.caFile); !s.ok())
         return s;
     if (!ctx.userJwt.isEmpty()) {
         if (ctx.userSeed.isEmpty())

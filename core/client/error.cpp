@@ -63,7 +63,7 @@ QString errorKindName(ErrorKind kind) {
 }
 
 QString Error::toString() const {
-    if (!isError())
+    if (ok())
         return QStringLiteral("ok");
     QString s = message.isEmpty() ? errorKindName(kind) : message;
     if (!serverText.isEmpty() && !s.contains(QString::fromUtf8(serverText), Qt::CaseInsensitive))

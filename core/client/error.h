@@ -56,8 +56,9 @@ struct Error {
         , message(std::move(msg))
         , serverText(std::move(server)) {}
 
-    bool isError() const { return kind != ErrorKind::None; }
-    explicit operator bool() const { return isError(); }
+    /// True when nothing went wrong. The one test of success for a Status, as ok() is for a
+    /// Result: an Error has no conversion to bool, so `if (status)` cannot mean either thing.
+    bool ok() const { return kind == ErrorKind::None; }
     /// "kind: message" plus the server's words when they add something.
     QString toString() const;
 };

@@ -39,8 +39,7 @@ QJsonObject HealthSnapshot::toJson() const {
         {QStringLiteral("rtt_smoothed_us"), rttSmoothedUs},
         {QStringLiteral("connected_since"), iso(connectedSince)},
         {QStringLiteral("last_failure_at"), iso(lastFailureAt)},
-        {QStringLiteral("last_failure"),
-         lastFailure.isError() ? lastFailure.toString() : QString()},
+        {QStringLiteral("last_failure"), !lastFailure.ok() ? lastFailure.toString() : QString()},
         {QStringLiteral("reconnects"), qint64(reconnects)},
         {QStringLiteral("reconnect_attempt"), reconnectAttempt},
         {QStringLiteral("reconnect_attempts_max"), reconnectAttemptsMax},
@@ -88,7 +87,7 @@ QString HealthSnapshot::toText() const {
                 .arg(reconnectAttempt + 1)
                 .arg(reconnectAttemptsMax >= 0 ? QStringLiteral(" of %1").arg(reconnectAttemptsMax)
                                                : QString()));
-    row("Last failure:", lastFailure.isError()
+    row("Last failure:", !lastFailure.ok()
                              ? iso(lastFailureAt) + QStringLiteral("  ") + lastFailure.toString()
                              : QStringLiteral("none"));
     row("Published:", QStringLiteral("%1 (sent %2, queued then sent %3, expired %4, dropped %5, "

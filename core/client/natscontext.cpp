@@ -268,7 +268,7 @@ QStringList listNatsContexts(const QString& dir) {
         if (fi.size() == 0)
             continue;
         const QString name = fi.fileName().chopped(5);
-        if (validateNatsContextName(name).isError())
+        if (!validateNatsContextName(name).ok())
             continue;
         names << name;
     }
@@ -306,7 +306,7 @@ Status validateNatsContextName(const QString& name) {
 
 Result<NatsContext> loadNatsContext(const QString& name, const QString& dir,
                                     const QProcessEnvironment& env) {
-    if (const Status st = validateNatsContextName(name); st.isError())
+    if (const Status st = validateNatsContextName(name); !st.ok())
         return st;
     const QString path = QDir(dir).filePath(name + QStringLiteral(".json"));
     if (!QFileInfo::exists(path))

@@ -52,10 +52,10 @@ Result<Message> Subscription::next(int timeoutMs) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     while (m_pending.empty()) {
         if (m_closed)
-            return m_closeReason.isError() ? m_closeReason
-                                           : Error{ErrorKind::ConnectionClosed,
-                                                   QStringLiteral("subscription on '%1' is closed")
-                                                       .arg(QString::fromUtf8(m_subject))};
+            return !m_closeReason.ok() ? m_closeReason
+                                       : Error{ErrorKind::ConnectionClosed,
+                                               QStringLiteral("subscription on '%1' is closed")
+                                                   .arg(QString::fromUtf8(m_subject))};
         if (m_cv.wait_until(lock, deadline) == std::cv_status::timeout && m_pending.empty())
             return Error{ErrorKind::Timeout, QStringLiteral("no message on '%1' within %2 ms")
                                                  .arg(QString::fromUtf8(m_subject))
@@ -146,7 +146,7 @@ void Subscription::markClosed(const Error& why) {
             return;
         m_closed = true;
         m_closeReason = why;
-        if (why.isError()) {
+        if (!why.ok()) {
             // Unsubscribed or connection closed: what is queued will not be delivered.
             m_stats.pendingMsgs = 0;
             m_stats.pendingBytes = 0;

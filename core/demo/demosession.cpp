@@ -29,11 +29,12 @@ Status DemoSession::start() {
         cfg.jetstream = true;
         cfg.name = QStringLiteral("jetdeck-demo");
         m_servers.push_back(std::make_unique<NatsServerProcess>(cfg));
-        if (Status s = m_servers.back()->start())
+        if (Status s = m_servers.back()->start(); !s.ok())
             return s;
     } else if (Status s = startLocalCluster(m_config.clusterSize, &m_servers,
                                             QStringLiteral("jetdeck-demo"), true,
-                                            QStringLiteral("jetdeck-demo"))) {
+                                            QStringLiteral("jetdeck-demo"));
+               !s.ok()) {
         return s;
     }
     auto opts = Options::fromUrls(url());
@@ -42,11 +43,11 @@ Status DemoSession::start() {
     Options o = opts.value();
     o.name = QStringLiteral("jetdeck-demo-workload");
     m_publisher = std::make_unique<ConnectionThread>(o, QStringLiteral("demo-workload"));
-    if (Status s = m_publisher->connection()->connectSync(10000))
+    if (Status s = m_publisher->connection()->connectSync(10000); !s.ok())
         return s;
-    if (Status s = createTopology())
+    if (Status s = createTopology(); !s.ok())
         return s;
-    if (Status s = startWorkers())
+    if (Status s = startWorkers(); !s.ok())
         return s;
     m_clock.start();
     m_timer.start();
@@ -76,7 +77,7 @@ Status DemoSession::createTopology() {
     fulfilment.description = QStringLiteral("Pull workers; NAK a few orders");
     fulfilment.ackWaitNs = 5LL * 1000000000LL;
     fulfilment.maxDeliver = 5;
-    if (Status s = addConsumer(fulfilment))
+    if (Status s = addConsumer(fulfilment); !s.ok())
         return s;
 
     js::ConsumerConfig billing;
@@ -87,7 +88,7 @@ Status DemoSession::createTopology() {
     billing.filterSubject = QStringLiteral("demo.orders.paid");
     billing.idleHeartbeatNs = 2LL * 1000000000LL;
     billing.flowControl = true;
-    if (Status s = addConsumer(billing))
+    if (Status s = addConsumer(billing); !s.ok())
         return s;
 
     js::ConsumerConfig audit;
@@ -95,7 +96,7 @@ Status DemoSession::createTopology() {
     audit.description = QStringLiteral("Gives up on many orders: MaxDeliver 3 with backoff");
     audit.maxDeliver = 3;
     audit.backoffNs = {1000000000LL, 2000000000LL};
-    if (Status s = addConsumer(audit))
+    if (Status s = addConsumer(audit); !s.ok())
         return s;
     return {};
 }
@@ -107,7 +108,7 @@ Status DemoSession::startWorkers() {
     Options o = opts.value();
     o.name = QStringLiteral("jetdeck-demo-workers");
     m_workers = std::make_unique<ConnectionThread>(o, QStringLiteral("demo-workers"));
-    if (Status s = m_workers->connection()->connectSync(10000))
+    if (Status s = m_workers->connection()->connectSync(10000); !s.ok())
         return s;
     const js::JetStream js(m_workers->connection());
     auto* rng = QRandomGenerator::global();
@@ -130,11 +131,12 @@ Status DemoSession::startWorkers() {
                 else
                     m.ack();
             },
-            co))
+            co);
+        !s.ok())
         return s;
 
     m_billing = std::make_unique<js::PushConsumer>(js, streamName(), QStringLiteral("billing"));
-    if (Status s = m_billing->start([](js::JsMessage& m) { m.ack(); }))
+    if (Status s = m_billing->start([](js::JsMessage& m) { m.ack(); }); !s.ok())
         return s;
 
     m_audit = std::make_unique<js::PullConsumer>(js, streamName(), QStringLiteral("audit"));
@@ -148,7 +150,8 @@ Status DemoSession::startWorkers() {
                 else
                     m.ack();
             },
-            co))
+            co);
+        !s.ok())
         return s;
     // The server's word on messages that hit MaxDeliver or were terminated.
     for (const auto& tracker : trackers()) {
@@ -219,7 +222,7 @@ void DemoSession::publishTick() {
         // The send time, so the console measures publish -> delivery end to end.
         Headers h;
         h.append(QByteArray(kSentHeader), QByteArray::number(wallNowUs()));
-        if (m_publisher->connection()->publish(subject, h, body))
+        if (!m_publisher->connection()->publish(subject, h, body).ok())
             break; // not connected right now; the credit carries over
         ++m_published;
         m_credit -= 1.0;

@@ -163,7 +163,7 @@ Status NatsServerProcess::start(int timeoutMs) {
             m_config.port = freePort();
         if (pickCluster && (attempt > 0 || m_config.clusterPort == 0))
             m_config.clusterPort = freePort();
-        if (Status s = writeConfig())
+        if (Status s = writeConfig(); !s.ok())
             return s;
 
         // The log is appended to across restarts: only this start's lines count, and only
@@ -341,7 +341,7 @@ Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>*
             if (j != i)
                 cfg.routes << QStringLiteral("nats-route://127.0.0.1:%1").arg(routePorts[j]);
         out->push_back(std::make_unique<NatsServerProcess>(cfg));
-        if (Status s = out->back()->start())
+        if (Status s = out->back()->start(); !s.ok())
             return s;
     }
     return {};

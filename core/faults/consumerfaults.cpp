@@ -82,7 +82,7 @@ Result<ConsumerFaultOutcome> injectConsumerFault(const js::JetStream& js, const 
                 s = m.term(f.termReason);
                 break;
             }
-            if (s)
+            if (!s.ok())
                 return s;
             ++out.answered;
         }
@@ -122,7 +122,8 @@ Result<StepDownOutcome> stepDownLeader(const js::JetStream& js, const QString& s
     StepDownOutcome out;
     out.before = leader();
     if (Status s = consumer.isEmpty() ? js.stepDownStreamLeader(stream)
-                                      : js.stepDownConsumerLeader(stream, consumer))
+                                      : js.stepDownConsumerLeader(stream, consumer);
+        !s.ok())
         return s;
     qCInfo(lcFaults).noquote() << QStringLiteral("%1 leader step-down asked (leader %2)")
                                       .arg(consumer.isEmpty()

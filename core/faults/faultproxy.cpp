@@ -180,7 +180,7 @@ Result<Toxic> Toxic::fromJson(const QJsonObject& o) {
     t.sliceVariation = int(num("size_variation"));
     t.sliceDelayUs = int(num("delay"));
     t.limitBytes = qint64(num("bytes"));
-    if (Status s = t.validate())
+    if (Status s = t.validate(); !s.ok())
         return s;
     return t;
 }
@@ -506,7 +506,7 @@ void FaultProxy::linkClosed(Link* link) {
 }
 
 Status FaultProxy::addToxic(const Toxic& toxic) {
-    if (Status s = toxic.validate())
+    if (Status s = toxic.validate(); !s.ok())
         return s;
     bool replaced = false;
     for (Toxic& t : m_toxics)
@@ -602,7 +602,7 @@ FaultProxyThread::~FaultProxyThread() {
 
 Status FaultProxyThread::listen(quint16 port) {
     const Status s = call([&](FaultProxy& p) { return p.listen(port); });
-    if (!s) {
+    if (s.ok()) {
         m_port = call([](FaultProxy& p) { return p.port(); });
         m_url = QStringLiteral("nats://127.0.0.1:%1").arg(m_port);
     }

@@ -125,7 +125,7 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
                                         const PublishOptions& options, const Headers* headers,
                                         int windowWaitMs) {
     if (!m_sub)
-        if (Status s = start())
+        if (Status s = start(); !s.ok())
             return s;
     // Room in the window first. Once it was full, wait until a quarter drained: refilling in
     // bursts makes larger writes, which the server handles more cheaply than a trickle.
@@ -210,7 +210,8 @@ Result<quint64> AsyncPublisher::publish(QByteArrayView subject, QByteArrayView p
     const qsizetype len =
         n + qsizetype(frames::writeDecimal(reply.data() + n, id) - (reply.data() + n));
     if (Status s =
-            m_conn->publishRaw(subject, QByteArrayView(reply.data(), len), headerBlock, payload)) {
+            m_conn->publishRaw(subject, QByteArrayView(reply.data(), len), headerBlock, payload);
+        !s.ok()) {
         std::lock_guard lock(m_mu);
         takeLocked(id);
         --m_stats.published; // never accepted: the caller got the error
@@ -425,8 +426,10 @@ void AsyncPublisher::onStateChanged(ConnectionState state) {
         m_reporting += lost.size();
     }
     for (const auto& [id, p] : std::as_const(again)) {
-        if (m_conn->publishRaw(p.subject, QByteArray(m_prefix + QByteArray::number(id)),
-                               p.headerBlock, p.payload))
+        if (!m_conn
+                 ->publishRaw(p.subject, QByteArray(m_prefix + QByteArray::number(id)),
+                              p.headerBlock, p.payload)
+                 .ok())
             continue; // the timeout will report it
         std::lock_guard lock(m_mu);
         ++m_stats.republished;

@@ -27,11 +27,11 @@ void ConsumerMonitor::pollNow() {
     // One request at a time: a slow server must not pile polls up.
     if (m_inFlight)
         return;
-    if (Status s = validateName(m_stream, QStringLiteral("stream name"))) {
+    if (Status s = validateName(m_stream, QStringLiteral("stream name")); !s.ok()) {
         onReply(s);
         return;
     }
-    if (Status s = validateName(m_consumer, QStringLiteral("consumer name"))) {
+    if (Status s = validateName(m_consumer, QStringLiteral("consumer name")); !s.ok()) {
         onReply(s);
         return;
     }

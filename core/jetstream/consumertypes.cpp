@@ -207,11 +207,11 @@ Result<ConsumerConfig> ConsumerConfig::fromJson(const nlohmann::json& j) {
 
 Status ConsumerConfig::validate() const {
     if (!durableName.isEmpty()) {
-        if (Status s = validateName(durableName, QStringLiteral("durable name")))
+        if (Status s = validateName(durableName, QStringLiteral("durable name")); !s.ok())
             return s;
     }
     if (!name.isEmpty()) {
-        if (Status s = validateName(name, QStringLiteral("consumer name")))
+        if (Status s = validateName(name, QStringLiteral("consumer name")); !s.ok())
             return s;
     }
     if (!durableName.isEmpty() && !name.isEmpty() && durableName != name)
@@ -226,14 +226,16 @@ Status ConsumerConfig::validate() const {
     if (!filterSubject.isEmpty() && !filterSubjects.isEmpty())
         return invalid(QStringLiteral("filter subject and filter subjects can not both be set"));
     if (!filterSubject.isEmpty()) {
-        if (Status s = detail::checkSubject(filterSubject, QStringLiteral("filter subject"), true))
+        if (Status s = detail::checkSubject(filterSubject, QStringLiteral("filter subject"), true);
+            !s.ok())
             return s;
     }
     for (qsizetype i = 0; i < filterSubjects.size(); ++i) {
         if (filterSubjects[i].isEmpty())
             return invalid(QStringLiteral("filter subjects can not contain an empty subject"));
         if (Status s =
-                detail::checkSubject(filterSubjects[i], QStringLiteral("filter subject"), true))
+                detail::checkSubject(filterSubjects[i], QStringLiteral("filter subject"), true);
+            !s.ok())
             return s;
         for (qsizetype k = 0; k < i; ++k) {
             if (detail::subjectIsSubset(filterSubjects[i], filterSubjects[k]) ||
@@ -246,7 +248,8 @@ Status ConsumerConfig::validate() const {
     // Push or pull: options of the other kind are rejected rather than silently ignored.
     if (isPush()) {
         if (Status s =
-                detail::checkSubject(deliverSubject, QStringLiteral("deliver subject"), false))
+                detail::checkSubject(deliverSubject, QStringLiteral("deliver subject"), false);
+            !s.ok())
             return s;
         const auto pullOnly = [](bool set, const char* what) -> Status {
             if (!set)
@@ -255,16 +258,16 @@ Status ConsumerConfig::validate() const {
                                           "with a deliver subject) can not use it")
                                .arg(QLatin1String(what)));
         };
-        if (Status s = pullOnly(maxWaiting != 0, "max waiting"))
+        if (Status s = pullOnly(maxWaiting != 0, "max waiting"); !s.ok())
             return s;
-        if (Status s = pullOnly(maxBatch != 0, "max batch"))
+        if (Status s = pullOnly(maxBatch != 0, "max batch"); !s.ok())
             return s;
-        if (Status s = pullOnly(maxExpiresNs != 0, "max expires"))
+        if (Status s = pullOnly(maxExpiresNs != 0, "max expires"); !s.ok())
             return s;
-        if (Status s = pullOnly(maxBytes != 0, "max bytes"))
+        if (Status s = pullOnly(maxBytes != 0, "max bytes"); !s.ok())
             return s;
         if (!deliverGroup.isEmpty()) {
-            if (Status s = subject::validateQueue(deliverGroup.toUtf8()))
+            if (Status s = subject::validateQueue(deliverGroup.toUtf8()); !s.ok())
                 return invalid(QStringLiteral("deliver group '%1' must be a queue group name "
                                               "without whitespace")
                                    .arg(deliverGroup));
@@ -284,13 +287,13 @@ Status ConsumerConfig::validate() const {
                                           "subject")
                                .arg(QLatin1String(what)));
         };
-        if (Status s = pushOnly(!deliverGroup.isEmpty(), "deliver group"))
+        if (Status s = pushOnly(!deliverGroup.isEmpty(), "deliver group"); !s.ok())
             return s;
-        if (Status s = pushOnly(idleHeartbeatNs != 0, "idle heartbeat"))
+        if (Status s = pushOnly(idleHeartbeatNs != 0, "idle heartbeat"); !s.ok())
             return s;
-        if (Status s = pushOnly(flowControl, "flow control"))
+        if (Status s = pushOnly(flowControl, "flow control"); !s.ok())
             return s;
-        if (Status s = pushOnly(rateLimitBps != 0, "rate limit"))
+        if (Status s = pushOnly(rateLimitBps != 0, "rate limit"); !s.ok())
             return s;
         if (maxWaiting < 0)
             return invalid(QStringLiteral("max waiting can not be negative"));
@@ -413,13 +416,13 @@ Status ConsumerConfig::checkSupported(int serverVersion) const {
 }
 
 Result<ConsumerInfo> ConsumerInfo::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     return readConsumerInfo(j, QString());
 }
 
 Result<ConsumerNamesPage> ConsumerNamesPage::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object())
         return detail::notAnObject(QStringLiteral("consumer names"), j, ErrorKind::Protocol);
@@ -433,7 +436,7 @@ Result<ConsumerNamesPage> ConsumerNamesPage::fromJson(const nlohmann::json& j) {
 }
 
 Result<ConsumerListPage> ConsumerListPage::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object())
         return detail::notAnObject(QStringLiteral("consumer list"), j, ErrorKind::Protocol);

@@ -134,27 +134,27 @@ Result<AccountInfo> JetStream::accountInfo() const {
 // --- streams -----------------------------------------------------------------------------
 
 Result<StreamInfo> JetStream::addStream(const StreamConfig& config) const {
-    if (Status s = config.validate())
+    if (Status s = config.validate(); !s.ok())
         return s;
     return decode<StreamInfo>(
         request(QByteArray("STREAM.CREATE." + config.name.toUtf8()), config.toJson()));
 }
 
 Result<StreamInfo> JetStream::updateStream(const StreamConfig& config) const {
-    if (Status s = config.validate())
+    if (Status s = config.validate(); !s.ok())
         return s;
     return decode<StreamInfo>(
         request(QByteArray("STREAM.UPDATE." + config.name.toUtf8()), config.toJson()));
 }
 
 Result<StreamInfo> JetStream::streamInfo(const QString& name) const {
-    if (Status s = validateName(name, QStringLiteral("stream name")))
+    if (Status s = validateName(name, QStringLiteral("stream name")); !s.ok())
         return s;
     return decode<StreamInfo>(request(QByteArray("STREAM.INFO." + name.toUtf8())));
 }
 
 Result<StoredMessage> JetStream::getMessage(const QString& stream, quint64 seq) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
     return decode<StoredMessage>(
         request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()), nlohmann::json{{"seq", seq}}));
@@ -162,7 +162,7 @@ Result<StoredMessage> JetStream::getMessage(const QString& stream, quint64 seq) 
 
 Result<StoredMessage> JetStream::getLastMessage(const QString& stream,
                                                 const QString& subject) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
     return decode<StoredMessage>(request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()),
                                          nlohmann::json{{"last_by_subj", subject.toStdString()}}));
@@ -189,7 +189,7 @@ Result<QList<StreamInfo>> JetStream::listStreams() const {
 }
 
 Status JetStream::deleteStream(const QString& name) const {
-    if (Status s = validateName(name, QStringLiteral("stream name")))
+    if (Status s = validateName(name, QStringLiteral("stream name")); !s.ok())
         return s;
     auto r = request(QByteArray("STREAM.DELETE." + name.toUtf8()));
     return r ? Status{} : r.error();
@@ -197,7 +197,7 @@ Status JetStream::deleteStream(const QString& name) const {
 
 Result<quint64> JetStream::purgeStream(const QString& name, const QString& subject, quint64 keep,
                                        quint64 upToSeq) const {
-    if (Status s = validateName(name, QStringLiteral("stream name")))
+    if (Status s = validateName(name, QStringLiteral("stream name")); !s.ok())
         return s;
     if (keep > 0 && upToSeq > 0)
         return Error{ErrorKind::InvalidArgument,
@@ -224,11 +224,11 @@ Status JetStream::checkServerSupports(const ConsumerConfig& config) const {
 
 Result<ConsumerInfo> JetStream::addConsumer(const QString& stream,
                                             const ConsumerConfig& config) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
-    if (Status s = config.validate())
+    if (Status s = config.validate(); !s.ok())
         return s;
-    if (Status s = checkServerSupports(config))
+    if (Status s = checkServerSupports(config); !s.ok())
         return s;
     const QString name = !config.name.isEmpty() ? config.name : config.durableName;
     const int version = m_conn->serverInfo().versionNumber();
@@ -250,16 +250,16 @@ Result<ConsumerInfo> JetStream::addConsumer(const QString& stream,
 }
 
 Result<ConsumerInfo> JetStream::consumerInfo(const QString& stream, const QString& name) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
-    if (Status s = validateName(name, QStringLiteral("consumer name")))
+    if (Status s = validateName(name, QStringLiteral("consumer name")); !s.ok())
         return s;
     return decode<ConsumerInfo>(
         request(QByteArray("CONSUMER.INFO." + stream.toUtf8() + '.' + name.toUtf8())));
 }
 
 Result<QStringList> JetStream::consumerNames(const QString& stream) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
     const QByteArray suffix = "CONSUMER.NAMES." + stream.toUtf8();
     return collectPages<QString>(
@@ -270,7 +270,7 @@ Result<QStringList> JetStream::consumerNames(const QString& stream) const {
 }
 
 Result<QList<ConsumerInfo>> JetStream::listConsumers(const QString& stream) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
     const QByteArray suffix = "CONSUMER.LIST." + stream.toUtf8();
     return collectPages<ConsumerInfo>(
@@ -281,25 +281,25 @@ Result<QList<ConsumerInfo>> JetStream::listConsumers(const QString& stream) cons
 }
 
 Status JetStream::deleteConsumer(const QString& stream, const QString& name) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
-    if (Status s = validateName(name, QStringLiteral("consumer name")))
+    if (Status s = validateName(name, QStringLiteral("consumer name")); !s.ok())
         return s;
     auto r = request(QByteArray("CONSUMER.DELETE." + stream.toUtf8() + '.' + name.toUtf8()));
     return r ? Status{} : r.error();
 }
 
 Status JetStream::stepDownStreamLeader(const QString& stream) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
     auto r = request(QByteArray("STREAM.LEADER.STEPDOWN." + stream.toUtf8()));
     return r ? Status{} : r.error();
 }
 
 Status JetStream::stepDownConsumerLeader(const QString& stream, const QString& consumer) const {
-    if (Status s = validateName(stream, QStringLiteral("stream name")))
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
         return s;
-    if (Status s = validateName(consumer, QStringLiteral("consumer name")))
+    if (Status s = validateName(consumer, QStringLiteral("consumer name")); !s.ok())
         return s;
     auto r = request(
         QByteArray("CONSUMER.LEADER.STEPDOWN." + stream.toUtf8() + '.' + consumer.toUtf8()));

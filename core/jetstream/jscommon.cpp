@@ -434,7 +434,7 @@ Result<ClusterInfo> ClusterInfo::fromJson(const nlohmann::json& j) {
 }
 
 Result<AccountInfo> AccountInfo::fromJson(const nlohmann::json& j) {
-    if (const Error e = apiError(j))
+    if (const Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object())
         return detail::notAnObject(QStringLiteral("account info"), j, ErrorKind::Protocol);
@@ -467,7 +467,7 @@ Result<AccountInfo> AccountInfo::fromJson(const nlohmann::json& j) {
 }
 
 Result<PubAck> PubAck::fromJson(const nlohmann::json& j) {
-    if (const Error e = apiError(j))
+    if (const Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object())
         return detail::notAnObject(QStringLiteral("publish acknowledgement"), j,
@@ -588,7 +588,7 @@ Result<nlohmann::json> parseApiResponse(QByteArrayView payload) {
         return Error(
             ErrorKind::Protocol,
             QStringLiteral("JetStream API response is not a JSON object: %1").arg(excerpt()));
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     return j;
 }

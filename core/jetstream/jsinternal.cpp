@@ -39,7 +39,7 @@ QString FieldReader::pathOf(const char* key) const {
 }
 
 void FieldReader::adopt(const Error& error) {
-    if (!m_error.isError() && error.isError())
+    if (m_error.ok() && !error.ok())
         m_error = error;
 }
 
@@ -329,7 +329,7 @@ Status checkSubject(const QString& subject, const QString& what, bool allowWildc
         return {ErrorKind::InvalidArgument,
                 QStringLiteral("%1 '%2' can not contain wildcards").arg(what, subject)};
     Status s = allowWildcards ? subject::validateSubscribe(bytes) : subject::validatePublish(bytes);
-    if (!s)
+    if (s.ok())
         return {};
     // The subject checker says "subject ..."; say which one.
     QString message = s.message;

@@ -33,7 +33,7 @@ public:
     /// (InvalidArgument for configurations a user may have written, Protocol for responses).
     FieldReader(const nlohmann::json& object, QString path, ErrorKind kind);
 
-    bool ok() const { return !m_error.isError(); }
+    bool ok() const { return m_error.ok(); }
     const Error& error() const { return m_error; }
 
     void str(const char* key, QString& out);

@@ -67,9 +67,9 @@ Status JsMessage::checkAckable() const {
 }
 
 Status JsMessage::send(QByteArrayView body, AckKind kind, qint64 nakDelayNs, bool final) {
-    if (Status s = checkAckable())
+    if (Status s = checkAckable(); !s.ok())
         return s;
-    if (Status s = m_conn->publish(m_msg.reply(), body))
+    if (Status s = m_conn->publish(m_msg.reply(), body); !s.ok())
         return s;
     if (final)
         m_acked = true;
@@ -106,7 +106,7 @@ Status JsMessage::term(const QString& reason) {
 }
 
 Status JsMessage::ackSync(int timeoutMs) {
-    if (Status s = checkAckable())
+    if (Status s = checkAckable(); !s.ok())
         return s;
     // The server answers an ack sent as a request with an empty message once it is recorded.
     auto r = m_conn->requestSync(m_msg.reply(), "+ACK", timeoutMs);

@@ -68,9 +68,9 @@ PullConsumer::~PullConsumer() {
 Status PullConsumer::ensureSubscribed() {
     if (m_sub)
         return {};
-    if (Status s = validateName(m_stream, QStringLiteral("stream name")))
+    if (Status s = validateName(m_stream, QStringLiteral("stream name")); !s.ok())
         return s;
-    if (Status s = validateName(m_consumer, QStringLiteral("consumer name")))
+    if (Status s = validateName(m_consumer, QStringLiteral("consumer name")); !s.ok())
         return s;
     m_prefix = m_conn->newInbox() + '.';
     auto sub = m_conn->subscribeInline(QByteArray(m_prefix + '*'),
@@ -87,7 +87,7 @@ Result<FetchOutcome> PullConsumer::fetch(const FetchOptions& options) {
     if (!options.noWait && options.expiresMs <= 0)
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("fetch needs an expiry, or no_wait")};
-    if (Status s = ensureSubscribed())
+    if (Status s = ensureSubscribed(); !s.ok())
         return s;
     auto f = std::make_shared<Fetch>();
     f->batch = options.batch;
@@ -104,7 +104,8 @@ Result<FetchOutcome> PullConsumer::fetch(const FetchOptions& options) {
     const QByteArray body = pullBody(options.batch, options.noWait ? 0 : options.expiresMs,
                                      options.maxBytes, options.noWait, 0);
     if (Status s = m_conn->publishRaw(
-            m_nextSubject, QByteArray(m_prefix + QByteArray::number(f->token)), {}, body)) {
+            m_nextSubject, QByteArray(m_prefix + QByteArray::number(f->token)), {}, body);
+        !s.ok()) {
         std::lock_guard lock(m_mu);
         m_fetch.reset();
         return s;
@@ -142,7 +143,7 @@ Status PullConsumer::consume(Handler handler, const ConsumeOptions& options, QOb
     if (options.heartbeatMs > 0 && options.heartbeatMs * 2 > options.expiresMs)
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("the idle heartbeat must be at most half the expiry")};
-    if (Status s = ensureSubscribed())
+    if (Status s = ensureSubscribed(); !s.ok())
         return s;
     {
         std::lock_guard lock(m_mu);
@@ -207,8 +208,9 @@ void PullConsumer::pull(int count) {
         ++m_stats.pulls;
     }
     const QByteArray body = pullBody(count, o.expiresMs, o.maxBytes, false, o.heartbeatMs);
-    if (m_conn->publishRaw(m_nextSubject, QByteArray(m_prefix + QByteArray::number(token)), {},
-                           body)) {
+    if (!m_conn
+             ->publishRaw(m_nextSubject, QByteArray(m_prefix + QByteArray::number(token)), {}, body)
+             .ok()) {
         std::lock_guard lock(m_mu);
         m_stats.pending -= m_remaining.take(token);
     }
@@ -341,7 +343,7 @@ void PullConsumer::onStatus(quint64 token, int code, const QString& text) {
     }
     m_cv.notify_all();
     emit statusReceived(code, text);
-    if (fatal.isError()) {
+    if (!fatal.ok()) {
         m_heartbeatTimer->stop();
         emit failed(fatal);
         return;

@@ -47,7 +47,7 @@ Status PushConsumer::start(Handler handler, QObject* context) {
     m_info = info.value();
     m_heartbeatMs = m_info.config.idleHeartbeatNs / 1000000;
     m_queue = std::make_shared<DeliveryQueue>(context, std::move(handler));
-    if (Status s = subscribe())
+    if (Status s = subscribe(); !s.ok())
         return s;
     {
         std::lock_guard lock(m_mu);
@@ -176,7 +176,7 @@ void PushConsumer::checkHeartbeat() {
                           if (m_sub)
                               m_sub->unsubscribe();
                           m_sub.reset();
-                          if (!subscribe()) {
+                          if (subscribe().ok()) {
                               std::lock_guard lock(m_mu);
                               ++m_stats.resubscribes;
                           }

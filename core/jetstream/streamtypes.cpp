@@ -192,7 +192,7 @@ Result<StreamConfig> StreamConfig::fromJson(const nlohmann::json& j) {
 }
 
 Status StreamConfig::validate() const {
-    if (Status s = validateName(name, QStringLiteral("stream name")))
+    if (Status s = validateName(name, QStringLiteral("stream name")); !s.ok())
         return s;
     if (description.toUtf8().size() > kMaxDescriptionBytes)
         return invalid(
@@ -209,15 +209,15 @@ Status StreamConfig::validate() const {
                                .arg(v));
         return {};
     };
-    if (Status s = limit(maxConsumers, "max consumers"))
+    if (Status s = limit(maxConsumers, "max consumers"); !s.ok())
         return s;
-    if (Status s = limit(maxMsgs, "max messages"))
+    if (Status s = limit(maxMsgs, "max messages"); !s.ok())
         return s;
-    if (Status s = limit(maxBytes, "max bytes"))
+    if (Status s = limit(maxBytes, "max bytes"); !s.ok())
         return s;
-    if (Status s = limit(maxMsgsPerSubject, "max messages per subject"))
+    if (Status s = limit(maxMsgsPerSubject, "max messages per subject"); !s.ok())
         return s;
-    if (Status s = limit(maxMsgSize, "max message size"))
+    if (Status s = limit(maxMsgSize, "max message size"); !s.ok())
         return s;
 
     if (maxAgeNs < 0)
@@ -257,7 +257,8 @@ Status StreamConfig::validate() const {
 
     QSet<QString> seen;
     for (const QString& subject : subjects) {
-        if (Status s = detail::checkSubject(subject, QStringLiteral("stream subject"), true))
+        if (Status s = detail::checkSubject(subject, QStringLiteral("stream subject"), true);
+            !s.ok())
             return s;
         if (seen.contains(subject))
             return invalid(QStringLiteral("stream subject '%1' is listed twice").arg(subject));
@@ -298,13 +299,13 @@ Status StreamConfig::checkSupported(int serverVersion) const {
 }
 
 Result<StreamInfo> StreamInfo::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     return readStreamInfo(j, QString());
 }
 
 Result<StreamNamesPage> StreamNamesPage::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object())
         return detail::notAnObject(QStringLiteral("stream names"), j, ErrorKind::Protocol);
@@ -318,7 +319,7 @@ Result<StreamNamesPage> StreamNamesPage::fromJson(const nlohmann::json& j) {
 }
 
 Result<StreamListPage> StreamListPage::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object())
         return detail::notAnObject(QStringLiteral("stream list"), j, ErrorKind::Protocol);
@@ -341,7 +342,7 @@ Result<StreamListPage> StreamListPage::fromJson(const nlohmann::json& j) {
 }
 
 Result<StoredMessage> StoredMessage::fromJson(const nlohmann::json& j) {
-    if (Error e = apiError(j))
+    if (Error e = apiError(j); !e.ok())
         return e;
     if (!j.is_object() || !j.contains("message") || !j["message"].is_object())
         return detail::notAnObject(QStringLiteral("stored message"), j, ErrorKind::Protocol);

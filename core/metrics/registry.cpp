@@ -270,7 +270,7 @@ ConsumerMetrics MetricsRegistry::consumerMetricsLocked(ConsumerEntry& e, qint64 
         if (s.time.isValid())
             m.info = s;
         const Error err = e.monitor->lastError();
-        if (err)
+        if (!err.ok())
             m.infoError = err.message;
     } else if (e.listed) {
         m.info = e.listed;

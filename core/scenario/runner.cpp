@@ -208,7 +208,7 @@ ScenarioReport ScenarioRunner::run() {
     m_report.name = m_scenario.name;
     m_report.file = m_scenario.file;
     m_report.steps = m_scenario.steps;
-    if (Status s = setUp()) {
+    if (Status s = setUp(); !s.ok()) {
         m_report.setupError = s.message;
         log(QStringLiteral("setup failed: ") + s.message);
     } else {
@@ -280,11 +280,12 @@ Status ScenarioRunner::setUp() {
             cfg.jetstream = m_scenario.servers.jetstream;
             cfg.name = QStringLiteral("scenario-1");
             m_ownServers.push_back(std::make_unique<NatsServerProcess>(cfg));
-            if (Status s = m_ownServers.back()->start())
+            if (Status s = m_ownServers.back()->start(); !s.ok())
                 return s;
-        } else if (Status s = startLocalCluster(n, &m_ownServers, QStringLiteral("scenario"),
-                                                m_scenario.servers.jetstream,
-                                                QStringLiteral("scenario"))) {
+        } else if (Status s =
+                       startLocalCluster(n, &m_ownServers, QStringLiteral("scenario"),
+                                         m_scenario.servers.jetstream, QStringLiteral("scenario"));
+                   !s.ok()) {
             return s;
         }
         QStringList urls;
@@ -324,7 +325,7 @@ Status ScenarioRunner::setUp() {
     if (m_scenario.proxy) {
         const ServerUrl first = o.servers.first();
         m_proxy = std::make_unique<faults::FaultProxyThread>(first.host, first.port);
-        if (Status s = m_proxy->listen())
+        if (Status s = m_proxy->listen(); !s.ok())
             return s;
         auto pu = parseServerList(m_proxy->url());
         if (!pu)
@@ -342,7 +343,7 @@ Status ScenarioRunner::setUp() {
     connect(c, &Connection::stateChanged, this, [this](ConnectionState s) {
         log(QStringLiteral("connection %1").arg(connectionStateName(s)));
     });
-    if (Status s = c->connectSync(qMax(10000, o.connectTimeoutMs * 3)))
+    if (Status s = c->connectSync(qMax(10000, o.connectTimeoutMs * 3)); !s.ok())
         return s;
     m_reconnectsAtStart = c->health().reconnects;
     log(QStringLiteral("connected to %1").arg(c->health().server));
@@ -383,7 +384,7 @@ Status ScenarioRunner::createStreams() {
                              QStringLiteral("stream %1 already exists and was not made by this "
                                             "scenario; rename the scenario's stream or delete it")
                                  .arg(cfg.name)};
-            if (Status s = js.deleteStream(cfg.name))
+            if (Status s = js.deleteStream(cfg.name); !s.ok())
                 return s;
         } else if (existing.error().kind != ErrorKind::NotFound) {
             return existing.error();
@@ -438,7 +439,7 @@ void ScenarioRunner::tearDown() {
         if (m_conn->connection()->isConnected() ||
             waitFor(5000, [this] { return m_conn->connection()->isConnected(); }))
             for (const QString& s : std::as_const(m_createdStreams))
-                if (Status e = js.deleteStream(s))
+                if (Status e = js.deleteStream(s); !e.ok())
                     log(QStringLiteral("could not delete stream %1: %2").arg(s, e.message));
     }
     m_createdStreams.clear();
@@ -573,7 +574,8 @@ qint64 planBoundMs(const PublishPlan& p) {
 StepResult ScenarioRunner::doPublish(const Step& step, const PublishStep& ps) {
     Connection* c = m_conn->connection();
     if (Status s = ps.plan.validate(
-            c->health().state == ConnectionState::Connected ? c->serverInfo().maxPayload : 0))
+            c->health().state == ConnectionState::Connected ? c->serverInfo().maxPayload : 0);
+        !s.ok())
         return error(s.message);
     auto p = std::make_unique<Publish>();
     p->name = step.name;
@@ -632,7 +634,7 @@ Result<Connection*> ScenarioRunner::workerConnection() {
     if (!m_workerConn) {
         m_workerConn =
             std::make_unique<ConnectionThread>(m_workerOptions, QStringLiteral("scenario-workers"));
-        if (Status s = m_workerConn->connection()->connectSync(15000)) {
+        if (Status s = m_workerConn->connection()->connectSync(15000); !s.ok()) {
             m_workerConn.reset();
             return Error{s.kind, QStringLiteral("the workers' connection: ") + s.message};
         }
@@ -676,7 +678,8 @@ StepResult ScenarioRunner::doConsume(const Step& step, const ConsumeStep& c) {
                 else
                     m.ack();
             },
-            co))
+            co);
+        !s.ok())
         return error(s.message);
     m_workers[step.name] = std::move(w);
     return done(QStringLiteral("worker %1 consuming").arg(step.name));
@@ -705,7 +708,7 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
     QJsonObject measured;
     switch (f.kind) {
     case FaultKind::Toxic: {
-        if (Status s = m_proxy->addToxic(f.toxic))
+        if (Status s = m_proxy->addToxic(f.toxic); !s.ok())
             return error(s.message);
         const QString name = f.toxic.name;
         what = QStringLiteral("proxy: %1 toxic %2").arg(faults::toxicKindName(f.toxic.kind), name);
@@ -768,15 +771,15 @@ StepResult ScenarioRunner::doFault(const FaultStep& f) {
             // Ends a kill of this server if one is active.
             for (const ActiveFault& a : std::as_const(m_faults))
                 if (a.killed == s) {
-                    if (Status e = clearFault(a.name))
+                    if (Status e = clearFault(a.name); !e.ok())
                         return error(e.message);
                     return done(QStringLiteral("%1 running again").arg(sname));
                 }
-            if (Status e = onServerThread(s, [s] { return s->restart(); }))
+            if (Status e = onServerThread(s, [s] { return s->restart(); }); !e.ok())
                 return error(e.message);
             what = QStringLiteral("server %1 restarted").arg(sname);
         } else {
-            if (Status e = onServerThread(s, [s] { return s->enterLameDuckMode(); }))
+            if (Status e = onServerThread(s, [s] { return s->enterLameDuckMode(); }); !e.ok())
                 return error(e.message);
             what = QStringLiteral("server %1 in lame duck mode").arg(sname);
         }
@@ -843,8 +846,9 @@ Status ScenarioRunner::clearFault(const QString& name) {
             continue;
         const ActiveFault a = m_faults.takeAt(i);
         Status s = a.clear ? a.clear() : Status{};
-        const QString line = s ? QStringLiteral("%1: could not end it: %2").arg(a.what, s.message)
-                               : QStringLiteral("%1: ended").arg(a.what);
+        const QString line = !s.ok()
+                                 ? QStringLiteral("%1: could not end it: %2").arg(a.what, s.message)
+                                 : QStringLiteral("%1: ended").arg(a.what);
         emit faultEvent(line, false);
         log(QStringLiteral("fault: ") + line);
         return s;
@@ -858,7 +862,7 @@ StepResult ScenarioRunner::doClear(const ClearStep& c) {
         if (c.name == QLatin1String("all") || a.name == c.name)
             names << a.name;
     for (const QString& n : names)
-        if (Status s = clearFault(n))
+        if (Status s = clearFault(n); !s.ok())
             return error(s.message);
     return done(names.isEmpty()
                     ? QStringLiteral("nothing to clear (already over)")

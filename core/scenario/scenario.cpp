@@ -433,17 +433,17 @@ Result<PublishStep> readPublish(Reader& r) {
     PublishStep s;
     PublishPlan& p = s.plan;
     QString subject;
-    if (Status e = r.string(QStringLiteral("subject"), &subject, true))
+    if (Status e = r.string(QStringLiteral("subject"), &subject, true); !e.ok())
         return e;
     p.subject = subject.toUtf8();
     QString text;
-    if (Status e = r.string(QStringLiteral("payload"), &text))
+    if (Status e = r.string(QStringLiteral("payload"), &text); !e.ok())
         return e;
     p.payload = text.toUtf8();
-    if (Status e = r.integer(QStringLiteral("size"), &p.size, 0, 64 * 1024 * 1024))
+    if (Status e = r.integer(QStringLiteral("size"), &p.size, 0, 64 * 1024 * 1024); !e.ok())
         return e;
     QString mode = QStringLiteral("core");
-    if (Status e = r.string(QStringLiteral("mode"), &mode))
+    if (Status e = r.string(QStringLiteral("mode"), &mode); !e.ok())
         return e;
     const auto m = publishModeFromName(mode);
     if (!m)
@@ -451,41 +451,42 @@ Result<PublishStep> readPublish(Reader& r) {
                        QStringLiteral("'%1' is not core, js-async or js-sync").arg(mode));
     p.mode = *m;
     p.count = 0;
-    if (Status e = r.integer(QStringLiteral("count"), &p.count, 1))
+    if (Status e = r.integer(QStringLiteral("count"), &p.count, 1); !e.ok())
         return e;
-    if (Status e = r.duration(QStringLiteral("duration"), &p.durationMs))
+    if (Status e = r.duration(QStringLiteral("duration"), &p.durationMs); !e.ok())
         return e;
     if (p.count == 0 && p.durationMs == 0)
         return r.error(QString(), QStringLiteral("needs a count or a duration"));
-    if (Status e = r.number(QStringLiteral("rate"), &p.rate, 0, 10'000'000))
+    if (Status e = r.number(QStringLiteral("rate"), &p.rate, 0, 10'000'000); !e.ok())
         return e;
-    if (Status e = r.integer(QStringLiteral("burst"), &p.burst, 1, 100000))
+    if (Status e = r.integer(QStringLiteral("burst"), &p.burst, 1, 100000); !e.ok())
         return e;
-    if (Status e = r.integer(QStringLiteral("window"), &p.jsWindow, 1, 1'000'000))
+    if (Status e = r.integer(QStringLiteral("window"), &p.jsWindow, 1, 1'000'000); !e.ok())
         return e;
     qint64 ms = p.ackTimeoutMs;
-    if (Status e = r.duration(QStringLiteral("ack_timeout"), &ms))
+    if (Status e = r.duration(QStringLiteral("ack_timeout"), &ms); !e.ok())
         return e;
     p.ackTimeoutMs = int(ms);
-    if (Status e = r.integer(QStringLiteral("retry_attempts"), &p.retryAttempts, 0, 100000))
+    if (Status e = r.integer(QStringLiteral("retry_attempts"), &p.retryAttempts, 0, 100000);
+        !e.ok())
         return e;
     ms = p.retryWaitMs;
-    if (Status e = r.duration(QStringLiteral("retry_wait"), &ms))
+    if (Status e = r.duration(QStringLiteral("retry_wait"), &ms); !e.ok())
         return e;
     p.retryWaitMs = int(ms);
     if (r.has(QStringLiteral("settle_timeout"))) {
         ms = 0;
-        if (Status e = r.duration(QStringLiteral("settle_timeout"), &ms))
+        if (Status e = r.duration(QStringLiteral("settle_timeout"), &ms); !e.ok())
             return e;
         p.settleTimeoutMs = int(ms);
     }
     QString msgId;
-    if (Status e = r.string(QStringLiteral("msg_id"), &msgId))
+    if (Status e = r.string(QStringLiteral("msg_id"), &msgId); !e.ok())
         return e;
     p.msgId = msgId.toUtf8();
-    if (Status e = r.boolean(QStringLiteral("stamp_time"), &p.stampSentTime))
+    if (Status e = r.boolean(QStringLiteral("stamp_time"), &p.stampSentTime); !e.ok())
         return e;
-    if (Status e = r.boolean(QStringLiteral("background"), &s.background))
+    if (Status e = r.boolean(QStringLiteral("background"), &s.background); !e.ok())
         return e;
     const QJsonValue headers = r.raw(QStringLiteral("headers"));
     if (!headers.isUndefined()) {
@@ -508,7 +509,7 @@ Result<PublishStep> readPublish(Reader& r) {
             p.headers.append(key, value);
         }
     }
-    if (Status e = p.validate())
+    if (Status e = p.validate(); !e.ok())
         return r.error(QString(), e.message);
     return s;
 }
@@ -516,7 +517,7 @@ Result<PublishStep> readPublish(Reader& r) {
 Result<FaultStep> readFault(Reader& r) {
     FaultStep f;
     QString type;
-    if (Status e = r.string(QStringLiteral("type"), &type, true))
+    if (Status e = r.string(QStringLiteral("type"), &type, true); !e.ok())
         return e;
     QStringList known;
     bool found = false;
@@ -538,9 +539,9 @@ Result<FaultStep> readFault(Reader& r) {
                                       "reset_peer, slicer, limit_data, %2")
                            .arg(type, joinNames(known)));
     f.name = type;
-    if (Status e = r.string(QStringLiteral("name"), &f.name))
+    if (Status e = r.string(QStringLiteral("name"), &f.name); !e.ok())
         return e;
-    if (Status e = r.duration(QStringLiteral("duration"), &f.durationMs))
+    if (Status e = r.duration(QStringLiteral("duration"), &f.durationMs); !e.ok())
         return e;
     switch (f.kind) {
     case FaultKind::Toxic: {
@@ -548,57 +549,61 @@ Result<FaultStep> readFault(Reader& r) {
         t.name = f.name;
         t.kind = *toxicKind;
         QString dir = QStringLiteral("downstream");
-        if (Status e = r.string(QStringLiteral("direction"), &dir))
+        if (Status e = r.string(QStringLiteral("direction"), &dir); !e.ok())
             return e;
         const auto d = faults::directionFromName(dir);
         if (!d)
             return r.error(QStringLiteral("direction"),
                            QStringLiteral("'%1' is not upstream, downstream or both").arg(dir));
         t.direction = *d;
-        if (Status e = r.number(QStringLiteral("toxicity"), &t.toxicity, 0, 1))
+        if (Status e = r.number(QStringLiteral("toxicity"), &t.toxicity, 0, 1); !e.ok())
             return e;
         qint64 ms = 0;
         switch (t.kind) {
         case faults::ToxicKind::Latency:
-            if (Status e = r.duration(QStringLiteral("latency"), &ms, true))
+            if (Status e = r.duration(QStringLiteral("latency"), &ms, true); !e.ok())
                 return e;
             t.latencyMs = int(ms);
             ms = 0;
-            if (Status e = r.duration(QStringLiteral("jitter"), &ms))
+            if (Status e = r.duration(QStringLiteral("jitter"), &ms); !e.ok())
                 return e;
             t.jitterMs = int(ms);
             break;
         case faults::ToxicKind::Bandwidth:
             if (!r.has(QStringLiteral("bytes_per_second")))
                 return r.error(QStringLiteral("bytes_per_second"), QStringLiteral("is required"));
-            if (Status e = r.integer(QStringLiteral("bytes_per_second"), &t.rateBytesPerSec, 1))
+            if (Status e = r.integer(QStringLiteral("bytes_per_second"), &t.rateBytesPerSec, 1);
+                !e.ok())
                 return e;
             break;
         case faults::ToxicKind::Timeout:
         case faults::ToxicKind::ResetPeer:
-            if (Status e = r.duration(QStringLiteral("after"), &ms))
+            if (Status e = r.duration(QStringLiteral("after"), &ms); !e.ok())
                 return e;
             t.timeoutMs = int(ms);
             break;
         case faults::ToxicKind::Slicer:
             t.sliceBytes = 16;
-            if (Status e = r.integer(QStringLiteral("slice_bytes"), &t.sliceBytes, 1, 1 << 20))
+            if (Status e = r.integer(QStringLiteral("slice_bytes"), &t.sliceBytes, 1, 1 << 20);
+                !e.ok())
                 return e;
             if (Status e =
-                    r.integer(QStringLiteral("slice_variation"), &t.sliceVariation, 0, 1 << 20))
+                    r.integer(QStringLiteral("slice_variation"), &t.sliceVariation, 0, 1 << 20);
+                !e.ok())
                 return e;
             if (Status e =
-                    r.integer(QStringLiteral("slice_delay_us"), &t.sliceDelayUs, 0, 10'000'000))
+                    r.integer(QStringLiteral("slice_delay_us"), &t.sliceDelayUs, 0, 10'000'000);
+                !e.ok())
                 return e;
             break;
         case faults::ToxicKind::LimitData:
             if (!r.has(QStringLiteral("bytes")))
                 return r.error(QStringLiteral("bytes"), QStringLiteral("is required"));
-            if (Status e = r.integer(QStringLiteral("bytes"), &t.limitBytes, 1))
+            if (Status e = r.integer(QStringLiteral("bytes"), &t.limitBytes, 1); !e.ok())
                 return e;
             break;
         }
-        if (Status e = t.validate())
+        if (Status e = t.validate(); !e.ok())
             return r.error(QString(), e.message);
         break;
     }
@@ -610,32 +615,32 @@ Result<FaultStep> readFault(Reader& r) {
     case FaultKind::KillServer:
     case FaultKind::RestartServer:
     case FaultKind::LameDuck:
-        if (Status e = r.integer(QStringLiteral("server"), &f.server, 1, 9))
+        if (Status e = r.integer(QStringLiteral("server"), &f.server, 1, 9); !e.ok())
             return e;
         break;
     case FaultKind::ConsumerLeaderStepDown:
-        if (Status e = r.string(QStringLiteral("consumer"), &f.consumer, true))
+        if (Status e = r.string(QStringLiteral("consumer"), &f.consumer, true); !e.ok())
             return e;
         [[fallthrough]];
     case FaultKind::StreamLeaderStepDown:
-        if (Status e = r.string(QStringLiteral("stream"), &f.stream, true))
+        if (Status e = r.string(QStringLiteral("stream"), &f.stream, true); !e.ok())
             return e;
         break;
     case FaultKind::WithholdAcks:
     case FaultKind::NakBurst:
     case FaultKind::Term:
-        if (Status e = r.string(QStringLiteral("stream"), &f.stream, true))
+        if (Status e = r.string(QStringLiteral("stream"), &f.stream, true); !e.ok())
             return e;
-        if (Status e = r.string(QStringLiteral("consumer"), &f.consumer, true))
+        if (Status e = r.string(QStringLiteral("consumer"), &f.consumer, true); !e.ok())
             return e;
         if (!r.has(QStringLiteral("count")))
             return r.error(QStringLiteral("count"), QStringLiteral("is required"));
-        if (Status e = r.integer(QStringLiteral("count"), &f.count, 1, 100000))
+        if (Status e = r.integer(QStringLiteral("count"), &f.count, 1, 100000); !e.ok())
             return e;
-        if (Status e = r.duration(QStringLiteral("fetch_wait"), &f.fetchWaitMs))
+        if (Status e = r.duration(QStringLiteral("fetch_wait"), &f.fetchWaitMs); !e.ok())
             return e;
         if (f.kind == FaultKind::NakBurst)
-            if (Status e = r.duration(QStringLiteral("nak_delay"), &f.nakDelayMs))
+            if (Status e = r.duration(QStringLiteral("nak_delay"), &f.nakDelayMs); !e.ok())
                 return e;
         break;
     default:
@@ -650,7 +655,7 @@ Result<FaultStep> readFault(Reader& r) {
 Result<AssertStep> readAssert(Reader& r) {
     AssertStep a;
     QString check;
-    if (Status e = r.string(QStringLiteral("check"), &check, true))
+    if (Status e = r.string(QStringLiteral("check"), &check, true); !e.ok())
         return e;
     QStringList known;
     bool found = false;
@@ -665,11 +670,11 @@ Result<AssertStep> readAssert(Reader& r) {
         return r.error(
             QStringLiteral("check"),
             QStringLiteral("'%1' is not a check; checks: %2").arg(check, joinNames(known)));
-    if (Status e = r.duration(QStringLiteral("within"), &a.withinMs))
+    if (Status e = r.duration(QStringLiteral("within"), &a.withinMs); !e.ok())
         return e;
-    if (Status e = r.integer(QStringLiteral("at_least"), &a.atLeast, 0))
+    if (Status e = r.integer(QStringLiteral("at_least"), &a.atLeast, 0); !e.ok())
         return e;
-    if (Status e = r.integer(QStringLiteral("at_most"), &a.atMost, 0))
+    if (Status e = r.integer(QStringLiteral("at_most"), &a.atMost, 0); !e.ok())
         return e;
     auto need = [&](const QString& key, QString* out) -> Status {
         return r.string(key, out, true);
@@ -685,65 +690,65 @@ Result<AssertStep> readAssert(Reader& r) {
             return r.error(QStringLiteral("within"), QStringLiteral("is required for connected"));
         break;
     case CheckKind::Reconnects:
-        if (Status e = needBound())
+        if (Status e = needBound(); !e.ok())
             return e;
         break;
     case CheckKind::NoMessageLost:
-        if (Status e = need(QStringLiteral("publish"), &a.publish))
+        if (Status e = need(QStringLiteral("publish"), &a.publish); !e.ok())
             return e;
-        if (Status e = r.string(QStringLiteral("stream"), &a.stream))
+        if (Status e = r.string(QStringLiteral("stream"), &a.stream); !e.ok())
             return e;
-        if (Status e = r.string(QStringLiteral("worker"), &a.worker))
+        if (Status e = r.string(QStringLiteral("worker"), &a.worker); !e.ok())
             return e;
         break;
     case CheckKind::ConsumerPending:
-        if (Status e = need(QStringLiteral("stream"), &a.stream))
+        if (Status e = need(QStringLiteral("stream"), &a.stream); !e.ok())
             return e;
-        if (Status e = need(QStringLiteral("consumer"), &a.consumer))
+        if (Status e = need(QStringLiteral("consumer"), &a.consumer); !e.ok())
             return e;
         if (a.atMost < 0)
             a.atMost = 0;
         break;
     case CheckKind::Latency: {
-        if (Status e = need(QStringLiteral("publish"), &a.publish))
+        if (Status e = need(QStringLiteral("publish"), &a.publish); !e.ok())
             return e;
-        if (Status e = r.integer(QStringLiteral("percentile"), &a.percentile, 50, 999))
+        if (Status e = r.integer(QStringLiteral("percentile"), &a.percentile, 50, 999); !e.ok())
             return e;
         if (a.percentile != 50 && a.percentile != 90 && a.percentile != 95 && a.percentile != 99 &&
             a.percentile != 999)
             return r.error(QStringLiteral("percentile"),
                            QStringLiteral("must be 50, 90, 95, 99 or 999 (for 99.9)"));
         qint64 ms = 0;
-        if (Status e = r.duration(QStringLiteral("below"), &ms, true))
+        if (Status e = r.duration(QStringLiteral("below"), &ms, true); !e.ok())
             return e;
         a.belowUs = ms * 1000;
         break;
     }
     case CheckKind::Redeliveries:
     case CheckKind::Received:
-        if (Status e = need(QStringLiteral("worker"), &a.worker))
+        if (Status e = need(QStringLiteral("worker"), &a.worker); !e.ok())
             return e;
-        if (Status e = needBound())
+        if (Status e = needBound(); !e.ok())
             return e;
         break;
     case CheckKind::Rate:
-        if (Status e = need(QStringLiteral("publish"), &a.publish))
+        if (Status e = need(QStringLiteral("publish"), &a.publish); !e.ok())
             return e;
         a.percent = 2;
-        if (Status e = r.number(QStringLiteral("percent"), &a.percent, 0, 100))
+        if (Status e = r.number(QStringLiteral("percent"), &a.percent, 0, 100); !e.ok())
             return e;
         break;
     case CheckKind::Throughput:
-        if (Status e = need(QStringLiteral("publish"), &a.publish))
+        if (Status e = need(QStringLiteral("publish"), &a.publish); !e.ok())
             return e;
         if (a.atLeast < 0)
             return r.error(QStringLiteral("at_least"),
                            QStringLiteral("is required for throughput (messages per second)"));
         break;
     case CheckKind::StreamMessages:
-        if (Status e = need(QStringLiteral("stream"), &a.stream))
+        if (Status e = need(QStringLiteral("stream"), &a.stream); !e.ok())
             return e;
-        if (Status e = needBound())
+        if (Status e = needBound(); !e.ok())
             return e;
         break;
     }
@@ -760,18 +765,21 @@ Status readConnectionKeys(Reader& r, Options* o) {
         {"connect_timeout_ms", &o->connectTimeoutMs},
     };
     for (const auto& [key, field] : millis)
-        if (Status e = r.integer(QLatin1String(key), field, 1, 3'600'000))
+        if (Status e = r.integer(QLatin1String(key), field, 1, 3'600'000); !e.ok())
             return e;
     if (Status e =
-            r.integer(QStringLiteral("reconnect_attempts"), &o->reconnectAttempts, -1, 1'000'000))
+            r.integer(QStringLiteral("reconnect_attempts"), &o->reconnectAttempts, -1, 1'000'000);
+        !e.ok())
         return e;
     if (Status e = r.integer(QStringLiteral("max_pending_operations"), &o->maxPendingOperations, 0,
-                             10'000'000))
+                             10'000'000);
+        !e.ok())
         return e;
-    if (Status e = r.integer(QStringLiteral("max_pings_out"), &o->maxPingsOut, 1, 100))
+    if (Status e = r.integer(QStringLiteral("max_pings_out"), &o->maxPingsOut, 1, 100); !e.ok())
         return e;
     if (Status e = r.integer(QStringLiteral("reconnect_jitter_percent"), &o->reconnectJitterPercent,
-                             0, 100))
+                             0, 100);
+        !e.ok())
         return e;
     return r.boolean(QStringLiteral("fail_open_mode"), &o->failOpenMode);
 }
@@ -895,13 +903,13 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
     Scenario sc;
     sc.file = file;
     Reader top(doc.object(), QString(), QStringLiteral("scenario"), &lines, &where);
-    if (Status e = top.string(QStringLiteral("name"), &sc.name))
+    if (Status e = top.string(QStringLiteral("name"), &sc.name); !e.ok())
         return e;
     if (sc.name.isEmpty())
         sc.name = QFileInfo(file).completeBaseName();
-    if (Status e = top.string(QStringLiteral("description"), &sc.description))
+    if (Status e = top.string(QStringLiteral("description"), &sc.description); !e.ok())
         return e;
-    if (Status e = top.boolean(QStringLiteral("cleanup"), &sc.cleanup))
+    if (Status e = top.boolean(QStringLiteral("cleanup"), &sc.cleanup); !e.ok())
         return e;
 
     const QJsonValue servers = top.raw(QStringLiteral("servers"));
@@ -911,15 +919,15 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
                              QStringLiteral("must be an object such as {\"count\": 3}"));
         Reader r(servers.toObject(), QStringLiteral("/servers"), QStringLiteral("servers"), &lines,
                  &where);
-        if (Status e = r.integer(QStringLiteral("count"), &sc.servers.count, 1, 5))
+        if (Status e = r.integer(QStringLiteral("count"), &sc.servers.count, 1, 5); !e.ok())
             return e;
         if (sc.servers.count == 2)
             return r.error(QStringLiteral("count"),
                            QStringLiteral("a JetStream cluster needs 3 to 5 servers; 2 cannot "
                                           "elect a leader after a loss"));
-        if (Status e = r.boolean(QStringLiteral("jetstream"), &sc.servers.jetstream))
+        if (Status e = r.boolean(QStringLiteral("jetstream"), &sc.servers.jetstream); !e.ok())
             return e;
-        if (Status e = r.finish())
+        if (Status e = r.finish(); !e.ok())
             return e;
     }
 
@@ -929,12 +937,12 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             return top.error(QStringLiteral("connection"), QStringLiteral("must be an object"));
         Reader r(conn.toObject(), QStringLiteral("/connection"), QStringLiteral("connection"),
                  &lines, &where);
-        if (Status e = r.boolean(QStringLiteral("proxy"), &sc.proxy))
+        if (Status e = r.boolean(QStringLiteral("proxy"), &sc.proxy); !e.ok())
             return e;
         Options probe; // the values are applied later, to the run's own options
-        if (Status e = readConnectionKeys(r, &probe))
+        if (Status e = readConnectionKeys(r, &probe); !e.ok())
             return e;
-        if (Status e = r.finish())
+        if (Status e = r.finish(); !e.ok())
             return e;
         sc.connection = conn.toObject();
         sc.connection.remove(QStringLiteral("proxy"));
@@ -961,7 +969,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             auto cfg = js::StreamConfig::fromJson(j);
             if (!cfg)
                 return r.error(QString(), cfg.error().message);
-            if (Status e = cfg.value().validate())
+            if (Status e = cfg.value().validate(); !e.ok())
                 return r.error(QString(), e.message);
             sc.streams << cfg.value();
         }
@@ -980,7 +988,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             if (!a[i].isObject())
                 return r.error(QString(), QStringLiteral("must be an object"));
             QString stream;
-            if (Status e = r.string(QStringLiteral("stream"), &stream, true))
+            if (Status e = r.string(QStringLiteral("stream"), &stream, true); !e.ok())
                 return e;
             QJsonObject o = a[i].toObject();
             o.remove(QStringLiteral("stream"));
@@ -996,7 +1004,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             if (cfg.value().durableName.isEmpty() && cfg.value().name.isEmpty())
                 return r.error(QStringLiteral("durable_name"),
                                QStringLiteral("is required: scenario consumers are durable"));
-            if (Status e = cfg.value().validate())
+            if (Status e = cfg.value().validate(); !e.ok())
                 return r.error(QString(), e.message);
             sc.consumers.append({stream, cfg.value()});
         }
@@ -1005,7 +1013,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
     const QJsonValue steps = top.raw(QStringLiteral("steps"));
     if (!steps.isArray() || steps.toArray().isEmpty())
         return top.error(QStringLiteral("steps"), QStringLiteral("is required: a list of steps"));
-    if (Status e = top.finish())
+    if (Status e = top.finish(); !e.ok())
         return e;
 
     const QJsonArray a = steps.toArray();
@@ -1020,9 +1028,9 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
         s.index = int(i);
         s.line = r.line();
         QString kind;
-        if (Status e = r.string(QStringLiteral("step"), &kind, true))
+        if (Status e = r.string(QStringLiteral("step"), &kind, true); !e.ok())
             return e;
-        if (Status e = r.string(QStringLiteral("name"), &s.name))
+        if (Status e = r.string(QStringLiteral("name"), &s.name); !e.ok())
             return e;
         if (kind == QLatin1String("publish")) {
             auto p = readPublish(r);
@@ -1046,18 +1054,18 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
                 if (!publishes.contains(n))
                     return r.error(QStringLiteral("publish"),
                                    QStringLiteral("no earlier publish step is named '%1'").arg(n));
-            if (Status e = r.duration(QStringLiteral("timeout"), &w.timeoutMs))
+            if (Status e = r.duration(QStringLiteral("timeout"), &w.timeoutMs); !e.ok())
                 return e;
             s.body = w;
         } else if (kind == QLatin1String("consume")) {
             ConsumeStep c;
-            if (Status e = r.string(QStringLiteral("stream"), &c.stream, true))
+            if (Status e = r.string(QStringLiteral("stream"), &c.stream, true); !e.ok())
                 return e;
-            if (Status e = r.string(QStringLiteral("consumer"), &c.consumer, true))
+            if (Status e = r.string(QStringLiteral("consumer"), &c.consumer, true); !e.ok())
                 return e;
-            if (Status e = r.integer(QStringLiteral("nak_percent"), &c.nakPercent, 0, 100))
+            if (Status e = r.integer(QStringLiteral("nak_percent"), &c.nakPercent, 0, 100); !e.ok())
                 return e;
-            if (Status e = r.integer(QStringLiteral("batch"), &c.batch, 1, 10000))
+            if (Status e = r.integer(QStringLiteral("batch"), &c.batch, 1, 10000); !e.ok())
                 return e;
             if (s.name.isEmpty())
                 s.name = c.consumer;
@@ -1069,7 +1077,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             s.body = c;
         } else if (kind == QLatin1String("stop")) {
             StopStep st;
-            if (Status e = r.string(QStringLiteral("worker"), &st.worker, true))
+            if (Status e = r.string(QStringLiteral("worker"), &st.worker, true); !e.ok())
                 return e;
             if (!workers.contains(st.worker))
                 return r.error(
@@ -1078,7 +1086,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             s.body = st;
         } else if (kind == QLatin1String("wait")) {
             WaitStep w;
-            if (Status e = r.duration(QStringLiteral("duration"), &w.ms, true))
+            if (Status e = r.duration(QStringLiteral("duration"), &w.ms, true); !e.ok())
                 return e;
             s.body = w;
         } else if (kind == QLatin1String("fault")) {
@@ -1103,7 +1111,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
             s.body = f.value();
         } else if (kind == QLatin1String("clear")) {
             ClearStep c;
-            if (Status e = r.string(QStringLiteral("fault"), &c.name, true))
+            if (Status e = r.string(QStringLiteral("fault"), &c.name, true); !e.ok())
                 return e;
             if (c.name != QLatin1String("all") && !faultNames.contains(c.name))
                 return r.error(QStringLiteral("fault"),
@@ -1128,7 +1136,7 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
                                           "stop, wait, fault, clear, assert")
                                .arg(kind));
         }
-        if (Status e = r.finish())
+        if (Status e = r.finish(); !e.ok())
             return e;
         s.title = titleOf(s);
         sc.steps << s;
@@ -1208,7 +1216,7 @@ Result<Options> Scenario::connectionOptions(Options base) const {
     const JsonLines none;
     const QString where;
     Reader r(connection, QString(), QStringLiteral("connection"), &none, &where);
-    if (Status e = readConnectionKeys(r, &base))
+    if (Status e = readConnectionKeys(r, &base); !e.ok())
         return e;
     base.allowReconnect = true;
     base.retryOnFailedConnect = true;

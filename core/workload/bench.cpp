@@ -43,15 +43,15 @@ Status connectOn(Connection& c, int timeoutMs) {
 
 Result<BenchResult> runPub(const BenchConfig& cfg, BenchResult r) {
     Connection c(cfg.options);
-    if (Status s = connectOn(c, 10000))
+    if (Status s = connectOn(c, 10000); !s.ok())
         return s;
     const QByteArray payload(qsizetype(cfg.size), 'x');
     QElapsedTimer t;
     t.start();
     for (qint64 i = 0; i < cfg.msgs; ++i)
-        if (Status s = c.publish(cfg.subject, payload))
+        if (Status s = c.publish(cfg.subject, payload); !s.ok())
             return s;
-    if (Status s = c.flushSync(cfg.timeoutMs))
+    if (Status s = c.flushSync(cfg.timeoutMs); !s.ok())
         return s;
     finish(r, cfg.msgs, t.nsecsElapsed());
     r.received = cfg.msgs;
@@ -69,7 +69,7 @@ struct Counter {
 
 Result<BenchResult> runSubLike(const BenchConfig& cfg, BenchResult r, bool publishToo) {
     ConnectionThread sub(cfg.options, QStringLiteral("bench-sub"));
-    if (Status s = sub->connectSync(10000))
+    if (Status s = sub->connectSync(10000); !s.ok())
         return s;
     Counter counter;
     counter.clock.start();
@@ -88,20 +88,20 @@ Result<BenchResult> runSubLike(const BenchConfig& cfg, BenchResult r, bool publi
         so);
     if (!s)
         return s.error();
-    if (Status f = sub->flushSync(5000))
+    if (Status f = sub->flushSync(5000); !f.ok())
         return f;
 
     qint64 startNs = 0;
     if (publishToo) {
         Connection pub(cfg.options);
-        if (Status e = connectOn(pub, 10000))
+        if (Status e = connectOn(pub, 10000); !e.ok())
             return e;
         const QByteArray payload(qsizetype(cfg.size), 'x');
         startNs = counter.clock.nsecsElapsed();
         for (qint64 i = 0; i < cfg.msgs; ++i)
-            if (Status e = pub.publish(cfg.subject, payload))
+            if (Status e = pub.publish(cfg.subject, payload); !e.ok())
                 return e;
-        if (Status e = pub.flushSync(cfg.timeoutMs))
+        if (Status e = pub.flushSync(cfg.timeoutMs); !e.ok())
             return e;
         pub.closeSync();
     }
@@ -124,18 +124,18 @@ Result<BenchResult> runSubLike(const BenchConfig& cfg, BenchResult r, bool publi
 
 Result<BenchResult> runReq(const BenchConfig& cfg, BenchResult r) {
     ConnectionThread responder(cfg.options, QStringLiteral("bench-responder"));
-    if (Status s = responder->connectSync(10000))
+    if (Status s = responder->connectSync(10000); !s.ok())
         return s;
     Connection* rc = responder.connection();
     auto sub = rc->subscribeInline(cfg.subject,
                                    [rc](const MsgView& m) { rc->publish(m.reply, m.payload); });
     if (!sub)
         return sub.error();
-    if (Status s = responder->flushSync(5000))
+    if (Status s = responder->flushSync(5000); !s.ok())
         return s;
 
     Connection c(cfg.options);
-    if (Status s = connectOn(c, 10000))
+    if (Status s = connectOn(c, 10000); !s.ok())
         return s;
     const QByteArray payload(qsizetype(cfg.size), 'x');
     std::vector<qint64> lat;
@@ -179,17 +179,17 @@ Status makeBenchStream(const js::JetStream& js, bool file) {
 
 Result<BenchResult> runJsPub(const BenchConfig& cfg, BenchResult r) {
     Connection c(cfg.options);
-    if (Status s = connectOn(c, 10000))
+    if (Status s = connectOn(c, 10000); !s.ok())
         return s;
     js::JetStream js(&c);
-    if (Status s = makeBenchStream(js, cfg.fileStorage))
+    if (Status s = makeBenchStream(js, cfg.fileStorage); !s.ok())
         return s;
     r.storage = cfg.fileStorage ? QStringLiteral("file") : QStringLiteral("memory");
     js::AsyncPublishConfig pc;
     pc.maxInFlight = cfg.maxInFlight;
     pc.ackTimeoutMs = cfg.timeoutMs;
     js::AsyncPublisher pub(&c, pc);
-    if (Status s = pub.start())
+    if (Status s = pub.start(); !s.ok())
         return s;
     const QByteArray payload(qsizetype(cfg.size), 'x');
     QElapsedTimer t;
@@ -208,7 +208,7 @@ Result<BenchResult> runJsPub(const BenchConfig& cfg, BenchResult r) {
     r.errors = qint64(st.failed + st.timedOut);
     r.received = r.acked;
     js.deleteStream(kBenchStream);
-    if (done)
+    if (!done.ok())
         return done;
     if (r.errors > 0)
         return Error{
@@ -219,10 +219,10 @@ Result<BenchResult> runJsPub(const BenchConfig& cfg, BenchResult r) {
 
 Result<BenchResult> runJsConsume(const BenchConfig& cfg, BenchResult r) {
     Connection c(cfg.options);
-    if (Status s = connectOn(c, 10000))
+    if (Status s = connectOn(c, 10000); !s.ok())
         return s;
     js::JetStream js(&c);
-    if (Status s = makeBenchStream(js, cfg.fileStorage))
+    if (Status s = makeBenchStream(js, cfg.fileStorage); !s.ok())
         return s;
     r.storage = cfg.fileStorage ? QStringLiteral("file") : QStringLiteral("memory");
     r.batch = cfg.batch;
@@ -234,7 +234,7 @@ Result<BenchResult> runJsConsume(const BenchConfig& cfg, BenchResult r) {
         for (qint64 i = 0; i < cfg.msgs; ++i)
             if (auto id = pub.publish("bench.js.consume", payload, {}, nullptr, cfg.timeoutMs); !id)
                 return id.error();
-        if (Status s = pub.waitComplete(cfg.timeoutMs))
+        if (Status s = pub.waitComplete(cfg.timeoutMs); !s.ok())
             return s;
     }
     js::ConsumerConfig cc;
@@ -256,10 +256,11 @@ Result<BenchResult> runJsConsume(const BenchConfig& cfg, BenchResult r) {
     if (Status s = consumer.consume(
             [&](js::JsMessage& m) {
                 ++got;
-                if (m.ack())
+                if (!m.ack().ok())
                     ++ackErrors;
             },
-            co))
+            co);
+        !s.ok())
         return s;
     // The handler runs on this thread: drive the connection until everything arrived.
     c.waitFor([&] { return got >= cfg.msgs; }, cfg.timeoutMs);

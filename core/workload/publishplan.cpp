@@ -160,13 +160,13 @@ QByteArray MessageRenderer::headerBlock(qint64 seq, qint64 unixUs) const {
 Status PublishPlan::validate(qint64 maxPayload) const {
     if (subject.isEmpty())
         return invalid(QStringLiteral("Subject: enter the subject to publish to"));
-    if (Status s = subject::validatePublish(subject))
+    if (Status s = subject::validatePublish(subject); !s.ok())
         return invalid(QStringLiteral("Subject: %1").arg(s.message));
     if (!reply.isEmpty()) {
         if (mode != PublishMode::Core)
             return invalid(QStringLiteral("Reply: JetStream publishes take no reply subject "
                                           "(the PubAck comes back on the console's own inbox)"));
-        if (Status s = subject::validatePublish(reply))
+        if (Status s = subject::validatePublish(reply); !s.ok())
             return invalid(QStringLiteral("Reply: %1").arg(s.message));
     }
     if (count < 0)

@@ -203,7 +203,7 @@ void RatePublisher::start() {
             if (m_settling)
                 storeProgress();
         });
-        if (Status s = m_async->start()) {
+        if (Status s = m_async->start(); !s.ok()) {
             // No inbox, no acks: every message would be lost; say so instead.
             m_summary.attempted = m_summary.rejected = plannedTotal();
             m_summary.rejectReasons << s.message;
@@ -248,7 +248,7 @@ bool RatePublisher::publishOne(qint64 seq) {
             s = id.error();
     }
     ++m_summary.attempted;
-    if (s) {
+    if (!s.ok()) {
         ++m_summary.rejected;
         if (m_summary.rejectReasons.size() < 5 && !m_summary.rejectReasons.contains(s.message))
             m_summary.rejectReasons << s.message;
@@ -323,7 +323,7 @@ void RatePublisher::settle() {
     }
     m_settleTimer->stop();
     if (!m_async && h.state == ConnectionState::Connected)
-        m_summary.confirmed = !m_conn->flushSync(5000);
+        m_summary.confirmed = m_conn->flushSync(5000).ok();
     finish();
 }
 

@@ -4,6 +4,7 @@
 #include "core/auth/jwt.h"
 #include "core/auth/nkeys.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -81,7 +82,7 @@ void expectConnectFailure(Connection* c, ErrorKind kind, const QStringList& need
     const Status s = c->connectSync(10000);
     const qint64 ms = t.elapsed();
     QVERIFY2(
-        s.isError(),
+        !s.ok(),
         qPrintable(QStringLiteral("connected, but it must fail with %1").arg(errorKindName(kind))));
     QVERIFY2(
         s.kind == kind,
@@ -111,11 +112,11 @@ void expectPubSubWorks(Connection* c, const QByteArray& subject) {
     auto sub = c->subscribe(subject);
     QVERIFY2(sub.ok(), qPrintable(sub.error().toString()));
     Status s = c->flushSync();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     s = c->publish(subject, "hello");
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     s = c->flushSync();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     auto m = sub.value()->next(2000);
     QVERIFY2(m.ok(), qPrintable(m.error().toString()));
     QCOMPARE(m->payload(), QByteArrayView("hello"));
@@ -124,9 +125,9 @@ void expectPubSubWorks(Connection* c, const QByteArray& subject) {
 
 void expectConnects(Connection* c, const QStringList& secrets = {}) {
     const Status s = c->connectSync(10000);
-    QVERIFY2(!s, qPrintable(s.toString() + QStringLiteral(" -- ") + eventDump(c)));
+    QVERIFY2(s.ok(), qPrintable(s.toString() + QStringLiteral(" -- ") + eventDump(c)));
     QCOMPARE(c->state(), ConnectionState::Connected);
-    QVERIFY(!c->lastError().isError());
+    QVERIFY(c->lastError().ok());
     const QStringList leaks = leaksOf(c, s, secrets);
     QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(QStringLiteral("; "))));
 }
@@ -206,7 +207,7 @@ private:
 void TestAuth::initTestCase() {
     QVERIFY(m_dir.isValid());
     const Status tls = makeTlsFiles(m_dir.path(), &m_tls);
-    QVERIFY2(!tls, qPrintable(tls.toString()));
+    QVERIFY2(tls.ok(), qPrintable(tls.toString()));
 
     // A server certificate from the same CA that names neither localhost nor 127.0.0.1.
     m_wrongNameCert = path(QStringLiteral("wrongname.pem"));
@@ -539,7 +540,7 @@ void TestAuth::credsFile() {
         srv->publish(m.reply, QByteArray("re:" + m.payload.toByteArray()));
     });
     QVERIFY(echo.ok());
-    QVERIFY(!responder->flushSync());
+    VERIFY_OK(responder->flushSync());
     auto r = c->requestSync("auth.creds.echo", "ping", 2000);
     QVERIFY2(r.ok(), qPrintable(r.error().toString()));
     QCOMPARE(r->payload(), QByteArrayView("re:ping"));
@@ -798,7 +799,7 @@ void TestAuth::mutualTlsWithoutClientCert() {
     QElapsedTimer t;
     t.start();
     const Status s = c->connectSync(10000);
-    QVERIFY2(s.isError(), "connected without the client certificate the server requires");
+    QVERIFY2(!s.ok(), "connected without the client certificate the server requires");
     QVERIFY2(t.elapsed() < kFailFastMs, qPrintable(s.toString()));
     QCOMPARE(c->state(), ConnectionState::Disconnected);
     QCOMPARE(c->lastError().message, s.message);

@@ -1,6 +1,7 @@
 // jetdeck-cli as a user runs it: a separate process against a real nats-server.
 #include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -75,7 +76,7 @@ private:
 void TestCli::initTestCase() {
     m_server = std::make_unique<NatsServerProcess>();
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestCli::versionAndHelp() {
@@ -103,7 +104,7 @@ void TestCli::pubSubRoundTrip() {
     QVERIFY(sub.waitForStarted());
     // Wait until the subscription is live: a request on the subject gets no 503 once it is.
     ConnectionThread probe(optionsFor(m_server->url()));
-    QVERIFY(!probe->connectSync());
+    VERIFY_OK(probe->connectSync());
     // (QTRY_* evaluates its expression again at the end: no side effects inside it.)
     bool live = false;
     QElapsedTimer t;
@@ -306,7 +307,7 @@ void TestCli::pubRateThroughOutage() {
     QTest::qWait(800);
     server->kill();
     QTest::qWait(700);
-    QVERIFY(!server->start());
+    VERIFY_OK(server->start());
     QVERIFY(pub.waitForFinished(20000));
     const QByteArray out = pub.readAllStandardOutput();
     QVERIFY2(pub.exitCode() == 0, QByteArray(out + pub.readAllStandardError()).constData());
@@ -696,7 +697,7 @@ void TestCli::faultCommands() {
     JETDECK_START_SERVER(server, cfg);
     const QStringList s{QStringLiteral("-s"), server->url()};
     Connection c(optionsFor(server->url()));
-    QVERIFY(!c.connectSync(5000));
+    VERIFY_OK(c.connectSync(5000));
     const js::JetStream api(&c);
     js::StreamConfig sc;
     sc.name = QStringLiteral("FLT");

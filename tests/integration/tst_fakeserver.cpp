@@ -6,6 +6,7 @@
 // on a ConnectionThread. Signals the tests look at are collected on the test's thread through
 // queued connections, and QTRY_* keeps the test's event loop turning while waiting.
 #include "tests/support/fakenatsserver.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -140,7 +141,7 @@ void TestFakeServer::oddInfoStillConnects() {
     o.connectTimeoutMs = 3000;
     ConnectionThread c(o);
     const Status s = c->connectSync(5000);
-    QVERIFY2(!s, qPrintable(describe(s)));
+    QVERIFY2(s.ok(), qPrintable(describe(s)));
     QCOMPARE(c->state(), ConnectionState::Connected);
     QCOMPARE(c->currentServer(), server.hostPort());
 
@@ -161,7 +162,7 @@ void TestFakeServer::oddInfoStillConnects() {
     QCOMPARE(server.connectJson().contains(QStringLiteral("headers")), headers);
     // The connection is usable: a flush round trip works.
     const Status f = c->flushSync(2000);
-    QVERIFY2(!f, qPrintable(describe(f)));
+    QVERIFY2(f.ok(), qPrintable(describe(f)));
 }
 
 void TestFakeServer::headersAbsentMeansUnsupported() {
@@ -169,7 +170,7 @@ void TestFakeServer::headersAbsentMeansUnsupported() {
     server.setInfo(server.standardInfo({}, /*headers=*/false));
     ConnectionThread c(optionsForFake(server));
     const Status s = c->connectSync(5000);
-    QVERIFY2(!s, qPrintable(describe(s)));
+    QVERIFY2(s.ok(), qPrintable(describe(s)));
     QVERIFY(!c->serverInfo().headers);
     const QJsonObject cj = server.connectJson();
     QVERIFY(!cj.contains(QStringLiteral("headers")));
@@ -186,8 +187,8 @@ void TestFakeServer::headersAbsentMeansUnsupported() {
     QCOMPARE(r.error().kind, ErrorKind::Unsupported);
 
     // Without headers publishing works, and nothing with headers reached the wire.
-    QVERIFY(!c->publish("plain", "x"));
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->publish("plain", "x"));
+    VERIFY_OK(c->flushSync(2000));
     QCOMPARE(server.count("PUB"), 1);
     QCOMPARE(server.count("HPUB"), 0);
     QCOMPARE(c->state(), ConnectionState::Connected);
@@ -347,7 +348,7 @@ void TestFakeServer::connectJson() {
     o.auth.token = optToken;
     ConnectionThread c(o);
     const Status s = c->connectSync(5000);
-    QVERIFY2(!s, qPrintable(describe(s)));
+    QVERIFY2(s.ok(), qPrintable(describe(s)));
 
     // One CONNECT, followed by the handshake's PING.
     const QList<ClientOp> ops = server.ops();
@@ -459,9 +460,9 @@ void TestFakeServer::permissionViolationKeepsConnection() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
     SignalLog log(c.connection());
-    QVERIFY(!c->connectSync(5000));
-    QVERIFY(!c->publish("x", "denied"));
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->connectSync(5000));
+    VERIFY_OK(c->publish("x", "denied"));
+    VERIFY_OK(c->flushSync(2000));
 
     server.write(QByteArrayLiteral("-ERR 'Permissions Violation for Publish to \"x\"'\r\n"));
     QTRY_COMPARE(log.errors.size(), 1);
@@ -474,8 +475,8 @@ void TestFakeServer::permissionViolationKeepsConnection() {
     // Still connected and working; the violation did not end the connection.
     QCOMPARE(c->state(), ConnectionState::Connected);
     QCOMPARE(c->lastError().kind, ErrorKind::None);
-    QVERIFY(!c->publish("y", "allowed"));
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->publish("y", "allowed"));
+    VERIFY_OK(c->flushSync(2000));
     QCOMPARE(server.count("PUB"), 2);
     QCOMPARE(c->stats().serverErrors, 1u);
     QCOMPARE(server.connections(), 1);
@@ -509,10 +510,10 @@ void TestFakeServer::fatalErrWhileConnected() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
     SignalLog log(c.connection());
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     auto sub = c->subscribe("fatal.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
 
     QElapsedTimer t;
     t.start();
@@ -578,10 +579,10 @@ void TestFakeServer::messageInPieces() {
 
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     auto sub = c->subscribe("part.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
     const quint64 sid = server.sidFor("part.test");
     QVERIFY(sid != 0);
     QCOMPARE(sid, sub.value()->sid());
@@ -617,10 +618,10 @@ void TestFakeServer::messageInPieces() {
 void TestFakeServer::coalescedFrames() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     auto sub = c->subscribe("many.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
     const quint64 sid = server.sidFor("many.test");
     QVERIFY(sid != 0);
 
@@ -733,7 +734,7 @@ void TestFakeServer::serverClosesWhileConnected() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
     SignalLog log(c.connection());
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     server.closeClient();
     QTRY_VERIFY_WITH_TIMEOUT(c->state() != ConnectionState::Connected, 2000);
     const Error last = c->lastError();
@@ -792,10 +793,10 @@ void TestFakeServer::malformedFrame() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
     SignalLog log(c.connection());
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     auto sub = c->subscribe("foo");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
     const quint64 sid = server.sidFor("foo");
     QVERIFY(sid != 0);
 
@@ -817,7 +818,7 @@ void TestFakeServer::malformedFrame() {
 void TestFakeServer::serverPingAnswered() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     QCOMPARE(server.count("PONG"), 0);
     server.write(QByteArrayLiteral("PING\r\n"));
     QTRY_COMPARE(server.count("PONG"), 1);
@@ -826,14 +827,14 @@ void TestFakeServer::serverPingAnswered() {
     server.writePieces(QByteArrayLiteral("PING\r\n"), 1, 2);
     QTRY_COMPARE(server.count("PONG"), 5);
     QCOMPARE(c->state(), ConnectionState::Connected);
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
 }
 
 void TestFakeServer::asyncInfoDiscoversServers() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
     SignalLog log(c.connection());
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     QCOMPARE(c->knownServers().size(), 1);
     QVERIFY(!hasEvent(c.connection(), ConnectionEvent::Kind::Discovered));
     QTRY_COMPARE(log.infoChanges, 1); // the one of becoming connected
@@ -870,13 +871,13 @@ void TestFakeServer::asyncInfoDiscoversServers() {
                            }),
              1);
     QCOMPARE(c->knownServers().size(), 3);
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
 }
 
 void TestFakeServer::asyncInfoLameDuck() {
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     QVERIFY(!hasEvent(c.connection(), ConnectionEvent::Kind::LameDuck));
     server.write(server.standardInfo(QByteArrayLiteral(",\"ldm\":true")));
     QTRY_VERIFY(hasEvent(c.connection(), ConnectionEvent::Kind::LameDuck));
@@ -888,14 +889,14 @@ void TestFakeServer::asyncInfoLameDuck() {
     QVERIFY(c->serverInfo().lameDuckMode);
     // Lame duck mode is a warning: the connection carries on until the server goes.
     QCOMPARE(c->state(), ConnectionState::Connected);
-    QVERIFY(!c->flushSync(2000));
+    VERIFY_OK(c->flushSync(2000));
 }
 
 void TestFakeServer::noResponders() {
     FakeNatsServer server;
     server.setReplyNoResponders(true);
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     QVERIFY(server.connectJson().value(QStringLiteral("no_responders")).toBool());
 
     QElapsedTimer t;
@@ -929,7 +930,7 @@ void TestFakeServer::requestsReleasedWhenConnectionLost() {
     // released at once with the connection's error, not left to run into their timeouts.
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     const int timeoutMs = 2000;
     QObject ctx;
     QElapsedTimer t;
@@ -952,7 +953,7 @@ void TestFakeServer::requestsReleasedWhenConnectionLost() {
     QTRY_VERIFY_WITH_TIMEOUT(asyncMs >= 0, timeoutMs + 1000);
     QVERIFY2(asyncMs < timeoutMs - 500, qPrintable(QString::number(asyncMs)));
     QVERIFY2(asyncError.kind != ErrorKind::Timeout, qPrintable(describe(asyncError)));
-    QVERIFY(asyncError.isError());
+    QVERIFY(!asyncError.ok());
 }
 
 void TestFakeServer::unansweredPingsGoStale_data() {
@@ -974,7 +975,7 @@ void TestFakeServer::unansweredPingsGoStale() {
     o.maxPingsOut = maxPingsOut;
     ConnectionThread c(o);
     SignalLog log(c.connection());
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     QElapsedTimer t;
     t.start();
     const int expectedMs = pingIntervalMs * (maxPingsOut + 1);

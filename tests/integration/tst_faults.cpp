@@ -6,6 +6,7 @@
 
 #include "core/faults/faultproxy.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QTcpSocket>
 #include <QtTest>
@@ -51,12 +52,12 @@ private:
 void TestFaults::initTestCase() {
     m_server = std::make_unique<NatsServerProcess>();
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestFaults::init() {
     m_proxy = std::make_unique<FaultProxyThread>(QStringLiteral("127.0.0.1"), m_server->port());
-    QVERIFY(!m_proxy->listen());
+    VERIFY_OK(m_proxy->listen());
 }
 
 void TestFaults::cleanup() {
@@ -69,7 +70,7 @@ std::unique_ptr<ConnectionThread> TestFaults::connectThroughProxy(Options o) {
     }
     auto c = std::make_unique<ConnectionThread>(o);
     const Status s = (*c)->connectSync(5000);
-    if (s)
+    if (!s.ok())
         qWarning("connect: %s", qPrintable(s.toString()));
     return c;
 }
@@ -79,7 +80,7 @@ double TestFaults::medianRttMs(Connection& c, int n) {
     for (int i = 0; i < n; ++i) {
         QElapsedTimer t;
         t.start();
-        if (c.flushSync(5000))
+        if (!c.flushSync(5000).ok())
             return -1;
         v.append(double(t.nsecsElapsed()) / 1e6);
     }
@@ -137,14 +138,14 @@ void TestFaults::latency() {
     t.name = QStringLiteral("slow");
     t.kind = ToxicKind::Latency;
     t.latencyMs = 50;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     const double slowed = medianRttMs(*c->connection());
     const double added = slowed - base;
     qInfo("RTT %.2f ms -> %.2f ms with 50 ms downstream latency", base, slowed);
     QVERIFY2(added >= 40 && added <= 60, qPrintable(QString::number(added)));
     // Both directions: twice the delay.
     t.direction = Direction::Both;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     const double both = medianRttMs(*c->connection()) - base;
     QVERIFY2(both >= 80 && both <= 120, qPrintable(QString::number(both)));
     QVERIFY(m_proxy->toxicStats(QStringLiteral("slow")).bytes > 0);
@@ -159,7 +160,7 @@ void TestFaults::toxicityZeroLeavesItAlone() {
     t.kind = ToxicKind::Latency;
     t.latencyMs = 200;
     t.toxicity = 0;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     auto c = connectThroughProxy();
     QVERIFY((*c)->isConnected());
     QVERIFY(medianRttMs(*c->connection(), 5) < 50);
@@ -174,13 +175,13 @@ void TestFaults::bandwidth() {
     t.kind = ToxicKind::Bandwidth;
     t.direction = Direction::Upstream;
     t.rateBytesPerSec = 200 * 1024;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     const QByteArray payload(1024, 'b');
     QElapsedTimer timer;
     timer.start();
     for (int i = 0; i < 300; ++i) // ~300 KiB with the protocol lines
-        QVERIFY(!(*c)->publish("bw.test", payload));
-    QVERIFY(!(*c)->flushSync(10000));
+        VERIFY_OK((*c)->publish("bw.test", payload));
+    VERIFY_OK((*c)->flushSync(10000));
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
     const double rate = double(m_proxy->stats().bytesUpstream) / seconds;
     qInfo("%.0f bytes/s through a 204800 bytes/s toxic (%.2f s)", rate, seconds);
@@ -202,7 +203,7 @@ void TestFaults::blackholeIsNoticedAsStale() {
     t.timeoutMs = 0; // never closes: only PINGs can tell
     QElapsedTimer timer;
     timer.start();
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     QTRY_VERIFY_WITH_TIMEOUT((*c)->state() != ConnectionState::Connected, 3000);
     qInfo("stale connection noticed after %lld ms", qint64(timer.elapsed()));
     QVERIFY((*c)->lastError().toString().contains(QStringLiteral("tale"), Qt::CaseInsensitive));
@@ -222,7 +223,7 @@ void TestFaults::resetPeerReconnects() {
     t.kind = ToxicKind::ResetPeer;
     t.direction = Direction::Both;
     t.timeoutMs = 0;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     QTRY_VERIFY_WITH_TIMEOUT((*c)->state() != ConnectionState::Connected, 3000);
     QVERIFY(m_proxy->toxicStats(QStringLiteral("rst")).events >= 1);
     QVERIFY(m_proxy->removeToxic(QStringLiteral("rst")));
@@ -240,7 +241,7 @@ void TestFaults::slicerChangesNothing() {
     t.sliceBytes = 7;
     t.sliceVariation = 3;
     t.sliceDelayUs = 20;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     std::atomic<int> got{0}, bad{0};
     auto sub = (*c)->subscribeInline("slice.>", [&](const MsgView& m) {
         const int n = got.fetch_add(1);
@@ -250,14 +251,14 @@ void TestFaults::slicerChangesNothing() {
             ++bad;
     });
     QVERIFY(sub);
-    QVERIFY(!(*c)->flushSync(5000));
+    VERIFY_OK((*c)->flushSync(5000));
     for (int i = 0; i < 500; ++i) {
         Headers h;
         h.append("Seq", QByteArray::number(i));
         const QByteArray body = "message " + QByteArray::number(i) + QByteArray(i % 50, '.');
-        QVERIFY(!(*c)->publish("slice.x", h, body));
+        VERIFY_OK((*c)->publish("slice.x", h, body));
     }
-    QVERIFY(!(*c)->flushSync(20000));
+    VERIFY_OK((*c)->flushSync(20000));
     QTRY_COMPARE_WITH_TIMEOUT(got.load(), 500, 20000);
     QCOMPARE(bad.load(), 0);
     QVERIFY((*c)->isConnected());
@@ -276,7 +277,7 @@ void TestFaults::limitDataCloses() {
     t.kind = ToxicKind::LimitData;
     t.direction = Direction::Upstream;
     t.limitBytes = 10000;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     const QByteArray payload(100, 'l');
     for (int i = 0; i < 200; ++i)
         (void)(*c)->publish("limit.x", payload);
@@ -305,7 +306,7 @@ void TestFaults::malformedLineReconnects() {
     Options o = optionsFor(m_server->url());
     o.reconnectDelayMs = 100;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     c->injectRaw("JETDECK GARBAGE\r\n");
     QTRY_VERIFY_WITH_TIMEOUT(c->health().reconnects >= 1 && c->isConnected(), 10000);
     bool sawErr = false;
@@ -317,18 +318,18 @@ void TestFaults::malformedLineReconnects() {
 
 void TestFaults::stalledReadingHoldsThenDelivers() {
     ConnectionThread sub(optionsFor(m_server->url()));
-    QVERIFY(!sub->connectSync(5000));
+    VERIFY_OK(sub->connectSync(5000));
     std::atomic<int> got{0};
     auto s = sub->subscribeInline("stall.x", [&](const MsgView&) { ++got; });
     QVERIFY(s);
-    QVERIFY(!sub->flushSync(5000));
+    VERIFY_OK(sub->flushSync(5000));
     ConnectionThread pub(optionsFor(m_server->url()));
-    QVERIFY(!pub->connectSync(5000));
+    VERIFY_OK(pub->connectSync(5000));
     sub->stallReading(1500);
     QTest::qWait(100);
     for (int i = 0; i < 100; ++i)
-        QVERIFY(!pub->publish("stall.x", "held"));
-    QVERIFY(!pub->flushSync(5000));
+        VERIFY_OK(pub->publish("stall.x", "held"));
+    VERIFY_OK(pub->flushSync(5000));
     QTest::qWait(500);
     QCOMPARE(got.load(), 0); // nothing read while stalled
     QTRY_COMPARE_WITH_TIMEOUT(got.load(), 100, 5000);
@@ -349,10 +350,10 @@ void TestFaults::slowToxicHoldsBoundedMemory() {
     t.kind = ToxicKind::Bandwidth;
     t.direction = Direction::Upstream;
     t.rateBytesPerSec = 1024;
-    QVERIFY(!m_proxy->addToxic(t));
+    VERIFY_OK(m_proxy->addToxic(t));
     const QByteArray payload(64 * 1024, 'm');
     for (int i = 0; i < 400; ++i) // 25 MiB
-        QVERIFY(!(*c)->publish("bw.flood", payload));
+        VERIFY_OK((*c)->publish("bw.flood", payload));
     QTRY_VERIFY_WITH_TIMEOUT((*c)->health().bufferedBytes == 0, 10000);
     QTest::qWait(1000);
     const ProxyStats st = m_proxy->stats();

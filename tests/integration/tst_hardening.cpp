@@ -6,6 +6,7 @@
 #include "core/jetstream/asyncpublisher.h"
 #include "core/jetstream/jetstream.h"
 #include "tests/support/fakenatsserver.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QSslCertificate>
@@ -52,12 +53,12 @@ QByteArray replyOfPub(const FakeNatsServer& server, QByteArrayView subject) {
 /// the client's socket and the kernel, none in its write buffer.
 constexpr int kStuckPublishes = 10000;
 bool publishIntoAStuckServer(ConnectionThread& c, FakeNatsServer& server) {
-    if (c->connectSync(5000))
+    if (!c->connectSync(5000).ok())
         return false;
     server.setReading(false);
     const QByteArray payload(4096, 'p');
     for (int i = 0; i < kStuckPublishes; ++i)
-        if (c->publish("bulk.data", payload))
+        if (!c->publish("bulk.data", payload).ok())
             return false;
     QElapsedTimer t;
     t.start();
@@ -117,7 +118,7 @@ void TestHardening::tlsUpgradeDropsFramesInjectedAfterInfo() {
     o.reconnectDelayMs = 50;
     o.connectTimeoutMs = 300;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     auto sub = c->subscribe("secret.>");
     QVERIFY(sub.ok());
     std::atomic<int> replies{0};
@@ -162,7 +163,7 @@ void TestHardening::tlsUrlDropsFramesInjectedAfterInfo() {
     QVERIFY(sub.ok());
     QCOMPARE(sub.value()->sid(), quint64(1));
     const Status s = c->connectSync(5000);
-    QVERIFY(s.isError());
+    QVERIFY(!s.ok());
     QVERIFY2(s.kind == ErrorKind::Timeout || s.kind == ErrorKind::Tls, qPrintable(s.toString()));
     QVERIFY2(!sub.value()->tryNext().has_value(), "an injected MSG reached a subscription");
     QCOMPARE(c->stats().inMsgs, quint64(0));
@@ -188,7 +189,7 @@ void TestHardening::foreignReplySubjectsAnswerNothing() {
     // Only the real reply answers the request.
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     std::atomic<int> replies{0};
     QByteArray gotPayload;
     QObject context;
@@ -208,7 +209,7 @@ void TestHardening::foreignReplySubjectsAnswerNothing() {
 
     server.write(msgFrame("x", muxSid, {}, {}, "short") +
                  msgFrame(lookalike, muxSid, {}, {}, "lookalike"));
-    QVERIFY(!c->flushSync(5000));
+    VERIFY_OK(c->flushSync(5000));
     QTest::qWait(100);
     QCOMPARE(replies.load(), 0);
     server.write(msgFrame(reply, muxSid, {}, {}, "real"));
@@ -222,7 +223,7 @@ void TestHardening::foreignPubAckSubjectsAckNothing() {
     // look-alike subject must not complete a publish.
     FakeNatsServer server;
     ConnectionThread c(optionsForFake(server));
-    QVERIFY(!c->connectSync(5000));
+    VERIFY_OK(c->connectSync(5000));
     js::AsyncPublishConfig cfg;
     cfg.ackTimeoutMs = 60000;
     js::AsyncPublisher pub(c.connection(), cfg);
@@ -238,7 +239,7 @@ void TestHardening::foreignPubAckSubjectsAckNothing() {
         QByteArray("_INBOX.") + QByteArray(prefixLen - 7, 'Z') + reply.sliced(prefixLen);
     const QByteArray ack = "{\"stream\":\"ORDERS\",\"seq\":1}";
     server.write(msgFrame(lookalike, ackSid, {}, {}, ack) + msgFrame("y", ackSid, {}, {}, ack));
-    QVERIFY(!c->flushSync(5000));
+    VERIFY_OK(c->flushSync(5000));
     QTest::qWait(100);
     QCOMPARE(pub.stats().acked, quint64(0));
     QCOMPARE(pub.inFlight(), qint64(1));
@@ -254,11 +255,11 @@ void TestHardening::ignoreDiscoveredServers() {
         QByteArrayLiteral(",\"connect_urls\":[\"127.0.0.2:4222\",\"127.0.0.3:4222\"]")));
     Options o = optionsForFake(server);
     ConnectionThread plain(o);
-    QVERIFY(!plain->connectSync(5000));
+    VERIFY_OK(plain->connectSync(5000));
     QCOMPARE(plain->knownServers().size(), 3);
     o.ignoreDiscoveredServers = true;
     ConnectionThread strict(o);
-    QVERIFY(!strict->connectSync(5000));
+    VERIFY_OK(strict->connectSync(5000));
     QCOMPARE(strict->knownServers().size(), 1);
     QCOMPARE(strict->knownServers().first().hostPort(), server.hostPort());
 }
@@ -271,7 +272,7 @@ void TestHardening::tlsFirst() {
     TlsFiles files;
     {
         const Status s = makeTlsFiles(dir.path(), &files);
-        QVERIFY2(!s.isError(), qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     QFile keyFile(files.serverKey);
     QVERIFY(keyFile.open(QIODevice::ReadOnly));
@@ -368,7 +369,7 @@ void TestHardening::lossReportsWhatTheQueueCannotHold() {
     server.setReading(true);
     c->forceDisconnect(QStringLiteral("test"));
     QTRY_VERIFY_WITH_TIMEOUT(c->health().reconnects == 1, 10000);
-    QVERIFY(!c->flushSync(5000));
+    VERIFY_OK(c->flushSync(5000));
 
     const HealthSnapshot h = c->health();
     QVERIFY2(h.queue.dropped > 0, qPrintable(accountFor(h)));
@@ -390,19 +391,19 @@ void TestHardening::publishesBeforeInfoCheckedAgainstIt() {
     cfg.extraConfig = QStringLiteral("max_payload: 1024\n");
     JETDECK_START_SERVER(server, cfg);
     ConnectionThread reader(optionsFor(server->url()));
-    QVERIFY(!reader->connectSync());
+    VERIFY_OK(reader->connectSync());
     auto sub = reader->subscribe("early.>");
     QVERIFY(sub.ok());
-    QVERIFY(!reader->flushSync());
+    VERIFY_OK(reader->flushSync());
 
     Options o = optionsFor(server->url());
     ConnectionThread c(o);
     c->open();
-    QVERIFY(!c->publish("early.1", "small"));
-    QVERIFY(!c->publish("early.2", QByteArray(4096, 'x'))); // held: no INFO yet
-    QVERIFY(!c->publish("early.3", "small"));
+    VERIFY_OK(c->publish("early.1", "small"));
+    VERIFY_OK(c->publish("early.2", QByteArray(4096, 'x'))); // held: no INFO yet
+    VERIFY_OK(c->publish("early.3", "small"));
     QTRY_VERIFY(c->isConnected());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, quint64(2));
     QTest::qWait(300);
     QVERIFY(c->isConnected());
@@ -426,16 +427,16 @@ void TestHardening::reconnectToSmallerMaxPayload() {
     o.reconnectDelayMs = 50;
     o.maxReconnectDelayMs = 200;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     // Its own subscription (restored before held publishes go out) sees what arrives.
     auto sub = c->subscribe("held.>");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     big.reset();
     QTRY_VERIFY(c->state() == ConnectionState::Reconnecting);
-    QVERIFY(!c->publish("held.1", "small"));
-    QVERIFY(!c->publish("held.2", QByteArray(64 * 1024, 'x')));
-    QVERIFY(!c->publish("held.3", "small"));
+    VERIFY_OK(c->publish("held.1", "small"));
+    VERIFY_OK(c->publish("held.2", QByteArray(64 * 1024, 'x')));
+    VERIFY_OK(c->publish("held.3", "small"));
 
     NatsServerConfig cfg;
     cfg.port = port;
@@ -443,7 +444,7 @@ void TestHardening::reconnectToSmallerMaxPayload() {
     JETDECK_START_SERVER(small, cfg);
 
     QTRY_VERIFY_WITH_TIMEOUT(c->isConnected(), 10000);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, quint64(2));
     QTest::qWait(300);
     const HealthSnapshot h = c->health();
@@ -461,7 +462,7 @@ void TestHardening::asyncPublishRefusedLeavesNothingPending() {
     Options o = optionsFor(server->url());
     o.inboxPrefix = QByteArray("_INBOX.") + QByteArray(150, 'a');
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     js::AsyncPublishConfig pc;
     pc.ackTimeoutMs = 1000;
     js::AsyncPublisher pub(c.connection(), pc);
@@ -482,7 +483,7 @@ void TestHardening::asyncPublishRefusedLeavesNothingPending() {
     // timeout), and it is the only outcome counted.
     auto ok = pub.publish("nowhere.x", "x");
     QVERIFY2(ok.ok(), qPrintable(ok.error().toString()));
-    QVERIFY(!pub.waitComplete(5000));
+    VERIFY_OK(pub.waitComplete(5000));
     QTest::qWait(1500); // past the ack timeout of a phantom entry
     const js::AsyncPublishStats st = pub.stats();
     QCOMPARE(st.published, quint64(1));
@@ -499,9 +500,9 @@ void TestHardening::contextDeletedWhileMessagesArrive() {
     // this test hammers it (200 contexts deleted mid-stream) rather than hitting it on demand.
     JETDECK_START_SERVER(server);
     ConnectionThread c(optionsFor(server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     ConnectionThread pub(optionsFor(server->url()));
-    QVERIFY(!pub->connectSync());
+    VERIFY_OK(pub->connectSync());
     std::atomic<bool> stop{false};
     std::thread flood([&] {
         const QDeadlineTimer bound(60000); // bounded even if the loop below fails early
@@ -554,7 +555,7 @@ void TestHardening::listingStopsWhenTheTotalKeepsGrowing() {
     // has sent: listing must end with an error, not page forever.
     JETDECK_START_SERVER(server);
     ConnectionThread liar(optionsFor(server->url()));
-    QVERIFY(!liar->connectSync());
+    VERIFY_OK(liar->connectSync());
     std::atomic<int> pages{0};
     Connection* lc = liar.connection();
     auto sub = liar->subscribeInline("$JS.API.STREAM.NAMES", [&pages, lc](const MsgView& m) {
@@ -566,9 +567,9 @@ void TestHardening::listingStopsWhenTheTotalKeepsGrowing() {
         lc->publish(m.reply, body);
     });
     QVERIFY(sub.ok());
-    QVERIFY(!liar->flushSync());
+    VERIFY_OK(liar->flushSync());
     ConnectionThread c(optionsFor(server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QElapsedTimer t;
     t.start();
     const auto names = js::JetStream(c.connection()).streamNames();

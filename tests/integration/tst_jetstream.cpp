@@ -14,6 +14,7 @@
 #include "core/jetstream/pullconsumer.h"
 #include "core/jetstream/pushconsumer.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -58,7 +59,7 @@ Options fastOptions(const QString& urls) {
 }
 
 bool isOk(const Error& e) {
-    return !e.isError();
+    return e.ok();
 }
 template <typename T>
 bool isOk(const Result<T>& r) {
@@ -98,7 +99,7 @@ private:
     Client var(urls);                                                                              \
     do {                                                                                           \
         const Status s_ = var.connect();                                                           \
-        QVERIFY2(!s_, qPrintable(s_.toString()));                                                  \
+        QVERIFY2(s_.ok(), qPrintable(s_.toString()));                                              \
     } while (false)
 
 StreamConfig streamConfig(const QString& name, const QStringList& subjects,
@@ -158,13 +159,13 @@ Owned<T> makeOwned(Connection* conn, Args&&... args) {
 /// Publishes `n` messages through an AsyncPublisher and waits for every PubAck.
 Status publishMany(Connection* c, const QByteArray& subject, int n, int size = 16) {
     const auto pub = makeOwned<AsyncPublisher>(c, c);
-    if (Status s = pub->start())
+    if (Status s = pub->start(); !s.ok())
         return s;
     const QByteArray payload(size, 'p');
     for (int i = 0; i < n; ++i)
         if (auto id = pub->publish(subject, payload); !id)
             return id.error();
-    if (Status s = pub->waitComplete(kWaitMs))
+    if (Status s = pub->waitComplete(kWaitMs); !s.ok())
         return s;
     const AsyncPublishStats st = pub->stats();
     if (st.acked != quint64(n))
@@ -356,7 +357,7 @@ void TestJetStream::initTestCase() {
     cfg.jetstream = true;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestJetStream::cleanupTestCase() {
@@ -369,7 +370,7 @@ void TestJetStream::cleanup() {
     if (!m_server || !m_server->isRunning())
         return;
     Client c(m_server->url());
-    if (c.connect())
+    if (!c.connect().ok())
         return;
     if (auto names = c.js().streamNames())
         for (const QString& n : names.value())
@@ -1394,7 +1395,7 @@ void TestJetStream::pullConsumeContinuous() {
     CHECK_OK(pull->consume(
         [&](JsMessage& m) {
             got.add(m);
-            if (m.ack())
+            if (!m.ack().ok())
                 ++ackErrors;
         },
         co));
@@ -1867,7 +1868,7 @@ void TestJetStream::consumerMonitor() {
     QCOMPARE(latest.deliveredConsumerSeq, quint64(3));
     QCOMPARE(latest.ackFloorStreamSeq, quint64(1));
     QCOMPARE(mon.latestInfo().numAckPending, qint64(2));
-    QVERIFY(!mon.lastError());
+    VERIFY_OK(mon.lastError());
     QVERIFY(failures.isEmpty());
 
     // The consumer goes away.
@@ -2010,13 +2011,13 @@ void TestJetStream::consumersReArmedAfterReconnect() {
 Status TestJetStream::ensureCluster() {
     if (!m_cluster.empty())
         return {};
-    if (Status s = startCluster(3, &m_cluster, QStringLiteral("jetdeck-js"), true))
+    if (Status s = startCluster(3, &m_cluster, QStringLiteral("jetdeck-js"), true); !s.ok())
         return s;
-    if (Status s = waitForMesh(m_cluster, kWaitMs))
+    if (Status s = waitForMesh(m_cluster, kWaitMs); !s.ok())
         return s;
     // JetStream answers once the meta group elected a leader.
     Client c(clusterUrls());
-    if (Status s = c.connect())
+    if (Status s = c.connect(); !s.ok())
         return s;
     QElapsedTimer t;
     t.start();
@@ -2040,7 +2041,7 @@ QString TestJetStream::clusterUrls() const {
 void TestJetStream::clusterConsumerLeaderChange() {
     {
         const Status s = ensureCluster();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     CONNECT(c, clusterUrls());
     const JetStream& js = c.js();
@@ -2112,7 +2113,7 @@ void TestJetStream::clusterConsumerLeaderChange() {
 void TestJetStream::clusterStreamLeaderKilled() {
     {
         const Status s = ensureCluster();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     CONNECT(admin, clusterUrls());
     const QString stream = QStringLiteral("FO");
@@ -2266,10 +2267,10 @@ int destroyOffThreadScenario() {
     NatsServerConfig cfg;
     cfg.jetstream = true;
     NatsServerProcess server(cfg);
-    if (server.start())
+    if (!server.start().ok())
         return 2;
     ConnectionThread ct(fastOptions(server.url()));
-    if (ct->connectSync())
+    if (!ct->connectSync().ok())
         return 3;
     JetStream js(ct.connection());
     if (!js.addStream(streamConfig(QStringLiteral("OFF"), {QStringLiteral("off.>")})))
@@ -2280,16 +2281,16 @@ int destroyOffThreadScenario() {
         return 5;
     {
         AsyncPublisher pub(ct.connection());
-        if (pub.start() || !pub.publish("off.x", "x") || pub.waitComplete(5000))
+        if (!pub.start().ok() || !pub.publish("off.x", "x") || !pub.waitComplete(5000).ok())
             return 6;
         PullConsumer pull(js, QStringLiteral("OFF"), QStringLiteral("PULL"));
         ConsumeOptions co;
         co.expiresMs = 1000;
         co.heartbeatMs = 100;
-        if (pull.consume([](JsMessage& m) { m.ack(); }, co))
+        if (!pull.consume([](JsMessage& m) { m.ack(); }, co).ok())
             return 7;
         PushConsumer push(js, QStringLiteral("OFF"), QStringLiteral("PUSH"));
-        if (push.start([](JsMessage& m) { m.ack(); }))
+        if (!push.start([](JsMessage& m) { m.ack(); }).ok())
             return 8;
         QTest::qWait(300);
     }

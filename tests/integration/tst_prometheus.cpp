@@ -9,6 +9,7 @@
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -114,14 +115,14 @@ void TestPrometheus::initTestCase() {
     m_server = std::make_unique<NatsServerProcess>(cfg);
     {
         const Status s = m_server->start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     Options o = test::optionsFor(m_server->url());
     o.pingIntervalMs = 600000; // only the test's own PINGs feed the ping_rtt probe
     m_conn = std::make_unique<Connection>(o);
     {
         const Status s = m_conn->connectSync(5000);
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     m_js = std::make_unique<js::JetStream>(m_conn.get());
     js::StreamConfig sc;
@@ -144,7 +145,7 @@ void TestPrometheus::initTestCase() {
     m_endpoint = std::make_unique<MetricsServer>(m_registry.get());
     {
         const Status s = m_endpoint->listen(0);
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     QVERIFY(m_promDir.isValid());
 }
@@ -172,7 +173,7 @@ void TestPrometheus::cleanupTestCase() {
 
 void TestPrometheus::expositionPassesPromtool() {
     for (int i = 0; i < 5; ++i)
-        QVERIFY(!m_conn->flushSync(3000));
+        VERIFY_OK(m_conn->flushSync(3000));
     bool ok = false;
     const QByteArray text = httpGet(m_endpoint->port(), "/metrics", &ok);
     QVERIFY2(ok, text.left(300).constData());
@@ -266,7 +267,7 @@ void TestPrometheus::prometheusScrapesWhatWeHold() {
                     .ok());
     QTRY_COMPARE_WITH_TIMEOUT(m_monitor->latest().numPending, qint64(37), kWaitMs);
     for (int i = 0; i < 20; ++i)
-        QVERIFY(!m_conn->flushSync(3000));
+        VERIFY_OK(m_conn->flushSync(3000));
     // The histograms count samples once their slot is folded (two 2 s slots later).
     QTest::qWait(2 * WindowedHistogram::kSlotMs + 2 * MetricsRegistry::kTickMs);
     const auto ping = m_registry->probe(QString::fromLatin1(probe::PingRtt),
@@ -280,7 +281,7 @@ void TestPrometheus::prometheusScrapesWhatWeHold() {
 
     {
         const Status s = startPrometheus();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("up{job=\"jetdeck\"}")),
                               std::optional<double>(1), kWaitMs);
@@ -370,11 +371,11 @@ void TestPrometheus::backpressureFollowsPending() {
         auto batch = pull.fetch(fo);
         QVERIFY2(batch.ok(), qPrintable(batch.error().toString()));
         for (js::JsMessage& m : batch.value().messages) {
-            QVERIFY(!m.ack());
+            VERIFY_OK(m.ack());
             ++acked;
         }
     }
-    QVERIFY(!m_conn->flushSync(3000));
+    VERIFY_OK(m_conn->flushSync(3000));
     QTRY_COMPARE_WITH_TIMEOUT(level().level, BackpressureLevel::Ok, kWaitMs);
     QCOMPARE(level().reason.left(13), QStringLiteral("num_pending 0"));
     // Processing samples from the acks (snapshots are cached for one registry tick).

@@ -1,5 +1,6 @@
 // Core publish/subscribe, request/reply and flow control against a real nats-server.
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QSignalSpy>
 
@@ -44,7 +45,7 @@ void TestPubSub::initTestCase() {
     cfg.jetstream = false;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestPubSub::cleanupTestCase() {
@@ -55,7 +56,7 @@ void TestPubSub::connectAndServerInfo() {
     ConnectionThread c(optionsFor(m_server->url()));
     QSignalSpy states(c.connection(), &Connection::stateChanged);
     const Status s = c->connectSync();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     QCOMPARE(c->state(), ConnectionState::Connected);
     const ServerInfo info = c->serverInfo();
     QVERIFY(info.headers);
@@ -71,12 +72,12 @@ void TestPubSub::connectAndServerInfo() {
 
 void TestPubSub::queuedSubscription() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto sub = c->subscribe("q.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 10; ++i)
-        QVERIFY(!c->publish("q.test", QByteArray::number(i)));
+        VERIFY_OK(c->publish("q.test", QByteArray::number(i)));
     for (int i = 0; i < 10; ++i) {
         auto m = sub.value()->next(2000);
         QVERIFY2(m.ok(), qPrintable(m.error().message));
@@ -90,7 +91,7 @@ void TestPubSub::queuedSubscription() {
 
 void TestPubSub::callbackSubscriptionOnContextThread() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QObject context; // lives on the test's thread
     QList<QByteArray> got;
     bool rightThread = true;
@@ -99,9 +100,9 @@ void TestPubSub::callbackSubscriptionOnContextThread() {
         got.append(m.payload().toByteArray());
     });
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 100; ++i)
-        QVERIFY(!c->publish("cb.test", QByteArray::number(i)));
+        VERIFY_OK(c->publish("cb.test", QByteArray::number(i)));
     QTRY_COMPARE(got.size(), 100);
     QVERIFY(rightThread);
     for (int i = 0; i < 100; ++i)
@@ -110,7 +111,7 @@ void TestPubSub::callbackSubscriptionOnContextThread() {
 
 void TestPubSub::inlineSubscription() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     std::atomic<int> count{0};
     std::atomic<bool> onConnThread{true};
     QThread* connThread = c.thread();
@@ -120,24 +121,24 @@ void TestPubSub::inlineSubscription() {
             ++count;
     });
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 1000; ++i)
-        QVERIFY(!c->publish("inline.test", "x"));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("inline.test", "x"));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(count.load(), 1000);
     QVERIFY(onConnThread);
 }
 
 void TestPubSub::wildcards() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto star = c->subscribe("w.*.end");
     auto full = c->subscribe("w.>");
     QVERIFY(star.ok() && full.ok());
-    QVERIFY(!c->flushSync());
-    QVERIFY(!c->publish("w.a.end", "1"));
-    QVERIFY(!c->publish("w.a.b.end", "2"));
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
+    VERIFY_OK(c->publish("w.a.end", "1"));
+    VERIFY_OK(c->publish("w.a.b.end", "2"));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(full.value()->stats().pendingMsgs, 2);
     QCOMPARE(star.value()->stats().pendingMsgs, 1);
     QCOMPARE(star.value()->tryNext()->subject(), QByteArrayView("w.a.end"));
@@ -147,18 +148,18 @@ void TestPubSub::queueGroupsShareMessages() {
     ConnectionThread a(optionsFor(m_server->url()));
     ConnectionThread b(optionsFor(m_server->url()));
     ConnectionThread pub(optionsFor(m_server->url()));
-    QVERIFY(!a->connectSync() && !b->connectSync() && !pub->connectSync());
+    QVERIFY(a->connectSync().ok() && b->connectSync().ok() && pub->connectSync().ok());
     SubscribeOptions opts;
     opts.queue = "workers";
     auto sa = a->subscribe("jobs", opts);
     auto sb = b->subscribe("jobs", opts);
     auto plain = b->subscribe("jobs"); // not in the group: gets every message
     QVERIFY(sa.ok() && sb.ok() && plain.ok());
-    QVERIFY(!a->flushSync() && !b->flushSync());
+    QVERIFY(a->flushSync().ok() && b->flushSync().ok());
     const int n = 400;
     for (int i = 0; i < n; ++i)
-        QVERIFY(!pub->publish("jobs", QByteArray::number(i)));
-    QVERIFY(!pub->flushSync());
+        VERIFY_OK(pub->publish("jobs", QByteArray::number(i)));
+    VERIFY_OK(pub->flushSync());
     QTRY_COMPARE(sa.value()->stats().received + sb.value()->stats().received, quint64(n));
     QVERIFY(sa.value()->stats().received > 0);
     QVERIFY(sb.value()->stats().received > 0);
@@ -167,15 +168,15 @@ void TestPubSub::queueGroupsShareMessages() {
 
 void TestPubSub::headersRoundTrip() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto sub = c->subscribe("hdr.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     Headers h;
     h.append("Trace-Id", "t-1");
     h.append("Multi", "first");
     h.append("Multi", "second");
-    QVERIFY(!c->publish("hdr.test", h, "body"));
+    VERIFY_OK(c->publish("hdr.test", h, "body"));
     auto m = sub.value()->next(2000);
     QVERIFY(m.ok());
     QVERIFY(m->hasHeaders());
@@ -189,13 +190,13 @@ void TestPubSub::headersRoundTrip() {
 void TestPubSub::requestReply() {
     ConnectionThread server(optionsFor(m_server->url()));
     ConnectionThread client(optionsFor(m_server->url()));
-    QVERIFY(!server->connectSync() && !client->connectSync());
+    QVERIFY(server->connectSync().ok() && client->connectSync().ok());
     Connection* srv = server.connection();
     auto responder = srv->subscribeInline("svc.echo", [srv](const MsgView& m) {
         srv->publish(m.reply, QByteArray(QByteArray("echo:") + m.payload.toByteArray()));
     });
     QVERIFY(responder.ok());
-    QVERIFY(!server->flushSync());
+    VERIFY_OK(server->flushSync());
     for (int i = 0; i < 50; ++i) {
         auto r = client->requestSync("svc.echo", QByteArray::number(i), 2000);
         QVERIFY2(r.ok(), qPrintable(r.error().toString()));
@@ -210,12 +211,12 @@ void TestPubSub::requestReply() {
 void TestPubSub::asyncRequest() {
     ConnectionThread server(optionsFor(m_server->url()));
     ConnectionThread client(optionsFor(m_server->url()));
-    QVERIFY(!server->connectSync() && !client->connectSync());
+    QVERIFY(server->connectSync().ok() && client->connectSync().ok());
     Connection* srv = server.connection();
     auto responder = srv->subscribeInline(
         "svc.async", [srv](const MsgView& m) { srv->publish(m.reply, m.payload); });
     QVERIFY(responder.ok());
-    QVERIFY(!server->flushSync());
+    VERIFY_OK(server->flushSync());
     QObject ctx;
     int ok = 0, failed = 0;
     for (int i = 0; i < 20; ++i)
@@ -231,7 +232,7 @@ void TestPubSub::asyncRequest() {
 
 void TestPubSub::noResponders() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QElapsedTimer t;
     t.start();
     auto r = c->requestSync("nobody.home", "ping", 5000);
@@ -243,10 +244,10 @@ void TestPubSub::noResponders() {
 
 void TestPubSub::requestTimeout() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto silent = c->subscribe("silent.svc"); // listens, never answers
     QVERIFY(silent.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QElapsedTimer t;
     t.start();
     auto r = c->requestSync("silent.svc", "x", 300);
@@ -264,15 +265,15 @@ void TestPubSub::requestTimeout() {
 
 void TestPubSub::autoUnsubscribe() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SubscribeOptions opts;
     opts.autoUnsubscribeAfter = 5;
     auto sub = c->subscribe("auto.unsub", opts);
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 12; ++i)
-        QVERIFY(!c->publish("auto.unsub", QByteArray::number(i)));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("auto.unsub", QByteArray::number(i)));
+    VERIFY_OK(c->flushSync());
     QTRY_VERIFY(!sub.value()->isActive());
     QCOMPARE(sub.value()->stats().received, 5u);
     // The five that arrived stay readable after the auto-unsubscribe completed.
@@ -282,35 +283,35 @@ void TestPubSub::autoUnsubscribe() {
 
 void TestPubSub::autoUnsubscribeLater() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto sub = c->subscribe("auto.later");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
-    QVERIFY(!c->publish("auto.later", "1"));
-    QVERIFY(!c->publish("auto.later", "2"));
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
+    VERIFY_OK(c->publish("auto.later", "1"));
+    VERIFY_OK(c->publish("auto.later", "2"));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, 2u);
-    QVERIFY(!sub.value()->autoUnsubscribe(4)); // two more, counting the two received
+    VERIFY_OK(sub.value()->autoUnsubscribe(4)); // two more, counting the two received
     for (int i = 0; i < 6; ++i)
-        QVERIFY(!c->publish("auto.later", "n"));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("auto.later", "n"));
+    VERIFY_OK(c->flushSync());
     QTRY_VERIFY(!sub.value()->isActive());
     QCOMPARE(sub.value()->stats().received, 4u);
 }
 
 void TestPubSub::unsubscribeStopsDelivery() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto sub = c->subscribe("unsub.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
-    QVERIFY(!c->publish("unsub.test", "a"));
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
+    VERIFY_OK(c->publish("unsub.test", "a"));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, 1u);
-    QVERIFY(!sub.value()->unsubscribe());
+    VERIFY_OK(sub.value()->unsubscribe());
     QVERIFY(!sub.value()->isActive());
-    QVERIFY(!c->publish("unsub.test", "b"));
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->publish("unsub.test", "b"));
+    VERIFY_OK(c->flushSync());
     QCOMPARE(sub.value()->stats().received, 1u);
     QCOMPARE(sub.value()->unsubscribe().kind, ErrorKind::InvalidArgument);
     auto next = sub.value()->next(10);
@@ -322,11 +323,11 @@ void TestPubSub::maxPayloadRejectedBeforeSending() {
     cfg.extraConfig = QStringLiteral("max_payload: 1024\n");
     JETDECK_START_SERVER(small, cfg);
     ConnectionThread c(optionsFor(small->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QCOMPARE(c->serverInfo().maxPayload, 1024);
     auto sub = c->subscribe("big");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     const quint64 outBefore = c->stats().outMsgs;
     const Status tooBig = c->publish("big", QByteArray(1025, 'x'));
     QCOMPARE(tooBig.kind, ErrorKind::MaxPayload);
@@ -336,15 +337,15 @@ void TestPubSub::maxPayloadRejectedBeforeSending() {
     h.append("Pad", QByteArray(100, 'p'));
     QCOMPARE(c->publish("big", h, QByteArray(1000, 'x')).kind, ErrorKind::MaxPayload);
     QCOMPARE(c->stats().outMsgs, outBefore);
-    QVERIFY(!c->publish("big", QByteArray(1024, 'x')));
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->publish("big", QByteArray(1024, 'x')));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, 1u);
     QCOMPARE(c->state(), ConnectionState::Connected);
 }
 
 void TestPubSub::invalidInputRejected() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QCOMPARE(c->publish("bad subject", "x").kind, ErrorKind::InvalidSubject);
     QCOMPARE(c->publish("wild.*", "x").kind, ErrorKind::InvalidSubject);
     QCOMPARE(c->publish("ok", "x", "bad reply").kind, ErrorKind::InvalidSubject);
@@ -360,23 +361,23 @@ void TestPubSub::invalidInputRejected() {
     QCOMPARE(c->publish("ok", h2, "x").kind, ErrorKind::InvalidArgument);
     QCOMPARE(c->requestSync("ok", "x", 0).error().kind, ErrorKind::InvalidArgument);
     // Nothing of the above reached the server: the connection is healthy.
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QCOMPARE(c->state(), ConnectionState::Connected);
     QCOMPARE(c->stats().serverErrors, 0u);
 }
 
 void TestPubSub::slowConsumerDropsAreCounted() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QSignalSpy errors(c.connection(), &Connection::errorOccurred);
     SubscribeOptions opts;
     opts.pendingMsgsLimit = 10;
     auto sub = c->subscribe("slow.test", opts);
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 100; ++i)
-        QVERIFY(!c->publish("slow.test", "m"));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("slow.test", "m"));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, 100u);
     const SubscriptionStats st = sub.value()->stats();
     QCOMPARE(st.pendingMsgs, 10);
@@ -388,18 +389,18 @@ void TestPubSub::slowConsumerDropsAreCounted() {
     // Draining ends the episode; the next overflow is a new one.
     QCOMPARE(sub.value()->takeAll().size(), 10);
     for (int i = 0; i < 20; ++i)
-        QVERIFY(!c->publish("slow.test", "m"));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("slow.test", "m"));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().slowConsumerEpisodes, 2u);
     QTRY_COMPARE(errors.count(), 2);
     // Byte limit as well.
     SubscribeOptions bytes;
     bytes.pendingBytesLimit = 1000;
     auto sub2 = c->subscribe("slow.bytes", bytes);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 5; ++i)
-        QVERIFY(!c->publish("slow.bytes", QByteArray(300, 'b')));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("slow.bytes", QByteArray(300, 'b')));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub2.value()->stats().received, 5u);
     QCOMPARE(sub2.value()->stats().pendingMsgs, 3);
     QCOMPARE(sub2.value()->stats().dropped, 2u);
@@ -410,12 +411,12 @@ void TestPubSub::echoOff() {
     o.echo = false;
     ConnectionThread c(o);
     ConnectionThread other(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync() && !other->connectSync());
+    QVERIFY(c->connectSync().ok() && other->connectSync().ok());
     auto sub = c->subscribe("echo.test");
-    QVERIFY(!c->flushSync());
-    QVERIFY(!c->publish("echo.test", "self"));
-    QVERIFY(!other->publish("echo.test", "other"));
-    QVERIFY(!c->flushSync() && !other->flushSync());
+    VERIFY_OK(c->flushSync());
+    VERIFY_OK(c->publish("echo.test", "self"));
+    VERIFY_OK(other->publish("echo.test", "other"));
+    QVERIFY(c->flushSync().ok() && other->flushSync().ok());
     auto m = sub.value()->next(2000);
     QVERIFY(m.ok());
     QCOMPARE(m->payload(), QByteArrayView("other"));
@@ -426,15 +427,15 @@ void TestPubSub::flushAndRtt() {
     Options o = optionsFor(m_server->url());
     o.pingIntervalMs = 100;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QSignalSpy rtt(c.connection(), &Connection::rttMeasured);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTRY_VERIFY(rtt.count() >= 3);
     QVERIFY(c->stats().rttUs >= 0);
     QVERIFY(c->stats().rttUs < 1000000);
     QObject ctx;
     bool flushed = false;
-    c->flushAsync(2000, &ctx, [&](const Status& s) { flushed = !s; });
+    c->flushAsync(2000, &ctx, [&](const Status& s) { flushed = s.ok(); });
     QTRY_VERIFY(flushed);
 }
 
@@ -456,12 +457,12 @@ void TestPubSub::sameThreadUse() {
     }
     // A long publishing loop on the connection's thread streams with bounded memory.
     auto sink = c.subscribe("same.sink", SubscribeOptions{{}, 0, 0, 0});
-    QVERIFY(!c.flushSync());
+    VERIFY_OK(c.flushSync());
     const QByteArray payload(1000, 'z');
     for (int i = 0; i < 20000; ++i)
-        QVERIFY(!c.publish("same.sink", payload));
+        VERIFY_OK(c.publish("same.sink", payload));
     QVERIFY(c.stats().outBufferedBytes < 16 * 1024 * 1024);
-    QVERIFY(!c.flushSync(10000));
+    VERIFY_OK(c.flushSync(10000));
     QTRY_COMPARE(sink.value()->stats().received, 20000u);
     c.closeSync();
     QCOMPARE(c.state(), ConnectionState::Closed);
@@ -469,7 +470,7 @@ void TestPubSub::sameThreadUse() {
 
 void TestPubSub::closeEndsEverything() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto sub = c->subscribe("close.test");
     QVERIFY(sub.ok());
     c->closeSync();
@@ -479,8 +480,8 @@ void TestPubSub::closeEndsEverything() {
     QCOMPARE(c->subscribe("close.more").error().kind, ErrorKind::ConnectionClosed);
     QCOMPARE(c->flushSync().kind, ErrorKind::NotConnected);
     // Reopening works.
-    QVERIFY(!c->connectSync());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->connectSync());
+    VERIFY_OK(c->flushSync());
 }
 
 void TestPubSub::connectRefusedIsClear() {
@@ -498,7 +499,7 @@ void TestPubSub::connectRefusedIsClear() {
 void TestPubSub::publishManyInOrder() {
     ConnectionThread pub(optionsFor(m_server->url()));
     ConnectionThread sub(optionsFor(m_server->url()));
-    QVERIFY(!pub->connectSync() && !sub->connectSync());
+    QVERIFY(pub->connectSync().ok() && sub->connectSync().ok());
     const int n = 200000;
     std::atomic<int> next{0};
     std::atomic<bool> inOrder{true};
@@ -510,10 +511,10 @@ void TestPubSub::publishManyInOrder() {
         ++next;
     });
     QVERIFY(s.ok());
-    QVERIFY(!sub->flushSync());
+    VERIFY_OK(sub->flushSync());
     for (int i = 0; i < n; ++i)
-        QVERIFY(!pub->publish("order.test", QByteArray::number(i)));
-    QVERIFY(!pub->flushSync(20000));
+        VERIFY_OK(pub->publish("order.test", QByteArray::number(i)));
+    VERIFY_OK(pub->flushSync(20000));
     QTRY_COMPARE_WITH_TIMEOUT(next.load(), n, 20000);
     QVERIFY(inOrder);
     QCOMPARE(pub->stats().outMsgs, quint64(n));

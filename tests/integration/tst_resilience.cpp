@@ -6,6 +6,7 @@
 // Delays are small (tens to hundreds of ms) so the suite stays fast; every wait is bounded and
 // the timing bounds carry a margin for a loaded two-core CI machine.
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -167,7 +168,7 @@ public:
         : m_conn(conn)
         , m_subject(std::move(subject)) {
         QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] {
-            if (!m_conn->publish(m_subject, num(m_seq)))
+            if (m_conn->publish(m_subject, num(m_seq)).ok())
                 ++m_seq;
         });
         m_timer.start(intervalMs);
@@ -228,10 +229,10 @@ void TestResilience::killAndRestart20Cycles() {
     JETDECK_START_SERVER(server);
     const Options o = fastOptions(server->url());
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.cycles", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
 
     constexpr int kCycles = 20;
     constexpr int kLive = 20;   // published while connected, a millisecond or so apart
@@ -243,7 +244,7 @@ void TestResilience::killAndRestart20Cycles() {
     total.start();
     for (int cycle = 0; cycle < kCycles; ++cycle) {
         for (int i = 0; i < kLive; ++i) {
-            QVERIFY(!c->publish("res.cycles", num(seq++)));
+            VERIFY_OK(c->publish("res.cycles", num(seq++)));
             QTest::qWait(1);
         }
         // SIGKILL right behind the live publishes. The last of them may still sit in kernel
@@ -256,12 +257,12 @@ void TestResilience::killAndRestart20Cycles() {
         const qsizetype salvaged = c->health().queueDepth;
         for (int i = 0; i < kQueued; ++i) {
             queuedSeqs.append(seq);
-            QVERIFY(!c->publish("res.cycles", num(seq++)));
+            VERIFY_OK(c->publish("res.cycles", num(seq++)));
         }
         QCOMPARE(c->health().queueDepth, salvaged + kQueued);
 
         const Status s = server->restart();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
         const QDateTime accepting = QDateTime::currentDateTime();
         const qint64 scheduled = c->health().nextAttemptInMs; // -1: an attempt is under way
         QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
@@ -334,10 +335,10 @@ void TestResilience::firstConnectRetried() {
     c->open();
     QTRY_VERIFY_WITH_TIMEOUT(c->state() != State::Disconnected, kWaitMs);
     for (int i = 0; i < 3; ++i)
-        QVERIFY(!c->publish("res.first", num(i)));
+        VERIFY_OK(c->publish("res.first", num(i)));
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
     for (int i = 3; i < 6; ++i)
-        QVERIFY(!c->publish("res.first", num(i)));
+        VERIFY_OK(c->publish("res.first", num(i)));
 
     // While nobody listens, the next attempt is scheduled and visible.
     HealthSnapshot h;
@@ -394,7 +395,7 @@ void TestResilience::publishRightAfterOpenIsQueued() {
     const Status s = c->publish("res.open", "0");
     release.release();
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     QTRY_COMPARE_WITH_TIMEOUT(log.size(), qsizetype(1), kWaitMs);
 }
 
@@ -404,18 +405,18 @@ void TestResilience::clusterFailover() {
     Servers cluster;
     {
         const Status s = startCluster(3, &cluster, QStringLiteral("jetdeck-resilience"));
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     {
         const Status s = waitForMesh(cluster, kWaitMs);
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     NatsServerProcess* a = cluster[0].get();
     Options o = fastOptions(a->url()); // only A: B and C are learned from INFO
     o.reconnectDelayMs = 100;
     o.maxReconnectDelayMs = 500;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QCOMPARE(c->currentServer(), hostPort(a));
     QTRY_COMPARE_WITH_TIMEOUT(c->knownServers().size(), qsizetype(3), kWaitMs);
     QSet<QString> known, members;
@@ -428,9 +429,9 @@ void TestResilience::clusterFailover() {
 
     SeqLog log;
     QVERIFY(c->subscribeInline("res.failover", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     ConnectionThread pub(optionsFor(cluster[1]->url()));
-    QVERIFY(!pub->connectSync());
+    VERIFY_OK(pub->connectSync());
     Ticker ticker(pub.connection(), "res.failover");
     QTRY_VERIFY_WITH_TIMEOUT(log.size() >= 5, kWaitMs);
 
@@ -468,11 +469,11 @@ void TestResilience::staleOnSigstop() {
     Servers servers;
     if (cluster) {
         const Status s = startCluster(2, &servers, QStringLiteral("jetdeck-resilience"));
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     } else {
         servers.push_back(std::make_unique<NatsServerProcess>());
         const Status s = servers.back()->start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     NatsServerProcess* a = servers[0].get();
     Options o = fastOptions(a->url());
@@ -480,12 +481,12 @@ void TestResilience::staleOnSigstop() {
     o.maxPingsOut = 2;
     o.connectTimeoutMs = 1000;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     if (cluster)
         QTRY_COMPARE_WITH_TIMEOUT(c->knownServers().size(), qsizetype(2), kWaitMs);
     SeqLog log;
     QVERIFY(c->subscribeInline("res.stale", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
 
     auto resume = qScopeGuard([a] { a->resume(); }); // always, even when a check fails
     QVERIFY(a->pause());
@@ -517,7 +518,7 @@ void TestResilience::staleOnSigstop() {
         qInfo("stale after %lld ms; reconnected %lld ms after the SIGCONT", ms, back);
         QCOMPARE(c->currentServer(), hostPort(a));
     }
-    QVERIFY(!c->publish("res.stale", "1"));
+    VERIFY_OK(c->publish("res.stale", "1"));
     QTRY_VERIFY_WITH_TIMEOUT(log.contains(1), kWaitMs);
     QCOMPARE(c->health().reconnects, 1u);
     QVERIFY(countEvents(c->events(), ConnectionEvent::Kind::Error,
@@ -528,29 +529,29 @@ void TestResilience::lameDuckMovesToAnotherMember() {
     Servers cluster;
     {
         const Status s = startCluster(2, &cluster, QStringLiteral("jetdeck-resilience"));
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     {
         const Status s = waitForMesh(cluster, kWaitMs);
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     NatsServerProcess* a = cluster[0].get();
     NatsServerProcess* b = cluster[1].get();
     ConnectionThread c(fastOptions(a->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QTRY_COMPARE_WITH_TIMEOUT(c->knownServers().size(), qsizetype(2), kWaitMs);
     SeqLog log;
     QVERIFY(c->subscribeInline("res.ldm", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     ConnectionThread pub(optionsFor(b->url()));
-    QVERIFY(!pub->connectSync());
+    VERIFY_OK(pub->connectSync());
     Ticker ticker(pub.connection(), "res.ldm");
     QTRY_VERIFY_WITH_TIMEOUT(log.size() >= 5, kWaitMs);
 
     const qsizetype eventsBefore = c->events().size();
     {
         const Status s = a->enterLameDuckMode();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     const QDateTime signalled = QDateTime::currentDateTime();
     QTRY_COMPARE_WITH_TIMEOUT(
@@ -584,10 +585,10 @@ void TestResilience::queueFailClosed() {
     Options o = fastOptions(server->url());
     o.maxPendingOperations = 5;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.q", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     server->kill();
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
     const qsizetype eventsBefore = c->events().size();
@@ -595,7 +596,7 @@ void TestResilience::queueFailClosed() {
     for (int i = 0; i < 8; ++i) {
         const Status s = c->publish("res.q", num(i));
         if (i < 5) {
-            QVERIFY2(!s, qPrintable(s.toString()));
+            QVERIFY2(s.ok(), qPrintable(s.toString()));
         } else {
             QCOMPARE(s.kind, ErrorKind::QueueFull);
             QVERIFY2(s.message.contains(QStringLiteral("limits 5 / ")), qPrintable(s.message));
@@ -614,10 +615,10 @@ void TestResilience::queueFailClosed() {
                          QStringLiteral("outbound queue full")),
              1);
 
-    QVERIFY(!server->restart());
+    VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(log.size(), qsizetype(5), kWaitMs);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTest::qWait(100);
     QCOMPARE(log.seqs(), (QList<qint64>{0, 1, 2, 3, 4}));
     h = c->health();
@@ -632,17 +633,17 @@ void TestResilience::queueFailOpen() {
     o.maxPendingOperations = 5;
     o.failOpenMode = true;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.q", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     server->kill();
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
     const qsizetype eventsBefore = c->events().size();
 
     for (int i = 0; i < 8; ++i) {
         const Status s = c->publish("res.q", num(i));
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     HealthSnapshot h = c->health();
     QCOMPARE(h.published, 8u);
@@ -655,10 +656,10 @@ void TestResilience::queueFailOpen() {
                          QStringLiteral("fail-open")),
              1);
 
-    QVERIFY(!server->restart());
+    VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(log.size(), qsizetype(5), kWaitMs);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTest::qWait(100);
     QCOMPARE(log.seqs(), (QList<qint64>{3, 4, 5, 6, 7})); // the newest five, in order
     h = c->health();
@@ -672,10 +673,10 @@ void TestResilience::queueExpiry() {
     Options o = fastOptions(server->url());
     o.pendingOperationTimeoutMs = 300;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.q", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     server->kill();
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
     const qsizetype eventsBefore = c->events().size();
@@ -683,7 +684,7 @@ void TestResilience::queueExpiry() {
     QElapsedTimer t;
     t.start();
     for (int i = 0; i < 3; ++i)
-        QVERIFY(!c->publish("res.q", num(i)));
+        VERIFY_OK(c->publish("res.q", num(i)));
     QCOMPARE(c->health().queue.expired, 0u);
     QTRY_COMPARE_WITH_TIMEOUT(c->health().queue.expired, 3u, kWaitMs);
     const qint64 expiredAfter = t.elapsed();
@@ -693,9 +694,9 @@ void TestResilience::queueExpiry() {
                          QStringLiteral("3 queued publishes expired after waiting 300 ms")),
              1);
 
-    QVERIFY(!server->restart());
+    VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTest::qWait(200);
     QCOMPARE(log.size(), qsizetype(0)); // nothing expired is delivered late
     const HealthSnapshot h = c->health();
@@ -708,7 +709,7 @@ void TestResilience::queueExpiry() {
 void TestResilience::controlFirst() {
     JETDECK_START_SERVER(server);
     ConnectionThread c(fastOptions(server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     // One arrival order across three subscriptions of the same connection (inline handlers all
     // run on the connection's thread, in the order the server sends).
     std::mutex mu;
@@ -720,14 +721,14 @@ void TestResilience::controlFirst() {
     QVERIFY(c->subscribeInline("res.ctl.data", record).ok());
     QVERIFY(c->subscribeInline("$JS.ACK.>", record).ok());
     QVERIFY(c->subscribeInline("$JS.FC.>", record).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     server->kill();
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
 
-    QVERIFY(!c->publish("res.ctl.data", "d1"));
-    QVERIFY(!c->publish("$JS.ACK.S.C.1.1.1.1.0", "ack"));
-    QVERIFY(!c->publish("res.ctl.data", "d2"));
-    QVERIFY(!c->publish("$JS.FC.S.x.y", "fc"));
+    VERIFY_OK(c->publish("res.ctl.data", "d1"));
+    VERIFY_OK(c->publish("$JS.ACK.S.C.1.1.1.1.0", "ack"));
+    VERIFY_OK(c->publish("res.ctl.data", "d2"));
+    VERIFY_OK(c->publish("$JS.FC.S.x.y", "fc"));
     const QList<OutboundQueue::Entry> queued = c->queuedOperations();
     QCOMPARE(queued.size(), 4);
     QCOMPARE(queued[0].kind, OutboundQueue::Kind::Control);
@@ -736,7 +737,7 @@ void TestResilience::controlFirst() {
     QCOMPARE(queued[2].kind, OutboundQueue::Kind::Data);
     QCOMPARE(queued[3].subject, QByteArray("res.ctl.data"));
 
-    QVERIFY(!server->restart());
+    VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
     auto count = [&] {
         std::lock_guard lock(mu);
@@ -771,7 +772,7 @@ void TestResilience::authTwiceStops() {
     if (!afterLoss) {
         guarded = std::make_unique<NatsServerProcess>(authCfg);
         const Status s = guarded->start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
         o = fastOptions(guarded->url());
         o.auth.user = QStringLiteral("alice");
         o.auth.password = QStringLiteral("wrong");
@@ -781,19 +782,19 @@ void TestResilience::authTwiceStops() {
     } else {
         plain = std::make_unique<NatsServerProcess>();
         Status s = plain->start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
         o = fastOptions(plain->url());
         o.auth.user = QStringLiteral("alice");
         o.auth.password = QStringLiteral("wrong");
         c = std::make_unique<ConnectionThread>(o);
-        QVERIFY(!(*c)->connectSync());
+        VERIFY_OK((*c)->connectSync());
         plain->kill();
         QTRY_COMPARE_WITH_TIMEOUT((*c)->state(), State::Reconnecting, kWaitMs);
         eventsBefore = (*c)->events().size();
         authCfg.port = plain->port();
         guarded = std::make_unique<NatsServerProcess>(authCfg);
         s = guarded->start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     Connection* conn = c->connection();
     QTRY_COMPARE_WITH_TIMEOUT(conn->state(), State::Closed, kWaitMs);
@@ -832,12 +833,12 @@ void TestResilience::reconnectAttemptsExhausted() {
     o.reconnectJitterPercent = 0;
     o.maxReconnectDelayMs = 1000;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     const qsizetype eventsBefore = c->events().size();
     server->kill(); // for good
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
     for (int i = 0; i < 4; ++i)
-        QVERIFY(!c->publish("res.exhaust", num(i)));
+        VERIFY_OK(c->publish("res.exhaust", num(i)));
 
     // While it retries, the next attempt is visible and never further than the current delay.
     qint64 maxNext = -1;
@@ -891,7 +892,7 @@ void TestResilience::reconnectAttemptsExhausted() {
 void TestResilience::drainDeliversBuffered() {
     JETDECK_START_SERVER(server);
     ConnectionThread c(fastOptions(server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     QObject context; // on this thread, which stays busy until the drain has started
     struct Seen {
         qint64 seq;
@@ -904,11 +905,11 @@ void TestResilience::drainDeliversBuffered() {
         seen.append(Seen{m.payload().toByteArray().toLongLong(), conn->state()});
     });
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     constexpr int kMessages = 100;
     for (int i = 0; i < kMessages; ++i)
-        QVERIFY(!c->publish("res.drain", num(i)));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("res.drain", num(i)));
+    VERIFY_OK(c->flushSync());
     // Busy: no events run on this thread, so the messages stay buffered in the subscription.
     QDeadlineTimer deadline(kWaitMs);
     while (sub.value()->stats().received < kMessages && !deadline.hasExpired())
@@ -953,13 +954,13 @@ void TestResilience::drainDeliversBuffered() {
 void TestResilience::drainTimeoutWithUnreadSubscription() {
     JETDECK_START_SERVER(server);
     ConnectionThread c(fastOptions(server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto sub = c->subscribe("res.drain.unread"); // nobody reads it
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 10; ++i)
-        QVERIFY(!c->publish("res.drain.unread", num(i)));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("res.drain.unread", num(i)));
+    VERIFY_OK(c->flushSync());
     QTRY_COMPARE_WITH_TIMEOUT(sub.value()->stats().received, 10u, kWaitMs);
 
     QElapsedTimer t;
@@ -981,7 +982,7 @@ void TestResilience::forceDisconnectAndRequestAcrossReconnect() {
     JETDECK_START_SERVER(server);
     // The responder keeps the default ping interval (5 s): a short SIGSTOP goes unnoticed.
     ConnectionThread responder(optionsFor(server->url()));
-    QVERIFY(!responder->connectSync());
+    VERIFY_OK(responder->connectSync());
     Connection* r = responder.connection();
     QVERIFY(responder
                 ->subscribeInline("res.svc",
@@ -990,15 +991,15 @@ void TestResilience::forceDisconnectAndRequestAcrossReconnect() {
                                                                      m.payload.toByteArray()));
                                   })
                 .ok());
-    QVERIFY(!responder->flushSync());
+    VERIFY_OK(responder->flushSync());
 
     Options o = fastOptions(server->url());
     o.connectTimeoutMs = 3000;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.fd", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
 
     // 1. A forced disconnect from a healthy server: RECONNECTING, then CONNECTED again.
     c->forceDisconnect(QStringLiteral("test says so"));
@@ -1010,7 +1011,7 @@ void TestResilience::forceDisconnectAndRequestAcrossReconnect() {
     QVERIFY(history[2].reason.contains(QStringLiteral("forced disconnect: test says so")));
     QCOMPARE(history[3].state, State::Connected);
     QCOMPARE(history[3].reason, QStringLiteral("reconnected"));
-    QVERIFY(!c->publish("res.fd", "1"));
+    VERIFY_OK(c->publish("res.fd", "1"));
     QTRY_VERIFY_WITH_TIMEOUT(log.contains(1), kWaitMs);
     auto first = c->requestSync("res.svc", "a", 5000);
     QVERIFY2(first.ok(), qPrintable(first.error().toString()));
@@ -1045,10 +1046,10 @@ void TestResilience::publishNeverSilentlyLost() {
     o.maxPendingOperations = 2000;
     o.pendingOperationTimeoutMs = 300;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.never", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
 
     // A publisher on its own thread, in every state: steady, or flat out during a burst.
     std::atomic<bool> stop{false}, burst{false};
@@ -1060,7 +1061,7 @@ void TestResilience::publishNeverSilentlyLost() {
         qint64 seq = 0;
         while (!stop) {
             const Status s = conn->publish("res.never", num(seq++));
-            if (!s) {
+            if (s.ok()) {
                 ++accepted;
             } else if (s.kind == ErrorKind::QueueFull) {
                 ++queueFull;
@@ -1099,7 +1100,7 @@ void TestResilience::publishNeverSilentlyLost() {
             QTest::qWait(st.downMs);
             burst = false;
             const Status s = server->restart();
-            QVERIFY2(!s, qPrintable(s.toString()));
+            QVERIFY2(s.ok(), qPrintable(s.toString()));
         }
         ++reconnects;
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -1110,7 +1111,7 @@ void TestResilience::publishNeverSilentlyLost() {
     stop = true;
     publisher.join();
 
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTRY_VERIFY_WITH_TIMEOUT(c->health().queueDepth == 0, kWaitMs);
     CHECK_ACCOUNTING(c.connection());
     const HealthSnapshot h = c->health();
@@ -1125,7 +1126,7 @@ void TestResilience::publishNeverSilentlyLost() {
     qInfo("%s", qPrintable(accountingText(h)));
 
     // Whatever arrived arrived in order and once.
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     CHECK_ORDER_WITH_PUBLISHER_AT_LOSS(log.seqs());
 }
 
@@ -1137,7 +1138,7 @@ void TestResilience::closeCountsUnwrittenPublishes() {
     Options o = optionsFor(server->url());
     o.writeBufferLimit = 64 * 1024;
     ConnectionThread c(o);
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     auto resume = qScopeGuard([&] { server->resume(); }); // always, even when a check fails
     QVERIFY(server->pause());
 
@@ -1147,7 +1148,7 @@ void TestResilience::closeCountsUnwrittenPublishes() {
     std::thread publisher([&] {
         const QByteArray payload(4096, 'x');
         while (!done) {
-            if (conn->publish("res.close", payload)) // blocks while the write buffer is full
+            if (!conn->publish("res.close", payload).ok()) // blocks while the write buffer is full
                 break;
             ++accepted;
         }
@@ -1195,16 +1196,16 @@ void TestResilience::orderAcrossServerCrashes() {
     // two connections. With the server gone, what it had not delivered is lost, not late.)
     JETDECK_START_SERVER(server);
     ConnectionThread c(fastOptions(server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     SeqLog log;
     QVERIFY(c->subscribeInline("res.order", log.handler()).ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     std::atomic<bool> stop{false};
     Connection* conn = c.connection();
     std::thread publisher([&] {
         qint64 seq = 0;
         while (!stop) {
-            if (!conn->publish("res.order", num(seq)))
+            if (conn->publish("res.order", num(seq)).ok())
                 ++seq;
             if (seq % 32 == 0)
                 std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -1219,7 +1220,7 @@ void TestResilience::orderAcrossServerCrashes() {
         server->kill();
         QTRY_VERIFY_WITH_TIMEOUT(c->state() == State::Reconnecting, kWaitMs);
         QTest::qWait(20);
-        QVERIFY(!server->start());
+        VERIFY_OK(server->start());
         QTRY_VERIFY_WITH_TIMEOUT(
             c->health().reconnects == quint64(i + 1) && c->state() == State::Connected, kWaitMs);
         QTest::qWait(20);
@@ -1227,9 +1228,9 @@ void TestResilience::orderAcrossServerCrashes() {
     joiner.dismiss();
     stop = true;
     publisher.join();
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     QTRY_VERIFY_WITH_TIMEOUT(c->health().bufferedBytes == 0, kWaitMs);
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
 
     const QList<qint64> got = log.seqs();
     const QSet<qint64> distinct(got.cbegin(), got.cend());

@@ -5,6 +5,7 @@
 #include "core/jetstream/pullconsumer.h"
 #include "core/scenario/runner.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -197,15 +198,15 @@ void TestScenarios::serverFaultsNeedOwnServers() {
 void TestScenarios::foreignStreamLeftAlone() {
     JETDECK_START_SERVER(server, jetstreamConfig());
     Connection c(test::optionsFor(server->url()));
-    QVERIFY(!c.connectSync(5000));
+    VERIFY_OK(c.connectSync(5000));
     js::JetStream js(&c);
     js::StreamConfig mine;
     mine.name = QStringLiteral("MINE");
     mine.subjects = {QStringLiteral("mine.>")};
     QVERIFY(js.addStream(mine));
-    QVERIFY(!c.flushSync(2000));
+    VERIFY_OK(c.flushSync(2000));
     c.publish("mine.x", "precious");
-    QVERIFY(!c.flushSync(2000));
+    VERIFY_OK(c.flushSync(2000));
 
     ScenarioRunner::Target target;
     target.startServers = false;
@@ -242,10 +243,10 @@ void TestScenarios::destructiveStepsOnlyOnWhatTheRunCreates() {
     // naming the step; the user can allow it explicitly.
     JETDECK_START_SERVER(server, jetstreamConfig());
     Connection c(test::optionsFor(server->url()));
-    QVERIFY(!c.connectSync(5000));
+    VERIFY_OK(c.connectSync(5000));
     js::JetStream js(&c);
-    QVERIFY(!test::makeStreamWithConsumer(&c, QStringLiteral("PROD"), "prod.order",
-                                          QStringLiteral("workers"), 5));
+    VERIFY_OK(test::makeStreamWithConsumer(&c, QStringLiteral("PROD"), "prod.order",
+                                           QStringLiteral("workers"), 5));
 
     const Scenario sc = parsed(R"({"steps": [
         {"step": "fault", "type": "term", "stream": "PROD", "consumer": "workers", "count": 5},
@@ -286,7 +287,7 @@ void TestScenarios::destructiveStepsOnlyOnWhatTheRunCreates() {
 void TestScenarios::consumerFaults() {
     JETDECK_START_SERVER(server, jetstreamConfig());
     Connection c(test::optionsFor(server->url()));
-    QVERIFY(!c.connectSync(5000));
+    VERIFY_OK(c.connectSync(5000));
     const js::JetStream js(&c);
     js::StreamConfig sc;
     sc.name = QStringLiteral("CF");

@@ -7,6 +7,7 @@
 #include "core/workload/publishplan.h"
 #include "core/workload/ratepublisher.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 
 #include <QtTest>
 
@@ -43,10 +44,10 @@ void TestWorkload::initTestCase() {
     m_server = std::make_unique<NatsServerProcess>(cfg);
     {
         const Status s = m_server->start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     m_conn = std::make_unique<Connection>(test::optionsFor(m_server->url()));
-    QVERIFY(!m_conn->connectSync(5000));
+    VERIFY_OK(m_conn->connectSync(5000));
     m_js = std::make_unique<js::JetStream>(m_conn.get());
     js::StreamConfig sc;
     sc.name = QStringLiteral("WL");
@@ -158,9 +159,9 @@ void TestWorkload::validation() {
         p.headers.append(v, "x");
     const Status s = p.validate(1048576);
     if (error.isEmpty())
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     else
-        QVERIFY2(s && s.message.contains(error), qPrintable(s.toString()));
+        QVERIFY2(!s.ok() && s.message.contains(error), qPrintable(s.toString()));
 }
 
 void TestWorkload::headerLines() {
@@ -218,11 +219,11 @@ void TestWorkload::coreAtRate() {
     QFETCH(qint64, count);
     // A subscriber on a second connection counts what arrived.
     Connection sub(test::optionsFor(m_server->url()));
-    QVERIFY(!sub.connectSync(5000));
+    VERIFY_OK(sub.connectSync(5000));
     std::atomic<qint64> got{0};
     auto s = sub.subscribeInline("rate.test", [&](const MsgView&) { ++got; });
     QVERIFY(s);
-    QVERIFY(!sub.flushSync(3000));
+    VERIFY_OK(sub.flushSync(3000));
     PublishPlan p;
     p.subject = "rate.test";
     p.size = 64;

@@ -47,7 +47,7 @@ Status waitForMesh(const Servers& servers, int timeoutMs) {
     std::vector<std::unique_ptr<ConnectionThread>> conns;
     for (int i = 0; i < n; ++i) {
         conns.push_back(std::make_unique<ConnectionThread>(optionsFor(servers[i]->url())));
-        if (Status s = (*conns.back())->connectSync())
+        if (Status s = (*conns.back())->connectSync(); !s.ok())
             return s;
         auto sub = (*conns.back())->subscribeInline("mesh.probe", [&got, i, n](const MsgView& m) {
             const int from = m.payload.toByteArray().toInt();
@@ -56,7 +56,7 @@ Status waitForMesh(const Servers& servers, int timeoutMs) {
         });
         if (!sub)
             return sub.error();
-        if (Status s = (*conns.back())->flushSync())
+        if (Status s = (*conns.back())->flushSync(); !s.ok())
             return s;
     }
     QElapsedTimer t;
@@ -137,7 +137,7 @@ Status makeTlsFiles(const QString& dirPath, TlsFiles* out) {
          path("client.pem")},
     };
     for (const QStringList& c : cmds)
-        if (Status s = step(c))
+        if (Status s = step(c); !s.ok())
             return s;
     out->ca = path("ca.pem");
     out->otherCa = path("other.pem");

@@ -18,7 +18,7 @@ namespace jetdeck::test {
     auto var = std::make_unique<jetdeck::NatsServerProcess>(__VA_ARGS__);                          \
     do {                                                                                           \
         const jetdeck::Status s_ = var->start();                                                   \
-        QVERIFY2(!s_.isError(), qPrintable(s_.toString()));                                        \
+        QVERIFY2(s_.ok(), qPrintable(s_.toString()));                                              \
     } while (false)
 
 /// Options pointing at one server, with settings that keep tests fast.

@@ -5,6 +5,7 @@
 // (green connected, red failed).
 
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/connections/connectiondialog.h"
 #include "ui/connections/connectionsidebar.h"
 #include "ui/connections/savedconnection.h"
@@ -50,7 +51,7 @@ void TestConnections::initTestCase() {
     cfg.extraConfig = QStringLiteral("authorization { user: alice, password: s3cret }\n");
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     QVERIFY(m_files.isValid());
     m_credsFile = m_files.filePath(QStringLiteral("user.creds"));
     QFile f(m_credsFile);
@@ -136,9 +137,9 @@ void TestConnections::validation() {
     }
     const Status s = c.validate();
     if (error.isEmpty())
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     else
-        QVERIFY2(s && s.message.contains(error), qPrintable(s.toString()));
+        QVERIFY2(!s.ok() && s.message.contains(error), qPrintable(s.toString()));
 }
 
 void TestConnections::settingsRoundTrip() {

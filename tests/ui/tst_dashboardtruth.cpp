@@ -4,6 +4,7 @@
 // subscribes twice (the server's counters are inflated the same way): the subscriptions the
 // server holds for the connection and the rate of a known workload are checked too.
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/streamtreemodel.h"
 #include "ui/pages/connectionpage.h"
@@ -106,7 +107,7 @@ bool killAndRestart(NatsServerProcess* server, Connection* c, quint64 reconnects
     t.start();
     while (c->isConnected() && t.elapsed() < 10000)
         QTest::qWait(20);
-    if (server->start())
+    if (!server->start().ok())
         return false;
     while ((!c->isConnected() || c->health().reconnects <= reconnectsBefore) && t.elapsed() < 20000)
         QTest::qWait(20);
@@ -137,7 +138,7 @@ void TestDashboardTruth::initTestCase() {
     m_monitorPort = cfg.monitorPort;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestDashboardTruth::connectionMatchesConnzAcrossRestarts() {
@@ -168,7 +169,7 @@ void TestDashboardTruth::connectionMatchesConnzAcrossRestarts() {
 
     // A known workload: 100 messages a second for 4 s. Shown at that rate, not a multiple of it.
     ConnectionThread pub(optionsFor(m_server->url()));
-    QVERIFY(!pub->connectSync());
+    VERIFY_OK(pub->connectSync());
     const quint64 serverOutBefore =
         quint64(consoleInConnz(m_monitorPort, name).value(QStringLiteral("out_msgs")).toDouble());
     const quint64 inBefore = c->stats().inMsgs;
@@ -192,7 +193,7 @@ void TestDashboardTruth::connectionMatchesConnzAcrossRestarts() {
             rates << shownRate(w.connectionPage()->valueText(QStringLiteral("msgsIn")));
     }
     tick.stop();
-    QVERIFY(!pub->flushSync());
+    VERIFY_OK(pub->flushSync());
     QTRY_VERIFY(c->stats().inMsgs - inBefore >= 400);
     QTest::qWait(300);
     QVERIFY(!rates.isEmpty());
@@ -219,7 +220,7 @@ void TestDashboardTruth::connectionMatchesConnzAcrossRestarts() {
 
 void TestDashboardTruth::consumersMatchJszAcrossRestarts() {
     ConnectionThread admin(optionsFor(m_server->url()));
-    QVERIFY(!admin->connectSync());
+    VERIFY_OK(admin->connectSync());
     const js::JetStream js(admin.connection());
     js::StreamConfig sc;
     sc.name = QStringLiteral("TRUTH");

@@ -6,6 +6,7 @@
 #include "core/demo/demosession.h"
 #include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/latencymodel.h"
 #include "ui/pages/connectionpage.h"
@@ -85,7 +86,7 @@ void TestDemo::everyPageShowsData() {
     DemoSession demo;
     {
         const Status s = demo.start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
     }
     MainWindow window;
     window.show();
@@ -131,7 +132,7 @@ void TestDemo::stopLeavesNothing() {
     {
         DemoSession demo;
         const Status s = demo.start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
         for (NatsServerProcess* p : demo.servers())
             pids << p->pid();
         dirs = demo.directories();
@@ -153,11 +154,11 @@ void TestDemo::clusterReplicates() {
     {
         DemoSession demo(cfg);
         const Status s = demo.start();
-        QVERIFY2(!s, qPrintable(s.toString()));
+        QVERIFY2(s.ok(), qPrintable(s.toString()));
         QCOMPARE(demo.servers().size(), 3);
         QCOMPARE(demo.url().count(QLatin1Char(',')), 2);
         Connection c(optionsFor(demo.servers()[1]->url()));
-        QVERIFY(!c.connectSync(5000));
+        VERIFY_OK(c.connectSync(5000));
         js::JetStream js(&c);
         auto info = js.streamInfo(DemoSession::streamName());
         QVERIFY2(info, qPrintable(info.error().toString()));

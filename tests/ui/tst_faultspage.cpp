@@ -5,6 +5,7 @@
 
 #include "core/demo/demosession.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
@@ -27,7 +28,7 @@ namespace {
 double rttMs(Connection* c) {
     QElapsedTimer t;
     t.start();
-    if (c->flushSync(5000))
+    if (!c->flushSync(5000).ok())
         return -1;
     return double(t.nsecsElapsed()) / 1e6;
 }
@@ -60,7 +61,7 @@ void TestFaultsPage::initTestCase() {
 
 void TestFaultsPage::proxyAndToxics() {
     NatsServerProcess server;
-    QVERIFY(!server.start());
+    VERIFY_OK(server.start());
     MainWindow w;
     w.show();
     QVERIFY(w.connectToUrls(server.url()));
@@ -73,7 +74,7 @@ void TestFaultsPage::proxyAndToxics() {
     slow.name = QStringLiteral("slow");
     slow.kind = faults::ToxicKind::Latency;
     slow.latencyMs = 100;
-    QVERIFY(page->addToxic(slow));
+    QVERIFY(!page->addToxic(slow).ok());
 
     QVERIFY2(page->startProxy(), qPrintable(page->statusText()));
     const QString proxyPort = QString::number(page->proxy()->port());
@@ -81,7 +82,7 @@ void TestFaultsPage::proxyAndToxics() {
                                  w.connection()->currentServer().endsWith(proxyPort),
                              10000);
     QVERIFY(rttMs(w.connection()) < 50);
-    QVERIFY(!page->addToxic(slow));
+    VERIFY_OK(page->addToxic(slow));
     QCOMPARE(page->toxicTable()->rowCount(), 1);
     const double slowed = rttMs(w.connection());
     QVERIFY2(slowed >= 90 && slowed < 200, qPrintable(QString::number(slowed)));
@@ -94,7 +95,7 @@ void TestFaultsPage::proxyAndToxics() {
         cut.rateBytesPerSec = 64 * 1024;
         cut.toxicity = 0.5;
         cut.enabled = false;
-        QVERIFY(!page->addToxic(cut));
+        VERIFY_OK(page->addToxic(cut));
         page->refresh();
         QVERIFY(w.grab().save(dir + QStringLiteral("/console-faults.png")));
         page->removeToxic(QStringLiteral("thin"));
@@ -134,16 +135,16 @@ void TestFaultsPage::proxyAndToxics() {
 
 void TestFaultsPage::demoServerKilledAndRestarted() {
     DemoSession demo;
-    QVERIFY(!demo.start());
+    VERIFY_OK(demo.start());
     MainWindow w;
     w.show();
     w.attachDemo(demo);
     QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
     FaultsPage* page = w.faultsPage();
-    QVERIFY(page->killServer(5)); // no such server
-    QVERIFY(!page->killServer(0));
+    QVERIFY(!page->killServer(5).ok()); // no such server
+    VERIFY_OK(page->killServer(0));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection()->state() != ConnectionState::Connected, 5000);
-    QVERIFY(!page->restartServer(0));
+    VERIFY_OK(page->restartServer(0));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection()->isConnected(), 15000);
     QVERIFY(w.connection()->health().reconnects >= 1);
     QVERIFY(faultEvents(w) >= 2);
@@ -151,7 +152,7 @@ void TestFaultsPage::demoServerKilledAndRestarted() {
 
 void TestFaultsPage::jetStreamFaults() {
     DemoSession demo;
-    QVERIFY(!demo.start());
+    VERIFY_OK(demo.start());
     MainWindow w;
     w.show();
     w.attachDemo(demo);
@@ -225,8 +226,8 @@ void TestFaultsPage::liveSystemAsksFirst() {
     QVERIFY(w.connectToUrls(server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
     const js::JetStream js(w.connection());
-    QVERIFY(!makeStreamWithConsumer(w.connection(), QStringLiteral("LIVE"), "live.x",
-                                    QStringLiteral("payments"), 5));
+    VERIFY_OK(makeStreamWithConsumer(w.connection(), QStringLiteral("LIVE"), "live.x",
+                                     QStringLiteral("payments"), 5));
 
     QStringList asked;
     bool answer = false;

@@ -6,6 +6,7 @@
 #include "core/jetstream/pullconsumer.h"
 #include "core/metrics/registry.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/models/latencymodel.h"
@@ -48,7 +49,7 @@ void TestLatencyPage::initTestCase() {
     cfg.jetstream = true;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     m_window = std::make_unique<MainWindow>();
     m_window->streamsPage()->setRefreshInterval(300);
     m_window->show();
@@ -108,20 +109,20 @@ void TestLatencyPage::windowSelectorAndCsv() {
     QCOMPARE(lines.last().split(',').size(), 4);
     QTemporaryDir dir;
     const QString csv = dir.filePath(QStringLiteral("chart.csv"));
-    QVERIFY(!page->saveChartCsv(csv));
+    VERIFY_OK(page->saveChartCsv(csv));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().startsWith("seconds,P50,"));
     // A path that cannot be written says so.
     const Status bad = page->saveChartCsv(dir.filePath(QStringLiteral("no/such/dir/x.csv")));
-    QVERIFY(bad.isError());
+    QVERIFY(!bad.ok());
     QVERIFY(bad.message.contains(QStringLiteral("cannot write")));
 }
 
 void TestLatencyPage::snapshotAndEndpoint() {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("snap.json"));
-    QVERIFY(!m_window->exportSnapshot(path));
+    VERIFY_OK(m_window->exportSnapshot(path));
     QFile f(path);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
@@ -132,9 +133,9 @@ void TestLatencyPage::snapshotAndEndpoint() {
     QCOMPARE(conns[0].toObject().value(QStringLiteral("state")).toString(),
              QStringLiteral("CONNECTED"));
     QVERIFY(!o.value(QStringLiteral("latency")).toArray().isEmpty());
-    QVERIFY(m_window->exportSnapshot(dir.filePath(QStringLiteral("missing/dir/s.json"))).isError());
+    QVERIFY(!m_window->exportSnapshot(dir.filePath(QStringLiteral("missing/dir/s.json"))).ok());
 
-    QVERIFY(!m_window->startMetricsServer(0));
+    VERIFY_OK(m_window->startMetricsServer(0));
     const QUrl url(m_window->metricsUrl());
     QVERIFY(url.isValid());
     QTcpSocket s;
@@ -195,7 +196,7 @@ void TestLatencyPage::backpressureInTheTree() {
     QVERIFY(got.ok());
     QCOMPARE(got->messages.size(), qsizetype(30));
     for (js::JsMessage& m : got->messages)
-        QVERIFY(!m.ack());
+        VERIFY_OK(m.ack());
     QTRY_COMPARE_WITH_TIMEOUT(cell().data().toString(), QStringLiteral("OK"), 10000);
 
     // Each change is a line in the event log.
@@ -221,7 +222,7 @@ void TestLatencyPage::backpressureInTheTree() {
 void TestLatencyPage::eventsExport() {
     QTemporaryDir dir;
     const QString all = dir.filePath(QStringLiteral("events.csv"));
-    QVERIFY(!m_window->exportEventsCsv(all));
+    VERIFY_OK(m_window->exportEventsCsv(all));
     QFile f(all);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
@@ -233,7 +234,7 @@ void TestLatencyPage::eventsExport() {
     QVERIFY(filter);
     filter->setText(QStringLiteral("no event says this"));
     const QString none = dir.filePath(QStringLiteral("none.csv"));
-    QVERIFY(!m_window->exportEventsCsv(none));
+    VERIFY_OK(m_window->exportEventsCsv(none));
     QFile g(none);
     QVERIFY(g.open(QIODevice::ReadOnly));
     QCOMPARE(g.readAll(), QByteArray("time,event,server,message\n"));
@@ -244,7 +245,7 @@ void TestLatencyPage::eventsExport() {
     e.message = QStringLiteral("say \"hi\", twice");
     m_window->eventModel()->append(e);
     QVERIFY(m_window->eventModel()->toCsv().contains("\"say \"\"hi\"\", twice\""));
-    QVERIFY(m_window->exportEventsCsv(dir.filePath(QStringLiteral("no/dir/e.csv"))).isError());
+    QVERIFY(!m_window->exportEventsCsv(dir.filePath(QStringLiteral("no/dir/e.csv"))).ok());
 }
 
 QTEST_MAIN(TestLatencyPage)

@@ -1,5 +1,6 @@
 // The main window, offscreen, against a real nats-server.
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
@@ -42,7 +43,7 @@ void TestMainWindow::initTestCase() {
     QSettings().clear();
     m_server = std::make_unique<NatsServerProcess>();
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestMainWindow::eventModelIsBoundedAndConsistent() {
@@ -80,10 +81,10 @@ void TestMainWindow::showsLiveConnection() {
     Connection* c = w.connection();
     auto sub = c->subscribe("ui.test");
     QVERIFY(sub.ok());
-    QVERIFY(!c->flushSync());
+    VERIFY_OK(c->flushSync());
     for (int i = 0; i < 25; ++i)
-        QVERIFY(!c->publish("ui.test", "hello"));
-    QVERIFY(!c->flushSync());
+        VERIFY_OK(c->publish("ui.test", "hello"));
+    VERIFY_OK(c->flushSync());
     page->refresh();
     // The console's own traffic (the streams page asks the JetStream API too) adds to the
     // counters: at least the 25 messages, read back as numbers.
@@ -197,7 +198,7 @@ void TestMainWindow::showsOutageAndRecovery() {
     QTRY_VERIFY(page->valueText(QStringLiteral("nextAttempt")).startsWith(QStringLiteral("in ")));
     // Publishes while away are held and shown.
     for (int i = 0; i < 3; ++i)
-        QVERIFY(!w.connection()->publish("ui.outage", "x"));
+        VERIFY_OK(w.connection()->publish("ui.outage", "x"));
     int mine = 0;
     for (const OutboundQueue::Entry& e : w.connection()->queuedOperations(100))
         mine += e.subject == "ui.outage";
@@ -208,7 +209,7 @@ void TestMainWindow::showsOutageAndRecovery() {
     const QString queued = page->valueText(QStringLiteral("queue"));
     QVERIFY2(queued.startsWith(QLatin1String("3 ops")) || queued.startsWith(QLatin1String("4 ops")),
              qPrintable(queued));
-    QVERIFY(!server->start());
+    VERIFY_OK(server->start());
     QTRY_COMPARE_WITH_TIMEOUT(page->stateText(), QStringLiteral("CONNECTED"), 10000);
     page->refresh();
     QCOMPARE(page->valueText(QStringLiteral("reconnects")), QStringLiteral("1"));

@@ -2,6 +2,7 @@
 // the client holds while the server is away, row by row, and where it went afterwards.
 
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/outboundqueuemodel.h"
 #include "ui/pages/outboundpage.h"
@@ -33,7 +34,7 @@ void TestOutboundPage::initTestCase() {
     QCoreApplication::setApplicationName(QStringLiteral("tst_outboundpage"));
     m_server = std::make_unique<NatsServerProcess>();
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     m_window = std::make_unique<MainWindow>();
     m_window->show();
     QVERIFY(m_window->connectToUrls(m_server->url()));
@@ -64,7 +65,7 @@ void TestOutboundPage::holdsWhileAwayAndFlushes() {
     m_server->kill();
     QTRY_VERIFY_WITH_TIMEOUT(c->state() != ConnectionState::Connected, 10000);
     for (int i = 0; i < 25; ++i)
-        QVERIFY(!c->publish("held.orders", QByteArray(100, 'x')));
+        VERIFY_OK(c->publish("held.orders", QByteArray(100, 'x')));
     auto heldRows = [&] {
         int n = 0;
         for (int r = 0; r < page->model()->rowCount(); ++r)
@@ -112,7 +113,7 @@ void TestOutboundPage::holdsWhileAwayAndFlushes() {
                              3000);
 
     // The server comes back: everything goes out, and the counters say so.
-    QVERIFY(!m_server->restart());
+    VERIFY_OK(m_server->restart());
     QTRY_VERIFY_WITH_TIMEOUT(c->state() == ConnectionState::Connected, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
     QCOMPARE(page->counterText(QStringLiteral("flushed")), QString::number(held));

@@ -5,6 +5,7 @@
 
 #include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/models/publishrunmodel.h"
@@ -52,9 +53,9 @@ void TestPublishPage::initTestCase() {
     cfg.jetstream = true;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
     m_check = std::make_unique<Connection>(optionsFor(m_server->url()));
-    QVERIFY(!m_check->connectSync(5000));
+    VERIFY_OK(m_check->connectSync(5000));
     m_js = std::make_unique<js::JetStream>(m_check.get());
     js::StreamConfig sc;
     sc.name = QStringLiteral("PUBPAGE");

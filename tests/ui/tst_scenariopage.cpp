@@ -4,6 +4,7 @@
 // a run stopped half way.
 #include "core/demo/demosession.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/models/scenariostepmodel.h"
@@ -115,7 +116,7 @@ void TestScenarioPage::runOnFreshServers() {
     QVERIFY(logContains(w, QStringLiteral("scenario integration: passed")));
     QTemporaryDir dir;
     const QString report = dir.filePath(QStringLiteral("r.json"));
-    QVERIFY(!page->saveReport(report));
+    VERIFY_OK(page->saveReport(report));
     QFile f(report);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("passed")).toBool(),
@@ -124,7 +125,7 @@ void TestScenarioPage::runOnFreshServers() {
 
 void TestScenarioPage::runOnTheDemo() {
     DemoSession demo;
-    QVERIFY(!demo.start());
+    VERIFY_OK(demo.start());
     MainWindow w;
     w.show();
     w.attachDemo(demo);
@@ -193,8 +194,8 @@ void TestScenarioPage::liveSystemAsksFirst() {
     QVERIFY(w.connectToUrls(server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
     const js::JetStream js(w.connection());
-    QVERIFY(!test::makeStreamWithConsumer(w.connection(), QStringLiteral("LIVE"), "live.x",
-                                          QStringLiteral("payments"), 1));
+    VERIFY_OK(test::makeStreamWithConsumer(w.connection(), QStringLiteral("LIVE"), "live.x",
+                                           QStringLiteral("payments"), 1));
 
     QTemporaryDir dir;
     const QString file =

@@ -1,6 +1,7 @@
 // The streams and consumers page, offscreen, against a real nats-server with JetStream.
 #include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
 #include "ui/dialogs/consumerdialog.h"
 #include "ui/dialogs/streamdialog.h"
 #include "ui/mainwindow.h"
@@ -58,7 +59,7 @@ void TestStreamsPage::initTestCase() {
     cfg.jetstream = true;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status s = m_server->start();
-    QVERIFY2(!s, qPrintable(s.toString()));
+    QVERIFY2(s.ok(), qPrintable(s.toString()));
 }
 
 void TestStreamsPage::modelUpdatesKeepRows() {
@@ -253,7 +254,7 @@ void TestStreamsPage::createEditDeleteThroughThePage() {
     QTRY_COMPARE(done.count(), 3);
     QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
     ConnectionThread check(optionsFor(m_server->url()));
-    QVERIFY(!check->connectSync());
+    VERIFY_OK(check->connectSync());
     js::JetStream js(check.connection());
     QTRY_COMPARE(js.streamInfo(QStringLiteral("UITEST"))->config.maxMsgs, 1000);
 
@@ -270,7 +271,7 @@ void TestStreamsPage::createEditDeleteThroughThePage() {
 
 void TestStreamsPage::serverErrorShownInDialog() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     js::JetStream js(c.connection());
     js::StreamConfig taken;
     taken.name = QStringLiteral("TAKEN");
@@ -294,12 +295,12 @@ void TestStreamsPage::serverErrorShownInDialog() {
     QVERIFY2(sd->problemText().contains(QStringLiteral("overlap"), Qt::CaseInsensitive),
              qPrintable(sd->problemText()));
     sd->reject();
-    QVERIFY(!js.deleteStream(QStringLiteral("TAKEN")));
+    VERIFY_OK(js.deleteStream(QStringLiteral("TAKEN")));
 }
 
 void TestStreamsPage::liveNumbers() {
     ConnectionThread c(optionsFor(m_server->url()));
-    QVERIFY(!c->connectSync());
+    VERIFY_OK(c->connectSync());
     js::JetStream js(c.connection());
     js::StreamConfig sc;
     sc.name = QStringLiteral("LIVE");
@@ -336,7 +337,7 @@ void TestStreamsPage::liveNumbers() {
                 .data()
                 .toString()
                 .endsWith(QStringLiteral("msgs/s")));
-    QVERIFY(!js.deleteStream(QStringLiteral("LIVE")));
+    VERIFY_OK(js.deleteStream(QStringLiteral("LIVE")));
 }
 
 QTEST_MAIN(TestStreamsPage)

@@ -1,4 +1,5 @@
 #include "core/auth/creds.h"
+#include "tests/support/verify.h"
 
 #include <QFile>
 #include <QTemporaryDir>

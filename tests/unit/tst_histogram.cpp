@@ -3,6 +3,7 @@
 
 #include "core/metrics/histogram.h"
 #include "core/metrics/windowedhistogram.h"
+#include "tests/support/verify.h"
 
 #include <QtTest>
 

@@ -8,6 +8,7 @@
 #include "core/jetstream/deliveryqueue.h"
 #include "core/jetstream/jsmessage.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "tests/support/verify.h"
 
 #include <QCoreApplication>
 #include <QSet>

@@ -3,6 +3,7 @@
 // nats-server 2.9.10 (the version on this machine); the "2.11" samples are written from the
 // server's 2.11 structures (stream.go, consumer.go) to cover the fields 2.9 does not send.
 #include "core/jetstream/jstypes.h"
+#include "tests/support/verify.h"
 
 #include <QtTest>
 
@@ -755,8 +756,8 @@ void TestJsTypes::streamInfoShapedLike211() {
     QVERIFY(r->cluster.replicas[1].offline);
     QCOMPARE(r->cluster.replicas[1].activeNs, qint64(98765432100));
     QCOMPARE(r->cluster.replicas[1].lag, quint64(17));
-    QVERIFY(!r->config.validate());
-    QVERIFY(!r->config.checkSupported(21100));
+    VERIFY_OK(r->config.validate());
+    VERIFY_OK(r->config.checkSupported(21100));
     QCOMPARE(r->config.checkSupported(20910).kind, ErrorKind::Unsupported);
 
     // Empty stream: Go's zero times read as "never".
@@ -831,8 +832,8 @@ void TestJsTypes::consumerInfoShapedLike211() {
     QVERIFY(r->paused);
     QCOMPARE(r->pauseRemainingNs, 3600 * kSec);
     // Valid for the server that made it, flagged for older ones.
-    QVERIFY2(!r->config.validate(), qPrintable(r->config.validate().message));
-    QVERIFY(!r->config.checkSupported(21100));
+    QVERIFY2(r->config.validate().ok(), qPrintable(r->config.validate().message));
+    VERIFY_OK(r->config.checkSupported(21100));
     QCOMPARE(r->config.checkSupported(21000).kind, ErrorKind::Unsupported);
     // Round trip keeps the 2.11 members we do not model.
     json sent = r->config.toJson();
@@ -847,13 +848,13 @@ void TestJsTypes::serverConfigsValidate() {
     QVERIFY(streams.ok());
     QCOMPARE(streams->streams.size(), 3);
     for (const StreamInfo& s : streams->streams)
-        QVERIFY2(!s.config.validate(), qPrintable(s.config.validate().message));
+        QVERIFY2(s.config.validate().ok(), qPrintable(s.config.validate().message));
     const Result<ConsumerListPage> consumers = ConsumerListPage::fromJson(parse(kConsumerList29));
     QVERIFY(consumers.ok());
     QCOMPARE(consumers->consumers.size(), 3);
     for (const ConsumerInfo& c : consumers->consumers) {
-        QVERIFY2(!c.config.validate(), qPrintable(c.config.validate().message));
-        QVERIFY2(!c.config.checkSupported(20910),
+        QVERIFY2(c.config.validate().ok(), qPrintable(c.config.validate().message));
+        QVERIFY2(c.config.checkSupported(20910).ok(),
                  qPrintable(c.config.checkSupported(20910).message));
     }
 }
@@ -1056,7 +1057,7 @@ void TestJsTypes::apiErrors() {
     QCOMPARE(e.apiCode, code);
     QCOMPARE(e.apiErrCode, errCode);
     QCOMPARE(e.message, message);
-    if (e.isError() && errCode != 0) {
+    if (!e.ok() && errCode != 0) {
         // serverText is the server's own description, without our hint.
         const json j = json::parse(body.toStdString());
         QCOMPARE(e.serverText,

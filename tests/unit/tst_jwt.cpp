@@ -1,5 +1,6 @@
 #include "core/auth/creds.h"
 #include "core/auth/jwt.h"
+#include "tests/support/verify.h"
 
 #include <QDateTime>
 #include <QTest>

@@ -1,6 +1,7 @@
 // Logging: categories filtered by level, one file per run named after the program, earlier
 // files pruned to the number kept, a file that grows too large rolled over.
 #include "core/logging/logging.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QFile>
@@ -64,7 +65,7 @@ void TestLogging::filteredByLevel() {
     s.directory = dir.path();
     s.level = logging::Level::Info;
     s.stderrLevel = logging::Level::Error;
-    QVERIFY(!logging::install(s));
+    VERIFY_OK(logging::install(s));
     const QString file = logging::currentFile();
     QVERIFY(file.startsWith(dir.path() + QStringLiteral("/tst-")));
     QVERIFY(file.endsWith(QStringLiteral(".log")));
@@ -80,12 +81,12 @@ void TestLogging::filteredByLevel() {
     QVERIFY(text.contains(QStringLiteral("scenario line")));
     // Debug on: it reaches the file too.
     s.level = logging::Level::Debug;
-    QVERIFY(!logging::install(s));
+    VERIFY_OK(logging::install(s));
     qCDebug(lcFaults) << "now debug";
     QVERIFY(readAll(logging::currentFile()).contains(QStringLiteral("debug jetdeck.faults")));
     // Only errors: info is dropped.
     s.level = logging::Level::Error;
-    QVERIFY(!logging::install(s));
+    VERIFY_OK(logging::install(s));
     qCInfo(lcClient) << "quiet info";
     qCCritical(lcClient) << "loud error";
     text = readAll(logging::currentFile());
@@ -107,7 +108,7 @@ void TestLogging::keepsTheLastFiles() {
     s.program = QStringLiteral("app");
     s.directory = dir.path();
     s.keepFiles = 5;
-    QVERIFY(!logging::install(s));
+    VERIFY_OK(logging::install(s));
     const QStringList files =
         QDir(dir.path()).entryList({QStringLiteral("app-*.log*")}, QDir::Files);
     QCOMPARE(files.size(), 5); // four earlier ones and this run's
@@ -121,7 +122,7 @@ void TestLogging::rollsLargeFiles() {
     s.program = QStringLiteral("big");
     s.directory = dir.path();
     s.maxBytes = 4096;
-    QVERIFY(!logging::install(s));
+    VERIFY_OK(logging::install(s));
     for (int i = 0; i < 200; ++i)
         qCInfo(lcMetrics) << "line" << i << QString(40, QLatin1Char('x'));
     const QString file = logging::currentFile();
@@ -136,7 +137,7 @@ void TestLogging::unwritableDirectory() {
     s.program = QStringLiteral("x");
     s.directory = QStringLiteral("/proc/jetdeck-cannot-be-here");
     const Status st = logging::install(s);
-    QVERIFY(st);
+    QVERIFY(!st.ok());
     QVERIFY2(st.message.contains(QStringLiteral("/proc/jetdeck-cannot-be-here")),
              qPrintable(st.message));
     QVERIFY(logging::currentFile().isEmpty());
@@ -150,7 +151,7 @@ void TestLogging::readableByTheUserOnly() {
     logging::Setup s;
     s.program = QStringLiteral("private");
     s.directory = logDir;
-    QVERIFY(!logging::install(s));
+    VERIFY_OK(logging::install(s));
     const QFile::Permissions file = QFileInfo(logging::currentFile()).permissions();
     QVERIFY(!(file & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
                       QFileDevice::WriteOther)));

@@ -6,6 +6,7 @@
 #include "core/metrics/prometheus.h"
 #include "core/metrics/ratemeter.h"
 #include "core/metrics/registry.h"
+#include "tests/support/verify.h"
 
 #include <QJsonArray>
 #include <QTcpSocket>
@@ -340,7 +341,7 @@ void TestMetrics::server() {
     QFETCH(QByteArray, bodyContains);
     MetricsRegistry reg;
     MetricsServer server(&reg);
-    QVERIFY(!server.listen(0));
+    VERIFY_OK(server.listen(0));
     QVERIFY(server.port() > 0);
     QVERIFY(server.url().startsWith(QStringLiteral("http://127.0.0.1:")));
     const QByteArray port = QByteArray::number(server.port());
@@ -381,7 +382,7 @@ void TestMetrics::serverConnectionCap() {
     MetricsServer server(&reg);
     server.setMaxConnections(4);
     server.setRequestTimeoutMs(1500);
-    QVERIFY(!server.listen(0));
+    VERIFY_OK(server.listen(0));
     std::vector<std::unique_ptr<QTcpSocket>> idle;
     for (int i = 0; i < 4; ++i) {
         idle.push_back(std::make_unique<QTcpSocket>());
@@ -401,7 +402,7 @@ void TestMetrics::serverConnectionCap() {
 void TestMetrics::serverTooLargeAndSilent() {
     MetricsRegistry reg;
     MetricsServer server(&reg);
-    QVERIFY(!server.listen(0));
+    VERIFY_OK(server.listen(0));
     const QByteArray big = "GET /metrics HTTP/1.1\r\nX: " + QByteArray(20000, 'a');
     QVERIFY(httpExchange(server.port(), big).startsWith("HTTP/1.1 413"));
     // A client that says nothing is answered 408 and let go (5 s).
@@ -415,10 +416,10 @@ void TestMetrics::serverTooLargeAndSilent() {
 void TestMetrics::serverPortInUse() {
     MetricsRegistry reg;
     MetricsServer first(&reg);
-    QVERIFY(!first.listen(0));
+    VERIFY_OK(first.listen(0));
     MetricsServer second(&reg);
     const jetdeck::Status s = second.listen(first.port());
-    QVERIFY(s.isError());
+    QVERIFY(!s.ok());
     QVERIFY2(s.message.contains(
                  QStringLiteral("cannot serve metrics on 127.0.0.1:%1").arg(first.port())),
              qPrintable(s.message));

@@ -1,6 +1,7 @@
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
 #include "core/jetstream/jetstream.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QFile>
@@ -231,7 +232,7 @@ void TestNatsContext::badNames() {
     QVERIFY(!r.ok());
     QCOMPARE(r.error().kind, ErrorKind::InvalidArgument);
     QVERIFY2(r.error().message.contains(fragment), qPrintable(r.error().message));
-    QVERIFY(validateNatsContextName(name).isError());
+    QVERIFY(!validateNatsContextName(name).ok());
     const Result<NatsContext> viaResolve =
         resolveNatsContext(QStringLiteral("a/../../x"), {}, makeEnv({}), m_root->path());
     QVERIFY(!viaResolve.ok());

@@ -2,6 +2,7 @@
 // without a network: time is injected as `nowMs`, jitter as `unit`.
 #include "core/client/backoff.h"
 #include "core/client/outboundqueue.h"
+#include "tests/support/verify.h"
 
 #include <QtTest>
 
@@ -106,7 +107,7 @@ void TestOutboundQueue::failClosedOverflow() {
         const auto o = q.enqueue(Kind::Data, subject(i), frame('d', frameSize), 0, frameSize);
         QVERIFY(o.accepted);
         QCOMPARE(o.evicted, 0);
-        QVERIFY(!o.error);
+        VERIFY_OK(o.error);
     }
     const auto o = q.enqueue(Kind::Data, subject(99), frame('x', frameSize), 0, frameSize);
     QVERIFY(!o.accepted);
@@ -133,7 +134,7 @@ void TestOutboundQueue::failOpenDropsOldestData() {
         const auto o = q.enqueue(Kind::Data, subject(i), frame('d'), i, 10);
         QVERIFY(o.accepted);
         QCOMPARE(o.evicted, 1);
-        QVERIFY(!o.error);
+        VERIFY_OK(o.error);
     }
     QCOMPARE(q.counters().dropped, 2u);
     QCOMPARE(q.counters().rejected, 0u);

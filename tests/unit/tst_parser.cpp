@@ -1,4 +1,5 @@
 #include "core/protocol/parser.h"
+#include "tests/support/verify.h"
 
 #include <QtTest>
 

@@ -7,6 +7,7 @@
 #include "core/protocol/headers.h"
 #include "core/protocol/servererror.h"
 #include "core/protocol/subject.h"
+#include "tests/support/verify.h"
 
 #include <QSet>
 #include <QtTest>
@@ -190,8 +191,8 @@ void TestProtocol::subjects() {
     QFETCH(QString, why);
     const Status p = subject::validatePublish(subject);
     const Status s = subject::validateSubscribe(subject);
-    QCOMPARE(!p.isError(), publishOk);
-    QCOMPARE(!s.isError(), subscribeOk);
+    QCOMPARE(p.ok(), publishOk);
+    QCOMPARE(s.ok(), subscribeOk);
     if (!publishOk) {
         QCOMPARE(p.kind, ErrorKind::InvalidSubject);
         QVERIFY2(p.message.contains(why), qPrintable(p.message));
@@ -199,8 +200,8 @@ void TestProtocol::subjects() {
 }
 
 void TestProtocol::queueGroups() {
-    QVERIFY(!subject::validateQueue("workers"));
-    QVERIFY(subject::validateQueue(""));
+    VERIFY_OK(subject::validateQueue("workers"));
+    QVERIFY(!subject::validateQueue("").ok());
     QVERIFY(subject::validateQueue("two words").message.contains(QStringLiteral("whitespace")));
 }
 

@@ -1,6 +1,7 @@
 // Scenario files: the shipped ones parse, and every kind of mistake in a file is reported
 // with the file, the line and the field.
 #include "core/scenario/runner.h"
+#include "tests/support/verify.h"
 
 #include <QJsonArray>
 #include <QtTest>

@@ -144,7 +144,7 @@ QString ConnectionDialog::secret() const {
 
 bool ConnectionDialog::tryAccept() {
     const SavedConnection c = connection();
-    if (Status s = c.validate()) {
+    if (Status s = c.validate(); !s.ok()) {
         m_error->setText(s.message);
         return false;
     }

@@ -345,7 +345,7 @@ void ConnectionSidebar::onDialogAccepted(ConnectionDialog* dialog, const QString
     QString note;
     if (c.needsSecret() && !dialog->secret().isEmpty()) {
         if (m_secrets->isAvailable()) {
-            if (Status s = m_secrets->store(c.secretKey(), dialog->secret()))
+            if (Status s = m_secrets->store(c.secretKey(), dialog->secret()); !s.ok())
                 note = tr(" The secret was not stored: %1").arg(s.message);
         } else {
             m_session.store(c.secretKey(), dialog->secret());

@@ -71,16 +71,16 @@ Status SavedConnection::validate() const {
     if (auth == AuthKind::UserPassword && user.trimmed().isEmpty())
         return invalid(QStringLiteral("User: enter the user name"));
     if (auth == AuthKind::Creds)
-        if (Status s = checkFile(QStringLiteral("Credentials file"), credsPath, true))
+        if (Status s = checkFile(QStringLiteral("Credentials file"), credsPath, true); !s.ok())
             return s;
     if (auth == AuthKind::NKey)
-        if (Status s = checkFile(QStringLiteral("NKey seed file"), nkeyPath, true))
+        if (Status s = checkFile(QStringLiteral("NKey seed file"), nkeyPath, true); !s.ok())
             return s;
-    if (Status s = checkFile(QStringLiteral("CA file"), caPath, false))
+    if (Status s = checkFile(QStringLiteral("CA file"), caPath, false); !s.ok())
         return s;
-    if (Status s = checkFile(QStringLiteral("Client certificate"), certPath, false))
+    if (Status s = checkFile(QStringLiteral("Client certificate"), certPath, false); !s.ok())
         return s;
-    if (Status s = checkFile(QStringLiteral("Client key"), keyPath, false))
+    if (Status s = checkFile(QStringLiteral("Client key"), keyPath, false); !s.ok())
         return s;
     if (certPath.isEmpty() != keyPath.isEmpty())
         return invalid(QStringLiteral("Client certificate: give both the certificate and its key"));
@@ -88,7 +88,7 @@ Status SavedConnection::validate() const {
 }
 
 Result<Options> SavedConnection::toOptions(const QString& secret) const {
-    if (Status s = validate())
+    if (Status s = validate(); !s.ok())
         return s;
     NatsContext ctx;
     ctx.name = name;

@@ -184,7 +184,7 @@ Result<js::ConsumerConfig> ConsumerDialog::config() const {
     if (!count)
         return count.error();
     c.maxWaiting = push || count.value() < 0 ? 0 : count.value();
-    if (Status s = c.validate())
+    if (Status s = c.validate(); !s.ok())
         return s;
     return c;
 }

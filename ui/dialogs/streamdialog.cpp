@@ -122,7 +122,7 @@ Result<js::StreamConfig> StreamDialog::config() const {
     if (!dur)
         return dur.error();
     c.duplicateWindowNs = dur.value();
-    if (Status s = c.validate())
+    if (Status s = c.validate(); !s.ok())
         return s;
     return c;
 }

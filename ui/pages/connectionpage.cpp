@@ -284,10 +284,9 @@ void ConnectionPage::refresh() {
                   .arg(h.reconnectAttemptsMax >= 0 ? tr(" of %1").arg(h.reconnectAttemptsMax)
                                                    : QString())
             : QStringLiteral("–"));
-    set("lastError",
-        h.lastFailure.isError()
-            ? h.lastFailureAt.toString(QStringLiteral("HH:mm:ss  ")) + h.lastFailure.toString()
-            : tr("none"));
+    set("lastError", !h.lastFailure.ok() ? h.lastFailureAt.toString(QStringLiteral("HH:mm:ss  ")) +
+                                               h.lastFailure.toString()
+                                         : tr("none"));
     set("msgsIn", format::count(s.inMsgs) + QStringLiteral("  (") + format::rate(m_inRate) +
                       QStringLiteral(")"));
     set("msgsOut", format::count(s.outMsgs) + QStringLiteral("  (") + format::rate(m_outRate) +

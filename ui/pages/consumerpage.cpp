@@ -469,7 +469,7 @@ void ConsumerPage::answerSelected(js::AckKind kind) {
             state = tr("terminated");
             break;
         }
-        if (s) {
+        if (!s.ok()) {
             ++failed;
             lastError = s.toString();
             f.state = tr("error: %1").arg(s.message);

@@ -237,15 +237,15 @@ FaultsPage::FaultsPage(QWidget* parent)
             [this] { stallReading(m_stallSeconds->value()); });
     connect(m_garbage, &QPushButton::clicked, this, &FaultsPage::sendMalformedLine);
     connect(m_kill, &QPushButton::clicked, this, [this] {
-        if (Status s = killServer(m_servers->currentIndex()))
+        if (Status s = killServer(m_servers->currentIndex()); !s.ok())
             setStatus(s.toString(), true);
     });
     connect(m_restart, &QPushButton::clicked, this, [this] {
-        if (Status s = restartServer(m_servers->currentIndex()))
+        if (Status s = restartServer(m_servers->currentIndex()); !s.ok())
             setStatus(s.toString(), true);
     });
     connect(m_ldm, &QPushButton::clicked, this, [this] {
-        if (Status s = lameDuck(m_servers->currentIndex()))
+        if (Status s = lameDuck(m_servers->currentIndex()); !s.ok())
             setStatus(s.toString(), true);
     });
     auto consumerFault = [this](faults::ConsumerFaultKind kind) {
@@ -356,7 +356,7 @@ bool FaultsPage::startProxy() {
         host = host.mid(1, host.size() - 2);
     const quint16 port = quint16(server.mid(colon + 1).toUInt());
     m_proxy = std::make_unique<faults::FaultProxyThread>(host, port);
-    if (Status s = m_proxy->listen()) {
+    if (Status s = m_proxy->listen(); !s.ok()) {
         m_proxy.reset();
         setStatus(s.toString(), true);
         return false;
@@ -419,7 +419,7 @@ void FaultsPage::addFromForm() {
                                     [&](const Toxic& x) { return x.name == t.name; });
              ++n)
             t.name = base + QLatin1Char('_') + QString::number(n);
-    if (Status s = addToxic(t))
+    if (Status s = addToxic(t); !s.ok())
         setStatus(s.toString(), true);
 }
 
@@ -427,7 +427,7 @@ Status FaultsPage::addToxic(const Toxic& toxic) {
     if (!m_proxy)
         return Error{ErrorKind::InvalidArgument,
                      tr("Route the console through a fault proxy first.")};
-    if (Status s = m_proxy->addToxic(toxic))
+    if (Status s = m_proxy->addToxic(toxic); !s.ok())
         return s;
     emit faultEvent(tr("toxic %1 on: %2 %3, %4, %5 % of connections")
                         .arg(toxic.name, faults::toxicKindName(toxic.kind),
@@ -516,7 +516,7 @@ Status FaultsPage::restartServer(int index) {
     const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
     if (index < 0 || index >= servers.size())
         return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
-    if (Status s = servers[index]->restart())
+    if (Status s = servers[index]->restart(); !s.ok())
         return s;
     emit faultEvent(tr("server %1 restarted").arg(servers[index]->name()), false);
     setStatus(tr("%1 is running again.").arg(servers[index]->name()), false);
@@ -527,7 +527,7 @@ Status FaultsPage::lameDuck(int index) {
     const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
     if (index < 0 || index >= servers.size())
         return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
-    if (Status s = servers[index]->enterLameDuckMode())
+    if (Status s = servers[index]->enterLameDuckMode(); !s.ok())
         return s;
     emit faultEvent(tr("server %1 in lame duck mode").arg(servers[index]->name()), true);
     setStatus(

@@ -130,7 +130,7 @@ LatencyPage::LatencyPage(QWidget* parent)
             this, tr("Save chart as CSV"), QStringLiteral("latency.csv"), tr("CSV files (*.csv)"));
         if (path.isEmpty())
             return;
-        if (Status s = saveChartCsv(path))
+        if (Status s = saveChartCsv(path); !s.ok())
             QMessageBox::warning(this, tr("Save chart"), s.toString());
     });
     connect(snapshot, &QPushButton::clicked, this, &LatencyPage::exportSnapshotRequested);

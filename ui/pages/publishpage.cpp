@@ -263,7 +263,7 @@ Result<PublishPlan> PublishPage::planFromForm() const {
     const qint64 maxPayload = m_conn && m_conn->connection()->isConnected()
                                   ? m_conn->connection()->serverInfo().maxPayload
                                   : 0;
-    if (Status s = p.validate(maxPayload))
+    if (Status s = p.validate(maxPayload); !s.ok())
         return s;
     return p;
 }

@@ -428,10 +428,10 @@ void StreamsPage::deleteStream(const QString& name, bool confirmed) {
     runInBackground(
         this, [conn, name] { return js::JetStream(conn->connection()).deleteStream(name); },
         [this, name](const Status& s) {
-            const QString msg = s ? s.toString() : tr("Stream %1 deleted").arg(name);
-            setStatus(msg, s.isError());
+            const QString msg = !s.ok() ? s.toString() : tr("Stream %1 deleted").arg(name);
+            setStatus(msg, !s.ok());
             refresh();
-            emit actionFinished(!s.isError(), msg);
+            emit actionFinished(s.ok(), msg);
         });
 }
 
@@ -452,10 +452,10 @@ void StreamsPage::deleteConsumer(const QString& stream, const QString& consumer,
         },
         [this, stream, consumer](const Status& s) {
             const QString msg =
-                s ? s.toString() : tr("Consumer %1 on %2 deleted").arg(consumer, stream);
-            setStatus(msg, s.isError());
+                !s.ok() ? s.toString() : tr("Consumer %1 on %2 deleted").arg(consumer, stream);
+            setStatus(msg, !s.ok());
             refresh();
-            emit actionFinished(!s.isError(), msg);
+            emit actionFinished(s.ok(), msg);
         });
 }
 

@@ -62,7 +62,7 @@ void addCsvExport(QChartView* view, const QByteArray& xName) {
                                                           QObject::tr("CSV files (*.csv)"));
         if (path.isEmpty())
             return;
-        if (Status s = saveChartCsv(view->chart(), xName, path))
+        if (Status s = saveChartCsv(view->chart(), xName, path); !s.ok())
             QMessageBox::warning(view, QObject::tr("Save chart"), s.toString());
     });
 }
