@@ -1,8 +1,8 @@
 // Micro benchmarks of the metrics engine: recording a sample, a window's percentiles, and the
 // Prometheus exposition of 1,000 series (targets: < 20 ns, < 50 µs, < 5 ms).
-#include "core/metrics/histogram.h"
+#include "core/base/histogram.h"
+#include "core/base/windowedhistogram.h"
 #include "core/metrics/registry.h"
-#include "core/metrics/windowedhistogram.h"
 
 #include <QCoreApplication>
 

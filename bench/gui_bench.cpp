@@ -8,8 +8,8 @@
 //     of stalls over 100 ms) and resident memory (start, peak, end).
 // Usage: QT_QPA_PLATFORM=offscreen gui_bench [--rate N] [--seconds S] [--json]
 #include "bench/benchutil.h"
+#include "core/base/histogram.h"
 #include "core/demo/natsserverprocess.h"
-#include "core/metrics/histogram.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>

@@ -1,6 +1,6 @@
 #include "windowedhistogram.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/metrics/histogram.h"
+#include "core/base/histogram.h"
 
 #include <QList>
 

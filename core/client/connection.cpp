@@ -2,12 +2,12 @@
 #include "core/logging/logging.h"
 #include "core/protocol/json.h"
 
-#include "core/metrics/windowedhistogram.h"
+#include "core/base/windowedhistogram.h"
 
 #include "backoff.h"
-#include "clock.h"
 #include "core/auth/creds.h"
 #include "core/auth/nkeys.h"
+#include "core/base/clock.h"
 #include "core/protocol/frames.h"
 #include "core/protocol/servererror.h"
 #include "core/protocol/subject.h"

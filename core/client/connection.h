@@ -2,9 +2,9 @@
 
 #include "connectionevent.h"
 #include "contextguard.h"
+#include "core/base/error.h"
 #include "core/protocol/headers.h"
 #include "core/protocol/parser.h"
-#include "error.h"
 #include "health.h"
 #include "message.h"
 #include "options.h"

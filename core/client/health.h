@@ -1,7 +1,7 @@
 #pragma once
 
 #include "connectionevent.h"
-#include "error.h"
+#include "core/base/error.h"
 #include "outboundqueue.h"
 
 #include <QDateTime>

@@ -39,7 +39,8 @@ struct AuthOptions {
 };
 
 /// Everything a Connection can be told. Names of the resilience settings follow the earlier
-/// router's configuration keys (see DESIGN.md).
+/// router's configuration keys (reconnect_attempts, reconnect_delay_ms,
+/// max_reconnect_delay_ms, ...).
 struct Options {
     QList<ServerUrl> servers;
     QString name = QStringLiteral("jetdeck");

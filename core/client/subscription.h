@@ -2,7 +2,7 @@
 
 #include "contextguard.h"
 
-#include "error.h"
+#include "core/base/error.h"
 #include "message.h"
 
 #include <QByteArray>

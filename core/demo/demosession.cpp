@@ -1,6 +1,6 @@
 #include "demosession.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>

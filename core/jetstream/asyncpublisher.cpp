@@ -1,9 +1,9 @@
 #include "asyncpublisher.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
+#include "core/base/windowedhistogram.h"
 #include "core/client/nuid.h"
 #include "core/jetstream/jsinternal.h"
-#include "core/metrics/windowedhistogram.h"
 #include "core/protocol/frames.h"
 
 #include <QThread>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/client/error.h"
+#include "core/base/error.h"
 
 #include <QByteArrayView>
 #include <QDateTime>

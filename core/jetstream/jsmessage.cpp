@@ -1,6 +1,6 @@
 #include "jsmessage.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
 
 #include "core/client/connection.h"
 #include "core/protocol/frames.h"

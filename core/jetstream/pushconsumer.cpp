@@ -2,7 +2,7 @@
 
 #include "core/jetstream/jsinternal.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
 
 #include <chrono>
 

@@ -1,7 +1,7 @@
 #include "redeliverytracker.h"
 
-#include "core/client/clock.h"
-#include "core/metrics/windowedhistogram.h"
+#include "core/base/clock.h"
+#include "core/base/windowedhistogram.h"
 #include "core/protocol/headers.h"
 
 #include <QRandomGenerator>

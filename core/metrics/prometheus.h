@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/metrics/windowedhistogram.h"
+#include "core/base/windowedhistogram.h"
 
 #include <QByteArray>
 #include <QHash>

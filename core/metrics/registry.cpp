@@ -1,6 +1,6 @@
 #include "registry.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
 #include "core/client/connection.h"
 
 #include <QJsonArray>

@@ -1,12 +1,12 @@
 #pragma once
 
+#include "core/base/windowedhistogram.h"
 #include "core/client/health.h"
 #include "core/jetstream/consumermonitor.h"
 #include "core/jetstream/redeliverytracker.h"
 #include "core/metrics/backpressure.h"
 #include "core/metrics/prometheus.h"
 #include "core/metrics/ratemeter.h"
-#include "core/metrics/windowedhistogram.h"
 
 #include <QJsonObject>
 #include <QObject>

@@ -1,6 +1,6 @@
 #include "ratepublisher.h"
 
-#include "core/client/clock.h"
+#include "core/base/clock.h"
 #include "core/jetstream/asyncpublisher.h"
 
 #include <cmath>

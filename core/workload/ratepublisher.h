@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/base/histogram.h"
 #include "core/client/connection.h"
-#include "core/metrics/histogram.h"
 #include "core/workload/publishplan.h"
 
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/client/error.h"
+#include "core/base/error.h"
 
 #include <QtTest>
 
@@ -10,6 +10,6 @@
     do {                                                                                           \
         const ::jetdeck::Status verifyOkStatus_ = (expr);                                          \
         if (!verifyOkStatus_.ok())                                                                 \
-            QFAIL(qPrintable(QStringLiteral("%1: %2").arg(QStringLiteral(#expr),                   \
-                                                          verifyOkStatus_.toString())));           \
+            QFAIL(qPrintable(                                                                      \
+                QStringLiteral("%1: %2").arg(QStringLiteral(#expr), verifyOkStatus_.toString()))); \
     } while (false)

@@ -1,8 +1,8 @@
 // The latency engine's histograms: accuracy against exact percentiles over a million samples
 // of several shapes, merging and resetting, and windows that forget on time (injected clock).
 
-#include "core/metrics/histogram.h"
-#include "core/metrics/windowedhistogram.h"
+#include "core/base/histogram.h"
+#include "core/base/windowedhistogram.h"
 #include "tests/support/verify.h"
 
 #include <QtTest>
