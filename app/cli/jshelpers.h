@@ -1,0 +1,33 @@
+#pragma once
+// What the JetStream commands of jetdeck-cli share: a connected session, numbers and table
+// rows written the same way.
+
+#include "app/cli/clicommon.h"
+#include "core/jetstream/jetstream.h"
+
+#include <QJsonObject>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <memory>
+
+namespace jetdeck::cli {
+
+QJsonObject toQt(const nlohmann::json& j);
+QString count(quint64 n);
+/// 512 B, 1.5 KiB, 3.0 GiB.
+QString bytesText(quint64 n);
+/// Cells padded to their widths (12 when not given); the last one is not padded.
+QString row(const QStringList& cells, const QList<int>& widths);
+
+/// Connects and makes the JetStream context, or prints why not.
+struct Session {
+    std::unique_ptr<Connection> conn;
+    std::unique_ptr<js::JetStream> js;
+};
+bool openSession(const Resolved& r, Session* s, int* code);
+
+/// consumer and consume (consumercommands.cpp).
+QList<Command> consumerCommands();
+
+} // namespace jetdeck::cli
