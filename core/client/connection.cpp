@@ -41,12 +41,6 @@ constexpr int kRequestTimerIntervalMs = 10;
 constexpr int kQueueTimerIntervalMs = 250;
 constexpr int kDrainPollMs = 20;
 
-/// Acks and flow-control replies jump the outbound queue: late data is tolerable, a lost ack
-/// means a redelivery.
-bool isControlSubject(QByteArrayView subject) {
-    return subject.startsWith("$JS.ACK.") || subject.startsWith("$JS.FC.");
-}
-
 QString delayText(qint64 ms) {
     return ms < 1000 ? QString::number(ms) + QStringLiteral(" ms")
                      : QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
@@ -1151,8 +1145,8 @@ int Connection::salvageFramesLocked(const QByteArray& buf, qsizetype from,
             m_outMsgs.fetch_add(1, std::memory_order_relaxed);
             m_outBytes.fetch_add(quint64(total), std::memory_order_relaxed);
         } else {
-            const auto kind = isControlSubject(subject) ? OutboundQueue::Kind::Control
-                                                        : OutboundQueue::Kind::Data;
+            const auto kind = isPrioritySubjectLocked(subject) ? OutboundQueue::Kind::Control
+                                                               : OutboundQueue::Kind::Data;
             const QByteArray frame = buf.sliced(pos, end - pos);
             const OutboundQueue::Outcome o =
                 origin == WriteLedger::Origin::Queue
@@ -1804,6 +1798,19 @@ void Connection::handleMsg(const MsgView& msg) {
 
 // --- outbound ------------------------------------------------------------------------------
 
+void Connection::addPrioritySubjectPrefix(const QByteArray& prefix) {
+    std::lock_guard lock(m_mu);
+    if (!prefix.isEmpty() && !m_prioritySubjectPrefixes.contains(prefix))
+        m_prioritySubjectPrefixes.append(prefix);
+}
+
+bool Connection::isPrioritySubjectLocked(QByteArrayView subject) const {
+    for (const QByteArray& p : m_prioritySubjectPrefixes)
+        if (subject.startsWith(p))
+            return true;
+    return false;
+}
+
 Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
                                        QByteArrayView headerBlock, QByteArrayView payload,
                                        Notices* notices) {
@@ -1851,7 +1858,7 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
     else
         frames::appendHpub(frame, subject, reply, headerBlock, payload);
     const auto kind =
-        isControlSubject(subject) ? OutboundQueue::Kind::Control : OutboundQueue::Kind::Data;
+        isPrioritySubjectLocked(subject) ? OutboundQueue::Kind::Control : OutboundQueue::Kind::Data;
     const OutboundQueue::Outcome o =
         m_queue.enqueue(kind, subject.toByteArray(), std::move(frame), steadyNowMs(), size);
     if (o.evicted > 0 && !m_queueDropEpisode) {

@@ -129,6 +129,13 @@ public:
     /// What the outbound queue holds, in send order (for the console's queue view).
     QList<OutboundQueue::Entry> queuedOperations(int max = 200) const;
 
+    /// Publishes to subjects that start with `prefix` go first: while disconnected they go out
+    /// before queued data and may push data out of a full outbound queue. The
+    /// JetStream layer registers its acks and flow-control replies (a lost ack is a
+    /// redelivery); the client itself knows no subject. Thread-safe; registering twice is
+    /// harmless.
+    void addPrioritySubjectPrefix(const QByteArray& prefix);
+
     // --- publishing --------------------------------------------------------------------
     Status publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply = {});
     Status publish(QByteArrayView subject, const Headers& headers, QByteArrayView payload,
@@ -273,6 +280,8 @@ private:
     };
     /// Takes a validated publish: into the write buffer when connected, into the outbound
     /// queue while (re)connecting, refused otherwise.
+    /// What addPrioritySubjectPrefix() named.
+    bool isPrioritySubjectLocked(QByteArrayView subject) const;
     Status acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
                                QByteArrayView headerBlock, QByteArrayView payload,
                                Notices* notices);
@@ -344,6 +353,7 @@ private:
 
     // Guarded by m_mu.
     mutable std::mutex m_mu;
+    QList<QByteArray> m_prioritySubjectPrefixes; ///< see addPrioritySubjectPrefix()
     std::condition_variable m_stateCv;
     std::condition_variable m_roomCv;
     State m_state = State::Disconnected;

@@ -77,6 +77,12 @@ void PublishOptions::applyTo(Headers& h) const {
 JetStream::JetStream(Connection* connection, JetStreamOptions options)
     : m_conn(connection)
     , m_opts(std::move(options)) {
+    // Acks and flow-control replies jump the outbound queue: late data is tolerable, a lost
+    // ack means a redelivery.
+    if (m_conn) {
+        m_conn->addPrioritySubjectPrefix(QByteArrayLiteral("$JS.ACK."));
+        m_conn->addPrioritySubjectPrefix(QByteArrayLiteral("$JS.FC."));
+    }
     // Unless told otherwise, where the connection's context says JetStream is.
     if (m_opts.apiPrefix.isEmpty() && m_opts.domain.isEmpty() && m_conn) {
         m_opts.apiPrefix = m_conn->options().jetstreamApiPrefix;

@@ -5,6 +5,7 @@
 //
 // Delays are small (tens to hundreds of ms) so the suite stays fast; every wait is bounded and
 // the timing bounds carry a margin for a loaded two-core CI machine.
+#include "core/jetstream/jetstream.h"
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 
@@ -722,6 +723,8 @@ void TestResilience::controlFirst() {
     QVERIFY(c->subscribeInline("$JS.ACK.>", record).ok());
     QVERIFY(c->subscribeInline("$JS.FC.>", record).ok());
     VERIFY_OK(c->flushSync());
+    // A JetStream context on the connection is what makes acks and flow control go first.
+    const js::JetStream js(c.connection());
     server->kill();
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
 
