@@ -50,14 +50,6 @@ quint64 sum(const QList<quint64>& v) {
     return std::accumulate(v.cbegin(), v.cend(), quint64(0));
 }
 
-Options fastOptions(const QString& urls) {
-    Options o = optionsFor(urls);
-    o.reconnectDelayMs = 50;
-    o.maxReconnectDelayMs = 250;
-    o.connectTimeoutMs = 2000;
-    return o;
-}
-
 bool isOk(const Error& e) {
     return e.ok();
 }

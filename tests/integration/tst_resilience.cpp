@@ -33,16 +33,6 @@ constexpr int kWaitMs = 10000;
 /// Added to every timing bound: scheduling noise on a busy CI machine.
 constexpr qint64 kMarginMs = 1000;
 
-Options fastOptions(const QString& url) {
-    Options o = optionsFor(url);
-    o.reconnectDelayMs = 50;
-    o.maxReconnectDelayMs = 250;
-    o.reconnectMultiplier = 2.0;
-    o.reconnectJitterPercent = 20;
-    o.connectTimeoutMs = 2000;
-    return o;
-}
-
 QString hostPort(const NatsServerProcess* s) {
     return QStringLiteral("127.0.0.1:%1").arg(s->port());
 }

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 
 #include <atomic>
@@ -17,6 +18,22 @@ Options optionsFor(const QString& url) {
     opts.name = QStringLiteral("jetdeck-test");
     opts.connectTimeoutMs = 3000;
     return opts;
+}
+
+Options fastOptions(const QString& urls) {
+    Options o = optionsFor(urls);
+    o.reconnectDelayMs = 50;
+    o.maxReconnectDelayMs = 250;
+    o.connectTimeoutMs = 2000;
+    return o;
+}
+
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& contents) {
+    const QString path = dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(contents) != contents.size())
+        qFatal("cannot write %s", qPrintable(path));
+    return path;
 }
 
 Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteArray& subject,

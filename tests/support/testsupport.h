@@ -23,6 +23,12 @@ namespace jetdeck::test {
 
 /// Options pointing at one server, with settings that keep tests fast.
 Options optionsFor(const QString& url);
+/// optionsFor with quick reconnects (50 ms at first, 250 ms at most) and a 2 s connect
+/// timeout: for tests that kill and restart servers.
+Options fastOptions(const QString& urls);
+
+/// Writes `contents` to `name` in `dir` and returns its path; stops the run when it cannot.
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& contents);
 
 using Servers = std::vector<std::unique_ptr<NatsServerProcess>>;
 

@@ -20,6 +20,7 @@
 #include <QtTest>
 
 using namespace jetdeck;
+using jetdeck::test::writeFile;
 
 namespace {
 
@@ -30,14 +31,6 @@ bool logContains(MainWindow& w, const QString& text) {
             if (m->index(r, c).data().toString().contains(text))
                 return true;
     return false;
-}
-
-QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
-    const QString path = dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
-        qFatal("cannot write %s", qPrintable(path));
-    return path;
 }
 
 } // namespace

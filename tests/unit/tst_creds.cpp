@@ -1,4 +1,5 @@
 #include "core/auth/creds.h"
+#include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 
 #include <QFile>
@@ -6,6 +7,7 @@
 #include <QTest>
 
 using namespace jetdeck;
+using jetdeck::test::writeFile;
 
 namespace {
 
@@ -44,16 +46,6 @@ QByteArray jwtBlock(const QByteArray& jwt) {
 
 QByteArray seedBlock(const QByteArray& seed) {
     return "-----BEGIN USER NKEY SEED-----\n" + seed + "\n------END USER NKEY SEED------\n";
-}
-
-QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& contents) {
-    const QString path = dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return {};
-    }
-    file.write(contents);
-    return path;
 }
 
 } // namespace
