@@ -278,10 +278,10 @@ private:
         QStringList info;
         QList<Error> errors;
     };
-    /// Takes a validated publish: into the write buffer when connected, into the outbound
-    /// queue while (re)connecting, refused otherwise.
     /// What addPrioritySubjectPrefix() named.
     bool isPrioritySubjectLocked(QByteArrayView subject) const;
+    /// Takes a validated publish: into the write buffer when connected, into the outbound
+    /// queue while (re)connecting, refused otherwise.
     Status acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
                                QByteArrayView headerBlock, QByteArrayView payload,
                                Notices* notices);

@@ -87,25 +87,22 @@ QString NatsServerProcess::configPath() const {
 }
 
 QString NatsServerProcess::log() const {
-    if (!m_dir)
-        return {};
-    QFile f(m_dir->filePath(QStringLiteral("nats-server.log")));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QString::fromUtf8(f.readAll());
+    return QString::fromUtf8(logFrom(0));
+}
+
+QString NatsServerProcess::logPath() const {
+    return m_dir ? m_dir->filePath(QStringLiteral("nats-server.log")) : QString();
 }
 
 QByteArray NatsServerProcess::logFrom(qint64 offset) const {
-    if (!m_dir)
-        return {};
-    QFile f(m_dir->filePath(QStringLiteral("nats-server.log")));
-    if (!f.open(QIODevice::ReadOnly) || !f.seek(offset))
+    QFile f(logPath());
+    if (!m_dir || !f.open(QIODevice::ReadOnly) || !f.seek(offset))
         return {};
     return f.readAll();
 }
 
 qint64 NatsServerProcess::logSize() const {
-    return m_dir ? QFileInfo(m_dir->filePath(QStringLiteral("nats-server.log"))).size() : 0;
+    return m_dir ? QFileInfo(logPath()).size() : 0;
 }
 
 Status NatsServerProcess::writeConfig() {
@@ -173,8 +170,7 @@ Status NatsServerProcess::start(int timeoutMs) {
         delete m_process;
         m_process = new QProcess(this);
         m_process->setProcessChannelMode(QProcess::MergedChannels);
-        m_process->setStandardOutputFile(m_dir->filePath(QStringLiteral("nats-server.log")),
-                                         QIODevice::Append);
+        m_process->setStandardOutputFile(logPath(), QIODevice::Append);
         QStringList args{QStringLiteral("-c"), configPath()};
         args += m_config.extraArgs;
         connect(m_process, &QProcess::finished, this, [this](int code) {

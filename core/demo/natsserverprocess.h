@@ -75,7 +75,8 @@ signals:
 
 private:
     Status writeConfig();
-    /// The log's bytes from `offset` on, and its size now.
+    /// The log file (appended to across restarts), its bytes from `offset` on, its size now.
+    QString logPath() const;
     QByteArray logFrom(qint64 offset) const;
     qint64 logSize() const;
 
