@@ -1,31 +1,26 @@
 #include "connection.h"
 #include "core/logging/logging.h"
-#include "core/protocol/json.h"
 
 #include "core/base/windowedhistogram.h"
 
 #include "backoff.h"
 #include "core/auth/creds.h"
-#include "core/auth/nkeys.h"
 #include "core/base/clock.h"
 #include "core/protocol/frames.h"
 #include "core/protocol/servererror.h"
 #include "core/protocol/subject.h"
+#include "handshake.h"
 #include "nuid.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QFile>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslError>
-#include <QSslKey>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
-
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 
@@ -48,47 +43,6 @@ QString delayText(qint64 ms) {
 
 QString sizeText(qint64 bytes) {
     return QString::number(bytes) + QStringLiteral(" bytes");
-}
-
-/// Turns an error from the credential files into a connect error that names the file.
-Error credentialError(const Error& e) {
-    return Error{ErrorKind::Credentials, e.message, e.serverText};
-}
-
-/// The TLS client key: an unencrypted PEM RSA or EC private key.
-Result<QSslKey> readClientKey(const QString& path) {
-    QFile keyFile(path);
-    if (!keyFile.open(QIODevice::ReadOnly))
-        return Error{
-            ErrorKind::Tls,
-            QStringLiteral("cannot read the client key '%1': %2").arg(path, keyFile.errorString())};
-    const QByteArray pem = keyFile.readAll();
-    QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
-    if (key.isNull())
-        key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
-    if (key.isNull())
-        return Error{ErrorKind::Tls,
-                     QStringLiteral("the client key '%1' is not an unencrypted PEM RSA or EC "
-                                    "private key")
-                         .arg(path)};
-    return key;
-}
-
-/// Certificate errors that mean "signed by nobody we trust", as opposed to a wrong name or
-/// a bad date.
-bool isTrustError(QSslError::SslError e) {
-    switch (e) {
-    case QSslError::UnableToGetIssuerCertificate:
-    case QSslError::UnableToGetLocalIssuerCertificate:
-    case QSslError::UnableToVerifyFirstCertificate:
-    case QSslError::SelfSignedCertificate:
-    case QSslError::SelfSignedCertificateInChain:
-    case QSslError::CertificateUntrusted:
-    case QSslError::CertificateRejected:
-        return true;
-    default:
-        return false;
-    }
 }
 
 } // namespace
@@ -115,13 +69,17 @@ Connection::Connection(Options options, QObject* parent)
     , m_options(std::move(options))
     , m_link(std::make_shared<ConnectionLink>())
     , m_handler(std::make_unique<Handler>(this))
-    , m_parser(m_handler.get()) {
+    , m_parser(m_handler.get())
+    , m_journal(m_options.name, m_options.eventHistorySize, m_options.stateHistorySize)
+    , m_plan(ReconnectPlan::Policy{
+          m_options.reconnectAttempts, m_options.retryOnFailedConnect,
+          BackoffPolicy{m_options.reconnectDelayMs, m_options.reconnectMultiplier,
+                        m_options.maxReconnectDelayMs, m_options.reconnectJitterPercent}}) {
     qRegisterMetaType<ConnectionEvent>();
     qRegisterMetaType<ConnectionState>();
     qRegisterMetaType<Error>();
     m_link->conn = this;
     m_readBuf.resize(kReadChunk);
-    m_clock.start();
 
     QList<ServerUrl> servers = m_options.servers;
     if (servers.isEmpty()) {
@@ -170,18 +128,12 @@ Connection::~Connection() {
     }
     for (const SubscriptionPtr& s : std::as_const(subs))
         s->markClosed(gone);
+    // Blocking waiters are woken; callbacks are not run for a connection being destroyed.
+    for (const RequestMuxer::RequestPtr& r : m_muxer.takeAll(true))
+        if (!r->async)
+            m_muxer.complete(r, gone);
     std::lock_guard lock(m_mu);
-    for (const auto& r : std::as_const(m_requests)) {
-        r->done = true;
-        r->result = gone;
-        r->cv.notify_all();
-    }
-    for (PongWaiter& w : m_pongs)
-        if (w.flush) {
-            w.flush->done = true;
-            w.flush->result = gone;
-            w.flush->cv.notify_all();
-        }
+    m_pings.failAll(gone);
 }
 
 bool Connection::onConnectionThread() const {
@@ -250,14 +202,7 @@ ConnectionStats Connection::stats() const {
 }
 
 QList<ConnectionEvent> Connection::events() const {
-    std::lock_guard lock(m_eventsMu);
-    return QList<ConnectionEvent>(m_events.begin(), m_events.end());
-}
-
-void Connection::recordStateLocked(State state, const QString& server, const QString& reason) {
-    m_stateHistory.push_back(StateSpan{state, QDateTime::currentDateTime(), server, reason});
-    while (m_stateHistory.size() > size_t(qMax(2, m_options.stateHistorySize)))
-        m_stateHistory.pop_front();
+    return m_journal.events();
 }
 
 void Connection::setState(State state, const QString& reason) {
@@ -269,8 +214,8 @@ void Connection::setState(State state, const QString& reason) {
         m_state = state;
         if (const ServerPool::Entry* e = m_pool.current())
             server = e->url.hostPort();
-        recordStateLocked(state, server, reason);
     }
+    m_journal.recordState(state, server, reason);
     m_stateCv.notify_all();
     m_roomCv.notify_all();
     ConnectionEvent e;
@@ -296,27 +241,7 @@ void Connection::addEvent(ConnectionEvent::Kind kind, const QString& message,
 }
 
 void Connection::recordEvent(const ConnectionEvent& e) {
-    {
-        std::lock_guard lock(m_eventsMu);
-        m_events.push_back(e);
-        while (m_events.size() > size_t(qMax(1, m_options.eventHistorySize)))
-            m_events.pop_front();
-    }
-    // The log gets every event too, with the connection's name (built only when it is wanted).
-    const bool warning =
-        e.kind == ConnectionEvent::Kind::Error || e.kind == ConnectionEvent::Kind::SlowConsumer;
-    if (warning ? lcClient().isWarningEnabled() : lcClient().isInfoEnabled()) {
-        QString line = m_options.name + QStringLiteral(": ");
-        if (e.kind != ConnectionEvent::Kind::State)
-            line += connectionEventKindName(e.kind) + QStringLiteral(": ");
-        line += e.message;
-        if (!e.server.isEmpty() && !e.message.contains(e.server))
-            line += QStringLiteral(" (%1)").arg(e.server);
-        if (warning)
-            qCWarning(lcClient).noquote() << line;
-        else
-            qCInfo(lcClient).noquote() << line;
-    }
+    m_journal.record(e);
     emit eventAdded(e);
 }
 
@@ -397,52 +322,15 @@ void Connection::doOpen() {
         return;
     }
     m_closing = false;
-    m_attemptsThisPass = 0;
-    m_passes = 0;
-    m_everConnected = false;
     {
         std::lock_guard lock(m_mu);
-        m_attemptsSinceLoss = 0;
+        m_plan.opened();
         m_lameDuck = false;
     }
 
     // Check local inputs before touching the network: a bad file is the user's to fix and
     // no amount of retrying helps.
-    Status bad;
-    if (!m_options.auth.credsFile.isEmpty()) {
-        auto c = readCredsFile(m_options.auth.credsFile);
-        if (!c)
-            bad = credentialError(c.error());
-    } else if (!m_options.auth.nkeySeedFile.isEmpty()) {
-        auto s = nkeys::readSeedFile(m_options.auth.nkeySeedFile);
-        if (!s)
-            bad = credentialError(s.error());
-    } else if (!m_options.auth.nkeySeed.isEmpty()) {
-        auto k = nkeys::KeyPair::fromSeed(m_options.auth.nkeySeed);
-        if (!k)
-            bad = credentialError(k.error());
-    } else if (!m_options.auth.userJwt.isEmpty()) {
-        bad = Error{ErrorKind::Credentials,
-                    QStringLiteral("a user JWT needs the user's NKey seed to sign the server's "
-                                   "nonce, and none was given")};
-    }
-    if (bad.ok() && !m_options.tls.caFile.isEmpty() &&
-        QSslCertificate::fromPath(m_options.tls.caFile, QSsl::Pem).isEmpty())
-        bad = Error{ErrorKind::Tls,
-                    QStringLiteral("cannot read any PEM certificate from the CA file '%1'")
-                        .arg(m_options.tls.caFile)};
-    if (bad.ok() && (m_options.tls.certFile.isEmpty() != m_options.tls.keyFile.isEmpty()))
-        bad = Error{ErrorKind::Tls,
-                    QStringLiteral("a client certificate needs both a certificate file and a "
-                                   "key file")};
-    if (bad.ok() && !m_options.tls.certFile.isEmpty() &&
-        QSslCertificate::fromPath(m_options.tls.certFile, QSsl::Pem).isEmpty())
-        bad = Error{
-            ErrorKind::Tls,
-            QStringLiteral("cannot read a PEM certificate from '%1'").arg(m_options.tls.certFile)};
-    if (bad.ok() && !m_options.tls.keyFile.isEmpty())
-        if (auto key = readClientKey(m_options.tls.keyFile); !key)
-            bad = key.error();
+    const Status bad = handshake::checkLocalInputs(m_options);
     if (!bad.ok()) {
         Notices n;
         {
@@ -544,11 +432,11 @@ void Connection::teardownSocket() {
     m_refusedBytes = 0;
     m_parser.stop();
     std::lock_guard lock(m_mu);
-    m_pingsOut = 0;
+    m_pings.resetOutstanding();
     applySettledLocked(settled);
     const qint64 now = steadyNowMs();
     for (const WriteLedger::Unwritten& u : std::as_const(unwritten))
-        m_salvageDropped += salvageFramesLocked(u.bytes, u.writtenPrefix, u.origin, now);
+        m_salvageDropped += salvageFramesLocked(u.batch, u.writtenPrefix, u.origin, now);
 }
 
 void Connection::applySettledLocked(const WriteLedger::Settled& s) {
@@ -572,14 +460,14 @@ void Connection::settleWrites() {
     applySettledLocked(s);
 }
 
-void Connection::writeToSocket(const QByteArray& bytes, qint64 msgs, qint64 payloadBytes,
-                               WriteLedger::Origin origin) {
-    if (!m_socket || bytes.isEmpty())
+void Connection::writeToSocket(FrameBatch batch, WriteLedger::Origin origin) {
+    if (!m_socket || batch.isEmpty())
         return;
-    const qint64 n = m_socket->write(bytes);
-    m_ledger.handed(bytes, msgs, payloadBytes, origin);
-    if (n < bytes.size())
-        m_refusedBytes += bytes.size() - qMax<qint64>(0, n);
+    const qsizetype size = batch.bytes.size();
+    const qint64 n = m_socket->write(batch.bytes);
+    m_ledger.handed(std::move(batch), origin);
+    if (n < size)
+        m_refusedBytes += size - qMax<qint64>(0, n);
 }
 
 qint64 Connection::writeOut(int timeoutMs) {
@@ -600,8 +488,8 @@ qint64 Connection::writeOut(int timeoutMs) {
 void Connection::attemptFailed(const Error& error) {
     QString server;
     bool removed = false;
+    ReconnectPlan::Decision next;
     qsizetype poolSize = 0;
-    int attempts = 0;
     {
         std::lock_guard lock(m_mu);
         m_lastError = error;
@@ -621,8 +509,8 @@ void Connection::attemptFailed(const Error& error) {
                 e->authFailedLast = auth;
             }
         }
-        attempts = ++m_attemptsSinceLoss;
         poolSize = m_pool.size();
+        next = m_plan.attemptFailed(poolSize, steadyNowMs());
     }
     teardownSocket();
     addEvent(ConnectionEvent::Kind::Error, error.toString(), server);
@@ -631,84 +519,69 @@ void Connection::attemptFailed(const Error& error) {
                  QStringLiteral("%1 refused the credentials twice in a row; not trying it again")
                      .arg(server),
                  server);
-    ++m_attemptsThisPass;
     if (m_closing)
         return;
-    if (poolSize == 0) {
+    switch (next.step) {
+    case ReconnectPlan::Step::GiveUpNoServer:
         giveUp(
             Error{error.kind,
                   QStringLiteral("no server left to try; the last one said: %1").arg(error.message),
                   error.serverText});
         return;
-    }
-    const bool retrying = m_everConnected || m_options.retryOnFailedConnect;
-    if (retrying && m_options.reconnectAttempts >= 0 && attempts >= m_options.reconnectAttempts) {
+    case ReconnectPlan::Step::GiveUpAttempts:
         giveUp(Error{error.kind,
                      QStringLiteral("gave up after %1 connect attempts (reconnect_attempts); the "
                                     "last one failed with: %2")
-                         .arg(attempts)
+                         .arg(next.attempts)
                          .arg(error.message),
                      error.serverText});
         return;
-    }
-    if (m_attemptsThisPass < poolSize) {
-        startAttempt(); // the next server of this pass, at once
+    case ReconnectPlan::Step::TryNextServer:
+        startAttempt();
         return;
-    }
-    if (!m_everConnected) {
+    case ReconnectPlan::Step::FailFirstConnect: {
         emit errorOccurred(error);
-        if (!m_options.retryOnFailedConnect) {
-            Notices n;
-            {
-                std::lock_guard lock(m_mu);
-                if (const int dropped = m_queue.dropAll())
-                    n.info << QStringLiteral("%1 publishes held while connecting were dropped: "
-                                             "the connection failed")
-                                  .arg(dropped);
-            }
-            emitNotices(n);
-            setState(State::Disconnected, error.message);
-        } else {
-            scheduleNextPass(error);
-        }
+        Notices n;
         {
-            // After the state change, so connectSync() returns into a settled state.
             std::lock_guard lock(m_mu);
-            m_attemptFailed = true;
+            if (const int dropped = m_queue.dropAll())
+                n.info << QStringLiteral("%1 publishes held while connecting were dropped: the "
+                                         "connection failed")
+                              .arg(dropped);
         }
-        m_stateCv.notify_all();
-        return;
+        emitNotices(n);
+        setState(State::Disconnected, error.message);
+        break;
     }
-    scheduleNextPass(error);
-}
-
-void Connection::scheduleNextPass(const Error& why) {
-    ++m_passes;
-    const BackoffPolicy policy{m_options.reconnectDelayMs, m_options.reconnectMultiplier,
-                               m_options.maxReconnectDelayMs, m_options.reconnectJitterPercent};
-    const qint64 delay = policy.delay(m_passes);
-    qsizetype poolSize = 0;
+    case ReconnectPlan::Step::WaitThenRetry:
+        if (next.neverConnected)
+            emit errorOccurred(error);
+        setState(State::Reconnecting, error.message);
+        addEvent(ConnectionEvent::Kind::Info,
+                 QStringLiteral("%1 of %2 server%3 failed; next attempt in %4")
+                     .arg(next.failedThisPass)
+                     .arg(poolSize)
+                     .arg(poolSize == 1 ? QString() : QStringLiteral("s"))
+                     .arg(delayText(next.delayMs)));
+        m_reconnectTimer->start(int(next.delayMs));
+        if (!next.neverConnected)
+            return;
+        break;
+    }
     {
+        // A first connect that failed: after the state change, so connectSync() returns into
+        // a settled state.
         std::lock_guard lock(m_mu);
-        m_nextAttemptAtMs = steadyNowMs() + delay;
-        poolSize = m_pool.size();
+        m_attemptFailed = true;
     }
-    setState(State::Reconnecting, why.message);
-    addEvent(ConnectionEvent::Kind::Info,
-             QStringLiteral("%1 of %2 server%3 failed; next attempt in %4")
-                 .arg(m_attemptsThisPass)
-                 .arg(poolSize)
-                 .arg(poolSize == 1 ? QString() : QStringLiteral("s"))
-                 .arg(delayText(delay)));
-    m_reconnectTimer->start(int(delay));
+    m_stateCv.notify_all();
 }
 
 void Connection::onReconnectTimer() {
     {
         std::lock_guard lock(m_mu);
-        m_nextAttemptAtMs = -1;
+        m_plan.retryDue();
     }
-    m_attemptsThisPass = 0;
     startAttempt();
 }
 
@@ -767,7 +640,7 @@ void Connection::injectRaw(const QByteArray& bytes) {
         addEvent(ConnectionEvent::Kind::Info,
                  QStringLiteral("raw bytes injected (fault injection): %1")
                      .arg(QString::fromUtf8(bytes.left(64)).trimmed()));
-        writeToSocket(bytes, 0, 0, WriteLedger::Origin::Control);
+        writeToSocket(FrameBatch::control(bytes), WriteLedger::Origin::Control);
     });
 }
 
@@ -814,14 +687,13 @@ void Connection::doCloseWith(const Error& why) {
         subs.swap(m_subs);
         std::lock_guard lock(m_mu);
         m_respSub.reset();
-        m_respPrefix.clear();
         // Accepted but never written (the socket's unwritten part is in the queue already):
         // into the queue, or straight to dropped when there is no room, so that dropAll()
         // below counts them. Accepted publishes never vanish uncounted.
         const int overflow = salvageUnsentLocked() + std::exchange(m_salvageDropped, 0);
         const qsizetype unwritten = m_queue.depth() - heldBefore + overflow;
         m_flushPosted = false;
-        m_nextAttemptAtMs = -1;
+        m_plan.cancel();
         m_connectedSince = QDateTime();
         const int dropped = m_queue.dropAll();
         if (unwritten > 0)
@@ -868,48 +740,12 @@ void Connection::onSslErrors(const QList<QSslError>& errors) {
     auto* ssl = qobject_cast<QSslSocket*>(m_socket);
     if (!ssl)
         return;
-    QList<QSslError> ignorable;
-    QStringList fatal;
-    bool untrusted = false;
-    for (const QSslError& e : errors) {
-        const bool hostOnly = e.error() == QSslError::HostNameMismatch;
-        if (m_options.tls.insecureSkipVerify || (hostOnly && !m_options.tls.verifyHostname)) {
-            ignorable.append(e);
-            continue;
-        }
-        if (isTrustError(e.error())) {
-            untrusted = true;
-            continue;
-        }
-        if (hostOnly && !e.certificate().isNull()) {
-            const auto names = e.certificate().subjectAlternativeNames().values();
-            fatal.append(QStringLiteral("the certificate is not valid for the host name '%1' "
-                                        "(it names: %2)")
-                             .arg(ssl->peerVerifyName(), names.join(QStringLiteral(", "))));
-            continue;
-        }
-        fatal.append(e.errorString());
-    }
-    if (fatal.isEmpty() && !untrusted) {
-        ssl->ignoreSslErrors(ignorable);
-        return;
-    }
-    if (untrusted) {
-        const QList<QSslCertificate> chain = ssl->peerCertificateChain();
-        const QString issuer = chain.isEmpty() ? QString() : chain.last().issuerDisplayName();
-        QString why = QStringLiteral("the server's certificate is not trusted");
-        if (!issuer.isEmpty())
-            why += QStringLiteral(": it is signed by '%1', which is not ").arg(issuer) +
-                   (m_options.tls.caFile.isEmpty()
-                        ? QStringLiteral("a trusted system CA")
-                        : QStringLiteral("in the CA file '%1'").arg(m_options.tls.caFile));
-        if (m_options.tls.caFile.isEmpty())
-            why += QStringLiteral(" (give the CA that signed the server's certificate with "
-                                  "--tlsca)");
-        fatal.prepend(why);
-    }
-    fatal.removeDuplicates();
-    m_tlsErrorText = fatal.join(QStringLiteral("; "));
+    const handshake::SslVerdict v = handshake::judgeSslErrors(
+        m_options.tls, errors, ssl->peerVerifyName(), ssl->peerCertificateChain());
+    if (v.fatal.isEmpty())
+        ssl->ignoreSslErrors(v.ignorable);
+    else
+        m_tlsErrorText = v.fatal;
 }
 
 void Connection::onSocketError() {
@@ -925,18 +761,9 @@ void Connection::onSocketError() {
                               err == QAbstractSocket::SslInternalError ||
                               err == QAbstractSocket::SslInvalidUserDataError;
         if (tlsError || !m_tlsErrorText.isEmpty()) {
-            QString why = m_tlsErrorText.isEmpty() ? m_socket->errorString() : m_tlsErrorText;
-            // TLS 1.3: a server that wants a client certificate checks it after our side of
-            // the handshake is done and answers with an alert on the first read.
-            if (m_tlsErrorText.isEmpty() && m_options.tls.certFile.isEmpty() &&
-                (why.contains(QLatin1String("alert bad certificate")) ||
-                 why.contains(QLatin1String("alert certificate required"))))
-                why = QStringLiteral("the server requires a client certificate; give one with "
-                                     "--tlscert and --tlskey (%1)")
-                          .arg(why);
-            attemptFailed(
-                Error{ErrorKind::Tls,
-                      QStringLiteral("TLS handshake with %1 failed: %2").arg(hostPort, why)});
+            attemptFailed(Error{ErrorKind::Tls,
+                                handshake::tlsFailureText(m_options.tls, hostPort, m_tlsErrorText,
+                                                          m_socket->errorString())});
             return;
         }
         attemptFailed(Error{
@@ -1094,10 +921,8 @@ void Connection::connectionLost(const Error& error, bool report) {
     }
     {
         std::lock_guard lock(m_mu);
-        m_attemptsSinceLoss = 0;
+        m_plan.lost();
     }
-    m_passes = 0;
-    m_attemptsThisPass = 0;
     setState(State::Reconnecting, error.message);
     m_queueTimer->start();
     startAttempt(); // the next server in the rotation, at once
@@ -1107,89 +932,50 @@ int Connection::salvageUnsentLocked() {
     // Publishes still in the write buffer never reached the socket: put them in the outbound
     // queue, in order, so they go out after the reconnect.
     m_writable = false;
-    const QByteArray buf = std::exchange(m_out, QByteArray());
-    m_outCount = 0;
-    m_outPayload = 0;
-    return salvageFramesLocked(buf, 0, WriteLedger::Origin::Direct, steadyNowMs());
+    const FrameBatch batch = m_out.take(0);
+    return salvageFramesLocked(batch, 0, WriteLedger::Origin::Direct, steadyNowMs());
 }
 
-int Connection::salvageFramesLocked(const QByteArray& buf, qsizetype from,
+int Connection::salvageFramesLocked(const FrameBatch& batch, qsizetype from,
                                     WriteLedger::Origin origin, qint64 nowMs) {
-    // SUB/UNSUB are rebuilt from the subscription table and PINGs belong to flushes that fail
-    // now, so only PUB/HPUB count. A frame the socket wrote in part is taken whole: the server
-    // drops a frame it did not get to the end of.
+    // Only publishes are taken back: SUB/UNSUB are rebuilt from the subscription table and
+    // PINGs belong to flushes that fail now. A frame the socket wrote in part is taken whole:
+    // the server drops a frame it did not get to the end of.
     if (origin == WriteLedger::Origin::Control)
         return 0;
     int dropped = 0;
-    qsizetype pos = 0;
-    while (pos < buf.size()) {
-        const qsizetype eol = buf.indexOf("\r\n", pos);
-        if (eol < 0)
-            break;
-        const QByteArrayView line(buf.constData() + pos, eol - pos);
-        const qsizetype sp = line.indexOf(' ');
-        const QByteArrayView op = sp < 0 ? line : line.first(sp);
-        if (op != "PUB" && op != "HPUB") {
-            pos = eol + 2;
-            continue;
-        }
-        const QByteArrayView args = line.sliced(sp + 1);
-        const qsizetype subjEnd = args.indexOf(' ');
-        const QByteArrayView subject = args.first(subjEnd);
-        const qint64 total = args.sliced(args.lastIndexOf(' ') + 1).toLongLong();
-        const qsizetype end = eol + 2 + qsizetype(total) + 2;
-        if (end <= from) {
+    for (const PubFrame& f : batch.pubs) {
+        if (f.end <= from) {
             // Written whole before the socket went: sent, though its batch was not.
             if (origin == WriteLedger::Origin::Direct)
                 ++m_sent;
             m_outMsgs.fetch_add(1, std::memory_order_relaxed);
-            m_outBytes.fetch_add(quint64(total), std::memory_order_relaxed);
-        } else {
-            const auto kind = isPrioritySubjectLocked(subject) ? OutboundQueue::Kind::Control
-                                                               : OutboundQueue::Kind::Data;
-            const QByteArray frame = buf.sliced(pos, end - pos);
-            const OutboundQueue::Outcome o =
-                origin == WriteLedger::Origin::Queue
-                    ? m_queue.requeue(kind, subject.toByteArray(), frame, nowMs, total)
-                    : m_queue.enqueue(kind, subject.toByteArray(), frame, nowMs, total, true);
-            if (!o.accepted)
-                ++dropped;
+            m_outBytes.fetch_add(quint64(f.payloadBytes), std::memory_order_relaxed);
+            continue;
         }
-        pos = end;
+        const QByteArrayView subject = batch.subjectOf(f);
+        const auto kind = isPrioritySubjectLocked(subject) ? OutboundQueue::Kind::Control
+                                                           : OutboundQueue::Kind::Data;
+        const OutboundQueue::Outcome o =
+            origin == WriteLedger::Origin::Queue
+                ? m_queue.requeue(kind, subject.toByteArray(), batch.frameOf(f), nowMs,
+                                  f.payloadBytes)
+                : m_queue.enqueue(kind, subject.toByteArray(), batch.frameOf(f), nowMs,
+                                  f.payloadBytes, true);
+        if (!o.accepted)
+            ++dropped;
     }
     return dropped;
 }
 
 void Connection::failPendingRequests(const Error& error) {
     // No reply can come over a connection that is gone.
-    auto lost = [&](const QByteArray& subject) {
-        return Error{error.kind == ErrorKind::ConnectionClosed ? error.kind
-                                                               : ErrorKind::NotConnected,
-                     QStringLiteral("request to '%1' lost: %2")
-                         .arg(QString::fromUtf8(subject), error.message),
-                     error.serverText};
-    };
-    QList<std::shared_ptr<PendingRequest>> requests;
-    {
-        std::lock_guard lock(m_mu);
-        for (const auto& r : std::as_const(m_requests))
-            requests.append(r);
-        m_requests.clear();
-        m_asyncRequests = 0;
-        for (const auto& r : std::as_const(requests))
-            if (!r->async) {
-                r->done = true;
-                r->result = lost(r->subject);
-                r->cv.notify_all();
-            }
-    }
-    for (const auto& r : std::as_const(requests))
-        if (r->async)
-            if (r->context) {
-                auto cb = r->callback;
-                const Error e = lost(r->subject);
-                r->context->post([cb, e] { cb(e); });
-            }
+    const bool closed = error.kind == ErrorKind::ConnectionClosed;
+    for (const RequestMuxer::RequestPtr& r : m_muxer.takeAll(closed))
+        m_muxer.complete(r, Error{closed ? error.kind : ErrorKind::NotConnected,
+                                  QStringLiteral("request to '%1' lost: %2")
+                                      .arg(QString::fromUtf8(r->subject), error.message),
+                                  error.serverText});
 }
 
 // --- handshake -----------------------------------------------------------------------------
@@ -1342,7 +1128,7 @@ void Connection::doDrain(int timeoutMs) {
         std::lock_guard lock(m_mu);
         for (const SubscriptionPtr& sub : std::as_const(m_subs))
             if (sub != m_respSub)
-                frames::appendUnsub(m_out, sub->sid());
+                frames::appendUnsub(m_out.control(), sub->sid());
         kickFlushLocked();
     }
     m_drainDeadlineMs = steadyNowMs() + limit;
@@ -1410,9 +1196,10 @@ HealthSnapshot Connection::health() const {
     h.connectedSince = m_connectedSince;
     h.lastFailureAt = m_lastFailureAt;
     h.lastFailure = m_lastFailure;
-    h.reconnectAttempt = m_attemptsSinceLoss;
+    h.reconnectAttempt = m_plan.attemptsSinceLoss();
     h.reconnectAttemptsMax = m_options.reconnectAttempts;
-    h.nextAttemptInMs = m_nextAttemptAtMs < 0 ? -1 : qMax<qint64>(0, m_nextAttemptAtMs - now);
+    const qint64 nextAt = m_plan.nextAttemptAtMs();
+    h.nextAttemptInMs = nextAt < 0 ? -1 : qMax<qint64>(0, nextAt - now);
     h.published = m_published;
     h.sent = m_sent;
     h.queueDepth = m_queue.depth();
@@ -1433,8 +1220,7 @@ HealthSnapshot Connection::health() const {
 }
 
 QList<StateSpan> Connection::stateHistory() const {
-    std::lock_guard lock(m_mu);
-    return QList<StateSpan>(m_stateHistory.begin(), m_stateHistory.end());
+    return m_journal.stateHistory();
 }
 
 QList<OutboundQueue::Entry> Connection::queuedOperations(int max) const {
@@ -1443,29 +1229,18 @@ QList<OutboundQueue::Entry> Connection::queuedOperations(int max) const {
 }
 
 void Connection::setupTls() {
-    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
-    const TlsOptions& t = m_options.tls;
-    if (!t.caFile.isEmpty())
-        conf.setCaCertificates(QSslCertificate::fromPath(t.caFile, QSsl::Pem));
-    if (!t.certFile.isEmpty()) {
-        const auto certs = QSslCertificate::fromPath(t.certFile, QSsl::Pem);
-        auto key = readClientKey(t.keyFile); // checked in doOpen; the file may have changed
-        if (!key) {
-            attemptFailed(key.error());
-            return;
-        }
-        if (!certs.isEmpty())
-            conf.setLocalCertificate(certs.first());
-        conf.setPrivateKey(key.value());
+    auto conf = handshake::tlsConfiguration(m_options.tls);
+    if (!conf) {
+        attemptFailed(conf.error());
+        return;
     }
-    conf.setPeerVerifyMode(t.insecureSkipVerify ? QSslSocket::VerifyNone : QSslSocket::VerifyPeer);
     auto* ssl = qobject_cast<QSslSocket*>(m_socket);
     Q_ASSERT(ssl);
-    ssl->setSslConfiguration(conf);
+    ssl->setSslConfiguration(conf.value());
     ssl->setPeerVerifyName(attemptedServer().host);
 }
 
-Status Connection::buildConnectJson(QByteArray& out) {
+void Connection::sendConnect() {
     ServerInfo info;
     ServerUrl url;
     {
@@ -1474,86 +1249,14 @@ Status Connection::buildConnectJson(QByteArray& out) {
         if (const auto* e = m_pool.current())
             url = e->url;
     }
-    nlohmann::json j;
-    j["verbose"] = m_options.verbose;
-    j["pedantic"] = m_options.pedantic;
-    j["tls_required"] = m_useTls;
-    j["name"] = m_options.name.toStdString();
-    j["lang"] = "cpp-qt";
-    j["version"] = JETDECK_VERSION;
-    j["protocol"] = 1;
-    j["echo"] = m_options.echo;
-    if (info.headers) {
-        j["headers"] = true;
-        j["no_responders"] = true;
-    }
-
-    // URL user info wins over options, as in nats.c / nats.go.
-    const QString user = url.user.isEmpty() ? m_options.auth.user : url.user;
-    const QString pass = url.user.isEmpty() ? m_options.auth.password : url.password;
-    const QString token = url.token.isEmpty() ? m_options.auth.token : url.token;
-    if (!user.isEmpty()) {
-        j["user"] = user.toStdString();
-        j["pass"] = pass.toStdString();
-    } else if (!token.isEmpty()) {
-        j["auth_token"] = token.toStdString();
-    }
-
-    auto sign = [&](const QByteArray& seed) -> Result<QByteArray> {
-        auto kp = nkeys::KeyPair::fromSeed(seed);
-        if (!kp)
-            return credentialError(kp.error());
-        if (info.nonce.isEmpty())
-            return Error{
-                ErrorKind::Authorization,
-                QStringLiteral("the server sent no nonce to sign; it is not configured for "
-                               "NKey or JWT authentication")};
-        j["sig"] = nkeys::base64UrlNoPad(kp->sign(info.nonce)).toStdString();
-        return kp->publicKey();
-    };
-    if (!m_options.auth.credsFile.isEmpty()) {
-        auto creds = readCredsFile(m_options.auth.credsFile);
-        if (!creds)
-            return credentialError(creds.error());
-        auto pub = sign(creds->seed);
-        if (!pub)
-            return pub.error();
-        j["jwt"] = creds->jwt.toStdString();
-    } else if (!m_options.auth.userJwt.isEmpty()) {
-        auto pub = sign(m_options.auth.nkeySeed);
-        if (!pub)
-            return pub.error();
-        j["jwt"] = m_options.auth.userJwt.toStdString();
-    } else if (!m_options.auth.nkeySeedFile.isEmpty() || !m_options.auth.nkeySeed.isEmpty()) {
-        QByteArray seed = m_options.auth.nkeySeed;
-        if (seed.isEmpty()) {
-            auto s = nkeys::readSeedFile(m_options.auth.nkeySeedFile);
-            if (!s)
-                return credentialError(s.error());
-            seed = s.value();
-        }
-        auto pub = sign(seed);
-        nkeys::wipe(seed);
-        if (!pub)
-            return pub.error();
-        j["nkey"] = pub->toStdString();
-    }
-
-    out = QByteArrayLiteral("CONNECT ");
-    out.append(json::dumpBytes(j));
-    out.append("\r\nPING\r\n");
-    return {};
-}
-
-void Connection::sendConnect() {
-    QByteArray frame;
-    if (Status s = buildConnectJson(frame); !s.ok()) {
-        attemptFailed(s);
+    auto frame = handshake::connectFrame(m_options, info, url, m_useTls);
+    if (!frame) {
+        attemptFailed(frame.error());
         return;
     }
     m_phase = Phase::AwaitPong;
     m_handshakePingNs = steadyNowNs();
-    writeToSocket(frame, 0, 0, WriteLedger::Origin::Control);
+    writeToSocket(FrameBatch::control(frame.value()), WriteLedger::Origin::Control);
 }
 
 void Connection::becomeConnected() {
@@ -1561,10 +1264,7 @@ void Connection::becomeConnected() {
     m_reconnectTimer->stop();
     m_queueTimer->stop();
     m_phase = Phase::Ready;
-    m_attemptsThisPass = 0;
-    m_passes = 0;
-    const bool reconnected = m_everConnected;
-    m_everConnected = true;
+    bool reconnected = false;
     QString hostPort;
     qint64 flushed = 0;
     OutboundQueue::Refusal refused;
@@ -1573,47 +1273,47 @@ void Connection::becomeConnected() {
         // with respect to subscribe()/publish() on other threads, so nothing overtakes.
         std::lock_guard subsLock(m_subsMu);
         std::lock_guard lock(m_mu);
+        reconnected = m_plan.everConnected();
+        m_plan.connected();
         m_pool.markConnected();
         if (const auto* e = m_pool.current())
             hostPort = e->url.hostPort();
-        QByteArray frames;
+        FrameBatch batch;
         for (const SubscriptionPtr& s : std::as_const(m_subs)) {
-            frames::appendSub(frames, s->subject(), s->queue(), s->sid());
+            frames::appendSub(batch.bytes, s->subject(), s->queue(), s->sid());
             const quint64 max = s->maxMessages();
             if (max > 0) {
                 const quint64 got = s->stats().received;
-                frames::appendUnsub(frames, s->sid(), max > got ? max - got : 1);
+                frames::appendUnsub(batch.bytes, s->sid(), max > got ? max - got : 1);
             }
         }
         const qint64 now = steadyNowMs();
         m_queue.expire(now);
-        qint64 payload = 0;
         // Held publishes were accepted before this server's INFO was known (before the first
         // one, or under another server's limits): one it would refuse closes the connection
         // and loses what follows it, so it is refused here, counted and reported.
         OutboundQueue::Admission admit;
         admit.maxPayload = m_info.maxPayload;
         admit.headers = m_info.headers;
-        frames.append(m_queue.takeAll(&flushed, &payload, admit, &refused));
-        m_pingsOut = 0;
+        m_queue.takeAll(&batch, admit, &refused);
+        flushed = batch.msgs();
+        m_pings.resetOutstanding();
         m_state = State::Connected;
         m_writable = true;
         m_lastError = Error{};
         m_connectedSince = QDateTime::currentDateTime();
-        m_nextAttemptAtMs = -1;
-        m_attemptsSinceLoss = 0;
         m_lameDuck = false;
         m_queueDropEpisode = false;
         m_queueRejectEpisode = false;
-        recordStateLocked(State::Connected, hostPort,
-                          reconnected ? QStringLiteral("reconnected") : QString());
         // Counted as sent (messages out) once the socket wrote them; taken back into the queue
         // if it never does.
-        writeToSocket(frames, flushed, payload, WriteLedger::Origin::Queue);
+        writeToSocket(std::move(batch), WriteLedger::Origin::Queue);
         // Anything published meanwhile on this thread follows the queue.
         if (!m_out.isEmpty())
             kickFlushLocked();
     }
+    m_journal.recordState(State::Connected, hostPort,
+                          reconnected ? QStringLiteral("reconnected") : QString());
     if (reconnected)
         m_reconnects.fetch_add(1, std::memory_order_relaxed);
     m_pingTimer->start(qMax(1, m_options.pingIntervalMs));
@@ -1654,7 +1354,7 @@ void Connection::becomeConnected() {
 // --- inbound operations --------------------------------------------------------------------
 
 void Connection::handlePing() {
-    writeToSocket(QByteArray(frames::Pong.data(), frames::Pong.size()), 0, 0,
+    writeToSocket(FrameBatch::control(QByteArray(frames::Pong.data(), frames::Pong.size())),
                   WriteLedger::Origin::Control);
 }
 
@@ -1667,31 +1367,19 @@ void Connection::handlePong() {
     }
     // Everything written before the PING has reached the kernel (and the server).
     settleWrites();
-    PongWaiter w;
-    bool have = false;
+    PingTracker::Answer answer;
     {
         std::lock_guard lock(m_mu);
-        m_pingsOut = 0;
-        if (!m_pongs.empty()) {
-            w = std::move(m_pongs.front());
-            m_pongs.pop_front();
-            have = true;
-        }
+        answer = m_pings.pong();
     }
-    if (!have)
+    if (!answer.any)
         return;
-    recordRtt((steadyNowNs() - w.sentNs) / 1000);
-    if (w.kind == PongWaiter::Kind::FlushSync && w.flush) {
+    recordRtt((steadyNowNs() - answer.sentNs) / 1000);
+    if (answer.sync) {
         std::lock_guard lock(m_mu);
-        w.flush->done = true;
-        w.flush->result = Message();
-        w.flush->cv.notify_all();
-    } else if (w.kind == PongWaiter::Kind::FlushAsync && w.callback) {
-        if (w.context) {
-            auto cb = w.callback;
-            w.context->post([cb] { cb(Status{}); });
-        }
+        PingTracker::finish(answer);
     }
+    answer.callback.post();
 }
 
 QList<SubscriptionPtr> Connection::subscriptions() const {
@@ -1715,24 +1403,13 @@ void Connection::recordRtt(qint64 rttUs) {
 }
 
 void Connection::failPendingFlushes(const Error& error) {
-    std::deque<PongWaiter> waiters;
+    QList<PingTracker::Callback> callbacks;
     {
         std::lock_guard lock(m_mu);
-        waiters.swap(m_pongs);
-        m_pingsOut = 0;
-        for (PongWaiter& w : waiters)
-            if (w.flush) {
-                w.flush->done = true;
-                w.flush->result = error;
-                w.flush->cv.notify_all();
-            }
+        callbacks = m_pings.failAll(error);
     }
-    for (PongWaiter& w : waiters)
-        if (w.kind == PongWaiter::Kind::FlushAsync && w.callback)
-            if (w.context) {
-                auto cb = w.callback;
-                w.context->post([cb, error] { cb(error); });
-            }
+    for (const PingTracker::Callback& c : std::as_const(callbacks))
+        c.post();
 }
 
 void Connection::handleErr(QByteArrayView text) {
@@ -1882,12 +1559,7 @@ Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView re
 
 void Connection::appendOutLocked(QByteArrayView subject, QByteArrayView reply,
                                  QByteArrayView headerBlock, QByteArrayView payload) {
-    if (headerBlock.isEmpty())
-        frames::appendPub(m_out, subject, reply, payload);
-    else
-        frames::appendHpub(m_out, subject, reply, headerBlock, payload);
-    ++m_outCount;
-    m_outPayload += headerBlock.size() + payload.size();
+    m_out.appendPub(subject, reply, headerBlock, payload);
     ++m_published;
 }
 
@@ -1926,16 +1598,12 @@ void Connection::flushOut() {
     }
     // Hand the whole batch to the socket as a QByteArray: Qt keeps large chunks by reference
     // instead of copying them into its ring buffer. m_out starts over with fresh capacity.
-    QByteArray batch;
-    batch.swap(m_out);
-    const qint64 msgs = std::exchange(m_outCount, 0);
-    const qint64 payload = std::exchange(m_outPayload, 0);
-    m_out.reserve(qMin<qsizetype>(batch.capacity(), 4 * kInlineWriteThreshold));
+    FrameBatch batch = m_out.take(4 * kInlineWriteThreshold);
     lock.unlock();
     m_roomCv.notify_all();
     // Sent (m_sent, messages out) once the socket has written it to the kernel: the ledger
     // settles it as the socket's backlog shrinks.
-    writeToSocket(batch, msgs, payload, WriteLedger::Origin::Direct);
+    writeToSocket(std::move(batch), WriteLedger::Origin::Direct);
 }
 
 Status Connection::publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply) {
@@ -2052,9 +1720,9 @@ Result<SubscriptionPtr> Connection::addSubscription(QByteArrayView subject,
     sub->m_max = opts.autoUnsubscribeAfter;
     m_subs.insert(sid, sub);
     if (m_state == State::Connected) {
-        frames::appendSub(m_out, subject, opts.queue, sid);
+        frames::appendSub(m_out.control(), subject, opts.queue, sid);
         if (opts.autoUnsubscribeAfter > 0)
-            frames::appendUnsub(m_out, sid, opts.autoUnsubscribeAfter);
+            frames::appendUnsub(m_out.control(), sid, opts.autoUnsubscribeAfter);
         kickFlushLocked();
     }
     return sub;
@@ -2098,7 +1766,7 @@ Status Connection::removeSubscription(quint64 sid, quint64 max) {
             sub->m_max = max;
         }
         if (m_state == State::Connected) {
-            frames::appendUnsub(m_out, sid, now ? 0 : max);
+            frames::appendUnsub(m_out.control(), sid, now ? 0 : max);
             kickFlushLocked();
         }
         if (!now)
@@ -2118,26 +1786,25 @@ QByteArray Connection::newInbox() const {
 
 Result<QByteArray> Connection::ensureResponseSubscription() {
     std::lock_guard respLock(m_respMu);
-    {
-        std::lock_guard lock(m_mu);
-        if (m_respSub)
-            return m_respPrefix;
-    }
+    if (QByteArray prefix = m_muxer.prefix(); !prefix.isEmpty())
+        return prefix;
     const QByteArray prefix = m_options.inboxPrefix + '.' + Nuid::global() + '.';
     auto sub =
         subscribeInline(QByteArray(prefix + '*'), [this](const MsgView& m) { handleReply(m); });
     if (!sub)
         return sub.error();
-    std::lock_guard lock(m_mu);
-    m_respSub = sub.value();
-    m_respPrefix = prefix;
+    {
+        std::lock_guard lock(m_mu);
+        m_respSub = sub.value();
+    }
+    m_muxer.setPrefix(prefix);
     return prefix;
 }
 
-std::shared_ptr<Connection::PendingRequest>
-Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const Headers* headers,
-                         int timeoutMs, QByteArray* tokenOut, Status* error,
-                         std::shared_ptr<PendingRequest> req) {
+RequestMuxer::RequestPtr Connection::startRequest(QByteArrayView subject, QByteArrayView payload,
+                                                  const Headers* headers, int timeoutMs,
+                                                  QByteArray* replyOut, Status* error,
+                                                  RequestMuxer::RequestPtr req) {
     if (Status s = subject::validatePublish(subject); !s.ok()) {
         *error = s;
         return {};
@@ -2159,40 +1826,38 @@ Connection::startRequest(QByteArrayView subject, QByteArrayView payload, const H
             }
         headerBlock = headers->toBlock();
     }
-    auto prefix = ensureResponseSubscription();
-    if (!prefix) {
+    if (auto prefix = ensureResponseSubscription(); !prefix) {
         *error = prefix.error();
         return {};
     }
     if (!req)
-        req = std::make_shared<PendingRequest>();
+        req = std::make_shared<RequestMuxer::Request>();
     req->subject = subject.toByteArray();
     req->sentNs = steadyNowNs();
     req->deadlineMs = req->sentNs / 1000000 + timeoutMs;
+    // Registered before it is published: the reply cannot overtake it.
+    bool firstAsync = false;
+    const QByteArray reply = m_muxer.add(req, &firstAsync);
     Notices notices;
-    QByteArray token;
+    Status accepted;
     {
-        std::unique_lock lock(m_mu);
-        // Tokens only need to be unique among this connection's requests in flight.
-        token = QByteArray::number(++m_nextRequestId, 36);
-        const QByteArray reply = prefix.value() + token;
-        if (Status s = acceptPublishLocked(subject, reply, headerBlock, payload, &notices);
-            !s.ok()) {
-            lock.unlock();
-            emitNotices(notices);
-            *error = s;
-            return {};
-        }
-        m_requests.insert(token, req);
-        if (req->async && ++m_asyncRequests == 1)
-            QMetaObject::invokeMethod(this, [this] {
-                if (!m_requestTimer->isActive())
-                    m_requestTimer->start();
-            });
-        kickFlushLocked();
+        std::lock_guard lock(m_mu);
+        accepted = acceptPublishLocked(subject, reply, headerBlock, payload, &notices);
+        if (accepted.ok())
+            kickFlushLocked();
     }
     emitNotices(notices);
-    *tokenOut = token;
+    if (!accepted.ok()) {
+        m_muxer.forget(reply);
+        *error = accepted;
+        return {};
+    }
+    if (firstAsync)
+        QMetaObject::invokeMethod(this, [this] {
+            if (!m_requestTimer->isActive())
+                m_requestTimer->start();
+        });
+    *replyOut = reply;
     return req;
 }
 
@@ -2206,13 +1871,13 @@ void Connection::request(QByteArrayView subject, QByteArrayView payload, int tim
     if (!callback || !context) {
         return;
     }
-    auto req = std::make_shared<PendingRequest>();
+    auto req = std::make_shared<RequestMuxer::Request>();
     req->async = true;
     req->callback = callback;
     req->context = ContextGuard::make(context);
     Status error;
-    QByteArray token;
-    if (!startRequest(subject, payload, headers, timeoutMs, &token, &error, req))
+    QByteArray reply;
+    if (!startRequest(subject, payload, headers, timeoutMs, &reply, &error, req))
         deliver(error);
 }
 
@@ -2223,52 +1888,31 @@ Result<Message> Connection::requestSync(QByteArrayView subject, QByteArrayView p
                      QStringLiteral("requestSync() from a message handler on the connection's "
                                     "thread would deadlock; use request()")};
     Status error;
-    QByteArray token;
-    auto req = startRequest(subject, payload, headers, timeoutMs, &token, &error, nullptr);
+    QByteArray reply;
+    auto req = startRequest(subject, payload, headers, timeoutMs, &reply, &error, nullptr);
     if (!req)
         return error;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    if (onConnectionThread()) {
-        pumpUntil(deadline, [&] {
-            std::lock_guard lock(m_mu);
-            return req->done;
-        });
-    } else {
-        std::unique_lock lock(m_mu);
-        req->cv.wait_until(lock, deadline, [&] { return req->done; });
-        if (req->done)
-            return req->result;
-    }
-    std::lock_guard lock(m_mu);
-    if (req->done)
-        return req->result;
-    m_requests.remove(token);
-    if (m_state != State::Connected)
+    if (onConnectionThread())
+        pumpUntil(deadline, [&] { return m_muxer.isDone(req); });
+    else
+        m_muxer.waitUntil(req, deadline);
+    if (std::optional<Result<Message>> r = m_muxer.abandon(req, reply))
+        return *r;
+    const State st = state();
+    if (st != State::Connected)
         return Error{ErrorKind::NotConnected,
                      QStringLiteral("request to '%1' lost: the connection is %2")
-                         .arg(QString::fromUtf8(subject), connectionStateName(m_state))};
+                         .arg(QString::fromUtf8(subject), connectionStateName(st))};
     return Error{ErrorKind::Timeout, QStringLiteral("no reply from '%1' within %2 ms")
                                          .arg(QString::fromUtf8(subject))
                                          .arg(timeoutMs)};
 }
 
 void Connection::handleReply(const MsgView& msg) {
-    QByteArray token;
-    std::shared_ptr<PendingRequest> req;
-    {
-        std::lock_guard lock(m_mu);
-        // Only the muxer's own subjects: a frame with its sid but another subject (shorter
-        // than the prefix, or beside it) answers nothing.
-        if (m_respPrefix.isEmpty() || msg.subject.size() <= m_respPrefix.size() ||
-            !msg.subject.startsWith(m_respPrefix))
-            return;
-        token = msg.subject.sliced(m_respPrefix.size()).toByteArray();
-        req = m_requests.take(token);
-        if (req && req->async)
-            --m_asyncRequests;
-    }
+    const RequestMuxer::RequestPtr req = m_muxer.take(msg.subject);
     if (!req)
-        return; // late reply after a timeout
+        return; // a late reply after a timeout, or not one of ours
     if (const auto probe = m_requestProbe.load())
         probe->record(quint64(qMax<qint64>(0, (steadyNowNs() - req->sentNs) / 1000)));
     Result<Message> result = Message(msg);
@@ -2276,62 +1920,29 @@ void Connection::handleReply(const MsgView& msg) {
         result =
             Error{ErrorKind::NoResponders, QStringLiteral("no responders are listening on '%1'")
                                                .arg(QString::fromUtf8(req->subject))};
-    if (req->async) {
-        if (req->context) {
-            auto cb = req->callback;
-            req->context->postQueued([cb, result] { cb(result); });
-        }
-        return;
-    }
-    std::lock_guard lock(m_mu);
-    req->done = true;
-    req->result = std::move(result);
-    req->cv.notify_all();
+    // Queued behind what the context already has: a reply follows the messages before it.
+    m_muxer.complete(req, std::move(result), true);
 }
 
 void Connection::onRequestTimer() {
     const qint64 now = steadyNowMs();
-    QList<std::shared_ptr<PendingRequest>> expired;
-    QList<PongWaiter> expiredFlushes;
+    const QList<RequestMuxer::RequestPtr> expired = m_muxer.takeExpired(now);
+    QList<PingTracker::Callback> flushes;
+    bool asyncFlushes = false;
     {
         std::lock_guard lock(m_mu);
-        for (auto it = m_requests.begin(); it != m_requests.end();) {
-            if (it.value()->async && it.value()->deadlineMs <= now) {
-                expired.append(it.value());
-                it = m_requests.erase(it);
-                --m_asyncRequests;
-            } else {
-                ++it;
-            }
-        }
-        for (PongWaiter& w : m_pongs)
-            if (w.kind == PongWaiter::Kind::FlushAsync && w.callback && w.deadlineMs <= now) {
-                expiredFlushes.append(w);
-                w.callback = nullptr; // the PONG will still pop this waiter
-            }
-        if (m_asyncRequests <= 0 && expiredFlushes.isEmpty()) {
-            bool anyAsyncFlush = false;
-            for (const PongWaiter& w : m_pongs)
-                anyAsyncFlush |= w.kind == PongWaiter::Kind::FlushAsync && bool(w.callback);
-            if (!anyAsyncFlush)
-                m_requestTimer->stop();
-        }
+        flushes = m_pings.expire(now);
+        asyncFlushes = m_pings.hasAsync();
     }
-    for (const auto& r : std::as_const(expired))
-        if (r->context) {
-            const Error e{
-                ErrorKind::Timeout,
-                QStringLiteral("no reply from '%1' in time").arg(QString::fromUtf8(r->subject))};
-            auto cb = r->callback;
-            r->context->post([cb, e] { cb(e); });
-        }
-    for (const PongWaiter& w : std::as_const(expiredFlushes))
-        if (w.context) {
-            auto cb = w.callback;
-            w.context->post([cb] {
-                cb(Error{ErrorKind::Timeout, QStringLiteral("flush timed out")});
-            });
-        }
+    if (!asyncFlushes && m_muxer.asyncCount() <= 0)
+        m_requestTimer->stop();
+    for (const RequestMuxer::RequestPtr& r : expired)
+        m_muxer.complete(
+            r,
+            Error{ErrorKind::Timeout,
+                  QStringLiteral("no reply from '%1' in time").arg(QString::fromUtf8(r->subject))});
+    for (const PingTracker::Callback& c : std::as_const(flushes))
+        c.post();
 }
 
 // --- flush and ping ------------------------------------------------------------------------
@@ -2373,19 +1984,15 @@ bool Connection::waitFor(const std::function<bool()>& done, int timeoutMs) {
 }
 
 Status Connection::flushSync(int timeoutMs) {
-    auto done = std::make_shared<PendingRequest>();
+    auto done = std::make_shared<PingTracker::SyncFlush>();
     {
         std::lock_guard lock(m_mu);
         if (m_state != State::Connected)
             return Error{ErrorKind::NotConnected, QStringLiteral("cannot flush: the connection "
                                                                  "is %1")
                                                       .arg(connectionStateName(m_state))};
-        PongWaiter w;
-        w.kind = PongWaiter::Kind::FlushSync;
-        w.sentNs = steadyNowNs();
-        w.flush = done;
-        m_pongs.push_back(std::move(w));
-        m_out.append(frames::Ping);
+        m_pings.addFlush(steadyNowNs(), done);
+        m_out.control().append(frames::Ping);
         kickFlushLocked();
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
@@ -2400,7 +2007,7 @@ Status Connection::flushSync(int timeoutMs) {
     }
     std::lock_guard lock(m_mu);
     if (done->done)
-        return done->result ? Status{} : done->result.error();
+        return done->result;
     done->done = true; // abandon: the PONG, if it ever comes, completes nothing
     return Error{ErrorKind::Timeout,
                  QStringLiteral("flush: no PONG from the server within %1 ms").arg(timeoutMs)};
@@ -2418,14 +2025,9 @@ void Connection::flushAsync(int timeoutMs, QObject* context, StatusCallback call
                 context, [callback, e] { callback(e); }, Qt::QueuedConnection);
             return;
         }
-        PongWaiter w;
-        w.kind = PongWaiter::Kind::FlushAsync;
-        w.sentNs = steadyNowNs();
-        w.callback = std::move(callback);
-        w.context = ContextGuard::make(context);
-        w.deadlineMs = steadyNowMs() + timeoutMs;
-        m_pongs.push_back(std::move(w));
-        m_out.append(frames::Ping);
+        m_pings.addFlush(steadyNowNs(), steadyNowMs() + timeoutMs, std::move(callback),
+                         ContextGuard::make(context));
+        m_out.control().append(frames::Ping);
         kickFlushLocked();
         startTimer = true;
     }
@@ -2442,15 +2044,10 @@ void Connection::onPingTimer() {
     bool stale = false;
     {
         std::lock_guard lock(m_mu);
-        if (m_pingsOut >= m_options.maxPingsOut) {
+        if (!m_pings.addPing(steadyNowNs(), m_options.maxPingsOut)) {
             stale = true;
         } else {
-            ++m_pingsOut;
-            PongWaiter w;
-            w.kind = PongWaiter::Kind::Ping;
-            w.sentNs = steadyNowNs();
-            m_pongs.push_back(std::move(w));
-            m_out.append(frames::Ping);
+            m_out.control().append(frames::Ping);
             kickFlushLocked();
         }
     }

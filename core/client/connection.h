@@ -5,13 +5,18 @@
 #include "core/base/error.h"
 #include "core/protocol/headers.h"
 #include "core/protocol/parser.h"
+#include "eventjournal.h"
 #include "health.h"
 #include "message.h"
 #include "options.h"
 #include "outboundqueue.h"
+#include "pingtracker.h"
+#include "reconnectplan.h"
+#include "requestmuxer.h"
 #include "serverinfo.h"
 #include "serverpool.h"
 #include "subscription.h"
+#include "writebuffer.h"
 #include "writeledger.h"
 
 #include <QByteArray>
@@ -43,9 +48,6 @@ struct ConnectionLink {
     Connection* conn = nullptr;
 };
 
-using RequestCallback = std::function<void(const Result<Message>&)>;
-using StatusCallback = std::function<void(const Status&)>;
-
 /// Counters for a connection, readable from any thread.
 struct ConnectionStats {
     quint64 inMsgs = 0;
@@ -61,17 +63,46 @@ struct ConnectionStats {
     int subscriptions = 0;
 };
 
-/// One connection to a NATS server (or cluster) on Qt networking.
-///
-/// The object lives on one thread (usually a worker thread, see ConnectionThread); everything
-/// that touches its socket runs there. All public methods are thread-safe: publishes go into
-/// an outbound buffer under a lock and one queued flush writes them in a batch; results come
-/// back as signals, callbacks on a context object's thread, or blocking *Sync calls meant for
-/// other threads.
 namespace metrics {
 class WindowedHistogram;
 }
 
+/// One connection to a NATS server (or cluster) on Qt networking.
+///
+/// Threads: the object lives on one thread (usually a worker thread, see ConnectionThread);
+/// everything that touches its socket runs there. All public methods are thread-safe:
+/// publishes go into a write buffer under a lock and one queued flush writes them in a batch;
+/// results come back as signals, callbacks on a context object's thread, or blocking *Sync
+/// calls meant for other threads.
+///
+/// Parts, each with one job; the Connection wires them to the socket and the timers:
+/// - ReconnectPlan (reconnectplan.h): the connect and reconnect decisions, pure logic.
+/// - handshake (handshake.h): local inputs checked before connecting, CONNECT and its
+///   credentials, the TLS configuration and certificate verdicts.
+/// - Parser: inbound frames, forwarded by Handler to the handle*() methods.
+/// - WriteBuffer, WriteLedger, OutboundQueue: what waits for the socket (publishes indexed),
+///   what the socket was given and has not written yet, what is held while disconnected.
+///   After a loss the unwritten publishes go back to the queue by their index.
+/// - PingTracker: what waits for a PONG (keep-alive PINGs, flushes).
+/// - RequestMuxer: requests in flight over one reply subscription.
+/// - EventJournal: the event and state history, and the log.
+/// - ServerPool: the servers, configured and discovered, and their attempts.
+/// The implementation is split by concern, as nats.c splits conn.c, pub.c and sub.c:
+/// connection.cpp (lifecycle and state), connectionwire.cpp (socket, handshake, inbound
+/// protocol operations, fault injection), connectionpublish.cpp (the outbound path),
+/// connectionsubscribe.cpp (subscriptions, MSG dispatch, drain), connectionrequest.cpp
+/// (requests, flushes, pings, blocking waits).
+///
+/// Locking, the one rule for all of these files:
+/// - Members under "Connection thread only" are touched by that thread alone, without a lock.
+/// - Locks are taken in this order, never the other way: m_respMu -> m_subsMu -> m_mu -> a
+///   Subscription's own mutex. Members are listed under the lock that guards them.
+/// - Leaf locks, under which no other lock is taken: the RequestMuxer's, the EventJournal's,
+///   a ContextGuard's.
+/// - No callback runs and no signal is emitted while m_subsMu or m_mu is held: work is
+///   collected under the lock (Notices, callback lists) and done once it is released.
+/// - Blocking callers wait on condition variables with m_mu (connectSync, flushSync, room in
+///   the write buffer) or with the muxer's lock (requestSync).
 class Connection : public QObject {
     Q_OBJECT
 public:
@@ -188,27 +219,6 @@ private:
     friend class Subscription;
     enum class Phase { Idle, TcpConnect, AwaitInfo, TlsHandshake, AwaitPong, Ready };
 
-    struct PendingRequest {
-        // Sync waiters block on cv; async ones get the callback posted to context.
-        std::condition_variable cv;
-        bool done = false;
-        Result<Message> result = Error{ErrorKind::Timeout, QString()};
-        RequestCallback callback;
-        ContextGuardPtr context;
-        bool async = false;
-        qint64 deadlineMs = 0;
-        qint64 sentNs = 0;
-        QByteArray subject;
-    };
-    struct PongWaiter {
-        enum class Kind { Ping, FlushSync, FlushAsync } kind = Kind::Ping;
-        qint64 sentNs = 0;
-        std::shared_ptr<PendingRequest> flush; // reused as a completion for flushes
-        StatusCallback callback;
-        ContextGuardPtr context;
-        qint64 deadlineMs = 0;
-    };
-
     class Handler;
     friend class Handler;
 
@@ -220,7 +230,6 @@ private:
     void checkDrain();
     void startAttempt(bool sameServer = false);
     void attemptFailed(const Error& error);
-    void scheduleNextPass(const Error& why);
     void giveUp(const Error& why);
     void onReconnectTimer();
     void onQueueTimer();
@@ -252,21 +261,19 @@ private:
     int salvageUnsentLocked();
     /// Puts the PUB/HPUB frames of `buf` that end after `from` into the outbound queue;
     /// returns how many did not fit (dropped).
-    int salvageFramesLocked(const QByteArray& buf, qsizetype from, WriteLedger::Origin origin,
+    int salvageFramesLocked(const FrameBatch& batch, qsizetype from, WriteLedger::Origin origin,
                             qint64 nowMs);
     void applySettledLocked(const WriteLedger::Settled& settled);
     /// Counts what the socket has written to the kernel since the last call as sent.
     void settleWrites();
     /// Hands bytes to the socket and records them in the ledger.
-    void writeToSocket(const QByteArray& bytes, qint64 msgs, qint64 payloadBytes,
-                       WriteLedger::Origin origin);
+    void writeToSocket(FrameBatch batch, WriteLedger::Origin origin);
     /// Writes what is buffered out to the kernel, waiting at most timeoutMs (close, lame duck).
     /// Returns the bytes still unwritten.
     qint64 writeOut(int timeoutMs);
     void protocolError(const QString& what);
     void setupTls();
     void teardownSocket();
-    Status buildConnectJson(QByteArray& out);
     void handleReply(const MsgView& msg);
     void failPendingFlushes(const Error& error);
     void failPendingRequests(const Error& error);
@@ -296,7 +303,6 @@ private:
     /// kernel when it is behind, so a publishing loop streams with bounded memory.
     void writeInline();
     void emitNotices(const Notices& notices);
-    void recordStateLocked(State state, const QString& server, const QString& reason);
     void kickFlushLocked();
     void waitForRoomLocked(std::unique_lock<std::mutex>& lock);
     Result<SubscriptionPtr> addSubscription(QByteArrayView subject, const SubscribeOptions& opts,
@@ -309,10 +315,12 @@ private:
     void addEvent(ConnectionEvent::Kind kind, const QString& message, const QString& server = {});
     void reportError(const Error& error);
     Result<QByteArray> ensureResponseSubscription();
-    std::shared_ptr<PendingRequest> startRequest(QByteArrayView subject, QByteArrayView payload,
-                                                 const Headers* headers, int timeoutMs,
-                                                 QByteArray* token, Status* error,
-                                                 std::shared_ptr<PendingRequest> req);
+    /// Registers a request and publishes it; its reply subject goes to `replyOut`. Null with
+    /// `error` set when it could not be sent.
+    RequestMuxer::RequestPtr startRequest(QByteArrayView subject, QByteArrayView payload,
+                                          const Headers* headers, int timeoutMs,
+                                          QByteArray* replyOut, Status* error,
+                                          RequestMuxer::RequestPtr req);
     bool onConnectionThread() const;
     /// The server being tried or in use (empty before the first attempt).
     ServerUrl attemptedServer() const;
@@ -323,6 +331,7 @@ private:
     std::shared_ptr<ConnectionLink> m_link;
     std::unique_ptr<Handler> m_handler;
     Parser m_parser;
+    EventJournal m_journal;
 
     // Connection thread only.
     QTcpSocket* m_socket = nullptr; ///< a QSslSocket when TLS is used
@@ -334,9 +343,6 @@ private:
     QTimer* m_drainTimer = nullptr;
     qint64 m_drainDeadlineMs = 0;
     bool m_drainFlushed = false;
-    int m_attemptsThisPass = 0; ///< servers tried in the current pass over the pool
-    int m_passes = 0;           ///< failed passes since the connection was lost
-    bool m_everConnected = false;
     QByteArray m_readBuf;
     WriteLedger m_ledger;
     /// Bytes the socket refused outright (write() on a socket already gone): never written.
@@ -348,7 +354,6 @@ private:
     bool m_inFeed = false;
     bool m_readStalled = false; ///< stallReading(): the socket is not read for now
     QString m_tlsErrorText;
-    QElapsedTimer m_clock;
     qint64 m_handshakePingNs = 0;
 
     // Guarded by m_mu.
@@ -357,52 +362,41 @@ private:
     std::condition_variable m_stateCv;
     std::condition_variable m_roomCv;
     State m_state = State::Disconnected;
-    QByteArray m_out;
+    WriteBuffer m_out;
     bool m_flushPosted = false;
-    std::deque<PongWaiter> m_pongs;
-    int m_pingsOut = 0;
+    PingTracker m_pings;
     ServerInfo m_info;
     ServerPool m_pool;
+    ReconnectPlan m_plan;
     OutboundQueue m_queue;
     quint64 m_published = 0; ///< accepted publishes, direct and queued
     quint64 m_sent = 0;      ///< written to the kernel straight from the write buffer
     /// Unwritten publishes the teardown of a socket could not fit in the outbound queue, not
     /// yet reported.
     int m_salvageDropped = 0;
-    qint64 m_outCount = 0;   ///< publishes in m_out
-    qint64 m_outPayload = 0; ///< their header + payload bytes
-    int m_attemptsSinceLoss = 0;
-    qint64 m_nextAttemptAtMs = -1; ///< steady clock, -1 when none is scheduled
     QDateTime m_connectedSince;
     QDateTime m_lastFailureAt;
     Error m_lastFailure; ///< unlike m_lastError, kept after a successful reconnect
     bool m_lameDuck = false;
     bool m_queueDropEpisode = false;
     bool m_queueRejectEpisode = false;
-    std::deque<StateSpan> m_stateHistory;
     /// Publishes may go to m_out: the socket is up and ready.
     bool m_writable = false;
     /// open() was called and doOpen() has not run yet: publishes are held for the connection.
     bool m_openPending = false;
     Error m_lastError;
     bool m_attemptFailed = false;
-    QByteArray m_respPrefix;
-    SubscriptionPtr m_respSub;
-    QHash<QByteArray, std::shared_ptr<PendingRequest>> m_requests;
-    quint64 m_nextRequestId = 0;
-    int m_asyncRequests = 0;
-    bool m_requestTimerPosted = false;
+    SubscriptionPtr m_respSub; ///< the request muxer's reply subscription
+    RequestMuxer m_muxer;      ///< thread-safe on its own (a leaf lock)
 
-    // Lock order: m_respMu -> m_subsMu -> m_mu -> a Subscription's own mutex.
+    // Serialises creating the muxer's reply subscription.
     std::mutex m_respMu;
     // Guarded by m_subsMu.
     mutable std::mutex m_subsMu;
     QHash<quint64, SubscriptionPtr> m_subs;
     quint64 m_nextSid = 0;
 
-    mutable std::mutex m_eventsMu;
-    std::deque<ConnectionEvent> m_events;
-
+    // Lock-free: counters and probes read from any thread.
     std::atomic<quint64> m_inMsgs{0}, m_inBytes{0}, m_outMsgs{0}, m_outBytes{0};
     std::atomic<quint64> m_reconnects{0}, m_slowDrops{0}, m_serverErrors{0};
     std::atomic<qint64> m_rttUs{-1}, m_rttSmoothedUs{-1};

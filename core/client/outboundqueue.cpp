@@ -79,9 +79,19 @@ int OutboundQueue::expire(qint64 nowMs) {
 
 QByteArray OutboundQueue::takeAll(qint64* ops, qint64* payloadBytes, const Admission& admit,
                                   Refusal* refused) {
-    QByteArray out;
-    out.reserve(m_bytes);
-    qint64 n = 0, bytes = 0;
+    FrameBatch batch;
+    takeAll(&batch, admit, refused);
+    if (ops)
+        *ops = batch.msgs();
+    if (payloadBytes)
+        *payloadBytes = batch.payloadBytes;
+    return batch.bytes;
+}
+
+void OutboundQueue::takeAll(FrameBatch* out, const Admission& admit, Refusal* refused) {
+    out->bytes.reserve(out->bytes.size() + m_bytes);
+    out->pubs.reserve(out->pubs.size() + size_t(depth()));
+    qint64 n = 0;
     Refusal r;
     for (auto* q : {&m_control, &m_data}) {
         for (const Op& op : *q) {
@@ -96,9 +106,8 @@ QByteArray OutboundQueue::takeAll(qint64* ops, qint64* payloadBytes, const Admis
                 ++m_counters.rejected;
                 continue;
             }
-            out.append(op.frame);
+            out->appendFrame(op.frame, op.subject, op.payloadBytes);
             ++n;
-            bytes += op.payloadBytes;
         }
         q->clear();
     }
@@ -106,11 +115,6 @@ QByteArray OutboundQueue::takeAll(qint64* ops, qint64* payloadBytes, const Admis
     if (refused)
         *refused = r;
     m_bytes = 0;
-    if (ops)
-        *ops = n;
-    if (payloadBytes)
-        *payloadBytes = bytes;
-    return out;
 }
 
 int OutboundQueue::dropAll() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/base/error.h"
+#include "writebuffer.h"
 
 #include <QByteArray>
 #include <QList>
@@ -85,6 +86,8 @@ public:
     /// the server would refuse (`admit`) are counted as rejected instead and described in
     /// `refused`.
     QByteArray takeAll(qint64* ops, qint64* payloadBytes, const Admission& admit, Refusal* refused);
+    /// The same, appended to `into` with each publish indexed (for the write ledger).
+    void takeAll(FrameBatch* into, const Admission& admit, Refusal* refused);
     QByteArray takeAll(qint64* ops = nullptr, qint64* payloadBytes = nullptr) {
         return takeAll(ops, payloadBytes, Admission(), nullptr);
     }

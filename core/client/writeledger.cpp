@@ -2,11 +2,11 @@
 
 namespace jetdeck {
 
-void WriteLedger::handed(const QByteArray& bytes, qint64 msgs, qint64 payloadBytes, Origin origin) {
-    if (bytes.isEmpty())
+void WriteLedger::handed(FrameBatch batch, Origin origin) {
+    if (batch.isEmpty())
         return;
-    m_handed += bytes.size();
-    m_batches.push_back(Batch{bytes, m_handed, msgs, payloadBytes, origin});
+    m_handed += batch.bytes.size();
+    m_batches.push_back(Batch{std::move(batch), m_handed, origin});
 }
 
 WriteLedger::Settled WriteLedger::settle(qint64 backlog) {
@@ -15,11 +15,11 @@ WriteLedger::Settled WriteLedger::settle(qint64 backlog) {
     while (!m_batches.empty() && m_batches.front().endOffset <= written) {
         const Batch& b = m_batches.front();
         if (b.origin == Origin::Direct) {
-            s.directMsgs += b.msgs;
-            s.directBytes += b.payloadBytes;
+            s.directMsgs += b.frames.msgs();
+            s.directBytes += b.frames.payloadBytes;
         } else if (b.origin == Origin::Queue) {
-            s.queueMsgs += b.msgs;
-            s.queueBytes += b.payloadBytes;
+            s.queueMsgs += b.frames.msgs();
+            s.queueBytes += b.frames.payloadBytes;
         }
         m_batches.pop_front();
     }
@@ -32,9 +32,10 @@ QList<WriteLedger::Unwritten> WriteLedger::takeUnwritten(qint64 backlog) {
     for (const Batch& b : m_batches) {
         if (b.endOffset <= written)
             continue; // settle() was not called since it was written
-        const qint64 start = b.endOffset - b.bytes.size();
-        const qsizetype prefix = qsizetype(qBound<qint64>(0, written - start, b.bytes.size()));
-        out.append(Unwritten{b.bytes, prefix, b.origin});
+        const qsizetype size = b.frames.bytes.size();
+        const qint64 start = b.endOffset - size;
+        const qsizetype prefix = qsizetype(qBound<qint64>(0, written - start, size));
+        out.append(Unwritten{b.frames, prefix, b.origin});
     }
     clear();
     return out;

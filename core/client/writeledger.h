@@ -1,5 +1,7 @@
 #pragma once
 
+#include "writebuffer.h"
+
 #include <QByteArray>
 #include <QList>
 
@@ -22,7 +24,7 @@ public:
 
     /// One batch whose end has not been written, from the first unwritten frame's batch on.
     struct Unwritten {
-        QByteArray bytes;
+        FrameBatch batch;
         qsizetype writtenPrefix = 0; ///< bytes at its start that did reach the kernel
         Origin origin = Origin::Direct;
     };
@@ -36,8 +38,8 @@ public:
         bool isEmpty() const { return directMsgs == 0 && queueMsgs == 0; }
     };
 
-    /// Records a batch just written to the socket.
-    void handed(const QByteArray& bytes, qint64 msgs, qint64 payloadBytes, Origin origin);
+    /// Records a batch just written to the socket (its bytes are shared with the socket).
+    void handed(FrameBatch batch, Origin origin);
     /// The socket's backlog is now `backlog` bytes (QAbstractSocket::bytesToWrite()): every
     /// batch that ends before it has been written. Returns what that settled.
     Settled settle(qint64 backlog);
@@ -52,10 +54,8 @@ public:
 
 private:
     struct Batch {
-        QByteArray bytes;
+        FrameBatch frames;
         qint64 endOffset = 0; ///< m_handed after this batch
-        qint64 msgs = 0;
-        qint64 payloadBytes = 0;
         Origin origin = Origin::Direct;
     };
     std::deque<Batch> m_batches;
