@@ -1,0 +1,339 @@
+// Connection: the outbound path. A publish is validated and laid out in the write buffer (or
+// held in the outbound queue while there is no connection); one queued flush hands the buffer to
+// the socket; the ledger settles what the kernel took and takes back what it never did.
+#include "connection.h"
+#include "connectioninternal.h"
+#include "core/logging/logging.h"
+
+#include "core/base/windowedhistogram.h"
+
+#include "backoff.h"
+#include "core/auth/creds.h"
+#include "core/base/clock.h"
+#include "core/protocol/frames.h"
+#include "core/protocol/servererror.h"
+#include "core/protocol/subject.h"
+#include "handshake.h"
+#include "nuid.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QThread>
+#include <QTimer>
+
+#include <chrono>
+
+namespace jetdeck {
+
+using namespace connection_internal;
+
+void Connection::applySettledLocked(const WriteLedger::Settled& s) {
+    if (s.isEmpty())
+        return;
+    m_sent += quint64(s.directMsgs);
+    m_outMsgs.store(m_outMsgs.load(std::memory_order_relaxed) + quint64(s.directMsgs + s.queueMsgs),
+                    std::memory_order_relaxed);
+    m_outBytes.store(m_outBytes.load(std::memory_order_relaxed) +
+                         quint64(s.directBytes + s.queueBytes),
+                     std::memory_order_relaxed);
+}
+
+void Connection::settleWrites() {
+    if (!m_socket || m_ledger.batches() == 0)
+        return;
+    const WriteLedger::Settled s = m_ledger.settle(m_socket->bytesToWrite() + m_refusedBytes);
+    if (s.isEmpty())
+        return;
+    std::lock_guard lock(m_mu);
+    applySettledLocked(s);
+}
+
+void Connection::writeToSocket(FrameBatch batch, WriteLedger::Origin origin) {
+    if (!m_socket || batch.isEmpty())
+        return;
+    const qsizetype size = batch.bytes.size();
+    const qint64 n = m_socket->write(batch.bytes);
+    m_ledger.handed(std::move(batch), origin);
+    if (n < size)
+        m_refusedBytes += size - qMax<qint64>(0, n);
+}
+
+qint64 Connection::writeOut(int timeoutMs) {
+    QElapsedTimer t;
+    t.start();
+    while (m_socket) {
+        flushOut();
+        if (!m_socket || (m_socket->bytesToWrite() == 0 && !m_waitingForSocket))
+            break;
+        const qint64 left = timeoutMs - t.elapsed();
+        if (left <= 0 || !m_socket->waitForBytesWritten(int(left)))
+            break;
+    }
+    settleWrites();
+    return m_socket ? m_socket->bytesToWrite() : 0;
+}
+
+int Connection::salvageUnsentLocked() {
+    // Publishes still in the write buffer never reached the socket: put them in the outbound
+    // queue, in order, so they go out after the reconnect.
+    m_writable = false;
+    const FrameBatch batch = m_out.take(0);
+    return salvageFramesLocked(batch, 0, WriteLedger::Origin::Direct, steadyNowMs());
+}
+
+int Connection::salvageFramesLocked(const FrameBatch& batch, qsizetype from,
+                                    WriteLedger::Origin origin, qint64 nowMs) {
+    // Only publishes are taken back: SUB/UNSUB are rebuilt from the subscription table and
+    // PINGs belong to flushes that fail now. A frame the socket wrote in part is taken whole:
+    // the server drops a frame it did not get to the end of.
+    if (origin == WriteLedger::Origin::Control)
+        return 0;
+    int dropped = 0;
+    for (const PubFrame& f : batch.pubs) {
+        if (f.end <= from) {
+            // Written whole before the socket went: sent, though its batch was not.
+            if (origin == WriteLedger::Origin::Direct)
+                ++m_sent;
+            m_outMsgs.fetch_add(1, std::memory_order_relaxed);
+            m_outBytes.fetch_add(quint64(f.payloadBytes), std::memory_order_relaxed);
+            continue;
+        }
+        const QByteArrayView subject = batch.subjectOf(f);
+        const auto kind = isPrioritySubjectLocked(subject) ? OutboundQueue::Kind::Control
+                                                           : OutboundQueue::Kind::Data;
+        const OutboundQueue::Outcome o =
+            origin == WriteLedger::Origin::Queue
+                ? m_queue.requeue(kind, subject.toByteArray(), batch.frameOf(f), nowMs,
+                                  f.payloadBytes)
+                : m_queue.enqueue(kind, subject.toByteArray(), batch.frameOf(f), nowMs,
+                                  f.payloadBytes, true);
+        if (!o.accepted)
+            ++dropped;
+    }
+    return dropped;
+}
+
+void Connection::onQueueTimer() {
+    int expired = 0;
+    {
+        std::lock_guard lock(m_mu);
+        expired = m_queue.expire(steadyNowMs());
+    }
+    if (expired > 0)
+        addEvent(ConnectionEvent::Kind::Error,
+                 QStringLiteral("%1 queued publish%2 expired after waiting %3 for a connection "
+                                "(pending_operation_timeout_ms)")
+                     .arg(expired)
+                     .arg(expired == 1 ? QString() : QStringLiteral("es"))
+                     .arg(delayText(m_options.pendingOperationTimeoutMs)));
+}
+
+void Connection::addPrioritySubjectPrefix(const QByteArray& prefix) {
+    std::lock_guard lock(m_mu);
+    if (!prefix.isEmpty() && !m_prioritySubjectPrefixes.contains(prefix))
+        m_prioritySubjectPrefixes.append(prefix);
+}
+
+bool Connection::isPrioritySubjectLocked(QByteArrayView subject) const {
+    for (const QByteArray& p : m_prioritySubjectPrefixes)
+        if (subject.startsWith(p))
+            return true;
+    return false;
+}
+
+Status Connection::acceptPublishLocked(QByteArrayView subject, QByteArrayView reply,
+                                       QByteArrayView headerBlock, QByteArrayView payload,
+                                       Notices* notices) {
+    const qsizetype size = headerBlock.size() + payload.size();
+    const bool knowServer = !m_info.serverId.isEmpty();
+    switch (m_state) {
+    case State::Connected:
+    case State::Draining:
+    case State::Connecting:
+    case State::Reconnecting:
+        break;
+    case State::Disconnected:
+        if (m_openPending)
+            break;
+        return Error{ErrorKind::NotConnected,
+                     QStringLiteral("cannot publish to '%1': the connection is DISCONNECTED")
+                         .arg(QString::fromUtf8(subject))};
+    case State::Closed:
+        if (m_openPending)
+            break;
+        return Error{ErrorKind::ConnectionClosed,
+                     QStringLiteral("cannot publish to '%1': the connection is CLOSED")
+                         .arg(QString::fromUtf8(subject))};
+    }
+    if (knowServer && size > m_info.maxPayload)
+        return Error{
+            ErrorKind::MaxPayload,
+            QStringLiteral("message of %1 for '%2' exceeds the server's max_payload of %3")
+                .arg(sizeText(size), QString::fromUtf8(subject), sizeText(m_info.maxPayload))};
+    if (knowServer && !headerBlock.isEmpty() && !m_info.headers)
+        return Error{ErrorKind::Unsupported,
+                     QStringLiteral("the server does not support message headers")};
+
+    // m_writable drops with the socket, before the state catches up: publishes made in between
+    // queue up behind the salvaged ones instead of waiting in m_out for the next socket.
+    if ((m_state == State::Connected || m_state == State::Draining) && m_writable) {
+        appendOutLocked(subject, reply, headerBlock, payload);
+        return {};
+    }
+
+    // (Re)connecting: hold it in the outbound queue.
+    QByteArray frame;
+    if (headerBlock.isEmpty())
+        frames::appendPub(frame, subject, reply, payload);
+    else
+        frames::appendHpub(frame, subject, reply, headerBlock, payload);
+    const auto kind =
+        isPrioritySubjectLocked(subject) ? OutboundQueue::Kind::Control : OutboundQueue::Kind::Data;
+    const OutboundQueue::Outcome o =
+        m_queue.enqueue(kind, subject.toByteArray(), std::move(frame), steadyNowMs(), size);
+    if (o.evicted > 0 && !m_queueDropEpisode) {
+        m_queueDropEpisode = true;
+        notices->info << (m_options.failOpenMode
+                              ? QStringLiteral("outbound queue full: dropping the oldest "
+                                               "publishes to make room (fail-open mode)")
+                              : QStringLiteral("outbound queue full: an ack or flow-control "
+                                               "reply pushed out the oldest publish"));
+    }
+    if (!o.accepted) {
+        if (!m_queueRejectEpisode) {
+            m_queueRejectEpisode = true;
+            notices->errors << o.error;
+        }
+        return o.error;
+    }
+    ++m_published;
+    return {};
+}
+
+void Connection::appendOutLocked(QByteArrayView subject, QByteArrayView reply,
+                                 QByteArrayView headerBlock, QByteArrayView payload) {
+    m_out.appendPub(subject, reply, headerBlock, payload);
+    ++m_published;
+}
+
+void Connection::kickFlushLocked() {
+    if (m_flushPosted || (m_state != State::Connected && m_state != State::Draining))
+        return;
+    m_flushPosted = true;
+    QMetaObject::invokeMethod(this, &Connection::flushOut, Qt::QueuedConnection);
+}
+
+void Connection::waitForRoomLocked(std::unique_lock<std::mutex>& lock) {
+    if (m_out.size() < m_options.writeBufferLimit || onConnectionThread())
+        return;
+    m_roomCv.wait(lock, [&] {
+        return m_out.size() < m_options.writeBufferLimit / 2 ||
+               (m_state != State::Connected && m_state != State::Draining);
+    });
+}
+
+void Connection::flushOut() {
+    std::unique_lock lock(m_mu);
+    m_flushPosted = false;
+    if (m_phase != Phase::Ready || !m_socket || m_out.isEmpty())
+        return;
+    if (m_socket->bytesToWrite() > m_options.writeBufferLimit / 2) {
+        // The kernel is not keeping up; resume from bytesWritten.
+        m_waitingForSocket = true;
+        return;
+    }
+    // Hand the whole batch to the socket as a QByteArray: Qt keeps large chunks by reference
+    // instead of copying them into its ring buffer. m_out starts over with fresh capacity.
+    FrameBatch batch = m_out.take(4 * kInlineWriteThreshold);
+    lock.unlock();
+    m_roomCv.notify_all();
+    // Sent (m_sent, messages out) once the socket has written it to the kernel: the ledger
+    // settles it as the socket's backlog shrinks.
+    writeToSocket(std::move(batch), WriteLedger::Origin::Direct);
+}
+
+Status Connection::publish(QByteArrayView subject, QByteArrayView payload, QByteArrayView reply) {
+    return publishRaw(subject, reply, {}, payload);
+}
+
+Status Connection::publish(QByteArrayView subject, const Headers& headers, QByteArrayView payload,
+                           QByteArrayView reply) {
+    for (const auto& e : headers.entries())
+        if (!Headers::isValidKey(e.first) || !Headers::isValidValue(e.second))
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("invalid header '%1': keys need printable characters "
+                                        "without ':' or spaces, values no line breaks")
+                             .arg(QString::fromUtf8(e.first))};
+    if (headers.isEmpty())
+        return publishRaw(subject, reply, {}, payload);
+    return publishRaw(subject, reply, headers.toBlock(), payload);
+}
+
+Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
+                              QByteArrayView headerBlock, QByteArrayView payload) {
+    // The hot path: a plain subject on a connection that is up, with room in the write
+    // buffer. No Status, no notices, the thread looked up only when a write is due.
+    if (subject::isPlainPublishSubject(subject) &&
+        (reply.isEmpty() || subject::isPlainPublishSubject(reply))) {
+        std::unique_lock lock(m_mu);
+        if (m_state == State::Connected && m_writable &&
+            m_out.size() < m_options.writeBufferLimit &&
+            headerBlock.size() + payload.size() <= m_info.maxPayload &&
+            (headerBlock.isEmpty() || m_info.headers)) {
+            appendOutLocked(subject, reply, headerBlock, payload);
+            if (m_out.size() < kInlineWriteThreshold || !onConnectionThread()) {
+                kickFlushLocked();
+                return {};
+            }
+            lock.unlock();
+            writeInline();
+            return {};
+        }
+    }
+    return publishChecked(subject, reply, headerBlock, payload);
+}
+
+Status Connection::publishChecked(QByteArrayView subject, QByteArrayView reply,
+                                  QByteArrayView headerBlock, QByteArrayView payload) {
+    if (Status s = subject::validatePublish(subject); !s.ok())
+        return s;
+    if (!reply.isEmpty())
+        if (Status s = subject::validatePublish(reply); !s.ok())
+            return Error{ErrorKind::InvalidSubject, QStringLiteral("reply ") + s.message};
+    const bool inlineWrite = onConnectionThread();
+    Notices notices;
+    Status result;
+    bool writeNow = false;
+    {
+        std::unique_lock lock(m_mu);
+        if (m_state == State::Connected)
+            waitForRoomLocked(lock);
+        result = acceptPublishLocked(subject, reply, headerBlock, payload, &notices);
+        if (result.ok() && (m_state == State::Connected || m_state == State::Draining)) {
+            writeNow = inlineWrite && m_out.size() >= kInlineWriteThreshold;
+            if (!writeNow)
+                kickFlushLocked();
+        }
+    }
+    if (!notices.info.isEmpty() || !notices.errors.isEmpty())
+        emitNotices(notices);
+    if (writeNow)
+        writeInline();
+    return result;
+}
+
+void Connection::writeInline() {
+    while (m_socket && m_socket->bytesToWrite() > m_options.writeBufferLimit / 2)
+        if (!m_socket->waitForBytesWritten(1000))
+            break;
+    flushOut();
+    if (m_socket)
+        m_socket->flush();
+}
+
+} // namespace jetdeck
