@@ -119,7 +119,10 @@ RequestMuxer::RequestPtr Connection::startRequest(QByteArrayView subject, QByteA
     }
     emitNotices(notices);
     if (!accepted.ok()) {
-        m_muxer.forget(reply);
+        // A close may have completed the request between its registration and now: then its
+        // outcome is already on its way and must not be given twice.
+        if (!m_muxer.forget(reply) && req->async)
+            return req;
         *error = accepted;
         return {};
     }

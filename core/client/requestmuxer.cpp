@@ -24,12 +24,14 @@ QByteArray RequestMuxer::add(const RequestPtr& request, bool* firstAsync) {
     return m_prefix + token;
 }
 
-void RequestMuxer::forget(const QByteArray& replySubject) {
+bool RequestMuxer::forget(const QByteArray& replySubject) {
     std::lock_guard lock(m_mu);
-    if (!replySubject.startsWith(m_prefix))
-        return;
-    if (RequestPtr r = m_requests.take(replySubject.sliced(m_prefix.size())); r && r->async)
+    if (m_prefix.isEmpty() || !replySubject.startsWith(m_prefix))
+        return false;
+    RequestPtr r = m_requests.take(replySubject.sliced(m_prefix.size()));
+    if (r && r->async)
         --m_async;
+    return bool(r);
 }
 
 RequestMuxer::RequestPtr RequestMuxer::take(QByteArrayView subject) {

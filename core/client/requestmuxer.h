@@ -49,7 +49,9 @@ public:
     /// `firstAsync` says whether it is the only asynchronous one in flight (the caller starts
     /// the timeout timer then).
     QByteArray add(const RequestPtr& request, bool* firstAsync = nullptr);
-    void forget(const QByteArray& replySubject);
+    /// Takes a request whose publish failed back out; false when it was no longer there (a
+    /// close or its deadline completed it meanwhile, and its outcome is already given).
+    bool forget(const QByteArray& replySubject);
 
     /// A message on the reply subscription: the request it answers, taken out (null for a
     /// late reply after a timeout, or a subject that is not one of ours).
