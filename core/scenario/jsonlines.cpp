@@ -1,8 +1,5 @@
 #include "jsonlines.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-
 #include <cstring>
 
 namespace jetdeck::scenario {
@@ -50,8 +47,9 @@ private:
         // the JSON parser only when there is one.
         if (!raw.contains('\\'))
             return QString::fromUtf8(raw);
-        const QJsonDocument d = QJsonDocument::fromJson("[\"" + raw + "\"]");
-        return d.array().at(0).toString();
+        const QByteArray quoted = '"' + raw + '"';
+        const nlohmann::json d = json::parse(quoted);
+        return d.is_string() ? QString::fromStdString(d.get_ref<const std::string&>()) : QString();
     }
     static QString escape(QString key) {
         key.replace(QLatin1Char('~'), QLatin1String("~0"));
@@ -140,6 +138,93 @@ QPair<int, int> lineColumn(const QByteArray& text, qsizetype offset) {
         }
     }
     return {line, column};
+}
+
+namespace {
+
+/// Where nlohmann's parser stopped and why, from its SAX interface (which reports the error
+/// instead of throwing it).
+class SyntaxError : public nlohmann::json_sax<nlohmann::json> {
+public:
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t position, const std::string&,
+                     const nlohmann::detail::exception& ex) override {
+        m_position = position;
+        m_what = QString::fromUtf8(ex.what());
+        return false;
+    }
+
+    std::size_t position() const { return m_position; }
+    /// nlohmann's words without its "[json.exception...] parse error at line L, column C: ".
+    QString what() const {
+        const qsizetype at = m_what.indexOf(QLatin1String("parse error"));
+        const qsizetype colon = m_what.indexOf(QLatin1String(": "), at < 0 ? 0 : at);
+        return colon < 0 ? m_what : m_what.mid(colon + 2);
+    }
+
+private:
+    std::size_t m_position = 0;
+    QString m_what;
+};
+
+/// The offset of the first bracket nested deeper than `limit`, or -1.
+qsizetype tooDeep(const QByteArray& text, int limit) {
+    int depth = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit)
+                return i;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return -1;
+}
+
+Error syntaxError(const QByteArray& text, const QString& where, qsizetype offset,
+                  const QString& what) {
+    const auto [line, column] = lineColumn(text, offset);
+    return Error{
+        ErrorKind::InvalidArgument,
+        QStringLiteral("%1:%2:%3: not valid JSON: %4").arg(where).arg(line).arg(column).arg(what)};
+}
+
+} // namespace
+
+Result<nlohmann::json> parseJsonText(const QByteArray& text, const QString& where) {
+    if (const qsizetype at = tooDeep(text, kMaxJsonDepth); at >= 0)
+        return syntaxError(text, where, at,
+                           QStringLiteral("nested deeper than %1 levels").arg(kMaxJsonDepth));
+    nlohmann::json doc = json::parse(text);
+    if (!doc.is_discarded())
+        return doc;
+    SyntaxError e;
+    nlohmann::json::sax_parse(text.begin(), text.end(), &e);
+    QString what = e.what();
+    // nlohmann checks UTF-8 and surrogate pairs: say so in plain words too.
+    if (what.contains(QLatin1String("surrogate")) || what.contains(QLatin1String("UTF-8")))
+        what = QStringLiteral("text that is not valid Unicode: ") + what;
+    return syntaxError(text, where, qsizetype(e.position() > 0 ? e.position() - 1 : 0), what);
 }
 
 } // namespace jetdeck::scenario

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "core/base/error.h"
+#include "core/protocol/json.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QPair>
@@ -21,5 +24,14 @@ private:
 
 /// 1-based line and column of a byte offset.
 QPair<int, int> lineColumn(const QByteArray& text, qsizetype offset);
+
+/// How deep a scenario file may nest arrays and objects (the line scanner and the readers
+/// recurse; a real scenario nests 4 deep).
+inline constexpr int kMaxJsonDepth = 256;
+
+/// Parses a JSON text with nlohmann, without exceptions. An error says
+/// "WHERE:LINE:COLUMN: not valid JSON: what is wrong" (text that is not UTF-8, a lone surrogate
+/// escape, nesting deeper than kMaxJsonDepth included).
+Result<nlohmann::json> parseJsonText(const QByteArray& text, const QString& where);
 
 } // namespace jetdeck::scenario

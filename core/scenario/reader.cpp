@@ -2,8 +2,6 @@
 
 #include "core/jetstream/jscommon.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QLocale>
 
 #include <cmath>
@@ -33,6 +31,12 @@ int editDistance(const QString& a, const QString& b) {
 
 } // namespace
 
+QString textOf(const nlohmann::json& v) {
+    if (!v.is_string())
+        return {};
+    return QString::fromStdString(v.get_ref<const std::string&>());
+}
+
 QString joinNames(const QStringList& names) {
     return names.join(QStringLiteral(", "));
 }
@@ -51,7 +55,7 @@ QString durationLabel(qint64 ms) {
     return QStringLiteral("%1ms").arg(ms);
 }
 
-Reader::Reader(const QJsonObject& o, QString pointer, QString label, const JsonLines* lines,
+Reader::Reader(const nlohmann::json& o, QString pointer, QString label, const JsonLines* lines,
                const QString* file)
     : m_o(o)
     , m_pointer(std::move(pointer))
@@ -74,38 +78,44 @@ int Reader::line() const {
 }
 
 bool Reader::has(const QString& key) {
-    m_used.insert(key);
-    return m_o.contains(key);
+    return raw(key) != nullptr;
 }
 
-QJsonValue Reader::raw(const QString& key) {
+const nlohmann::json* Reader::raw(const QString& key) {
     m_used.insert(key);
-    return m_o.value(key);
+    if (!m_o.is_object())
+        return nullptr;
+    const auto it = m_o.find(key.toStdString());
+    return it == m_o.end() ? nullptr : &*it;
 }
 
 Status Reader::string(const QString& key, QString* out, bool required) {
-    const QJsonValue v = raw(key);
-    if (v.isUndefined()) {
+    const nlohmann::json* v = raw(key);
+    if (!v) {
         if (required)
             return error(key, QStringLiteral("is required"));
         return {};
     }
-    if (!v.isString())
+    if (!v->is_string())
         return error(key, QStringLiteral("must be a string"));
-    *out = v.toString();
+    *out = textOf(*v);
     if (required && out->isEmpty())
         return error(key, QStringLiteral("must not be empty"));
     return {};
 }
 
-Status Reader::wholeNumber(const QString& key, std::optional<double>* out, qint64 min, qint64 max) {
-    const QJsonValue v = raw(key);
-    if (v.isUndefined())
+Status Reader::wholeNumber(const QString& key, std::optional<qint64>* out, qint64 min, qint64 max) {
+    const nlohmann::json* v = raw(key);
+    if (!v)
         return {};
-    const double d = v.toDouble(std::nan(""));
-    if (!v.isDouble() || d != std::floor(d))
+    if (!v->is_number())
         return error(key, QStringLiteral("must be a whole number"));
-    if (d < double(min) || d > double(max))
+    const double d = v->get<double>();
+    if (d != std::floor(d))
+        return error(key, QStringLiteral("must be a whole number"));
+    // Exact for integers, and no cast of a float beyond qint64's range.
+    const std::optional<qint64> i = json::toInt64(*v);
+    if (!i || *i < min || *i > max)
         return error(key,
                      max >= std::numeric_limits<qint32>::max()
                          ? QStringLiteral("must be at least %1, got %2").arg(min).arg(numberText(d))
@@ -113,17 +123,17 @@ Status Reader::wholeNumber(const QString& key, std::optional<double>* out, qint6
                                .arg(min)
                                .arg(max)
                                .arg(numberText(d)));
-    *out = d;
+    *out = *i;
     return {};
 }
 
 Status Reader::number(const QString& key, double* out, double min, double max) {
-    const QJsonValue v = raw(key);
-    if (v.isUndefined())
+    const nlohmann::json* v = raw(key);
+    if (!v)
         return {};
-    if (!v.isDouble())
+    if (!v->is_number())
         return error(key, QStringLiteral("must be a number"));
-    const double d = v.toDouble();
+    const double d = v->get<double>();
     if (d < min || d > max)
         return error(key, QStringLiteral("must be between %1 and %2, got %3")
                               .arg(numberText(min), numberText(max), numberText(d)));
@@ -132,28 +142,32 @@ Status Reader::number(const QString& key, double* out, double min, double max) {
 }
 
 Status Reader::boolean(const QString& key, bool* out) {
-    const QJsonValue v = raw(key);
-    if (v.isUndefined())
+    const nlohmann::json* v = raw(key);
+    if (!v)
         return {};
-    if (!v.isBool())
+    if (!v->is_boolean())
         return error(key, QStringLiteral("must be true or false"));
-    *out = v.toBool();
+    *out = v->get<bool>();
     return {};
 }
 
 Status Reader::duration(const QString& key, qint64* outMs, bool required) {
-    const QJsonValue v = raw(key);
-    if (v.isUndefined()) {
+    const nlohmann::json* v = raw(key);
+    if (!v) {
         if (required)
             return error(key, QStringLiteral("is required (a duration such as 500ms or 2s)"));
         return {};
     }
-    if (v.isDouble() && v.toDouble() >= 0) {
-        *outMs = qint64(v.toDouble());
-        return {};
+    if (v->is_number()) {
+        // Milliseconds, within the range of a duration string (nanoseconds in a qint64).
+        const double ms = v->get<double>();
+        if (ms >= 0 && ms <= double(std::numeric_limits<qint64>::max() / 1000000)) {
+            *outMs = qint64(ms);
+            return {};
+        }
     }
-    if (v.isString()) {
-        auto ns = js::parseDurationNs(v.toString());
+    if (v->is_string()) {
+        auto ns = js::parseDurationNs(textOf(*v));
         if (ns && *ns >= 0) {
             *outMs = *ns / 1000000;
             return {};
@@ -161,17 +175,15 @@ Status Reader::duration(const QString& key, qint64* outMs, bool required) {
     }
     return error(key,
                  QStringLiteral("'%1' is not a duration such as 500ms, 2s or 1m")
-                     .arg(v.isString()
-                              ? v.toString()
-                              : QString::fromUtf8(
-                                    QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
-                                    .mid(1)
-                                    .chopped(1)));
+                     .arg(v->is_string() ? textOf(*v) : QString::fromStdString(json::dump(*v))));
 }
 
 Status Reader::finish(const QStringList& extraAllowed) const {
-    for (auto it = m_o.begin(); it != m_o.end(); ++it) {
-        if (m_used.contains(it.key()) || extraAllowed.contains(it.key()))
+    if (!m_o.is_object())
+        return {};
+    for (const auto& item : m_o.items()) {
+        const QString key = QString::fromStdString(item.key());
+        if (m_used.contains(key) || extraAllowed.contains(key))
             continue;
         QStringList known(m_used.begin(), m_used.end());
         known += extraAllowed;
@@ -179,15 +191,15 @@ Status Reader::finish(const QStringList& extraAllowed) const {
         QString best;
         int bestDistance = 3; // suggest only near misses
         for (const QString& k : std::as_const(known)) {
-            const int d = editDistance(it.key(), k);
+            const int d = editDistance(key, k);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;
             }
         }
         if (!best.isEmpty())
-            return error(it.key(), QStringLiteral("unknown field; did you mean '%1'?").arg(best));
-        return error(it.key(),
+            return error(key, QStringLiteral("unknown field; did you mean '%1'?").arg(best));
+        return error(key,
                      QStringLiteral("unknown field (this object takes: %1)").arg(joinNames(known)));
     }
     return {};

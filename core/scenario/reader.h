@@ -1,10 +1,9 @@
 #pragma once
 
 #include "core/base/error.h"
+#include "core/protocol/json.h"
 #include "core/scenario/jsonlines.h"
 
-#include <QJsonObject>
-#include <QJsonValue>
 #include <QSet>
 #include <QString>
 #include <QStringList>
@@ -16,11 +15,13 @@ namespace jetdeck::scenario {
 
 /// Reads one JSON object of a scenario file, remembering which keys were used so that anything
 /// left over (a typo) is reported, and turning every problem into "file:line: field: ...".
+/// Only checked accessors: nothing it does throws.
 class Reader {
 public:
-    /// `pointer` is where the object is in the file ("/steps/3"), `label` how an error names it
-    /// ("steps[3]"); `lines` and `file` outlive the reader.
-    Reader(const QJsonObject& o, QString pointer, QString label, const JsonLines* lines,
+    /// `o` is the object (or, to report that it is not one, the value) at `pointer` in the file
+    /// ("/steps/3"); `label` is how an error names it ("steps[3]"). `o`, `lines` and `file`
+    /// outlive the reader.
+    Reader(const nlohmann::json& o, QString pointer, QString label, const JsonLines* lines,
            const QString* file);
 
     /// "file:line: label.key: what"; the object itself when `key` is empty.
@@ -29,8 +30,8 @@ public:
     int line() const;
     /// Whether the object has `key` (it counts as read).
     bool has(const QString& key);
-    /// The value of `key` as it is (it counts as read).
-    QJsonValue raw(const QString& key);
+    /// The value of `key` as it is (it counts as read); null when absent.
+    const nlohmann::json* raw(const QString& key);
 
     // Each reader leaves `out` as it was when the key is absent.
     Status string(const QString& key, QString* out, bool required = false);
@@ -38,11 +39,11 @@ public:
     template <typename T>
     Status integer(const QString& key, T* out, qint64 min,
                    qint64 max = std::numeric_limits<T>::max()) {
-        std::optional<double> d;
-        if (Status e = wholeNumber(key, &d, min, max); !e.ok())
+        std::optional<qint64> v;
+        if (Status e = wholeNumber(key, &v, min, max); !e.ok())
             return e;
-        if (d)
-            *out = T(*d);
+        if (v)
+            *out = T(*v);
         return {};
     }
     Status number(const QString& key, double* out, double min, double max);
@@ -53,14 +54,14 @@ public:
     /// them all.
     Status finish(const QStringList& extraAllowed = {}) const;
 
-    const QJsonObject& object() const { return m_o; }
+    const nlohmann::json& object() const { return m_o; }
     const QString& pointer() const { return m_pointer; }
 
 private:
     /// Empty when the key is absent.
-    Status wholeNumber(const QString& key, std::optional<double>* out, qint64 min, qint64 max);
+    Status wholeNumber(const QString& key, std::optional<qint64>* out, qint64 min, qint64 max);
 
-    QJsonObject m_o;
+    const nlohmann::json& m_o;
     QString m_pointer;
     QString m_label;
     const JsonLines* m_lines;
@@ -68,6 +69,8 @@ private:
     QSet<QString> m_used;
 };
 
+/// A JSON string's text (empty for anything else).
+QString textOf(const nlohmann::json& v);
 /// "a, b, c".
 QString joinNames(const QStringList& names);
 /// 12345 -> "12,345".

@@ -1,14 +1,11 @@
 #include "scenario.h"
 
-#include "core/protocol/json.h"
 #include "core/scenario/reader.h"
 #include "core/scenario/steptable.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
 
 namespace jetdeck::scenario {
 
@@ -19,20 +16,21 @@ QString Step::kindName() const {
 namespace {
 
 /// Durations in stream and consumer objects may be written "2s" instead of nanoseconds.
-void nanosFromDurations(QJsonObject& o, const QStringList& keys) {
-    for (const QString& k : keys) {
-        const QJsonValue v = o.value(k);
-        if (v.isString()) {
-            if (auto ns = js::parseDurationNs(v.toString()))
-                o.insert(k, double(*ns));
-        } else if (v.isArray()) {
-            QJsonArray a = v.toArray();
-            for (qsizetype i = 0; i < a.size(); ++i)
-                if (a[i].isString())
-                    if (auto ns = js::parseDurationNs(a[i].toString()))
-                        a[i] = double(*ns);
-            o.insert(k, a);
-        }
+void nanosFromDurations(nlohmann::json& o, std::initializer_list<const char*> keys) {
+    auto nanos = [](nlohmann::json& v) {
+        if (v.is_string())
+            if (auto ns = js::parseDurationNs(textOf(v)))
+                v = *ns;
+    };
+    for (const char* k : keys) {
+        const auto it = o.find(k);
+        if (it == o.end())
+            continue;
+        if (it->is_array())
+            for (nlohmann::json& element : *it)
+                nanos(element);
+        else
+            nanos(*it);
     }
 }
 
@@ -65,151 +63,120 @@ Status readConnectionKeys(Reader& r, Options* o) {
     return r.boolean(QStringLiteral("fail_open_mode"), &o->failOpenMode);
 }
 
-/// Qt's JSON reads a lone surrogate escape; written out again it is not UTF-8 and nlohmann
-/// refuses it.
-const QString kNotUnicode = QStringLiteral(
-    "holds text that is not valid Unicode (a lone surrogate escape such as \\ud800?)");
-} // namespace
+/// What the file reads from: its text's values, and where they are.
+struct Source {
+    const JsonLines& lines;
+    const QString& where;
+};
 
-Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
-    const QString where = file.isEmpty() ? QStringLiteral("scenario") : file;
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &pe);
-    if (pe.error != QJsonParseError::NoError) {
-        const auto [line, column] = lineColumn(text, pe.offset);
-        return Error{ErrorKind::InvalidArgument, QStringLiteral("%1:%2:%3: not valid JSON: %4")
-                                                     .arg(where)
-                                                     .arg(line)
-                                                     .arg(column)
-                                                     .arg(pe.errorString())};
-    }
-    if (!doc.isObject())
-        return Error{ErrorKind::InvalidArgument,
-                     QStringLiteral("%1:1: a scenario is a JSON object with \"steps\"").arg(where)};
-    const JsonLines lines = JsonLines::scan(text);
-    Scenario sc;
-    sc.file = file;
-    Reader top(doc.object(), QString(), QStringLiteral("scenario"), &lines, &where);
-    if (Status e = top.string(QStringLiteral("name"), &sc.name); !e.ok())
+Status readServers(Reader& top, const Source& src, Scenario& sc) {
+    const nlohmann::json* servers = top.raw(QStringLiteral("servers"));
+    if (!servers)
+        return {};
+    if (!servers->is_object())
+        return top.error(QStringLiteral("servers"),
+                         QStringLiteral("must be an object such as {\"count\": 3}"));
+    Reader r(*servers, QStringLiteral("/servers"), QStringLiteral("servers"), &src.lines,
+             &src.where);
+    if (Status e = r.integer(QStringLiteral("count"), &sc.servers.count, 1, 5); !e.ok())
         return e;
-    if (sc.name.isEmpty())
-        sc.name = QFileInfo(file).completeBaseName();
-    if (Status e = top.string(QStringLiteral("description"), &sc.description); !e.ok())
+    if (sc.servers.count == 2)
+        return r.error(QStringLiteral("count"),
+                       QStringLiteral("a JetStream cluster needs 3 to 5 servers; 2 cannot "
+                                      "elect a leader after a loss"));
+    if (Status e = r.boolean(QStringLiteral("jetstream"), &sc.servers.jetstream); !e.ok())
         return e;
-    if (Status e = top.boolean(QStringLiteral("cleanup"), &sc.cleanup); !e.ok())
+    return r.finish();
+}
+
+Status readConnection(Reader& top, const Source& src, Scenario& sc) {
+    const nlohmann::json* conn = top.raw(QStringLiteral("connection"));
+    if (!conn)
+        return {};
+    if (!conn->is_object())
+        return top.error(QStringLiteral("connection"), QStringLiteral("must be an object"));
+    Reader r(*conn, QStringLiteral("/connection"), QStringLiteral("connection"), &src.lines,
+             &src.where);
+    if (Status e = r.boolean(QStringLiteral("proxy"), &sc.proxy); !e.ok())
         return e;
-
-    const QJsonValue servers = top.raw(QStringLiteral("servers"));
-    if (!servers.isUndefined()) {
-        if (!servers.isObject())
-            return top.error(QStringLiteral("servers"),
-                             QStringLiteral("must be an object such as {\"count\": 3}"));
-        Reader r(servers.toObject(), QStringLiteral("/servers"), QStringLiteral("servers"), &lines,
-                 &where);
-        if (Status e = r.integer(QStringLiteral("count"), &sc.servers.count, 1, 5); !e.ok())
-            return e;
-        if (sc.servers.count == 2)
-            return r.error(QStringLiteral("count"),
-                           QStringLiteral("a JetStream cluster needs 3 to 5 servers; 2 cannot "
-                                          "elect a leader after a loss"));
-        if (Status e = r.boolean(QStringLiteral("jetstream"), &sc.servers.jetstream); !e.ok())
-            return e;
-        if (Status e = r.finish(); !e.ok())
-            return e;
-    }
-
-    const QJsonValue conn = top.raw(QStringLiteral("connection"));
-    if (!conn.isUndefined()) {
-        if (!conn.isObject())
-            return top.error(QStringLiteral("connection"), QStringLiteral("must be an object"));
-        Reader r(conn.toObject(), QStringLiteral("/connection"), QStringLiteral("connection"),
-                 &lines, &where);
-        if (Status e = r.boolean(QStringLiteral("proxy"), &sc.proxy); !e.ok())
-            return e;
-        Options probe; // the values are applied later, to the run's own options
-        if (Status e = readConnectionKeys(r, &probe); !e.ok())
-            return e;
-        if (Status e = r.finish(); !e.ok())
-            return e;
-        sc.connection = conn.toObject();
-        sc.connection.remove(QStringLiteral("proxy"));
-    }
-
-    const QJsonValue streams = top.raw(QStringLiteral("streams"));
-    if (!streams.isUndefined()) {
-        if (!streams.isArray())
-            return top.error(QStringLiteral("streams"),
-                             QStringLiteral("must be a list of stream configurations"));
-        const QJsonArray a = streams.toArray();
-        for (qsizetype i = 0; i < a.size(); ++i) {
-            const QString ptr = QStringLiteral("/streams/%1").arg(i);
-            Reader r(a[i].toObject(), ptr, QStringLiteral("streams[%1]").arg(i), &lines, &where);
-            if (!a[i].isObject())
-                return r.error(QString(), QStringLiteral("must be an object"));
-            QJsonObject o = a[i].toObject();
-            nanosFromDurations(o, {QStringLiteral("max_age"), QStringLiteral("duplicate_window")});
-            if (!o.contains(QStringLiteral("num_replicas")) && sc.servers.count >= 3)
-                o.insert(QStringLiteral("num_replicas"), 3);
-            const nlohmann::json j = json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact));
-            if (j.is_discarded())
-                return r.error(QString(), kNotUnicode);
-            auto cfg = js::StreamConfig::fromJson(j);
-            if (!cfg)
-                return r.error(QString(), cfg.error().message);
-            if (Status e = cfg.value().validate(); !e.ok())
-                return r.error(QString(), e.message);
-            sc.streams << cfg.value();
-        }
-    }
-
-    const QJsonValue consumers = top.raw(QStringLiteral("consumers"));
-    if (!consumers.isUndefined()) {
-        if (!consumers.isArray())
-            return top.error(QStringLiteral("consumers"),
-                             QStringLiteral("must be a list of {\"stream\": ..., consumer "
-                                            "configuration}"));
-        const QJsonArray a = consumers.toArray();
-        for (qsizetype i = 0; i < a.size(); ++i) {
-            const QString ptr = QStringLiteral("/consumers/%1").arg(i);
-            Reader r(a[i].toObject(), ptr, QStringLiteral("consumers[%1]").arg(i), &lines, &where);
-            if (!a[i].isObject())
-                return r.error(QString(), QStringLiteral("must be an object"));
-            QString stream;
-            if (Status e = r.string(QStringLiteral("stream"), &stream, true); !e.ok())
-                return e;
-            QJsonObject o = a[i].toObject();
-            o.remove(QStringLiteral("stream"));
-            nanosFromDurations(o, {QStringLiteral("ack_wait"), QStringLiteral("backoff"),
-                                   QStringLiteral("idle_heartbeat"),
-                                   QStringLiteral("inactive_threshold")});
-            const nlohmann::json j = json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact));
-            if (j.is_discarded())
-                return r.error(QString(), kNotUnicode);
-            auto cfg = js::ConsumerConfig::fromJson(j);
-            if (!cfg)
-                return r.error(QString(), cfg.error().message);
-            if (cfg.value().durableName.isEmpty() && cfg.value().name.isEmpty())
-                return r.error(QStringLiteral("durable_name"),
-                               QStringLiteral("is required: scenario consumers are durable"));
-            if (Status e = cfg.value().validate(); !e.ok())
-                return r.error(QString(), e.message);
-            sc.consumers.append({stream, cfg.value()});
-        }
-    }
-
-    const QJsonValue steps = top.raw(QStringLiteral("steps"));
-    if (!steps.isArray() || steps.toArray().isEmpty())
-        return top.error(QStringLiteral("steps"), QStringLiteral("is required: a list of steps"));
-    if (Status e = top.finish(); !e.ok())
+    Options probe; // the values are applied later, to the run's own options
+    if (Status e = readConnectionKeys(r, &probe); !e.ok())
         return e;
+    if (Status e = r.finish(); !e.ok())
+        return e;
+    sc.connection = *conn;
+    sc.connection.erase("proxy");
+    return {};
+}
 
-    const QJsonArray a = steps.toArray();
+Status readStreams(Reader& top, const Source& src, Scenario& sc) {
+    const nlohmann::json* streams = top.raw(QStringLiteral("streams"));
+    if (!streams)
+        return {};
+    if (!streams->is_array())
+        return top.error(QStringLiteral("streams"),
+                         QStringLiteral("must be a list of stream configurations"));
+    for (std::size_t i = 0; i < streams->size(); ++i) {
+        const nlohmann::json& o = (*streams)[i];
+        Reader r(o, QStringLiteral("/streams/%1").arg(i), QStringLiteral("streams[%1]").arg(i),
+                 &src.lines, &src.where);
+        if (!o.is_object())
+            return r.error(QString(), QStringLiteral("must be an object"));
+        nlohmann::json config = o;
+        nanosFromDurations(config, {"max_age", "duplicate_window"});
+        if (!config.contains("num_replicas") && sc.servers.count >= 3)
+            config["num_replicas"] = 3;
+        auto cfg = js::StreamConfig::fromJson(config);
+        if (!cfg)
+            return r.error(QString(), cfg.error().message);
+        if (Status e = cfg.value().validate(); !e.ok())
+            return r.error(QString(), e.message);
+        sc.streams << cfg.value();
+    }
+    return {};
+}
+
+Status readConsumers(Reader& top, const Source& src, Scenario& sc) {
+    const nlohmann::json* consumers = top.raw(QStringLiteral("consumers"));
+    if (!consumers)
+        return {};
+    if (!consumers->is_array())
+        return top.error(QStringLiteral("consumers"),
+                         QStringLiteral("must be a list of {\"stream\": ..., consumer "
+                                        "configuration}"));
+    for (std::size_t i = 0; i < consumers->size(); ++i) {
+        const nlohmann::json& o = (*consumers)[i];
+        Reader r(o, QStringLiteral("/consumers/%1").arg(i), QStringLiteral("consumers[%1]").arg(i),
+                 &src.lines, &src.where);
+        if (!o.is_object())
+            return r.error(QString(), QStringLiteral("must be an object"));
+        QString stream;
+        if (Status e = r.string(QStringLiteral("stream"), &stream, true); !e.ok())
+            return e;
+        nlohmann::json config = o;
+        config.erase("stream");
+        nanosFromDurations(config, {"ack_wait", "backoff", "idle_heartbeat", "inactive_threshold"});
+        auto cfg = js::ConsumerConfig::fromJson(config);
+        if (!cfg)
+            return r.error(QString(), cfg.error().message);
+        if (cfg.value().durableName.isEmpty() && cfg.value().name.isEmpty())
+            return r.error(QStringLiteral("durable_name"),
+                           QStringLiteral("is required: scenario consumers are durable"));
+        if (Status e = cfg.value().validate(); !e.ok())
+            return r.error(QString(), e.message);
+        sc.consumers.append({stream, cfg.value()});
+    }
+    return {};
+}
+
+/// The steps, each through its kind's reader (steptable.cpp).
+Status readSteps(const nlohmann::json& steps, const Source& src, Scenario& sc) {
     ParseContext ctx{sc, {}, {}, {}};
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        const QString ptr = QStringLiteral("/steps/%1").arg(i);
-        const QString label = QStringLiteral("steps[%1]").arg(i);
-        Reader r(a[i].toObject(), ptr, label, &lines, &where);
-        if (!a[i].isObject())
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const nlohmann::json& o = steps[i];
+        Reader r(o, QStringLiteral("/steps/%1").arg(i), QStringLiteral("steps[%1]").arg(i),
+                 &src.lines, &src.where);
+        if (!o.is_object())
             return r.error(QString(), QStringLiteral("must be an object with \"step\""));
         Step s;
         s.index = int(i);
@@ -235,6 +202,42 @@ Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
         s.title = stepKind->title(s);
         sc.steps << s;
     }
+    return {};
+}
+
+} // namespace
+
+Result<Scenario> Scenario::parse(const QByteArray& text, const QString& file) {
+    const QString where = file.isEmpty() ? QStringLiteral("scenario") : file;
+    auto doc = parseJsonText(text, where);
+    if (!doc)
+        return doc.error();
+    if (!doc.value().is_object())
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("%1:1: a scenario is a JSON object with \"steps\"").arg(where)};
+    const JsonLines lines = JsonLines::scan(text);
+    const Source src{lines, where};
+    Scenario sc;
+    sc.file = file;
+    Reader top(doc.value(), QString(), QStringLiteral("scenario"), &lines, &where);
+    if (Status e = top.string(QStringLiteral("name"), &sc.name); !e.ok())
+        return e;
+    if (sc.name.isEmpty())
+        sc.name = QFileInfo(file).completeBaseName();
+    if (Status e = top.string(QStringLiteral("description"), &sc.description); !e.ok())
+        return e;
+    if (Status e = top.boolean(QStringLiteral("cleanup"), &sc.cleanup); !e.ok())
+        return e;
+    for (auto read : {readServers, readConnection, readStreams, readConsumers})
+        if (Status e = read(top, src, sc); !e.ok())
+            return e;
+    const nlohmann::json* steps = top.raw(QStringLiteral("steps"));
+    if (!steps || !steps->is_array() || steps->empty())
+        return top.error(QStringLiteral("steps"), QStringLiteral("is required: a list of steps"));
+    if (Status e = top.finish(); !e.ok())
+        return e;
+    if (Status e = readSteps(*steps, src, sc); !e.ok())
+        return e;
     return sc;
 }
 

@@ -9,7 +9,6 @@
 #include "core/workload/publishplan.h"
 
 #include <QHash>
-#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -147,7 +146,7 @@ struct Scenario {
     bool proxy = false; ///< the run's connection goes through a fault proxy
     /// Connection settings: the earlier router's keys (reconnect_delay_ms, ...) applied to
     /// the base options of the run.
-    QJsonObject connection;
+    nlohmann::json connection;
     QList<js::StreamConfig> streams;
     QList<QPair<QString, js::ConsumerConfig>> consumers; ///< stream, config
     bool cleanup = true; ///< delete the streams it created when done

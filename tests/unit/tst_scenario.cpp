@@ -135,19 +135,39 @@ void TestScenario::malformed_data() {
     auto row = [](const char* name, const QByteArray& text, const char* where, const char* what) {
         QTest::newRow(name) << text << QString::fromUtf8(where) << QString::fromUtf8(what);
     };
-    row("not JSON", steps("    {\"step\": \"wait\",, \"duration\": \"1s\"}"), "bad.json:3:2",
-        "not valid JSON");
+    // Line and column of the second comma.
+    row("not JSON", steps("    {\"step\": \"wait\",, \"duration\": \"1s\"}"),
+        "bad.json:3:21:", "not valid JSON");
     row("not an object", QByteArray("[1, 2]"), "bad.json:1", "JSON object");
-    // Qt's JSON takes a lone surrogate escape; it must become an error, not an exception.
+    // A lone surrogate escape is not Unicode: the JSON parser itself refuses it, at its line and
+    // column, as an error and not an exception.
     row("lone surrogate in a stream name",
         QByteArray("{\n\"streams\": [\n  {\"name\": \"S\\ud800\", \"subjects\": [\"s.>\"]}\n],\n"
                    "\"steps\": [{\"step\": \"wait\", \"duration\": \"1s\"}]\n}\n"),
-        "bad.json:3: streams[0]", "not valid Unicode");
+        "bad.json:3:", "not valid JSON: text that is not valid Unicode");
     row("lone surrogate in a consumer",
         QByteArray("{\n\"streams\": [{\"name\": \"S\", \"subjects\": [\"s.>\"]}],\n"
                    "\"consumers\": [\n  {\"stream\": \"S\", \"durable_name\": \"c\\udfff\"}\n],\n"
                    "\"steps\": [{\"step\": \"wait\", \"duration\": \"1s\"}]\n}\n"),
-        "bad.json:4: consumers[0]", "not valid Unicode");
+        "bad.json:4:", "not valid JSON: text that is not valid Unicode");
+    row("not UTF-8",
+        QByteArray("{\"steps\": [\n{\"step\": \"wait\", \"name\": \"\xff\", \"duration\": 1}]}"),
+        "bad.json:2:", "not valid Unicode");
+    row("nested too deep",
+        QByteArray("{\"steps\": [{\"step\": \"wait\", \"duration\": ") + QByteArray(300, '[') +
+            QByteArray(300, ']') + "}]}",
+        "bad.json:1:", "nested deeper than 256 levels");
+    row("await names not strings",
+        steps("    {\"step\": \"publish\", \"name\": \"p\", \"subject\": \"a\", \"count\": 1},\n"
+              "    {\"step\": \"await\", \"publish\": [\"p\", 5]}"),
+        "bad.json:4: steps[1].publish", "must be a publish step's name or a list of them");
+    row("count beyond any integer",
+        steps("    {\"step\": \"publish\", \"subject\": \"a\", \"count\": 1e30}"),
+        "bad.json:3: steps[0].count", "must be at least 1, got 1e+30");
+    row("duration beyond any clock", steps("    {\"step\": \"wait\", \"duration\": 1e300}"),
+        "bad.json:3: steps[0].duration", "is not a duration");
+    row("array for a string", steps("    {\"step\": [\"wait\"]}"), "bad.json:3: steps[0].step",
+        "must be a string");
     row("no steps", QByteArray("{\n\"name\": \"x\"\n}"), "bad.json:1: scenario.steps",
         "is required");
     row("unknown top field",

@@ -4,32 +4,32 @@
 #include "core/scenario/run.h"
 #include "core/scenario/steps/steps.h"
 
-#include <QJsonArray>
 #include <QJsonObject>
+
+#include <algorithm>
 
 namespace jetdeck::scenario::steps {
 
 namespace {
 
 Status readHeaders(Reader& r, PublishPlan& p) {
-    const QJsonValue headers = r.raw(QStringLiteral("headers"));
-    if (headers.isUndefined())
+    const nlohmann::json* headers = r.raw(QStringLiteral("headers"));
+    if (!headers)
         return {};
-    if (!headers.isObject())
+    if (!headers->is_object())
         return r.error(QStringLiteral("headers"),
                        QStringLiteral("must be an object of \"Key\": \"value\""));
-    const QJsonObject h = headers.toObject();
-    for (auto it = h.begin(); it != h.end(); ++it) {
-        const QByteArray key = it.key().toUtf8();
-        if (!it.value().isString())
-            return r.error(QStringLiteral("headers/") + it.key(),
-                           QStringLiteral("must be a string"));
-        const QByteArray value = it.value().toString().toUtf8();
+    for (const auto& item : headers->items()) {
+        const QString name = QString::fromStdString(item.key());
+        const QByteArray key = name.toUtf8();
+        if (!item.value().is_string())
+            return r.error(QStringLiteral("headers/") + name, QStringLiteral("must be a string"));
+        const QByteArray value = textOf(item.value()).toUtf8();
         if (!Headers::isValidKey(key))
-            return r.error(QStringLiteral("headers/") + it.key(),
+            return r.error(QStringLiteral("headers/") + name,
                            QStringLiteral("is not a valid header name"));
         if (!Headers::isValidValue(value))
-            return r.error(QStringLiteral("headers/") + it.key(),
+            return r.error(QStringLiteral("headers/") + name,
                            QStringLiteral("the value has a line break or control character"));
         p.headers.append(key, value);
     }
@@ -169,15 +169,20 @@ StepResult runPublish(Run& run, const Step& step) {
 
 Status readAwait(Reader& r, Step& step, ParseContext& ctx) {
     AwaitStep w;
-    const QJsonValue v = r.raw(QStringLiteral("publish"));
-    if (v.isString())
-        w.names << v.toString();
-    else if (v.isArray())
-        for (const QJsonValue& n : v.toArray())
-            w.names << n.toString();
-    else if (!v.isUndefined())
-        return r.error(QStringLiteral("publish"),
-                       QStringLiteral("must be a publish step's name or a list of them"));
+    if (const nlohmann::json* v = r.raw(QStringLiteral("publish"))) {
+        const bool names = v->is_string() ||
+                           (v->is_array() && std::all_of(v->begin(), v->end(), [](const auto& n) {
+                                return n.is_string();
+                            }));
+        if (!names)
+            return r.error(QStringLiteral("publish"),
+                           QStringLiteral("must be a publish step's name or a list of them"));
+        if (v->is_string())
+            w.names << textOf(*v);
+        else
+            for (const nlohmann::json& n : *v)
+                w.names << textOf(n);
+    }
     for (const QString& n : std::as_const(w.names))
         if (!ctx.publishes.contains(n))
             return r.error(QStringLiteral("publish"),
