@@ -397,7 +397,8 @@ QString MainWindow::serverBarText() const {
 void MainWindow::showMessage(const QString& text, bool error) {
     m_lastMessage = text;
     statusBar()->showMessage(text, error ? 0 : 5000);
-    m_urlEdit->setStyleSheet(error ? QStringLiteral("QLineEdit { border: 2px solid #c62828; }")
+    m_urlEdit->setStyleSheet(error ? QStringLiteral("QLineEdit { border: 2px solid %1; }")
+                                         .arg(roleColorName(ColorRole::Bad))
                                    : QString());
     m_urlEdit->setToolTip(error ? text : QString());
 }

@@ -1,5 +1,7 @@
 #include "connectiondialog.h"
 
+#include "ui/widgets/theme.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -83,7 +85,7 @@ ConnectionDialog::ConnectionDialog(const SavedConnection& initial, const QString
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    m_error->setStyleSheet(textStyle(ColorRole::Bad));
     form->addRow(m_error);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &ConnectionDialog::tryAccept);

@@ -2,6 +2,7 @@
 
 #include "core/client/connectoptions.h"
 #include "ui/connections/connectiondialog.h"
+#include "ui/widgets/theme.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -35,12 +36,12 @@ QIcon dot(const QColor& color) {
 
 QColor colorOf(const QString& name) {
     if (name == QLatin1String("green"))
-        return QColor(0x2e, 0x7d, 0x32);
+        return roleColor(ColorRole::Good);
     if (name == QLatin1String("amber"))
-        return QColor(0xf9, 0xa8, 0x25);
+        return roleColor(ColorRole::DotBusy);
     if (name == QLatin1String("red"))
-        return QColor(0xc6, 0x28, 0x28);
-    return QColor(0x9e, 0x9e, 0x9e);
+        return roleColor(ColorRole::Bad);
+    return roleColor(ColorRole::DotIdle);
 }
 
 QString savedKey(const QString& name) {
@@ -380,7 +381,7 @@ void ConnectionSidebar::deleteConnection(const QString& name, bool confirmed) {
 
 void ConnectionSidebar::setStatus(const QString& text, bool error) {
     m_status->setText(text);
-    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+    m_status->setStyleSheet(error ? textStyle(ColorRole::Bad) : QString());
 }
 
 QString ConnectionSidebar::statusText() const {

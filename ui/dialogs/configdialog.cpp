@@ -1,5 +1,7 @@
 #include "configdialog.h"
 
+#include "ui/widgets/theme.h"
+
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QPushButton>
@@ -14,7 +16,7 @@ void ConfigDialog::finishLayout(QVBoxLayout* layout) {
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
-    m_problem->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
+    m_problem->setStyleSheet(textStyle(ColorRole::Bad));
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_problem);
 

@@ -1,5 +1,7 @@
 #include "eventlogmodel.h"
 
+#include "ui/widgets/theme.h"
+
 #include <numeric>
 
 #include <QBrush>
@@ -41,9 +43,9 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
         return QString(e.time.toString(Qt::ISODateWithMs) + QLatin1Char(0x0a) + e.message);
     case Qt::ForegroundRole:
         if (e.kind == ConnectionEvent::Kind::Error || e.kind == ConnectionEvent::Kind::SlowConsumer)
-            return QBrush(QColor(0xc6, 0x28, 0x28));
+            return QBrush(roleColor(ColorRole::Bad));
         if (e.kind == ConnectionEvent::Kind::LameDuck)
-            return QBrush(QColor(0xb2, 0x6a, 0x00));
+            return QBrush(roleColor(ColorRole::Caution));
         break;
     case KindRole:
         return int(e.kind);

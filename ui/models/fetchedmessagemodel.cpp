@@ -1,6 +1,7 @@
 #include "fetchedmessagemodel.h"
 
 #include "ui/widgets/format.h"
+#include "ui/widgets/theme.h"
 
 #include <QBrush>
 #include <QColor>
@@ -52,7 +53,7 @@ QVariant FetchedMessageModel::data(const QModelIndex& index, int role) const {
         }
     }
     if (role == Qt::ForegroundRole && index.column() == DeliveredColumn && meta.delivered > 1)
-        return QBrush(QColor(0xef, 0x6c, 0x00)); // a redelivery
+        return QBrush(roleColor(ColorRole::Warning)); // a redelivery
     if (role == Qt::ToolTipRole && index.column() == DeliveredColumn && meta.delivered > 1)
         return tr("Delivered %1 times: a redelivery").arg(meta.delivered);
     if (role == Qt::TextAlignmentRole &&

@@ -1,6 +1,7 @@
 #include "publishrunmodel.h"
 
 #include "ui/widgets/format.h"
+#include "ui/widgets/theme.h"
 
 #include <QBrush>
 #include <QColor>
@@ -111,7 +112,7 @@ QVariant PublishRunModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ToolTipRole && r.summary)
         return r.summary->toText();
     if (role == Qt::ForegroundRole && index.column() == ResultColumn && r.summary)
-        return QBrush(r.summary->clean() ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
+        return QBrush(roleColor(r.summary->clean() ? ColorRole::Good : ColorRole::Bad));
     if (role == Qt::TextAlignmentRole && index.column() >= DoneColumn &&
         index.column() <= P99Column)
         return int(Qt::AlignRight | Qt::AlignVCenter);

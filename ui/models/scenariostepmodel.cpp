@@ -1,5 +1,7 @@
 #include "scenariostepmodel.h"
 
+#include "ui/widgets/theme.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QFont>
@@ -70,14 +72,14 @@ namespace {
 QColor statusColor(StepStatus s) {
     switch (s) {
     case StepStatus::Passed:
-        return QColor(0x2e, 0x7d, 0x32);
+        return roleColor(ColorRole::Good);
     case StepStatus::Failed:
     case StepStatus::Error:
-        return QColor(0xc6, 0x28, 0x28);
+        return roleColor(ColorRole::Bad);
     case StepStatus::Running:
-        return QColor(0x15, 0x65, 0xc0);
+        return roleColor(ColorRole::Accent);
     case StepStatus::Skipped:
-        return QColor(0x75, 0x75, 0x75);
+        return roleColor(ColorRole::Faint);
     default:
         return {};
     }

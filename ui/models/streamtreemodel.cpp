@@ -3,6 +3,7 @@
 #include <QColor>
 
 #include "ui/widgets/format.h"
+#include "ui/widgets/theme.h"
 
 #include <algorithm>
 
@@ -229,11 +230,14 @@ QVariant StreamTreeModel::consumerData(const js::ConsumerInfo& c, int column, in
                 .arg(metrics::backpressureLevelName(it->level), it->reason);
         switch (it->level) {
         case metrics::BackpressureLevel::Ok:
-            return role == Qt::BackgroundRole ? QColor(0xc8, 0xe6, 0xc9) : QColor(0x1b, 0x5e, 0x20);
+            return roleColor(role == Qt::BackgroundRole ? ColorRole::GoodCell
+                                                        : ColorRole::GoodCellText);
         case metrics::BackpressureLevel::Warn:
-            return role == Qt::BackgroundRole ? QColor(0xff, 0xe0, 0xb2) : QColor(0xe6, 0x51, 0x00);
+            return roleColor(role == Qt::BackgroundRole ? ColorRole::WarningCell
+                                                        : ColorRole::WarningCellText);
         case metrics::BackpressureLevel::Critical:
-            return role == Qt::BackgroundRole ? QColor(0xff, 0xcd, 0xd2) : QColor(0xb7, 0x1c, 0x1c);
+            return roleColor(role == Qt::BackgroundRole ? ColorRole::BadCell
+                                                        : ColorRole::BadCellText);
         case metrics::BackpressureLevel::Unknown:
             break;
         }

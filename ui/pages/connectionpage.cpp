@@ -6,6 +6,7 @@
 #include "ui/widgets/timechart.h"
 
 #include "ui/widgets/chartcsv.h"
+#include "ui/widgets/theme.h"
 
 #include <QChart>
 #include <QChartView>
@@ -103,13 +104,15 @@ ConnectionPage::ConnectionPage(QWidget* parent)
 
     auto* charts = new QHBoxLayout;
     m_rttChart = charts::makeTimeChart(tr("Round-trip time (ms)"), kChartWindowS, &m_rttX, &m_rttY);
-    m_rttSeries = charts::addLine(m_rttChart, m_rttX, m_rttY, tr("RTT"), QColor(0x15, 0x65, 0xc0));
+    m_rttSeries =
+        charts::addLine(m_rttChart, m_rttX, m_rttY, tr("RTT"), chartColor(ChartColor::Rtt));
     charts::setYMax(m_rttY, 0, 0.5);
     m_rateChart =
         charts::makeTimeChart(tr("Messages per second"), kChartWindowS, &m_rateX, &m_rateY);
-    m_inSeries = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("in"), QColor(0x2e, 0x7d, 0x32));
-    m_outSeries =
-        charts::addLine(m_rateChart, m_rateX, m_rateY, tr("out"), QColor(0xef, 0x8f, 0x00));
+    m_inSeries = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("in"),
+                                 chartColor(ChartColor::MessagesIn));
+    m_outSeries = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("out"),
+                                  chartColor(ChartColor::MessagesOut));
     charts::setYMax(m_rateY, 0, 10.0);
     for (QChart* c : {m_rttChart, m_rateChart}) {
         auto* view = new QChartView(c, this);
@@ -194,11 +197,10 @@ void ConnectionPage::refresh() {
                                     .arg(counts[int(metrics::BackpressureLevel::Warn)])
                                     .arg(counts[int(metrics::BackpressureLevel::Critical)]));
         l->setToolTip(worst.join(QLatin1Char('\n')));
-        l->setStyleSheet(counts[int(metrics::BackpressureLevel::Critical)] > 0
-                             ? QStringLiteral("color: #c62828;")
-                         : counts[int(metrics::BackpressureLevel::Warn)] > 0
-                             ? QStringLiteral("color: #ef6c00;")
-                             : QString());
+        l->setStyleSheet(
+            counts[int(metrics::BackpressureLevel::Critical)] > 0 ? textStyle(ColorRole::Bad)
+            : counts[int(metrics::BackpressureLevel::Warn)] > 0   ? textStyle(ColorRole::Warning)
+                                                                  : QString());
     }
     if (!m_conn) {
         m_badge->setState(ConnectionState::Disconnected);

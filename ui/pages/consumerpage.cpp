@@ -3,6 +3,7 @@
 #include "ui/widgets/chartcsv.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/messageviewer.h"
+#include "ui/widgets/theme.h"
 #include "ui/widgets/timechart.h"
 
 #include <QBarCategoryAxis>
@@ -106,9 +107,9 @@ ConsumerPage::ConsumerPage(QWidget* parent)
     m_pendingChart =
         charts::makeTimeChart(tr("Pending and ack pending"), kWindowS, &m_pendingX, &m_pendingY);
     m_pendingSeries = charts::addLine(m_pendingChart, m_pendingX, m_pendingY, tr("unprocessed"),
-                                      QColor(0x15, 0x65, 0xc0));
+                                      chartColor(ChartColor::Unprocessed));
     m_ackPendingSeries = charts::addLine(m_pendingChart, m_pendingX, m_pendingY, tr("ack pending"),
-                                         QColor(0xef, 0x8f, 0x00));
+                                         chartColor(ChartColor::AckPending));
     auto* pendingView = new QChartView(m_pendingChart, top);
     pendingView->setRenderHint(QPainter::Antialiasing);
     addCsvExport(pendingView, "seconds_ago");
@@ -125,7 +126,7 @@ ConsumerPage::ConsumerPage(QWidget* parent)
         categories << (i == js::RedeliveryTracker::Buckets ? QStringLiteral("%1+").arg(i)
                                                            : QString::number(i));
     }
-    m_countBars->setColor(QColor(0x5e, 0x35, 0xb1));
+    m_countBars->setColor(chartColor(ChartColor::DeliveryCounts));
     auto* bars = new QBarSeries;
     bars->append(m_countBars);
     m_countChart->addSeries(bars);
@@ -149,9 +150,9 @@ ConsumerPage::ConsumerPage(QWidget* parent)
                                          &m_causeX, &m_causeY);
     m_causeY->setLabelFormat(QStringLiteral("%.1f"));
     m_nakSeries = charts::addLine(m_causeChart, m_causeX, m_causeY, tr("after NAK"),
-                                  QColor(0xc6, 0x28, 0x28));
+                                  chartColor(ChartColor::AfterNak));
     m_ackWaitSeries = charts::addLine(m_causeChart, m_causeX, m_causeY, tr("after AckWait"),
-                                      QColor(0x6d, 0x4c, 0x41));
+                                      chartColor(ChartColor::AfterAckWait));
     auto* causeView = new QChartView(m_causeChart, top);
     causeView->setRenderHint(QPainter::Antialiasing);
     addCsvExport(causeView, "seconds_ago");
@@ -514,7 +515,7 @@ void ConsumerPage::onSelectionChanged() {
 
 void ConsumerPage::setStatus(const QString& text, bool error) {
     m_status->setText(text);
-    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+    m_status->setStyleSheet(error ? textStyle(ColorRole::Bad) : QString());
 }
 
 void ConsumerPage::updateActions() {
@@ -652,11 +653,10 @@ void ConsumerPage::refresh() {
             auto* bp = m_numbers.value(QStringLiteral("backpressure"));
             bp->setText(metrics::backpressureLevelName(m.backpressure.level));
             bp->setToolTip(m.backpressure.reason);
-            const char* color =
-                m.backpressure.level == metrics::BackpressureLevel::Critical ? "#c62828"
-                : m.backpressure.level == metrics::BackpressureLevel::Warn   ? "#ef6c00"
-                                                                             : "#2e7d32";
-            bp->setStyleSheet(QStringLiteral("color: %1;").arg(QLatin1String(color)));
+            bp->setStyleSheet(textStyle(
+                m.backpressure.level == metrics::BackpressureLevel::Critical ? ColorRole::Bad
+                : m.backpressure.level == metrics::BackpressureLevel::Warn   ? ColorRole::Warning
+                                                                             : ColorRole::Good));
         }
         const QList<js::RedeliveryEvent> events = m_registry->recentEvents(m_stream, m_consumer);
         if (events.size() != m_events->count()) {

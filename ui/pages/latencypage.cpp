@@ -4,6 +4,7 @@
 
 #include "ui/models/latencymodel.h"
 #include "ui/widgets/chartcsv.h"
+#include "ui/widgets/theme.h"
 
 #include <QChart>
 #include <QChartView>
@@ -99,9 +100,9 @@ LatencyPage::LatencyPage(QWidget* parent)
         s->attachAxis(m_y);
         return s;
     };
-    m_p50 = add(tr("P50"), QColor(0x2e, 0x7d, 0x32));
-    m_p95 = add(tr("P95"), QColor(0xef, 0x6c, 0x00));
-    m_p99 = add(tr("P99"), QColor(0xc6, 0x28, 0x28));
+    m_p50 = add(tr("P50"), chartColor(ChartColor::P50));
+    m_p95 = add(tr("P95"), chartColor(ChartColor::P95));
+    m_p99 = add(tr("P99"), chartColor(ChartColor::P99));
     auto* chartView = new QChartView(m_chart, this);
     addCsvExport(chartView, "seconds");
     chartView->setRenderHint(QPainter::Antialiasing);

@@ -3,6 +3,7 @@
 #include "core/client/connection.h"
 #include "ui/models/outboundqueuemodel.h"
 #include "ui/widgets/format.h"
+#include "ui/widgets/theme.h"
 
 #include <QGridLayout>
 #include <QHeaderView>
@@ -121,7 +122,8 @@ void OutboundPage::refresh() {
         h.queueLimitBytes > 0 ? double(h.queueBytes) / double(h.queueLimitBytes) : 0;
     const int pct = qBound(0, int(qMax(byOps, byBytes) * 100.0 + 0.5), 100);
     m_fill->setValue(pct);
-    m_fill->setStyleSheet(pct >= 80 ? QStringLiteral("QProgressBar::chunk { background: #c62828; }")
+    m_fill->setStyleSheet(pct >= 80 ? QStringLiteral("QProgressBar::chunk { background: %1; }")
+                                          .arg(roleColorName(ColorRole::Bad))
                                     : QString());
     if (h.state == ConnectionState::Connected && h.queueDepth == 0)
         m_note->setText(tr("Connected to %1: publishes go straight to the socket; nothing waits.")

@@ -2,6 +2,7 @@
 
 #include "core/metrics/registry.h"
 #include "ui/widgets/format.h"
+#include "ui/widgets/theme.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -147,7 +148,7 @@ PublishPage::PublishPage(QWidget* parent)
     m_error = new QLabel(formBox);
     m_error->setObjectName(QStringLiteral("formError"));
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    m_error->setStyleSheet(textStyle(ColorRole::Bad));
     form->addRow(m_error);
     split->addWidget(formBox);
 
@@ -375,7 +376,8 @@ void PublishPage::onFinished(const PublishSummary& summary) {
     m_progress->setFormat(summary.clean() ? tr("done: all delivered") : tr("done: see below"));
     m_progress->setStyleSheet(summary.clean()
                                   ? QString()
-                                  : QStringLiteral("QProgressBar::chunk { background: #c62828; }"));
+                                  : QStringLiteral("QProgressBar::chunk { background: %1; }")
+                                        .arg(roleColorName(ColorRole::Bad)));
     updateControls();
     emit runFinished(summary);
 }

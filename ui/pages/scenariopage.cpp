@@ -3,6 +3,7 @@
 
 #include "core/demo/demosession.h"
 #include "ui/models/scenariostepmodel.h"
+#include "ui/widgets/theme.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -293,8 +294,7 @@ void ScenarioPage::onFinished(const ScenarioReport& report) {
         m_model->setResult(int(i), report.results[i]);
     m_progress->setValue(int(report.results.size()));
     m_verdict->setText(verdictText());
-    m_verdict->setStyleSheet(report.passed() ? QStringLiteral("color: #2e7d32;")
-                                             : QStringLiteral("color: #c62828;"));
+    m_verdict->setStyleSheet(textStyle(report.passed() ? ColorRole::Good : ColorRole::Bad));
     if (!report.setupError.isEmpty())
         setStatus(tr("Setup failed: %1").arg(report.setupError), true);
     else
@@ -333,7 +333,7 @@ void ScenarioPage::appendLog(const QString& line) {
 
 void ScenarioPage::setStatus(const QString& text, bool error) {
     m_status->setText(text);
-    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+    m_status->setStyleSheet(error ? textStyle(ColorRole::Bad) : QString());
 }
 
 QString ScenarioPage::statusText() const {

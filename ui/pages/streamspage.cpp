@@ -8,6 +8,7 @@
 #include "ui/dialogs/consumerdialog.h"
 #include "ui/dialogs/streamdialog.h"
 #include "ui/widgets/background.h"
+#include "ui/widgets/theme.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -256,7 +257,7 @@ void StreamsPage::setStatus(const QString& text, bool error) {
     if (error)
         m_lastError = text;
     m_status->setText(text);
-    m_status->setStyleSheet(error ? QStringLiteral("QLabel { color: #c62828; }") : QString());
+    m_status->setStyleSheet(error ? textStyle(ColorRole::Bad) : QString());
 }
 
 QString StreamsPage::statusText() const {

@@ -1,5 +1,7 @@
 #include "faultmarks.h"
 
+#include "ui/widgets/theme.h"
+
 #include <QChart>
 #include <QLegend>
 #include <QLegendMarker>
@@ -44,7 +46,7 @@ void ChartFaultMarkers::update(const FaultMarks* marks, const QDateTime& now) {
             if (x < lo || x > 0)
                 continue;
             QLineSeries* s = seriesAt(used++);
-            QPen pen(m.start ? QColor(0xc6, 0x28, 0x28) : QColor(0x2e, 0x7d, 0x32));
+            QPen pen(chartColor(m.start ? ChartColor::FaultStart : ChartColor::FaultEnd));
             pen.setStyle(Qt::DashLine);
             pen.setWidthF(1.5);
             s->setPen(pen);

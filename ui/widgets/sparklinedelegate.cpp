@@ -1,5 +1,7 @@
 #include "sparklinedelegate.h"
 
+#include "ui/widgets/theme.h"
+
 #include <QPainter>
 #include <QPainterPath>
 
@@ -32,8 +34,8 @@ void SparklineDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
     const bool selected = option.state & QStyle::State_Selected;
-    const QColor line =
-        selected ? option.palette.color(QPalette::HighlightedText) : QColor(0x15, 0x65, 0xc0);
+    const QColor line = selected ? option.palette.color(QPalette::HighlightedText)
+                                 : chartColor(ChartColor::Sparkline);
     painter->setPen(QPen(line, 1.5));
     painter->drawPath(path);
     painter->setBrush(line);

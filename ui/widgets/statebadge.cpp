@@ -1,5 +1,7 @@
 #include "statebadge.h"
 
+#include "ui/widgets/theme.h"
+
 namespace jetdeck {
 
 StateBadge::StateBadge(QWidget* parent)
@@ -12,26 +14,26 @@ StateBadge::StateBadge(QWidget* parent)
 QColor StateBadge::colorFor(ConnectionState state) {
     switch (state) {
     case ConnectionState::Connected:
-        return QColor(0x2e, 0x7d, 0x32);
+        return roleColor(ColorRole::Good);
     case ConnectionState::Connecting:
     case ConnectionState::Reconnecting:
-        return QColor(0xef, 0x8f, 0x00);
+        return roleColor(ColorRole::Busy);
     case ConnectionState::Draining:
-        return QColor(0x15, 0x65, 0xc0);
+        return roleColor(ColorRole::Accent);
     case ConnectionState::Disconnected:
-        return QColor(0xc6, 0x28, 0x28);
+        return roleColor(ColorRole::Bad);
     case ConnectionState::Closed:
-        return QColor(0x61, 0x61, 0x61);
+        return roleColor(ColorRole::Muted);
     }
-    return Qt::gray;
+    return roleColor(ColorRole::Muted);
 }
 
 void StateBadge::setState(ConnectionState state) {
     m_state = state;
     setText(connectionStateName(state));
-    setStyleSheet(QStringLiteral("QLabel { background: %1; color: white; font-weight: bold; "
+    setStyleSheet(QStringLiteral("QLabel { background: %1; color: %2; font-weight: bold; "
                                  "border-radius: 10px; padding: 4px 14px; }")
-                      .arg(colorFor(state).name()));
+                      .arg(colorFor(state).name(), roleColorName(ColorRole::OnStatus)));
     setAccessibleName(tr("Connection state: %1").arg(connectionStateName(state)));
 }
 

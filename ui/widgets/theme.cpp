@@ -109,6 +109,81 @@ void applyChartPalette(QChart* chart, const QPalette& palette) {
     }
 }
 
+QColor roleColor(ColorRole role) {
+    switch (role) {
+    case ColorRole::Good:
+        return QColor(0x2e, 0x7d, 0x32);
+    case ColorRole::Bad:
+        return QColor(0xc6, 0x28, 0x28);
+    case ColorRole::Warning:
+        return QColor(0xef, 0x6c, 0x00);
+    case ColorRole::Busy:
+        return QColor(0xef, 0x8f, 0x00);
+    case ColorRole::Caution:
+        return QColor(0xb2, 0x6a, 0x00);
+    case ColorRole::Accent:
+        return QColor(0x15, 0x65, 0xc0);
+    case ColorRole::Muted:
+        return QColor(0x61, 0x61, 0x61);
+    case ColorRole::Faint:
+        return QColor(0x75, 0x75, 0x75);
+    case ColorRole::OnStatus:
+        return QColor(0xff, 0xff, 0xff);
+    case ColorRole::DotBusy:
+        return QColor(0xf9, 0xa8, 0x25);
+    case ColorRole::DotIdle:
+        return QColor(0x9e, 0x9e, 0x9e);
+    case ColorRole::GoodCell:
+        return QColor(0xc8, 0xe6, 0xc9);
+    case ColorRole::GoodCellText:
+        return QColor(0x1b, 0x5e, 0x20);
+    case ColorRole::WarningCell:
+        return QColor(0xff, 0xe0, 0xb2);
+    case ColorRole::WarningCellText:
+        return QColor(0xe6, 0x51, 0x00);
+    case ColorRole::BadCell:
+        return QColor(0xff, 0xcd, 0xd2);
+    case ColorRole::BadCellText:
+        return QColor(0xb7, 0x1c, 0x1c);
+    }
+    return QColor(0x61, 0x61, 0x61);
+}
+
+QString roleColorName(ColorRole role) {
+    return roleColor(role).name();
+}
+
+QString textStyle(ColorRole role) {
+    return QStringLiteral("color: %1;").arg(roleColorName(role));
+}
+
+QColor chartColor(ChartColor which) {
+    switch (which) {
+    case ChartColor::Rtt:
+    case ChartColor::Unprocessed:
+    case ChartColor::Sparkline:
+        return roleColor(ColorRole::Accent);
+    case ChartColor::MessagesIn:
+    case ChartColor::P50:
+    case ChartColor::FaultEnd:
+        return roleColor(ColorRole::Good);
+    case ChartColor::MessagesOut:
+    case ChartColor::AckPending:
+        return roleColor(ColorRole::Busy);
+    case ChartColor::P95:
+        return roleColor(ColorRole::Warning);
+    case ChartColor::P99:
+    case ChartColor::AfterNak:
+    case ChartColor::FaultStart:
+        return roleColor(ColorRole::Bad);
+    case ChartColor::DeliveryCounts:
+        return QColor(0x5e, 0x35, 0xb1);
+    case ChartColor::AfterAckWait:
+        return QColor(0x6d, 0x4c, 0x41);
+    }
+    return roleColor(ColorRole::Accent);
+}
+
 void applyTheme(Theme theme) {
     capture();
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
