@@ -37,7 +37,9 @@ ScenarioReport runOwn(const Scenario& sc) {
 }
 
 QString describe(const ScenarioReport& r) {
-    return r.toText() + QStringLiteral("\nlog:\n") + r.log.join(QLatin1Char('\n'));
+    // What failed first, whole: QtTest cuts the rest of a long message.
+    return test::failedSteps(r) + QStringLiteral("\n") + r.toText() + QStringLiteral("\nlog:\n") +
+           r.log.join(QLatin1Char('\n'));
 }
 
 /// nats-server processes whose store lives in a scenario's temp directories (leftovers).

@@ -165,4 +165,16 @@ Status makeTlsFiles(const QString& dirPath, TlsFiles* out) {
     return {};
 }
 
+QString failedSteps(const scenario::ScenarioReport& report) {
+    QStringList lines;
+    for (qsizetype i = 0; i < report.steps.size() && i < report.results.size(); ++i) {
+        const scenario::StepStatus st = report.results[i].status;
+        if (st == scenario::StepStatus::Failed || st == scenario::StepStatus::Error)
+            lines << scenario::stepLine(report.steps[i], report.results[i]);
+    }
+    if (!report.setupError.isEmpty())
+        lines << QStringLiteral("setup: ") + report.setupError;
+    return lines.join(QLatin1Char('\n'));
+}
+
 } // namespace jetdeck::test

@@ -3,6 +3,7 @@
 #include "core/client/connection.h"
 #include "core/client/connectionthread.h"
 #include "core/demo/natsserverprocess.h"
+#include "core/scenario/report.h"
 
 #include <QString>
 #include <QTemporaryDir>
@@ -29,6 +30,11 @@ Options fastOptions(const QString& urls);
 
 /// Writes `contents` to `name` in `dir` and returns its path; stops the run when it cannot.
 QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& contents);
+
+/// The steps of a scenario run that failed or erred, each line whole, then the setup error:
+/// what a failure message needs first (QtTest cuts long messages, so a whole report would
+/// lose the line that says what failed).
+QString failedSteps(const scenario::ScenarioReport& report);
 
 using Servers = std::vector<std::unique_ptr<NatsServerProcess>>;
 

@@ -46,23 +46,6 @@ private slots:
     void liveSystemAsksFirst();
 };
 
-namespace {
-
-/// The steps that did not pass, whole: QtTest cuts a long message, so the whole report would
-/// lose the very line that says what failed.
-QString failedSteps(const scenario::ScenarioReport& report) {
-    QStringList lines{report.setupError};
-    for (qsizetype i = 0; i < report.steps.size() && i < report.results.size(); ++i) {
-        const auto st = report.results[i].status;
-        if (st == scenario::StepStatus::Failed || st == scenario::StepStatus::Error)
-            lines << scenario::stepLine(report.steps[i], report.results[i]);
-    }
-    lines.removeAll(QString());
-    return lines.join(QLatin1Char('\n'));
-}
-
-} // namespace
-
 void TestScenarioPage::initTestCase() {
     QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_scenariopage"));
@@ -120,7 +103,7 @@ void TestScenarioPage::runOnFreshServers() {
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
     QVERIFY(!page->isRunning());
     QVERIFY(page->lastReport().has_value());
-    QVERIFY2(page->lastReport()->passed(), qPrintable(failedSteps(*page->lastReport())));
+    QVERIFY2(page->lastReport()->passed(), qPrintable(test::failedSteps(*page->lastReport())));
     QVERIFY(page->verdictText().contains(QStringLiteral("PASSED")));
     const int rows = page->model()->rowCount();
     QCOMPARE(rows, int(page->lastReport()->steps.size()));
@@ -168,7 +151,7 @@ void TestScenarioPage::runOnTheDemo() {
     QSignalSpy finished(page, &ScenarioPage::runFinished);
     QVERIFY(page->start());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
-    QVERIFY2(page->lastReport()->passed(), qPrintable(failedSteps(*page->lastReport())));
+    QVERIFY2(page->lastReport()->passed(), qPrintable(test::failedSteps(*page->lastReport())));
     QVERIFY(demo.server()->isRunning());
     // The console's own connection lived through it, and the fault is in its log.
     QVERIFY(logContains(w, QStringLiteral("scenario: server")));
