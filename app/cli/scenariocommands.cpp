@@ -1,6 +1,6 @@
 // jetdeck-cli scenario: run, check and list JSON scenarios (core/scenario).
 #include "app/cli/clicommon.h"
-#include "core/faults/consumerfaults.h"
+#include "core/faults/faultinjector.h"
 #include "core/scenario/runner.h"
 
 #include <QFile>
@@ -188,20 +188,23 @@ int cmdFault(const QCommandLineParser& p, const Resolved& r, bool json) {
     if (args.size() < 2)
         return faultUsage();
     const QString what = args[0];
-    faults::ConsumerFault f;
+    faults::FaultSpec f;
     const bool stepdown = what == QLatin1String("stepdown");
     if (what == QLatin1String("withhold-acks"))
-        f.kind = faults::ConsumerFaultKind::WithholdAcks;
+        f.kind = faults::FaultKind::WithholdAcks;
     else if (what == QLatin1String("nak-burst"))
-        f.kind = faults::ConsumerFaultKind::NakBurst;
+        f.kind = faults::FaultKind::NakBurst;
     else if (what == QLatin1String("term"))
-        f.kind = faults::ConsumerFaultKind::Term;
+        f.kind = faults::FaultKind::Term;
     else if (!stepdown)
         return faultUsage();
     if (stepdown ? args.size() > 3 : args.size() != 3)
         return faultUsage();
     f.stream = args[1];
     f.consumer = args.value(2);
+    if (stepdown)
+        f.kind = f.consumer.isEmpty() ? faults::FaultKind::StreamLeaderStepDown
+                                      : faults::FaultKind::ConsumerLeaderStepDown;
     QString error;
     qint64 count = 10;
     if (!parseCount(p, QStringLiteral("count"), 10, &count, &error))
@@ -212,41 +215,36 @@ int cmdFault(const QCommandLineParser& p, const Resolved& r, bool json) {
     if (!parseDurationMs(p, QStringLiteral("nak-delay"), 0, &f.nakDelayMs, &error) ||
         !parseDurationMs(p, QStringLiteral("wait"), 2000, &f.fetchWaitMs, &error))
         return fail(error, kExitUsage);
+    f.name = f.title();
 
     Connection c(r.options);
     int code = kExitOk;
     if (!connectOrFail(c, r.timeoutMs, &code))
         return code;
-    const js::JetStream js(&c);
-    QJsonObject o{{QStringLiteral("fault"), what}, {QStringLiteral("stream"), f.stream}};
-    if (!f.consumer.isEmpty())
-        o.insert(QStringLiteral("consumer"), f.consumer);
-    QString text;
-    if (stepdown) {
-        auto res = faults::stepDownLeader(js, f.stream, f.consumer, 10000, [](int ms) {
-            QThread::msleep(ulong(ms));
-            return !interrupted();
-        });
-        if (!res)
-            return fail(res.error().toString());
-        o.insert(QStringLiteral("leader_before"), res.value().before);
-        o.insert(QStringLiteral("leader_after"), res.value().after);
-        text = res.value().text();
-    } else {
-        auto res = faults::injectConsumerFault(js, f);
-        if (!res)
-            return fail(res.error().toString());
-        o.insert(QStringLiteral("taken"), res.value().taken);
-        o.insert(QStringLiteral("answered"), res.value().answered);
-        o.insert(QStringLiteral("ack_wait_ms"), res.value().ackWaitMs);
-        text = res.value().text();
-    }
-    if (json)
+    faults::FaultInjector injector;
+    injector.setReason(QStringLiteral("jetdeck-cli"));
+    injector.setConnection(&c);
+    injector.setWait([](int ms) {
+        QThread::msleep(ulong(ms));
+        return !interrupted();
+    });
+    auto res = injector.start(f);
+    if (!res)
+        return fail(res.error().toString());
+    if (json) {
+        QJsonObject o{{QStringLiteral("fault"), what}, {QStringLiteral("stream"), f.stream}};
+        if (!f.consumer.isEmpty())
+            o.insert(QStringLiteral("consumer"), f.consumer);
+        const QJsonObject& m = res.value().measured;
+        for (auto it = m.begin(); it != m.end(); ++it)
+            o.insert(it.key(), it.value());
         printJson(o);
-    else
+    } else {
         out(QStringLiteral("%1 %2%3: %4")
                 .arg(what, f.stream,
-                     f.consumer.isEmpty() ? QString() : QStringLiteral(" > ") + f.consumer, text));
+                     f.consumer.isEmpty() ? QString() : QStringLiteral(" > ") + f.consumer,
+                     res.value().detail));
+    }
     return kExitOk;
 }
 

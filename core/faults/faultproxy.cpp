@@ -1,4 +1,5 @@
 #include "faultproxy.h"
+#include "core/base/labels.h"
 #include "core/logging/logging.h"
 
 #include <QElapsedTimer>
@@ -83,6 +84,29 @@ std::optional<ToxicKind> toxicKindFromName(QStringView name) {
         if (toxicKindName(k) == name)
             return k;
     return std::nullopt;
+}
+
+QString Toxic::parameters() const {
+    switch (kind) {
+    case ToxicKind::Latency:
+        return jitterMs > 0 ? QStringLiteral("%1 ms ± %2 ms").arg(latencyMs).arg(jitterMs)
+                            : QStringLiteral("%1 ms").arg(latencyMs);
+    case ToxicKind::Bandwidth:
+        return bytesLabel(rateBytesPerSec) + QStringLiteral("/s");
+    case ToxicKind::Timeout:
+        return timeoutMs > 0 ? QStringLiteral("drop all, close after %1 ms").arg(timeoutMs)
+                             : QStringLiteral("drop all, never close");
+    case ToxicKind::ResetPeer:
+        return QStringLiteral("reset after %1 ms").arg(timeoutMs);
+    case ToxicKind::Slicer:
+        return QStringLiteral("%1 ± %2 bytes, %3 µs apart")
+            .arg(sliceBytes)
+            .arg(sliceVariation)
+            .arg(sliceDelayUs);
+    case ToxicKind::LimitData:
+        return QStringLiteral("close after %1").arg(bytesLabel(limitBytes));
+    }
+    return {};
 }
 
 Status Toxic::validate() const {

@@ -47,6 +47,8 @@ struct Toxic {
 
     /// Checks the parameters its kind needs; the error names the field.
     Status validate() const;
+    /// Its parameters in words: "100 ms ± 20 ms", "64.0 KiB/s", "close after 97.7 KiB".
+    QString parameters() const;
     QJsonObject toJson() const;
     /// From {"name", "type", "stream": "upstream|downstream|both", "toxicity", "attributes":
     /// {...}} as Toxiproxy writes them; the error names the field.

@@ -2,8 +2,6 @@
 
 #include "core/jetstream/jscommon.h"
 
-#include <QLocale>
-
 #include <cmath>
 
 namespace jetdeck::scenario {
@@ -39,20 +37,6 @@ QString textOf(const nlohmann::json& v) {
 
 QString joinNames(const QStringList& names) {
     return names.join(QStringLiteral(", "));
-}
-
-QString countLabel(qint64 n) {
-    QLocale l = QLocale::c();
-    l.setNumberOptions({});
-    return l.toString(n);
-}
-
-QString durationLabel(qint64 ms) {
-    if (ms % 60000 == 0 && ms >= 60000)
-        return QStringLiteral("%1m").arg(ms / 60000);
-    if (ms % 1000 == 0 && ms >= 1000)
-        return QStringLiteral("%1s").arg(ms / 1000);
-    return QStringLiteral("%1ms").arg(ms);
 }
 
 Reader::Reader(const nlohmann::json& o, QString pointer, QString label, const JsonLines* lines,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/base/error.h"
+#include "core/base/labels.h"
 #include "core/protocol/json.h"
 #include "core/scenario/jsonlines.h"
 
@@ -73,9 +74,5 @@ private:
 QString textOf(const nlohmann::json& v);
 /// "a, b, c".
 QString joinNames(const QStringList& names);
-/// 12345 -> "12,345".
-QString countLabel(qint64 n);
-/// 1500 -> "1500ms", 2000 -> "2s", 120000 -> "2m".
-QString durationLabel(qint64 ms);
 
 } // namespace jetdeck::scenario

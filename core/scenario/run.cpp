@@ -2,7 +2,7 @@
 
 #include "core/client/connectionthread.h"
 #include "core/demo/natsserverprocess.h"
-#include "core/faults/faultproxy.h"
+#include "core/faults/faultinjector.h"
 #include "core/jetstream/pullconsumer.h"
 #include "core/logging/logging.h"
 
@@ -47,19 +47,6 @@ void Run::log(const QString& line) {
     emit m_runner.logLine(l);
 }
 
-NatsServerProcess* Run::server(int oneBased) const {
-    return oneBased >= 1 && oneBased <= m_servers.size() ? m_servers[oneBased - 1] : nullptr;
-}
-
-Status Run::onServerThread(NatsServerProcess* s, const std::function<Status()>& f) {
-    if (s->thread() == QThread::currentThread())
-        return f();
-    Status result;
-    QMetaObject::invokeMethod(
-        s, [&] { result = f(); }, Qt::BlockingQueuedConnection);
-    return result;
-}
-
 Connection* Run::connection() const {
     return m_conn->connection();
 }
@@ -83,6 +70,13 @@ Status Run::setUp() {
                              .arg(lines.join(QStringLiteral("; ")))};
         }
     }
+    m_faults = std::make_unique<faults::FaultInjector>();
+    m_faults->setReason(QStringLiteral("a scenario"));
+    QObject::connect(m_faults.get(), &faults::FaultInjector::faultEvent, &m_runner,
+                     [this](const QString& what, bool started) {
+                         emit m_runner.faultEvent(what, started);
+                         log(QStringLiteral("fault: ") + what);
+                     });
     Options base = m_target.base;
     if (m_target.startServers) {
         if (Status s = startServers(&base); !s.ok())
@@ -112,10 +106,9 @@ Status Run::setUp() {
     m_workerOptions.name = QStringLiteral("jetdeck-scenario-workers");
     if (m_scenario.proxy) {
         const ServerUrl first = o.servers.first();
-        m_proxy = std::make_unique<faults::FaultProxyThread>(first.host, first.port);
-        if (Status s = m_proxy->listen(); !s.ok())
+        if (Status s = m_faults->startProxy(first); !s.ok())
             return s;
-        auto pu = parseServerList(m_proxy->url());
+        auto pu = parseServerList(m_faults->proxyUrl());
         if (!pu)
             return pu.error();
         ServerUrl proxied = pu.value().first();
@@ -124,7 +117,8 @@ Status Run::setUp() {
         proxied.token = first.token;
         o.servers.replace(0, proxied);
         o.noRandomize = true;
-        log(QStringLiteral("fault proxy %1 in front of %2").arg(m_proxy->url(), first.hostPort()));
+        log(QStringLiteral("fault proxy %1 in front of %2")
+                .arg(m_faults->proxyUrl(), first.hostPort()));
     }
     m_conn = std::make_unique<ConnectionThread>(o, QStringLiteral("scenario"));
     Connection* c = m_conn->connection();
@@ -134,6 +128,10 @@ Status Run::setUp() {
     if (Status s = c->connectSync(qMax(10000, o.connectTimeoutMs * 3)); !s.ok())
         return s;
     m_reconnectsAtStart = c->health().reconnects;
+    m_faults->setConnection(c);
+    m_faults->setConsumerConnection([this] { return workerConnection(); });
+    m_faults->setServers(m_servers);
+    m_faults->setWait([this](int ms) { return waitFor(ms); });
     log(QStringLiteral("connected to %1").arg(c->health().server));
     return createStreams();
 }
@@ -253,8 +251,8 @@ void Run::tearDown() {
         stopPublish(*p);
     m_publishes.clear();
     // Faults end: killed servers come back, toxics go.
-    while (!m_faults.isEmpty())
-        clearFault(m_faults.first().name);
+    if (m_faults)
+        m_faults->clear(QStringLiteral("all"));
     if (m_conn && !m_createdStreams.isEmpty() && m_scenario.cleanup) {
         const js::JetStream js(m_conn->connection());
         if (m_conn->connection()->isConnected() ||
@@ -266,7 +264,7 @@ void Run::tearDown() {
     m_createdStreams.clear();
     m_workerConn.reset();
     m_conn.reset();
-    m_proxy.reset();
+    m_faults.reset(); // and its proxy
     for (auto& s : m_ownServers)
         s->stop();
     m_ownServers.clear();
@@ -292,14 +290,6 @@ bool Run::waitFor(qint64 ms, const std::function<bool()>& done) {
 }
 
 void Run::service() {
-    // Faults with a duration end by themselves.
-    for (qsizetype i = 0; i < m_faults.size();) {
-        if (m_faults[i].endsAtMs >= 0 && elapsed() >= m_faults[i].endsAtMs) {
-            clearFault(m_faults[i].name);
-            continue;
-        }
-        ++i;
-    }
     if (m_current < 0 || elapsed() - m_lastProgressMs < 250)
         return;
     m_lastProgressMs = elapsed();
@@ -369,37 +359,6 @@ void Run::addWorker(const QString& name, std::unique_ptr<Worker> w) {
 Run::Worker* Run::workerNamed(const QString& name) const {
     auto it = m_workers.find(name);
     return it == m_workers.end() ? nullptr : it->second.get();
-}
-
-void Run::faultStarted(ActiveFault active, const QString& what) {
-    emit m_runner.faultEvent(what, true);
-    log(QStringLiteral("fault: ") + what);
-    if (!active.clear)
-        return;
-    active.what = what;
-    // A fault of the same name ends before its replacement starts.
-    for (const ActiveFault& a : std::as_const(m_faults))
-        if (a.name == active.name) {
-            clearFault(active.name);
-            break;
-        }
-    m_faults << active;
-}
-
-Status Run::clearFault(const QString& name) {
-    for (qsizetype i = 0; i < m_faults.size(); ++i) {
-        if (m_faults[i].name != name)
-            continue;
-        const ActiveFault a = m_faults.takeAt(i);
-        Status s = a.clear ? a.clear() : Status{};
-        const QString line = !s.ok()
-                                 ? QStringLiteral("%1: could not end it: %2").arg(a.what, s.message)
-                                 : QStringLiteral("%1: ended").arg(a.what);
-        emit m_runner.faultEvent(line, false);
-        log(QStringLiteral("fault: ") + line);
-        return s;
-    }
-    return {};
 }
 
 } // namespace jetdeck::scenario

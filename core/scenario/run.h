@@ -22,7 +22,7 @@ class PullConsumer;
 class RedeliveryTracker;
 } // namespace js
 namespace faults {
-class FaultProxyThread;
+class FaultInjector;
 }
 } // namespace jetdeck
 
@@ -58,15 +58,6 @@ public:
         ~Worker();
         qint64 distinct();
     };
-    /// A fault that lasts until it is cleared.
-    struct ActiveFault {
-        QString name;
-        QString what;
-        qint64 endsAtMs = -1; ///< cleared by itself then (-1: when asked, or at the end)
-        NatsServerProcess* killed = nullptr; ///< a kill_server fault: the server it killed
-        std::function<Status()> clear;
-    };
-
     /// `runner` announces what happens (its signals); `report` gets the log and the target.
     Run(ScenarioRunner& runner, const Scenario& scenario, const ScenarioRunner::Target& target,
         ScenarioReport& report, const std::atomic<bool>& cancel);
@@ -100,11 +91,8 @@ public:
     /// The workers' connection (direct), made on first use.
     Result<Connection*> workerConnection();
     quint64 reconnectsAtStart() const { return m_reconnectsAtStart; }
-    faults::FaultProxyThread* proxy() const { return m_proxy.get(); }
-    /// A server the run may kill, 1-based; null when there is no such server.
-    NatsServerProcess* server(int oneBased) const;
-    /// Runs f on the server's thread (the console's demo servers live on the GUI thread).
-    Status onServerThread(NatsServerProcess* s, const std::function<Status()>& f);
+    /// Starts and ends the run's faults, owns its fault proxy; set up by setUp().
+    faults::FaultInjector& faults() { return *m_faults; }
 
     Publish& addPublish(std::unique_ptr<Publish> p);
     Publish* publishNamed(const QString& name) const;
@@ -112,17 +100,10 @@ public:
     void addWorker(const QString& name, std::unique_ptr<Worker> w);
     Worker* workerNamed(const QString& name) const;
 
-    /// Announces a fault that happened (`what`); one that lasts (`active.clear` set) is kept
-    /// until cleared, replacing an active fault of the same name.
-    void faultStarted(ActiveFault active, const QString& what);
-    /// Ends the active fault `name` (nothing when there is none) and announces it.
-    Status clearFault(const QString& name);
-    const QList<ActiveFault>& activeFaults() const { return m_faults; }
-
 private:
     Status startServers(Options* base);
     Status createStreams();
-    /// Ends faults whose time is up; emits the progress line about 4 times a second.
+    /// Emits the progress line about 4 times a second.
     void service();
 
     ScenarioRunner& m_runner;
@@ -136,7 +117,6 @@ private:
 
     std::vector<std::unique_ptr<NatsServerProcess>> m_ownServers;
     QList<NatsServerProcess*> m_servers;
-    std::unique_ptr<faults::FaultProxyThread> m_proxy;
     std::unique_ptr<ConnectionThread> m_conn;
     /// Workers and consumer faults use a connection of their own (direct, not through the
     /// proxy), so the publishers' counts are theirs alone.
@@ -146,7 +126,8 @@ private:
     QStringList m_createdStreams;
     std::vector<std::unique_ptr<Publish>> m_publishes; ///< in start order; names optional
     std::map<QString, std::unique_ptr<Worker>> m_workers;
-    QList<ActiveFault> m_faults;
+    /// Made on the run's thread by setUp(); gone after tearDown().
+    std::unique_ptr<faults::FaultInjector> m_faults;
 };
 
 } // namespace jetdeck::scenario

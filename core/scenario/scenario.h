@@ -2,7 +2,7 @@
 
 #include "core/base/error.h"
 #include "core/client/options.h"
-#include "core/faults/faultproxy.h"
+#include "core/faults/faultspec.h"
 #include "core/jetstream/consumertypes.h"
 #include "core/jetstream/streamtypes.h"
 #include "core/scenario/jsonlines.h"
@@ -49,39 +49,13 @@ struct WaitStep {
     qint64 ms = 0;
 };
 
-/// What a fault step injects.
-enum class FaultKind {
-    Toxic,                  ///< a fault-proxy toxic (needs "proxy": true in "connection")
-    ProxyDown,              ///< the proxy refuses and drops every connection
-    Disconnect,             ///< the client drops its connection (and reconnects)
-    StallReading,           ///< the client stops reading for `durationMs`
-    MalformedLine,          ///< the client sends a line the server does not understand
-    KillServer,             ///< kill -9 a server the run started
-    RestartServer,          ///< start a killed server again (same port, same store)
-    LameDuck,               ///< lame duck mode for a server the run started
-    StreamLeaderStepDown,   ///< $JS.API.STREAM.LEADER.STEPDOWN
-    ConsumerLeaderStepDown, ///< $JS.API.CONSUMER.LEADER.STEPDOWN
-    WithholdAcks,           ///< fetch `count` messages and never answer (AckWait redelivers)
-    NakBurst,               ///< fetch `count` messages and NAK each
-    Term,                   ///< fetch `count` messages and terminate each
-};
-QString faultKindName(FaultKind k);
+/// What a fault step injects: the kinds of core/faults (faultspec.h).
+using FaultKind = faults::FaultKind;
+using faults::faultKindName;
 
-struct FaultStep {
-    FaultKind kind = FaultKind::Toxic;
-    QString name;          ///< what a `clear` step names; defaults to the type
-    faults::Toxic toxic;   ///< Toxic
-    qint64 durationMs = 0; ///< cleared by itself after this long (0: until cleared / the end)
-    int server = 1;        ///< 1-based server of the run, for server faults
-    QString stream;
-    QString consumer;
-    int count = 0;         ///< consumer faults: messages
-    qint64 nakDelayMs = 0; ///< NakBurst
-    qint64 fetchWaitMs = 2000;
-
-    /// True for the kinds that last until cleared.
-    bool lasts() const;
-};
+/// A fault to start (FaultInjector::start); `name` is what a `clear` step names (by default the
+/// type), `durationMs` ends it by itself.
+struct FaultStep : faults::FaultSpec {};
 
 /// Ends a fault by name, or every fault with "all".
 struct ClearStep {

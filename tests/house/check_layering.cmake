@@ -9,7 +9,8 @@ set(allowed_logging "base;logging")
 set(allowed_client "base;protocol;auth;logging;client")
 set(allowed_jetstream "base;protocol;logging;client;jetstream")
 set(allowed_metrics "base;protocol;logging;client;jetstream;metrics")
-set(allowed_faults "base;protocol;logging;client;jetstream;faults")
+# faults kills, restarts and lame-ducks the servers demo starts (FaultInjector).
+set(allowed_faults "base;protocol;logging;client;jetstream;demo;faults")
 set(allowed_demo "base;protocol;logging;client;jetstream;demo")
 set(allowed_workload "base;protocol;logging;client;jetstream;metrics;workload")
 set(allowed_scenario

@@ -8,17 +8,18 @@
 #include "tests/support/verify.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
+#include "ui/models/toxicsmodel.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/faultspage.h"
 #include "ui/widgets/chartcsv.h"
 #include "ui/widgets/confirm.h"
 #include "ui/widgets/faultmarks.h"
 
+#include <QAbstractItemModelTester>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
 #include <QSignalSpy>
-#include <QTableWidget>
 #include <QtTest>
 
 using namespace jetdeck;
@@ -48,6 +49,7 @@ class TestFaultsPage : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase();
+    void toxicsModel();
     void proxyAndToxics();
     void demoServerKilledAndRestarted();
     void jetStreamFaults();
@@ -57,6 +59,55 @@ private slots:
 void TestFaultsPage::initTestCase() {
     QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_faultspage"));
+}
+
+void TestFaultsPage::toxicsModel() {
+    ToxicsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.columnCount(), int(ToxicsModel::ColumnCount));
+    faults::Toxic a;
+    a.name = QStringLiteral("a");
+    a.kind = faults::ToxicKind::Bandwidth;
+    a.rateBytesPerSec = 64 * 1024;
+    a.toxicity = 0.5;
+    faults::Toxic b;
+    b.name = QStringLiteral("b");
+    b.latencyMs = 100;
+    b.jitterMs = 20;
+    model.update({{a, {}}, {b, {3, 2048, 1}}});
+    QCOMPARE(model.rowCount(), 2);
+    auto cell = [&](int row, int column) { return model.index(row, column).data().toString(); };
+    QCOMPARE(cell(0, ToxicsModel::NameColumn), QStringLiteral("a"));
+    QCOMPARE(cell(0, ToxicsModel::TypeColumn), QStringLiteral("bandwidth"));
+    QCOMPARE(cell(0, ToxicsModel::ToxicityColumn), QStringLiteral("50 %"));
+    QCOMPARE(cell(0, ToxicsModel::ParametersColumn), QStringLiteral("64.0 KiB/s"));
+    QCOMPARE(cell(1, ToxicsModel::ParametersColumn), QStringLiteral("100 ms ± 20 ms"));
+    QCOMPARE(cell(1, ToxicsModel::ConnectionsColumn), QStringLiteral("3"));
+    QCOMPARE(cell(1, ToxicsModel::BytesColumn), QStringLiteral("2.00 KiB"));
+    QCOMPARE(cell(1, ToxicsModel::EventsColumn), QStringLiteral("1"));
+    QCOMPARE(model.headerData(ToxicsModel::EventsColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Closes/resets"));
+    const QModelIndex on = model.index(1, ToxicsModel::EnabledColumn);
+    QVERIFY(model.flags(on) & Qt::ItemIsUserCheckable);
+    QVERIFY(!(model.flags(model.index(1, ToxicsModel::NameColumn)) & Qt::ItemIsUserCheckable));
+    QCOMPARE(on.data(Qt::CheckStateRole).value<Qt::CheckState>(), Qt::Checked);
+
+    // The check box asks for the change and shows it at once.
+    QSignalSpy asked(&model, &ToxicsModel::enabledChangeRequested);
+    QVERIFY(model.setData(on, Qt::Unchecked, Qt::CheckStateRole));
+    QCOMPARE(asked.size(), 1);
+    QCOMPARE(asked[0][0].toString(), QStringLiteral("b"));
+    QCOMPARE(asked[0][1].toBool(), false);
+    QCOMPARE(on.data(Qt::CheckStateRole).value<Qt::CheckState>(), Qt::Unchecked);
+    QVERIFY(!model.setData(model.index(1, ToxicsModel::NameColumn), QStringLiteral("x")));
+
+    // A refresh with one toxic fewer removes the last row; an empty one clears it.
+    model.update({{b, {4, 4096, 1}}});
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.nameAt(0), QStringLiteral("b"));
+    QCOMPARE(model.nameAt(1), QString());
+    model.update({});
+    QCOMPARE(model.rowCount(), 0);
 }
 
 void TestFaultsPage::proxyAndToxics() {
@@ -69,6 +120,8 @@ void TestFaultsPage::proxyAndToxics() {
     w.showPage(6);
     QCOMPARE(w.currentPage(), 6);
     FaultsPage* page = w.faultsPage();
+    QAbstractItemModelTester tester(page->toxicModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
     // Toxics need the proxy first.
     faults::Toxic slow;
     slow.name = QStringLiteral("slow");
@@ -83,7 +136,8 @@ void TestFaultsPage::proxyAndToxics() {
                              10000);
     QVERIFY(rttMs(w.connection()) < 50);
     VERIFY_OK(page->addToxic(slow));
-    QCOMPARE(page->toxicTable()->rowCount(), 1);
+    QCOMPARE(page->toxicModel()->rowCount(), 1);
+    QCOMPARE(page->toxicModel()->nameAt(0), QStringLiteral("slow"));
     const double slowed = rttMs(w.connection());
     QVERIFY2(slowed >= 90 && slowed < 200, qPrintable(QString::number(slowed)));
     // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_faultspage
@@ -101,7 +155,9 @@ void TestFaultsPage::proxyAndToxics() {
         page->removeToxic(QStringLiteral("thin"));
     }
     // Off from the table's checkbox: fast again.
-    page->toxicTable()->item(0, 0)->setCheckState(Qt::Unchecked);
+    QVERIFY(page->toxicModel()->setData(page->toxicModel()->index(0, ToxicsModel::EnabledColumn),
+                                        Qt::Unchecked, Qt::CheckStateRole));
+    QVERIFY(!page->proxy()->toxics().first().enabled);
     QVERIFY(rttMs(w.connection()) < 50);
 
     // Down: the console reconnects until the proxy is up again.

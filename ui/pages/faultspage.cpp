@@ -1,10 +1,11 @@
 #include "faultspage.h"
 #include "ui/widgets/confirm.h"
 
+#include "core/client/serverurl.h"
 #include "core/demo/demosession.h"
+#include "ui/models/toxicsmodel.h"
 #include "ui/widgets/format.h"
 
-#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -15,54 +16,22 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QTableWidget>
-#include <QThreadPool>
+#include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 
 namespace jetdeck {
 
 using faults::Direction;
+using faults::FaultKind;
+using faults::FaultSpec;
 using faults::Toxic;
 using faults::ToxicKind;
 
 namespace {
 
-enum Col {
-    EnabledCol,
-    NameCol,
-    TypeCol,
-    DirectionCol,
-    ToxicityCol,
-    ParamsCol,
-    ConnCol,
-    BytesCol,
-    EventsCol,
-    ColCount
-};
-
-QString paramsOf(const Toxic& t) {
-    switch (t.kind) {
-    case ToxicKind::Latency:
-        return t.jitterMs > 0 ? QStringLiteral("%1 ms ± %2 ms").arg(t.latencyMs).arg(t.jitterMs)
-                              : QStringLiteral("%1 ms").arg(t.latencyMs);
-    case ToxicKind::Bandwidth:
-        return format::bytes(t.rateBytesPerSec) + QStringLiteral("/s");
-    case ToxicKind::Timeout:
-        return t.timeoutMs > 0 ? QObject::tr("drop all, close after %1 ms").arg(t.timeoutMs)
-                               : QObject::tr("drop all, never close");
-    case ToxicKind::ResetPeer:
-        return QObject::tr("reset after %1 ms").arg(t.timeoutMs);
-    case ToxicKind::Slicer:
-        return QObject::tr("%1 ± %2 bytes, %3 µs apart")
-            .arg(t.sliceBytes)
-            .arg(t.sliceVariation)
-            .arg(t.sliceDelayUs);
-    case ToxicKind::LimitData:
-        return QObject::tr("close after %1").arg(format::bytes(t.limitBytes));
-    }
-    return {};
-}
+/// The name of the page's proxy_down fault.
+const QString kProxyDown = QStringLiteral("proxy_down");
 
 } // namespace
 
@@ -118,11 +87,10 @@ FaultsPage::FaultsPage(QWidget* parent)
     form->addStretch(1);
     netLayout->addLayout(form);
 
-    m_table = new QTableWidget(0, ColCount, net);
+    m_toxics = new ToxicsModel(this);
+    m_table = new QTableView(net);
     m_table->setObjectName(QStringLiteral("toxics"));
-    m_table->setHorizontalHeaderLabels({tr("On"), tr("Name"), tr("Type"), tr("Direction"),
-                                        tr("Toxicity"), tr("Parameters"), tr("Connections"),
-                                        tr("Bytes"), tr("Closes/resets")});
+    m_table->setModel(m_toxics);
     m_table->verticalHeader()->hide();
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -212,8 +180,11 @@ FaultsPage::FaultsPage(QWidget* parent)
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
 
+    m_injector = new faults::FaultInjector(this);
+    m_injector->setReason(QStringLiteral("the faults page"));
+    connect(m_injector, &faults::FaultInjector::faultEvent, this, &FaultsPage::faultEvent);
     connect(m_proxyButton, &QPushButton::clicked, this, [this] {
-        if (m_proxy)
+        if (proxy())
             stopProxy();
         else
             startProxy();
@@ -222,16 +193,10 @@ FaultsPage::FaultsPage(QWidget* parent)
     connect(m_type, &QComboBox::currentIndexChanged, this, &FaultsPage::updateForm);
     connect(m_add, &QPushButton::clicked, this, &FaultsPage::addFromForm);
     connect(m_remove, &QPushButton::clicked, this, [this] {
-        const int row = m_table->currentRow();
-        if (row >= 0 && m_table->item(row, NameCol))
-            removeToxic(m_table->item(row, NameCol)->text());
+        if (const QString name = m_toxics->nameAt(m_table->currentIndex().row()); !name.isEmpty())
+            removeToxic(name);
     });
-    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
-        if (item->column() != EnabledCol || !m_proxy)
-            return;
-        const QString name = m_table->item(item->row(), NameCol)->text();
-        setToxicEnabled(name, item->checkState() == Qt::Checked);
-    });
+    connect(m_toxics, &ToxicsModel::enabledChangeRequested, this, &FaultsPage::setToxicEnabled);
     connect(m_disconnect, &QPushButton::clicked, this, &FaultsPage::forceDisconnect);
     connect(m_stall, &QPushButton::clicked, this,
             [this] { stallReading(m_stallSeconds->value()); });
@@ -280,12 +245,18 @@ FaultsPage::~FaultsPage() = default;
 
 void FaultsPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
     m_conn = std::move(connection);
+    m_injector->setConnection(m_conn ? m_conn->connection() : nullptr, m_conn);
     refresh();
 }
 
 void FaultsPage::setDemo(DemoSession* demo) {
     m_demo = demo;
+    m_injector->setServers(m_demo ? m_demo->servers() : QList<NatsServerProcess*>());
     updateServers();
+}
+
+faults::FaultProxyThread* FaultsPage::proxy() const {
+    return m_injector->proxy();
 }
 
 void FaultsPage::updateServers() {
@@ -341,46 +312,47 @@ QString FaultsPage::statusText() const {
 }
 
 bool FaultsPage::startProxy() {
-    if (m_proxy)
+    if (proxy())
         return true;
     if (!m_conn || !m_conn->connection()->isConnected()) {
         setStatus(tr("Connect to a server first: the proxy goes in front of the one in use."),
                   true);
         return false;
     }
-    Connection* c = m_conn->connection();
-    const QString server = c->currentServer(); // host:port
-    const qsizetype colon = server.lastIndexOf(QLatin1Char(':'));
-    QString host = server.left(colon);
-    if (host.startsWith(QLatin1Char('[')))
-        host = host.mid(1, host.size() - 2);
-    const quint16 port = quint16(server.mid(colon + 1).toUInt());
-    m_proxy = std::make_unique<faults::FaultProxyThread>(host, port);
-    if (Status s = m_proxy->listen(); !s.ok()) {
-        m_proxy.reset();
+    const QString server = m_conn->connection()->currentServer(); // host:port
+    auto upstream = parseServerUrl(server);
+    if (!upstream) {
+        setStatus(upstream.error().toString(), true);
+        return false;
+    }
+    if (Status s = m_injector->startProxy(upstream.value()); !s.ok()) {
         setStatus(s.toString(), true);
         return false;
     }
-    m_proxyLabel->setText(tr("Proxy %1 → %2").arg(m_proxy->url(), server));
+    const QString url = m_injector->proxyUrl();
+    m_proxyLabel->setText(tr("Proxy %1 → %2").arg(url, server));
     m_proxyButton->setText(tr("Stop the proxy, back to the server"));
-    emit faultEvent(tr("fault proxy %1 in front of %2 started").arg(m_proxy->url(), server), true);
-    emit routeThroughProxy(m_proxy->url());
+    emit faultEvent(tr("fault proxy %1 in front of %2 started").arg(url, server), true);
+    emit routeThroughProxy(url);
     setStatus(tr("The console now connects through the proxy; add toxics below."), false);
-    rebuildTable();
+    refresh();
     return true;
 }
 
 void FaultsPage::stopProxy() {
-    if (!m_proxy)
+    if (!proxy())
         return;
-    const QString url = m_proxy->url();
-    m_proxy.reset();
-    m_down->setChecked(false);
+    const QString url = m_injector->proxyUrl();
+    m_injector->stopProxy();
+    {
+        const QSignalBlocker block(m_down);
+        m_down->setChecked(false);
+    }
     m_proxyLabel->setText(tr("No proxy: the console talks to the server directly."));
     m_proxyButton->setText(tr("Route through a fault proxy"));
     emit faultEvent(tr("fault proxy %1 stopped; every toxic ended").arg(url), false);
     emit routeDirect();
-    rebuildTable();
+    refresh();
 }
 
 void FaultsPage::addFromForm() {
@@ -411,49 +383,42 @@ void FaultsPage::addFromForm() {
         break;
     }
     // A name per kind and direction, numbered when there are several.
-    QString base =
+    const QString base =
         faults::toxicKindName(t.kind) + QLatin1Char('_') + faults::directionName(t.direction);
     t.name = base;
-    if (m_proxy)
-        for (int n = 2; std::any_of(m_proxy->toxics().cbegin(), m_proxy->toxics().cend(),
-                                    [&](const Toxic& x) { return x.name == t.name; });
-             ++n)
-            t.name = base + QLatin1Char('_') + QString::number(n);
+    for (int n = 2; m_injector->isActive(t.name); ++n)
+        t.name = base + QLatin1Char('_') + QString::number(n);
     if (Status s = addToxic(t); !s.ok())
         setStatus(s.toString(), true);
 }
 
 Status FaultsPage::addToxic(const Toxic& toxic) {
-    if (!m_proxy)
+    if (!proxy())
         return Error{ErrorKind::InvalidArgument,
                      tr("Route the console through a fault proxy first.")};
-    if (Status s = m_proxy->addToxic(toxic); !s.ok())
-        return s;
-    emit faultEvent(tr("toxic %1 on: %2 %3, %4, %5 % of connections")
-                        .arg(toxic.name, faults::toxicKindName(toxic.kind),
-                             faults::directionName(toxic.direction), paramsOf(toxic))
-                        .arg(toxic.toxicity * 100.0, 0, 'f', 0),
-                    true);
+    FaultSpec spec;
+    spec.kind = FaultKind::Toxic;
+    spec.name = toxic.name;
+    spec.toxic = toxic;
+    if (auto r = m_injector->start(spec); !r)
+        return r.error();
     setStatus(tr("Toxic %1 added.").arg(toxic.name), false);
-    rebuildTable();
+    refresh();
     return {};
 }
 
 void FaultsPage::setToxicEnabled(const QString& name, bool enabled) {
-    if (m_proxy && m_proxy->setToxicEnabled(name, enabled))
-        emit faultEvent(enabled ? tr("toxic %1 on").arg(name) : tr("toxic %1 off").arg(name),
-                        enabled);
+    m_injector->setToxicEnabled(name, enabled);
     refresh();
 }
 
 void FaultsPage::removeToxic(const QString& name) {
-    if (m_proxy && m_proxy->removeToxic(name))
-        emit faultEvent(tr("toxic %1 removed").arg(name), false);
-    rebuildTable();
+    m_injector->clear(name);
+    refresh();
 }
 
 void FaultsPage::setProxyDown(bool down) {
-    if (!m_proxy) {
+    if (!proxy()) {
         if (down) {
             const QSignalBlocker block(m_down);
             m_down->setChecked(false);
@@ -461,35 +426,43 @@ void FaultsPage::setProxyDown(bool down) {
         }
         return;
     }
-    m_proxy->setDown(down);
+    if (down && !m_injector->isActive(kProxyDown)) {
+        FaultSpec spec;
+        spec.kind = FaultKind::ProxyDown;
+        spec.name = kProxyDown;
+        if (auto r = m_injector->start(spec); !r)
+            setStatus(r.error().toString(), true);
+    } else if (!down) {
+        m_injector->clear(kProxyDown);
+    }
     if (m_down->isChecked() != down) {
         const QSignalBlocker block(m_down);
         m_down->setChecked(down);
     }
-    emit faultEvent(down ? tr("fault proxy down: connections dropped and refused")
-                         : tr("fault proxy up again"),
-                    down);
+}
+
+bool FaultsPage::startClientFault(FaultKind kind, qint64 durationMs) {
+    if (!m_conn) {
+        setStatus(tr("Not connected."), true);
+        return false;
+    }
+    FaultSpec spec;
+    spec.kind = kind;
+    spec.name = faults::faultKindName(kind);
+    spec.durationMs = durationMs;
+    if (auto r = m_injector->start(spec); !r) {
+        setStatus(r.error().toString(), true);
+        return false;
+    }
+    return true;
 }
 
 void FaultsPage::forceDisconnect() {
-    if (!m_conn) {
-        setStatus(tr("Not connected."), true);
-        return;
-    }
-    m_conn->connection()->forceDisconnect(tr("disconnect forced from the faults page"));
-    emit faultEvent(tr("client: disconnect forced"), true);
+    startClientFault(FaultKind::Disconnect);
 }
 
 void FaultsPage::stallReading(int seconds) {
-    if (!m_conn) {
-        setStatus(tr("Not connected."), true);
-        return;
-    }
-    m_conn->connection()->stallReading(seconds * 1000);
-    emit faultEvent(tr("client: reading stalled for %1 s").arg(seconds), true);
-    // Its end, for the log and the chart marks.
-    QTimer::singleShot(seconds * 1000, this,
-                       [this] { emit faultEvent(tr("client: reading resumed"), false); });
+    startClientFault(FaultKind::StallReading, qint64(seconds) * 1000);
 }
 
 void FaultsPage::sendMalformedLine() {
@@ -497,70 +470,48 @@ void FaultsPage::sendMalformedLine() {
         setStatus(tr("Not connected."), true);
         return;
     }
-    m_conn->connection()->injectRaw(QByteArrayLiteral("JETDECK FAULT INJECTION\r\n"));
-    emit faultEvent(tr("client: malformed protocol line sent"), true);
+    startClientFault(FaultKind::MalformedLine);
+}
+
+Status FaultsPage::serverFault(FaultKind kind, int index) {
+    // The demo's servers as they are now (the demo may be gone).
+    const QList<NatsServerProcess*> servers =
+        m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
+    m_injector->setServers(servers);
+    if (index < 0 || index >= servers.size())
+        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
+    FaultSpec spec;
+    spec.kind = kind;
+    spec.server = index + 1;
+    // One name per server, so that killing a second one does not end the first kill.
+    spec.name = spec.title();
+    auto r = m_injector->start(spec);
+    if (!r)
+        return r.error();
+    const QString name = servers[index]->name();
+    switch (kind) {
+    case FaultKind::KillServer:
+        setStatus(tr("%1 killed; Restart brings it back with its store.").arg(name), false);
+        break;
+    case FaultKind::RestartServer:
+        setStatus(tr("%1 is running again.").arg(name), false);
+        break;
+    default:
+        setStatus(tr("%1 is shutting down gracefully; Restart brings it back.").arg(name), false);
+    }
+    return {};
 }
 
 Status FaultsPage::killServer(int index) {
-    const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
-    if (index < 0 || index >= servers.size())
-        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
-    servers[index]->kill();
-    emit faultEvent(tr("server %1 killed (SIGKILL)").arg(servers[index]->name()), true);
-    setStatus(tr("%1 killed; Restart brings it back with its store.").arg(servers[index]->name()),
-              false);
-    return {};
+    return serverFault(FaultKind::KillServer, index);
 }
 
 Status FaultsPage::restartServer(int index) {
-    const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
-    if (index < 0 || index >= servers.size())
-        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
-    if (Status s = servers[index]->restart(); !s.ok())
-        return s;
-    emit faultEvent(tr("server %1 restarted").arg(servers[index]->name()), false);
-    setStatus(tr("%1 is running again.").arg(servers[index]->name()), false);
-    return {};
+    return serverFault(FaultKind::RestartServer, index);
 }
 
 Status FaultsPage::lameDuck(int index) {
-    const auto servers = m_demo ? m_demo->servers() : QList<NatsServerProcess*>();
-    if (index < 0 || index >= servers.size())
-        return Error{ErrorKind::InvalidArgument, tr("no such server the console started")};
-    if (Status s = servers[index]->enterLameDuckMode(); !s.ok())
-        return s;
-    emit faultEvent(tr("server %1 in lame duck mode").arg(servers[index]->name()), true);
-    setStatus(
-        tr("%1 is shutting down gracefully; Restart brings it back.").arg(servers[index]->name()),
-        false);
-    return {};
-}
-
-void FaultsPage::rebuildTable() {
-    const QSignalBlocker block(m_table);
-    m_table->setRowCount(0);
-    if (m_proxy) {
-        const QList<Toxic> toxics = m_proxy->toxics();
-        m_table->setRowCount(int(toxics.size()));
-        for (int r = 0; r < toxics.size(); ++r) {
-            const Toxic& t = toxics[r];
-            auto* on = new QTableWidgetItem;
-            on->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-            on->setCheckState(t.enabled ? Qt::Checked : Qt::Unchecked);
-            m_table->setItem(r, EnabledCol, on);
-            m_table->setItem(r, NameCol, new QTableWidgetItem(t.name));
-            m_table->setItem(r, TypeCol, new QTableWidgetItem(faults::toxicKindName(t.kind)));
-            m_table->setItem(r, DirectionCol,
-                             new QTableWidgetItem(faults::directionName(t.direction)));
-            m_table->setItem(
-                r, ToxicityCol,
-                new QTableWidgetItem(QStringLiteral("%1 %").arg(t.toxicity * 100.0, 0, 'f', 0)));
-            m_table->setItem(r, ParamsCol, new QTableWidgetItem(paramsOf(t)));
-            for (int c : {ConnCol, BytesCol, EventsCol})
-                m_table->setItem(r, c, new QTableWidgetItem);
-        }
-    }
-    refresh();
+    return serverFault(FaultKind::LameDuck, index);
 }
 
 void FaultsPage::setJetStreamTarget(const QString& stream, const QString& consumer) {
@@ -573,16 +524,16 @@ bool FaultsPage::injectConsumerFault(const faults::ConsumerFault& fault) {
         setStatus(tr("Name the stream and the pull consumer to misbehave on."), true);
         return false;
     }
-    const QString label =
-        tr("consumer %1 > %2: %3 of %4 message(s)")
-            .arg(fault.stream, fault.consumer, faults::consumerFaultName(fault.kind))
-            .arg(fault.count);
-    return runJetStreamFault(label, [fault](const js::JetStream& js) -> Result<QString> {
-        auto r = faults::injectConsumerFault(js, fault);
-        if (!r)
-            return r.error();
-        return r.value().text();
-    });
+    FaultSpec spec;
+    spec.kind = fault.kind == faults::ConsumerFaultKind::WithholdAcks ? FaultKind::WithholdAcks
+                : fault.kind == faults::ConsumerFaultKind::NakBurst   ? FaultKind::NakBurst
+                                                                      : FaultKind::Term;
+    spec.stream = fault.stream;
+    spec.consumer = fault.consumer;
+    spec.count = fault.count;
+    spec.nakDelayMs = fault.nakDelayMs;
+    spec.fetchWaitMs = fault.fetchWaitMs;
+    return runJetStreamFault(spec);
 }
 
 bool FaultsPage::stepDownLeader(const QString& stream, const QString& consumer) {
@@ -590,19 +541,17 @@ bool FaultsPage::stepDownLeader(const QString& stream, const QString& consumer) 
         setStatus(tr("Name the stream whose leader should step down."), true);
         return false;
     }
-    const QString label = consumer.isEmpty()
-                              ? tr("stream %1: leader step-down").arg(stream)
-                              : tr("consumer %1 > %2: leader step-down").arg(stream, consumer);
-    return runJetStreamFault(label, [stream, consumer](const js::JetStream& js) -> Result<QString> {
-        auto r = faults::stepDownLeader(js, stream, consumer);
-        if (!r)
-            return r.error();
-        return r.value().text();
-    });
+    FaultSpec spec;
+    spec.kind =
+        consumer.isEmpty() ? FaultKind::StreamLeaderStepDown : FaultKind::ConsumerLeaderStepDown;
+    spec.stream = stream;
+    spec.consumer = consumer;
+    return runJetStreamFault(spec);
 }
 
-bool FaultsPage::runJetStreamFault(const QString& label,
-                                   std::function<Result<QString>(const js::JetStream&)> work) {
+bool FaultsPage::runJetStreamFault(FaultSpec spec) {
+    spec.name = spec.title();
+    const QString label = spec.title();
     if (!m_conn || !m_conn->connection()->isConnected()) {
         setStatus(tr("Not connected."), true);
         return false;
@@ -625,35 +574,24 @@ bool FaultsPage::runJetStreamFault(const QString& label,
     m_jsBusy = true;
     refresh();
     setStatus(label + tr(" ..."), false);
-    const auto conn = m_conn;
-    QPointer<FaultsPage> self(this);
-    QThreadPool::globalInstance()->start([=] {
-        const Result<QString> r = work(js::JetStream(conn->connection()));
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, label, r] {
-                if (!self)
-                    return;
-                self->m_jsBusy = false;
-                self->refresh();
-                if (!r) {
-                    const QString text = tr("%1 failed: %2").arg(label, r.error().toString());
-                    self->setStatus(text, true);
-                    emit self->jetStreamFaultDone(false, text);
-                    return;
-                }
-                const QString text = label + QStringLiteral(": ") + r.value();
-                self->setStatus(text, false);
-                emit self->faultEvent(text, true);
-                emit self->jetStreamFaultDone(true, text);
-            },
-            Qt::QueuedConnection);
+    // The page owns the injector: when the page goes, the outcome is dropped.
+    m_injector->startInBackground(spec, [this, label](const Result<faults::FaultOutcome>& r) {
+        m_jsBusy = false;
+        refresh();
+        if (!r) {
+            const QString text = tr("%1 failed: %2").arg(label, r.error().toString());
+            setStatus(text, true);
+            emit jetStreamFaultDone(false, text);
+            return;
+        }
+        setStatus(r.value().what, false);
+        emit jetStreamFaultDone(true, r.value().what);
     });
     return true;
 }
 
 void FaultsPage::refresh() {
-    const bool proxied = m_proxy != nullptr;
+    const bool proxied = proxy() != nullptr;
     for (QWidget* w : std::initializer_list<QWidget*>{m_withhold, m_nakBurst, m_term,
                                                       m_streamStepDown, m_consumerStepDown})
         w->setEnabled(m_conn != nullptr && !m_jsBusy);
@@ -661,29 +599,22 @@ void FaultsPage::refresh() {
         w->setEnabled(proxied);
     for (QWidget* w : std::initializer_list<QWidget*>{m_disconnect, m_stall, m_garbage})
         w->setEnabled(m_conn != nullptr);
-    if (!m_proxy)
+    if (!proxied) {
+        m_toxics->update({});
         return;
+    }
     // One trip to the proxy's thread for every counter (the GUI thread waits for it).
-    QStringList names;
-    for (int r = 0; r < m_table->rowCount(); ++r)
-        names << m_table->item(r, NameCol)->text();
-    QList<faults::ToxicStats> toxicStats;
+    QList<ToxicRow> rows;
     faults::ProxyStats ps;
-    m_proxy->call([&](faults::FaultProxy& p) {
-        for (const QString& n : std::as_const(names))
-            toxicStats << p.toxicStats(n);
+    proxy()->call([&](faults::FaultProxy& p) {
+        for (const Toxic& t : p.toxics())
+            rows << ToxicRow{t, p.toxicStats(t.name)};
         ps = p.stats();
     });
-    const QSignalBlocker block(m_table);
-    for (int r = 0; r < m_table->rowCount(); ++r) {
-        const faults::ToxicStats& st = toxicStats[r];
-        m_table->item(r, ConnCol)->setText(QString::number(st.connections));
-        m_table->item(r, BytesCol)->setText(format::bytes(qint64(st.bytes)));
-        m_table->item(r, EventsCol)->setText(QString::number(st.events));
-    }
+    m_toxics->update(rows);
     m_proxyLabel->setText(
         tr("Proxy %1: %2 open connection(s), %3 up, %4 down%5")
-            .arg(m_proxy->url())
+            .arg(m_injector->proxyUrl())
             .arg(ps.connectionsOpen)
             .arg(format::bytes(qint64(ps.bytesUpstream)), format::bytes(qint64(ps.bytesDownstream)),
                  ps.refused > 0 ? tr(", %1 refused").arg(ps.refused) : QString()));

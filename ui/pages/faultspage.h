@@ -2,12 +2,12 @@
 
 #include "core/client/connectionthread.h"
 #include "core/faults/consumerfaults.h"
+#include "core/faults/faultinjector.h"
 #include "core/faults/faultproxy.h"
 
 #include <QPointer>
 
 #include <QWidget>
-#include <functional>
 
 #include <memory>
 
@@ -17,19 +17,20 @@ class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
-class QTableWidget;
+class QTableView;
 class QTimer;
 
 namespace jetdeck {
 
 class DemoSession;
+class ToxicsModel;
 
 /// Faults on demand: a fault proxy in front of the console's server with Toxiproxy's toxics
 /// (latency, bandwidth, blackhole, reset, slicer, limit data; per direction, with a toxicity,
 /// switched on and off live, with their counters), the proxy going down, a forced
 /// disconnect, and for servers the console started itself (the demo) kill -9, restart and
-/// lame duck mode. Every fault is announced (faultEvent) so the log shows when it started and
-/// ended.
+/// lame duck mode. Every fault goes through a FaultInjector (core/faults), which announces it
+/// (faultEvent) so the log shows when it started and ended.
 class FaultsPage : public QWidget {
     Q_OBJECT
 public:
@@ -45,7 +46,8 @@ public:
     bool startProxy();
     /// Stops the proxy and asks to reconnect to the servers used before.
     void stopProxy();
-    faults::FaultProxyThread* proxy() const { return m_proxy.get(); }
+    faults::FaultProxyThread* proxy() const;
+    faults::FaultInjector* injector() const { return m_injector; }
     Status addToxic(const faults::Toxic& toxic);
     void setToxicEnabled(const QString& name, bool enabled);
     void removeToxic(const QString& name);
@@ -66,7 +68,8 @@ public:
     /// Streams and consumers offered in the JetStream fault form (for the demo: ORDERS).
     void setJetStreamTarget(const QString& stream, const QString& consumer);
     QString statusText() const;
-    QTableWidget* toxicTable() const { return m_table; }
+    QTableView* toxicTable() const { return m_table; }
+    ToxicsModel* toxicModel() const { return m_toxics; }
     void refresh();
 
 signals:
@@ -83,14 +86,18 @@ private:
     void addFromForm();
     void updateForm();
     void setStatus(const QString& text, bool error);
-    void rebuildTable();
     void updateServers();
-    bool runJetStreamFault(const QString& label,
-                           std::function<Result<QString>(const js::JetStream&)> work);
+    /// A fault on the console's own connection; false (with the reason shown) when it could
+    /// not start.
+    bool startClientFault(faults::FaultKind kind, qint64 durationMs = 0);
+    /// `index` is 0-based, as in the servers list.
+    Status serverFault(faults::FaultKind kind, int index);
+    bool runJetStreamFault(faults::FaultSpec spec);
 
     std::shared_ptr<ConnectionThread> m_conn;
     QPointer<DemoSession> m_demo;
-    std::unique_ptr<faults::FaultProxyThread> m_proxy;
+    faults::FaultInjector* m_injector;
+    ToxicsModel* m_toxics;
 
     QLabel* m_proxyLabel;
     QPushButton* m_proxyButton;
@@ -102,7 +109,7 @@ private:
     QDoubleSpinBox* m_toxicity;
     QPushButton* m_add;
     QPushButton* m_remove;
-    QTableWidget* m_table;
+    QTableView* m_table;
     QPushButton* m_disconnect;
     QSpinBox* m_stallSeconds;
     QPushButton* m_stall;
