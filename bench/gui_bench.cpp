@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     pages.setInterval(2000);
     QObject::connect(&pages, &QTimer::timeout, [&] {
         page = (page + 1) % 6;
-        window.showPage(page);
+        window.showPage(MainWindow::Page(page));
         rssPeak = qMax(rssPeak, rssKiB());
     });
     pages.start();

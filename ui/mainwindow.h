@@ -1,12 +1,13 @@
 #pragma once
 
-#include "core/client/connectionthread.h"
+#include "ui/session.h"
 #include "ui/widgets/theme.h"
 
 #include <QMainWindow>
 
+#include <array>
 #include <functional>
-#include <memory>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -14,33 +15,51 @@ class QListWidget;
 class QStackedWidget;
 class QLineEdit;
 class QPushButton;
-class QSortFilterProxyModel;
-class QTableView;
 
 namespace jetdeck {
 
 class ConnectionPage;
-class FaultsPage;
-class ScenarioPage;
-class FaultMarks;
 class ConnectionSidebar;
-class DemoSession;
 class ConsumerPage;
+class DemoSession;
 class EventLogModel;
+class EventLogPanel;
+class FaultMarks;
+class FaultsPage;
 class LatencyPage;
 class OutboundPage;
 class PublishPage;
+class ScenarioPage;
+class SessionPage;
 class StreamsPage;
 namespace metrics {
-class MetricsRegistry;
 class MetricsServer;
 } // namespace metrics
 
-/// The console's main window: a server bar, the live state of the connection, and its
-/// event log. The connection runs on its own thread; the window pulls snapshots on a timer.
+/// The console's main window: a server bar, the saved connections and the list of pages on the
+/// left, the chosen page on the right, the event log under the connection page. Everything is
+/// about one session (the connection, its registry, its fault marks), which the pages follow.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    /// The pages, in the order of the list on the left (Alt+1 ... Alt+8).
+    enum class Page {
+        Connection,
+        Streams,
+        Latency,
+        Outbound,
+        Publish,
+        Consumer,
+        Faults,
+        Scenarios
+    };
+    Q_ENUM(Page)
+    static constexpr int kPageCount = int(Page::Scenarios) + 1;
+    /// A page's name on the command line (--page): "connection", "streams", ...
+    static QString pageName(Page page);
+    static std::optional<Page> pageFromName(QStringView name);
+    static QStringList pageNames();
+
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -59,8 +78,11 @@ public:
     /// Base options (auth, TLS, name) that URLs typed into the bar are combined with.
     void setBaseOptions(const Options& options) { m_baseOptions = options; }
 
+    /// What the window shows: the connection, what watches it, the journal.
+    Session* session() const { return m_session; }
     Connection* connection() const;
-    ConnectionPage* connectionPage() const { return m_page; }
+    SessionPage* page(Page page) const { return m_pages[size_t(page)]; }
+    ConnectionPage* connectionPage() const { return m_connectionPage; }
     StreamsPage* streamsPage() const { return m_streams; }
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
@@ -68,10 +90,10 @@ public:
     ConsumerPage* consumerPage() const { return m_consumer; }
     FaultsPage* faultsPage() const { return m_faults; }
     ScenarioPage* scenarioPage() const { return m_scenarios; }
-    FaultMarks* faultMarks() const { return m_faultMarks; }
+    FaultMarks* faultMarks() const;
     ConnectionSidebar* connectionSidebar() const { return m_sidebar; }
     /// What the console measures; the pages, the snapshot export and --metrics-port read it.
-    metrics::MetricsRegistry* metricsRegistry() const { return m_registry; }
+    metrics::MetricsRegistry* metricsRegistry() const;
     /// Serves Prometheus metrics on loopback; the error says why not (port in use...).
     Status startMetricsServer(quint16 port);
     QString metricsUrl() const;
@@ -80,11 +102,9 @@ public:
     Status exportSnapshot(const QString& path);
     /// Writes the events the log's filter shows as CSV.
     Status exportEventsCsv(const QString& path);
-    /// Shows a page: 0 connection, 1 streams and consumers, 2 latency, 3 outbound queue,
-    /// 4 publish, 5 consumer, 6 faults, 7 scenarios.
-    void showPage(int index);
-    int currentPage() const;
-    EventLogModel* eventModel() const { return m_events; }
+    void showPage(Page page);
+    Page currentPage() const;
+    EventLogModel* eventModel() const;
     QString serverBarText() const;
     /// Light, dark, or as the desktop says; kept in the settings.
     void setTheme(Theme theme);
@@ -95,51 +115,43 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    /// Detaches every page from the connection and closes it (background work that still
-    /// holds it fails fast and lets it go).
-    void releaseConnection();
+    void createServerBar();
+    /// The pages in their table (m_pages), in the stack and the list; each follows the session.
+    QWidget* createPages();
+    void createStatusBarAndActions();
+    /// What the pages tell the window or each other.
+    void connectPages();
+    void onStateChanged(const SessionState& state);
     void showMessage(const QString& text, bool error);
-    /// One line in the event log (time: now when invalid).
-    void logEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where = {},
-                  const QDateTime& time = {});
     /// Asks where to save (a timestamped default name), writes, and says how it went.
-    /// A fault that started or ended: a line in the event log and a mark on the time charts.
-    void recordFault(const QString& what, bool started);
     void saveWithDialog(const QString& title, const QString& stem, const QString& ext,
                         const QString& filter, const QString& doneText,
                         const std::function<Status(const QString&)>& write);
-    void updateButtons();
-    void subscribeWatched();
+    void updateButtons(ConnectionState state);
     void restoreSettings();
     void saveSettings();
 
+    Session* m_session;
     Options m_baseOptions;
-    metrics::MetricsRegistry* m_registry;
+    Options m_directOptions; ///< the connection's options before it went through a fault proxy
     metrics::MetricsServer* m_metricsServer = nullptr;
+    std::array<SessionPage*, kPageCount> m_pages{};
+    ConnectionPage* m_connectionPage;
+    StreamsPage* m_streams;
     LatencyPage* m_latency;
     OutboundPage* m_outbound;
     PublishPage* m_publish;
     ConsumerPage* m_consumer;
     FaultsPage* m_faults;
-    ScenarioPage* m_scenarios = nullptr;
-    FaultMarks* m_faultMarks;
-    Options m_directOptions; ///< the connection's options before it went through a fault proxy
+    ScenarioPage* m_scenarios;
     ConnectionSidebar* m_sidebar;
     QString m_activeKey; ///< the sidebar entry of the current connection ("" from the bar)
-    std::shared_ptr<ConnectionThread> m_conn; ///< shared with background refreshes
-    QList<QByteArray> m_watched;
-    QList<SubscriptionPtr> m_watchSubs; ///< m_watched on the current connection
     QLineEdit* m_urlEdit;
     QPushButton* m_connectButton;
     QPushButton* m_disconnectButton;
-    ConnectionPage* m_page;
-    StreamsPage* m_streams;
     QListWidget* m_nav;
     QStackedWidget* m_stack;
-    EventLogModel* m_events;
-    QSortFilterProxyModel* m_eventFilter;
-    QTableView* m_eventView;
-    QLineEdit* m_eventFilterEdit;
+    EventLogPanel* m_log;
     QLabel* m_statusState;
     QComboBox* m_themeCombo;
     Theme m_theme = Theme::System;

@@ -187,21 +187,17 @@ int main(int argc, char** argv) {
         window.setTheme(*theme);
     }
     if (p.isSet(QStringLiteral("page"))) {
-        const QString page = p.value(QStringLiteral("page"));
-        const QStringList pages{QStringLiteral("connection"), QStringLiteral("streams"),
-                                QStringLiteral("latency"),    QStringLiteral("outbound"),
-                                QStringLiteral("publish"),    QStringLiteral("consumer"),
-                                QStringLiteral("faults"),     QStringLiteral("scenarios")};
-        if (!pages.contains(page))
-            return fail(
-                QStringLiteral("--page is one of: %1").arg(pages.join(QStringLiteral(", "))));
-        window.showPage(int(pages.indexOf(page)));
+        const auto page = MainWindow::pageFromName(p.value(QStringLiteral("page")));
+        if (!page)
+            return fail(QStringLiteral("--page is one of: %1")
+                            .arg(MainWindow::pageNames().join(QStringLiteral(", "))));
+        window.showPage(*page);
     }
     if (p.isSet(QStringLiteral("scenario"))) {
         ScenarioPage* page = window.scenarioPage();
         if (!page->loadScenario(p.value(QStringLiteral("scenario"))))
             return fail(page->statusText());
-        window.showPage(7);
+        window.showPage(MainWindow::Page::Scenarios);
         if (p.isSet(QStringLiteral("run-scenario")))
             QTimer::singleShot(0, page, [page] { page->start(); });
     }

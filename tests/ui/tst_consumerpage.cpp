@@ -92,7 +92,7 @@ void TestConsumerPage::initTestCase() {
     m_tester = std::make_unique<QAbstractItemModelTester>(
         m_window->consumerPage()->messages(),
         QAbstractItemModelTester::FailureReportingMode::QtTest);
-    m_window->showPage(5);
+    m_window->showPage(MainWindow::Page::Consumer);
 }
 
 void TestConsumerPage::cleanupTestCase() {
@@ -255,9 +255,9 @@ void TestConsumerPage::openedFromStreamsPage() {
     QCOMPARE(streams->consumerList(),
              (QList<QPair<QString, QString>>{{QStringLiteral("CP"), QStringLiteral("pushy")},
                                              {QStringLiteral("CP"), QStringLiteral("work")}}));
-    m_window->showPage(1);
+    m_window->showPage(MainWindow::Page::Streams);
     emit streams->consumerActivated(QStringLiteral("CP"), QStringLiteral("work"));
-    QCOMPARE(m_window->currentPage(), 5);
+    QCOMPARE(m_window->currentPage(), MainWindow::Page::Consumer);
     QCOMPARE(m_window->consumerPage()->consumer(), QStringLiteral("work"));
     // The chooser offers both consumers.
     QTRY_COMPARE_WITH_TIMEOUT(

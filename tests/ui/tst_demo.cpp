@@ -109,7 +109,9 @@ void TestDemo::everyPageShowsData() {
             return window.latencyPage()->model()->rowCount() >= 3;
         }(),
         5000);
-    // Consumer page: the audit consumer delivering, with redeliveries (40 % NAKs).
+    // Consumer page: the audit consumer delivering, with redeliveries (40 % NAKs). A page shows
+    // its numbers while it is shown.
+    window.showPage(MainWindow::Page::Consumer);
     ConsumerPage* consumer = window.consumerPage();
     QCOMPARE(consumer->consumer(), QStringLiteral("audit"));
     QTRY_VERIFY_WITH_TIMEOUT(leadingNumber(consumer->numberText(QStringLiteral("delivered"))) > 0,

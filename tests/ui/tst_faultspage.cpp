@@ -117,8 +117,8 @@ void TestFaultsPage::proxyAndToxics() {
     w.show();
     QVERIFY(w.connectToUrls(server.url()));
     QTRY_VERIFY_WITH_TIMEOUT(w.connection() && w.connection()->isConnected(), 10000);
-    w.showPage(6);
-    QCOMPARE(w.currentPage(), 6);
+    w.showPage(MainWindow::Page::Faults);
+    QCOMPARE(w.currentPage(), MainWindow::Page::Faults);
     FaultsPage* page = w.faultsPage();
     QAbstractItemModelTester tester(page->toxicModel(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -179,10 +179,12 @@ void TestFaultsPage::proxyAndToxics() {
         10000);
     // started, toxic on, off, down, up, stopped
     QTRY_VERIFY_WITH_TIMEOUT(faultEvents(w) >= 6, 2000);
-    // ... and each is marked on the connection page's charts, starts and ends.
+    // ... and each is marked on the connection page's charts, starts and ends, when it is
+    // shown (a hidden page does not draw).
     QVERIFY(w.faultMarks()->marks().size() >= 6);
     QVERIFY(std::any_of(w.faultMarks()->marks().cbegin(), w.faultMarks()->marks().cend(),
                         [](const FaultMark& m) { return !m.start; }));
+    w.showPage(MainWindow::Page::Connection);
     QTRY_VERIFY_WITH_TIMEOUT(w.connectionPage()->visibleFaultMarks() >= 6, 3000);
     // The chart's CSV carries data, not marks.
     const QByteArray csv = chartToCsv(w.findChildren<QChartView*>().first()->chart(), "s");

@@ -51,7 +51,7 @@ void TestLatencyPage::initTestCase() {
     const Status s = m_server->start();
     QVERIFY2(s.ok(), qPrintable(s.toString()));
     m_window = std::make_unique<MainWindow>();
-    m_window->streamsPage()->setRefreshInterval(300);
+    m_window->session()->setListInterval(300);
     m_window->show();
     QVERIFY(m_window->connectToUrls(m_server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->connection() &&
@@ -63,8 +63,8 @@ void TestLatencyPage::probesFillWhileTrafficFlows() {
     LatencyPage* page = m_window->latencyPage();
     QAbstractItemModelTester tester(page->model(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-    m_window->showPage(2);
-    QCOMPARE(m_window->currentPage(), 2);
+    m_window->showPage(MainWindow::Page::Latency);
+    QCOMPARE(m_window->currentPage(), MainWindow::Page::Latency);
     Connection* c = m_window->connection();
     auto echo = c->subscribeInline("echo", [c](const MsgView& m) { c->publish(m.reply, "pong"); });
     QVERIFY(echo.ok());

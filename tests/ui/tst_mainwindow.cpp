@@ -260,7 +260,7 @@ void TestMainWindow::themesAndRestoredLayout() {
         for (QChartView* v : w.findChildren<QChartView*>())
             QVERIFY(v->chart()->backgroundBrush().color().lightness() > 128);
         w.setTheme(Theme::Dark);
-        w.showPage(2);
+        w.showPage(MainWindow::Page::Latency);
         auto* central = w.findChild<QSplitter*>(QStringLiteral("centralSplitter"));
         QVERIFY(central);
         central->setSizes({300, 900});
@@ -271,7 +271,7 @@ void TestMainWindow::themesAndRestoredLayout() {
     MainWindow again;
     again.show();
     QCOMPARE(again.theme(), Theme::Dark);
-    QCOMPARE(again.currentPage(), 2);
+    QCOMPARE(again.currentPage(), MainWindow::Page::Latency);
     QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 128);
     QTRY_COMPARE(again.findChild<QSplitter*>(QStringLiteral("centralSplitter"))->sizes().value(0),
                  leftWidth);

@@ -41,8 +41,8 @@ void TestOutboundPage::initTestCase() {
     QTRY_VERIFY_WITH_TIMEOUT(m_window->connection() &&
                                  m_window->connection()->state() == ConnectionState::Connected,
                              10000);
-    m_window->showPage(3);
-    QCOMPARE(m_window->currentPage(), 3);
+    m_window->showPage(MainWindow::Page::Outbound);
+    QCOMPARE(m_window->currentPage(), MainWindow::Page::Outbound);
 }
 
 void TestOutboundPage::emptyWhileConnected() {

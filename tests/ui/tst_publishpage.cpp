@@ -4,6 +4,7 @@
 // holds up under QAbstractItemModelTester while runs progress.
 
 #include "core/jetstream/jetstream.h"
+#include "core/metrics/registry.h"
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 #include "ui/mainwindow.h"
@@ -69,8 +70,8 @@ void TestPublishPage::initTestCase() {
     QTRY_VERIFY_WITH_TIMEOUT(m_window->connection() &&
                                  m_window->connection()->state() == ConnectionState::Connected,
                              10000);
-    m_window->showPage(4);
-    QCOMPARE(m_window->currentPage(), 4);
+    m_window->showPage(MainWindow::Page::Publish);
+    QCOMPARE(m_window->currentPage(), MainWindow::Page::Publish);
 }
 
 void TestPublishPage::cleanupTestCase() {

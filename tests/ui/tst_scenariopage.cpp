@@ -54,8 +54,8 @@ void TestScenarioPage::initTestCase() {
 void TestScenarioPage::loading() {
     MainWindow w;
     w.show();
-    w.showPage(7);
-    QCOMPARE(w.currentPage(), 7);
+    w.showPage(MainWindow::Page::Scenarios);
+    QCOMPARE(w.currentPage(), MainWindow::Page::Scenarios);
     ScenarioPage* page = w.scenarioPage();
     // Loading replaces every row: the model must keep Qt's rules while it does.
     QAbstractItemModelTester tester(page->model(),
@@ -89,7 +89,7 @@ void TestScenarioPage::loading() {
 void TestScenarioPage::runOnFreshServers() {
     MainWindow w;
     w.show();
-    w.showPage(7);
+    w.showPage(MainWindow::Page::Scenarios);
     ScenarioPage* page = w.scenarioPage();
     // A run changes rows as its steps go: the model must keep Qt's rules while it does.
     QAbstractItemModelTester tester(page->model(),

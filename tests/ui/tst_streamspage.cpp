@@ -220,7 +220,7 @@ void TestStreamsPage::createEditDeleteThroughThePage() {
     QVERIFY(w.connectToUrls(m_server->url()));
     StreamsPage* page = w.streamsPage();
     QTRY_VERIFY(page->refreshes() > 0);
-    w.showPage(1);
+    w.showPage(MainWindow::Page::Streams);
 
     // Create a stream through the dialog.
     QSignalSpy done(page, &StreamsPage::actionFinished);
@@ -314,7 +314,7 @@ void TestStreamsPage::liveNumbers() {
     w.show();
     QVERIFY(w.connectToUrls(m_server->url()));
     StreamsPage* page = w.streamsPage();
-    page->setRefreshInterval(200);
+    w.session()->setListInterval(200);
     QTRY_VERIFY(page->model()->indexOfStream(QStringLiteral("LIVE")).isValid());
     for (int i = 0; i < 25; ++i)
         QVERIFY(js.publish("live.x", "m").ok());

@@ -2,17 +2,12 @@
 
 #include "core/jetstream/jstypes.h"
 #include "core/metrics/backpressure.h"
+#include "ui/models/jetstreamsnapshot.h"
 
 #include <QAbstractItemModel>
 #include <QHash>
 
 namespace jetdeck {
-
-/// One refresh of what the server knows: streams and the consumers of each.
-struct JetStreamSnapshot {
-    QList<js::StreamInfo> streams;
-    QHash<QString, QList<js::ConsumerInfo>> consumers; ///< by stream name
-};
 
 /// Streams as top-level rows, their consumers as children, with the live numbers. Updates
 /// keep rows stable: changed cells get ranged dataChanged, new and gone items are inserted and

@@ -1,5 +1,6 @@
 #include "connectionpage.h"
 
+#include "core/metrics/registry.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/statebadge.h"
 #include "ui/widgets/statetimeline.h"
@@ -15,7 +16,6 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineSeries>
-#include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -29,7 +29,7 @@ constexpr int kChartWindowS = 120;  // two minutes of history, then the oldest p
 } // namespace
 
 ConnectionPage::ConnectionPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
 
     auto* head = new QHBoxLayout;
@@ -122,11 +122,10 @@ ConnectionPage::ConnectionPage(QWidget* parent)
         charts->addWidget(view);
     }
     layout->addLayout(charts, 1);
+    m_rttMarks = std::make_unique<ChartFaultMarkers>(m_rttChart, m_rttX, m_rttY);
+    m_rateMarks = std::make_unique<ChartFaultMarkers>(m_rateChart, m_rateX, m_rateY);
 
-    m_timer = new QTimer(this);
-    m_timer->setInterval(kRefreshMs);
-    connect(m_timer, &QTimer::timeout, this, &ConnectionPage::refresh);
-    m_timer->start();
+    setRefreshInterval(kRefreshMs);
     m_chartClock.start();
 }
 
@@ -143,8 +142,7 @@ QLabel* ConnectionPage::addRow(QGridLayout* grid, const QString& key, const QStr
     return value;
 }
 
-void ConnectionPage::setConnection(Connection* connection) {
-    m_conn = connection;
+void ConnectionPage::connectionChanged(const std::shared_ptr<ConnectionThread>&) {
     m_prev = ConnectionStats{};
     m_rateClock.invalidate();
     m_inRate = m_outRate = m_inBytesRate = m_outBytesRate = 0;
@@ -167,22 +165,16 @@ QString ConnectionPage::valueText(const QString& key) const {
     return l ? l->text() : QString();
 }
 
-void ConnectionPage::setFaultMarks(FaultMarks* marks) {
-    m_faultMarks = marks;
-    m_rttMarks = std::make_unique<ChartFaultMarkers>(m_rttChart, m_rttX, m_rttY);
-    m_rateMarks = std::make_unique<ChartFaultMarkers>(m_rateChart, m_rateX, m_rateY);
-}
-
 int ConnectionPage::visibleFaultMarks() const {
-    return m_rttMarks ? m_rttMarks->visibleCount() : 0;
+    return m_rttMarks->visibleCount();
 }
 
-void ConnectionPage::refresh() {
+void ConnectionPage::showBackpressure() {
     // The consumers' backpressure in one line: how many are OK, WARN, CRITICAL.
-    if (m_registry) {
+    if (metrics::MetricsRegistry* reg = registry()) {
         int counts[4] = {0, 0, 0, 0};
         QStringList worst;
-        for (const metrics::ConsumerMetrics& m : m_registry->consumers()) {
+        for (const metrics::ConsumerMetrics& m : reg->consumers()) {
             ++counts[qBound(0, int(m.backpressure.level), 3)];
             if (m.backpressure.level == metrics::BackpressureLevel::Critical ||
                 m.backpressure.level == metrics::BackpressureLevel::Warn)
@@ -202,43 +194,30 @@ void ConnectionPage::refresh() {
             : counts[int(metrics::BackpressureLevel::Warn)] > 0   ? textStyle(ColorRole::Warning)
                                                                   : QString());
     }
-    if (!m_conn) {
+}
+
+void ConnectionPage::recordHistory() {
+    if (connection())
+        record(connection()->connection()->health());
+}
+
+void ConnectionPage::refresh() {
+    showBackpressure();
+    if (!connection()) {
         m_badge->setState(ConnectionState::Disconnected);
         m_server->setText(tr("not connected"));
         return;
     }
-    const HealthSnapshot h = m_conn->health();
-    const ServerInfo info = m_conn->serverInfo();
+    Connection* c = connection()->connection();
+    const HealthSnapshot h = c->health();
+    const ServerInfo info = c->serverInfo();
     m_badge->setState(h.state);
     QString where = h.server.isEmpty() ? tr("no server") : h.server;
     if (h.lameDuck)
         where += tr("  — lame duck: the server is shutting down");
     m_server->setText(where);
-    m_timeline->setHistory(m_conn->stateHistory(), h.takenAt);
-
-    ConnectionStats s;
-    s.inMsgs = h.inMsgs;
-    s.outMsgs = h.outMsgs;
-    s.inBytes = h.inBytes;
-    s.outBytes = h.outBytes;
-    s.rttUs = h.rttUs;
-    if (m_rateClock.isValid()) {
-        const double dt = double(m_rateClock.nsecsElapsed()) / 1e9;
-        if (dt > 0.05) {
-            // Smooth over about a second so the numbers are readable.
-            const double a = qMin(1.0, dt);
-            m_inRate = m_inRate * (1 - a) + a * double(s.inMsgs - m_prev.inMsgs) / dt;
-            m_outRate = m_outRate * (1 - a) + a * double(s.outMsgs - m_prev.outMsgs) / dt;
-            m_inBytesRate = m_inBytesRate * (1 - a) + a * double(s.inBytes - m_prev.inBytes) / dt;
-            m_outBytesRate =
-                m_outBytesRate * (1 - a) + a * double(s.outBytes - m_prev.outBytes) / dt;
-            m_prev = s;
-            m_rateClock.restart();
-        }
-    } else {
-        m_prev = s;
-        m_rateClock.start();
-    }
+    m_timeline->setHistory(c->stateHistory(), h.takenAt);
+    record(h);
 
     auto set = [&](const char* key, const QString& text) {
         if (QLabel* l = m_values.value(QLatin1String(key)); l && l->text() != text)
@@ -289,13 +268,13 @@ void ConnectionPage::refresh() {
     set("lastError", !h.lastFailure.ok() ? h.lastFailureAt.toString(QStringLiteral("HH:mm:ss  ")) +
                                                h.lastFailure.toString()
                                          : tr("none"));
-    set("msgsIn", format::count(s.inMsgs) + QStringLiteral("  (") + format::rate(m_inRate) +
+    set("msgsIn", format::count(h.inMsgs) + QStringLiteral("  (") + format::rate(m_inRate) +
                       QStringLiteral(")"));
-    set("msgsOut", format::count(s.outMsgs) + QStringLiteral("  (") + format::rate(m_outRate) +
+    set("msgsOut", format::count(h.outMsgs) + QStringLiteral("  (") + format::rate(m_outRate) +
                        QStringLiteral(")"));
-    set("bytesIn", format::bytes(qint64(s.inBytes)) + QStringLiteral("  (") +
+    set("bytesIn", format::bytes(qint64(h.inBytes)) + QStringLiteral("  (") +
                        format::bytes(qint64(m_inBytesRate)) + QStringLiteral("/s)"));
-    set("bytesOut", format::bytes(qint64(s.outBytes)) + QStringLiteral("  (") +
+    set("bytesOut", format::bytes(qint64(h.outBytes)) + QStringLiteral("  (") +
                         format::bytes(qint64(m_outBytesRate)) + QStringLiteral("/s)"));
     set("subs", QString::number(h.subscriptions));
     set("slow", format::count(h.slowConsumerDrops));
@@ -315,11 +294,34 @@ void ConnectionPage::refresh() {
             .arg(h.failOpen ? tr("drop oldest (fail-open)") : tr("reject new (fail-closed)"))
             .arg(h.queueLimitOps)
             .arg(format::bytes(h.queueLimitBytes)));
-
-    sampleCharts(s);
+    if (m_undrawn)
+        drawCharts();
 }
 
-void ConnectionPage::sampleCharts(const ConnectionStats& s) {
+void ConnectionPage::record(const HealthSnapshot& h) {
+    ConnectionStats s;
+    s.inMsgs = h.inMsgs;
+    s.outMsgs = h.outMsgs;
+    s.inBytes = h.inBytes;
+    s.outBytes = h.outBytes;
+    s.rttUs = h.rttUs;
+    if (m_rateClock.isValid()) {
+        const double dt = double(m_rateClock.nsecsElapsed()) / 1e9;
+        if (dt > 0.05) {
+            // Smooth over about a second so the numbers are readable.
+            const double a = qMin(1.0, dt);
+            m_inRate = m_inRate * (1 - a) + a * double(s.inMsgs - m_prev.inMsgs) / dt;
+            m_outRate = m_outRate * (1 - a) + a * double(s.outMsgs - m_prev.outMsgs) / dt;
+            m_inBytesRate = m_inBytesRate * (1 - a) + a * double(s.inBytes - m_prev.inBytes) / dt;
+            m_outBytesRate =
+                m_outBytesRate * (1 - a) + a * double(s.outBytes - m_prev.outBytes) / dt;
+            m_prev = s;
+            m_rateClock.restart();
+        }
+    } else {
+        m_prev = s;
+        m_rateClock.start();
+    }
     const qint64 nowMs = m_chartClock.elapsed();
     if (m_lastChartSampleMs >= 0 && nowMs - m_lastChartSampleMs < kChartSampleMs)
         return;
@@ -332,16 +334,19 @@ void ConnectionPage::sampleCharts(const ConnectionStats& s) {
     for (auto* pts : {&m_rttPoints, &m_inPoints, &m_outPoints})
         while (!pts->empty() && pts->front().x() < nowS - kChartWindowS)
             pts->pop_front();
+    m_undrawn = true;
+}
 
+void ConnectionPage::drawCharts() {
+    m_undrawn = false;
+    const double nowS = double(m_chartClock.elapsed()) / 1000.0;
     const double maxRtt = charts::replaceRelative(m_rttSeries, m_rttPoints, nowS);
     charts::setYMax(m_rttY, maxRtt, 0.5);
     const double maxIn = charts::replaceRelative(m_inSeries, m_inPoints, nowS);
     const double maxOut = charts::replaceRelative(m_outSeries, m_outPoints, nowS);
     charts::setYMax(m_rateY, qMax(maxIn, maxOut), 10.0);
-    if (m_rttMarks) {
-        m_rttMarks->update(m_faultMarks);
-        m_rateMarks->update(m_faultMarks);
-    }
+    m_rttMarks->update(faultMarks());
+    m_rateMarks->update(faultMarks());
 }
 
 } // namespace jetdeck

@@ -1,16 +1,11 @@
 #include "consumerpage.h"
 
-#include "ui/widgets/chartcsv.h"
+#include "core/metrics/registry.h"
+#include "ui/widgets/consumercharts.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/messageviewer.h"
 #include "ui/widgets/theme.h"
-#include "ui/widgets/timechart.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSeries>
-#include <QBarSet>
-#include <QChart>
-#include <QChartView>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QGridLayout>
@@ -18,24 +13,21 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLegend>
 #include <QLineEdit>
-#include <QLineSeries>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QThreadPool>
-#include <QTimer>
 #include <QVBoxLayout>
-#include <QValueAxis>
+
+#include <optional>
 
 namespace jetdeck {
 
 namespace {
 constexpr int kRefreshMs = 1000;
-constexpr int kWindowS = 300; // five minutes of history on the time charts
 constexpr int kMaxRows = 1000;
 
 QString nsText(qint64 ns) {
@@ -56,8 +48,7 @@ QString ackPolicyText(js::AckPolicy p) {
 } // namespace
 
 ConsumerPage::ConsumerPage(QWidget* parent)
-    : QWidget(parent) {
-    m_clock.start();
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* head = new QHBoxLayout;
     head->addWidget(new QLabel(tr("<b>Consumer</b>"), this));
@@ -104,59 +95,8 @@ ConsumerPage::ConsumerPage(QWidget* parent)
     auto* charts = new QHBoxLayout(top);
     charts->setContentsMargins(0, 0, 0, 0);
 
-    m_pendingChart =
-        charts::makeTimeChart(tr("Pending and ack pending"), kWindowS, &m_pendingX, &m_pendingY);
-    m_pendingSeries = charts::addLine(m_pendingChart, m_pendingX, m_pendingY, tr("unprocessed"),
-                                      chartColor(ChartColor::Unprocessed));
-    m_ackPendingSeries = charts::addLine(m_pendingChart, m_pendingX, m_pendingY, tr("ack pending"),
-                                         chartColor(ChartColor::AckPending));
-    auto* pendingView = new QChartView(m_pendingChart, top);
-    pendingView->setRenderHint(QPainter::Antialiasing);
-    addCsvExport(pendingView, "seconds_ago");
-    charts->addWidget(pendingView, 3);
-
-    m_countChart = new QChart;
-    m_countChart->setTitle(tr("Delivery counts"));
-    m_countChart->legend()->hide();
-    m_countChart->setMargins(QMargins(4, 4, 4, 4));
-    m_countBars = new QBarSet(tr("deliveries"));
-    QStringList categories;
-    for (int i = 1; i <= js::RedeliveryTracker::Buckets; ++i) {
-        *m_countBars << 0;
-        categories << (i == js::RedeliveryTracker::Buckets ? QStringLiteral("%1+").arg(i)
-                                                           : QString::number(i));
-    }
-    m_countBars->setColor(chartColor(ChartColor::DeliveryCounts));
-    auto* bars = new QBarSeries;
-    bars->append(m_countBars);
-    m_countChart->addSeries(bars);
-    auto* countX = new QBarCategoryAxis;
-    countX->append(categories);
-    countX->setTitleText(tr("delivery count"));
-    QFont small = countX->labelsFont();
-    small.setPointSizeF(small.pointSizeF() * 0.8);
-    countX->setLabelsFont(small);
-    m_countY = new QValueAxis;
-    m_countY->setLabelFormat(QStringLiteral("%.0f"));
-    m_countY->setRange(0, 1);
-    m_countChart->addAxis(countX, Qt::AlignBottom);
-    m_countChart->addAxis(m_countY, Qt::AlignLeft);
-    bars->attachAxis(countX);
-    bars->attachAxis(m_countY);
-    auto* countView = new QChartView(m_countChart, top);
-    charts->addWidget(countView, 3);
-
-    m_causeChart = charts::makeTimeChart(tr("Redeliveries per second by cause"), kWindowS,
-                                         &m_causeX, &m_causeY);
-    m_causeY->setLabelFormat(QStringLiteral("%.1f"));
-    m_nakSeries = charts::addLine(m_causeChart, m_causeX, m_causeY, tr("after NAK"),
-                                  chartColor(ChartColor::AfterNak));
-    m_ackWaitSeries = charts::addLine(m_causeChart, m_causeX, m_causeY, tr("after AckWait"),
-                                      chartColor(ChartColor::AfterAckWait));
-    auto* causeView = new QChartView(m_causeChart, top);
-    causeView->setRenderHint(QPainter::Antialiasing);
-    addCsvExport(causeView, "seconds_ago");
-    charts->addWidget(causeView, 3);
+    m_charts = new ConsumerCharts(top);
+    charts->addWidget(m_charts, 9);
 
     m_events = new QListWidget(top);
     m_events->setObjectName(QStringLiteral("events"));
@@ -248,9 +188,8 @@ ConsumerPage::ConsumerPage(QWidget* parent)
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ConsumerPage::onSelectionChanged);
 
-    m_timer = new QTimer(this);
-    m_timer->setInterval(kRefreshMs);
-    connect(m_timer, &QTimer::timeout, this, &ConsumerPage::refresh);
+    setRefreshInterval(kRefreshMs);
+    setRefreshPaused(true); // until a consumer is open
     setStatus(tr("Choose a consumer above, or open one from the streams page."), false);
     updateActions();
 }
@@ -259,11 +198,10 @@ ConsumerPage::~ConsumerPage() {
     closeConsumer();
 }
 
-void ConsumerPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
+void ConsumerPage::connectionChanged(const std::shared_ptr<ConnectionThread>& connection) {
     const QString stream = m_stream, consumer = m_consumer;
     closeConsumer();
-    m_conn = std::move(connection);
-    if (m_conn && !stream.isEmpty())
+    if (connection && !stream.isEmpty())
         openConsumer(stream, consumer);
     updateActions();
 }
@@ -297,10 +235,9 @@ void ConsumerPage::closeConsumer() {
     m_rows.clear();
     m_messages->update(m_rows);
     m_viewer->clear();
-    m_nakRate.clear();
-    m_ackWaitRate.clear();
+    m_charts->reset();
     m_events->clear();
-    m_timer->stop();
+    setRefreshPaused(true);
 }
 
 void ConsumerPage::openConsumer(const QString& stream, const QString& consumer) {
@@ -313,42 +250,45 @@ void ConsumerPage::openConsumer(const QString& stream, const QString& consumer) 
     for (int i = 0; i < m_chooser->count(); ++i)
         if (m_chooser->itemData(i).toStringList() == QStringList{stream, consumer})
             m_chooser->setCurrentIndex(i);
-    if (!m_conn) {
+    if (!connection()) {
         setStatus(tr("Not connected."), true);
         updateActions();
         return;
     }
-    m_monitor = std::make_unique<js::ConsumerMonitor>(js::JetStream(m_conn->connection()), stream,
-                                                      consumer, kRefreshMs, kWindowS);
+    // The monitor polls shown or hidden: its history is the pending chart's.
+    m_monitor = std::make_unique<js::ConsumerMonitor>(session()->jetStream(), stream, consumer,
+                                                      kRefreshMs, ConsumerCharts::kWindowS);
     connect(m_monitor.get(), &js::ConsumerMonitor::pollFailed, this,
             [this](const Error& e) { setStatus(e.toString(), true); });
-    connect(m_monitor.get(), &js::ConsumerMonitor::updated, this, [this] { refresh(); });
+    connect(m_monitor.get(), &js::ConsumerMonitor::updated, this, [this] {
+        if (isShown())
+            refresh();
+    });
     m_monitor->start();
     // The consumer's tracker: the one the console already keeps (the demo's workers), or one
     // for what this page fetches, so the counts and the processing probe cover both.
-    m_tracker = m_registry ? m_registry->tracker(stream, consumer) : nullptr;
+    m_tracker = registry() ? registry()->tracker(stream, consumer) : nullptr;
     if (!m_tracker) {
         m_tracker = std::make_shared<js::RedeliveryTracker>(stream, consumer);
         m_ownTrackers.insert(m_tracker.get());
-        if (m_registry)
-            m_registry->attachTracker(m_tracker);
+        if (registry())
+            registry()->attachTracker(m_tracker);
     }
     if (m_ownTrackers.contains(m_tracker.get())) {
         // MaxDeliver and termination news comes from the server's advisories.
-        auto sub = js::watchAdvisories(m_conn->connection(), m_tracker);
+        auto sub = js::watchAdvisories(connection()->connection(), m_tracker);
         if (sub)
             m_advisories = sub.value();
     }
-    m_lastStats = m_tracker->stats();
-    m_lastStatsMs = m_clock.elapsed();
-    m_timer->start();
+    m_charts->reset(m_tracker->stats());
+    setRefreshPaused(false);
     setStatus(tr("Watching %1 / %2").arg(stream, consumer), false);
     updateActions();
     refresh();
 }
 
 bool ConsumerPage::fetch(int count, int expiresMs) {
-    if (!m_conn || m_stream.isEmpty()) {
+    if (!connection() || m_stream.isEmpty()) {
         setStatus(tr("Choose a consumer first."), true);
         return false;
     }
@@ -363,9 +303,10 @@ bool ConsumerPage::fetch(int count, int expiresMs) {
         setStatus(tr("A fetch is already running."), true);
         return false;
     }
-    if (!m_conn->connection()->isConnected()) {
-        setStatus(tr("Not connected (%1).").arg(connectionStateName(m_conn->connection()->state())),
-                  true);
+    if (!connection()->connection()->isConnected()) {
+        setStatus(
+            tr("Not connected (%1).").arg(connectionStateName(connection()->connection()->state())),
+            true);
         return false;
     }
     m_fetching = true;
@@ -373,29 +314,27 @@ bool ConsumerPage::fetch(int count, int expiresMs) {
     setStatus(tr("Fetching up to %1 from %2 / %3 ...").arg(count).arg(m_stream, m_consumer), false);
     // The pull blocks until the batch fills or the server ends it: on a worker thread, with
     // its own short-lived pull consumer; the answer comes back to this thread.
-    const auto conn = m_conn;
-    const auto tracker = m_tracker;
-    const QString stream = m_stream, consumer = m_consumer;
     const quint64 generation = m_generation;
     QPointer<ConsumerPage> self(this);
-    QThreadPool::globalInstance()->start([=] {
-        Result<js::FetchOutcome> outcome = Error{ErrorKind::InvalidArgument, QString()};
-        {
-            const js::JetStream js(conn->connection());
-            js::PullConsumer pull(js, stream, consumer, tracker);
-            js::FetchOptions fo;
-            fo.batch = count;
-            fo.expiresMs = expiresMs;
-            outcome = pull.fetch(fo);
-        }
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, generation, outcome] {
-                if (self)
-                    self->onFetched(generation, outcome);
-            },
-            Qt::QueuedConnection);
-    });
+    QThreadPool::globalInstance()->start(
+        [conn = connection(), js = session()->jetStream(), tracker = m_tracker, stream = m_stream,
+         consumer = m_consumer, count, expiresMs, generation, self] {
+            Result<js::FetchOutcome> outcome = Error{ErrorKind::InvalidArgument, QString()};
+            {
+                js::PullConsumer pull(js, stream, consumer, tracker);
+                js::FetchOptions fo;
+                fo.batch = count;
+                fo.expiresMs = expiresMs;
+                outcome = pull.fetch(fo);
+            }
+            QMetaObject::invokeMethod(
+                qApp,
+                [self, generation, outcome] {
+                    if (self)
+                        self->onFetched(generation, outcome);
+                },
+                Qt::QueuedConnection);
+        });
     return true;
 }
 
@@ -519,7 +458,7 @@ void ConsumerPage::setStatus(const QString& text, bool error) {
 }
 
 void ConsumerPage::updateActions() {
-    const bool open = m_conn && m_monitor;
+    const bool open = connection() && m_monitor;
     m_fetchButton->setEnabled(open && !m_isPush && !m_fetching);
     m_fetchButton->setToolTip(m_isPush ? tr("Push consumer: fetch works on pull consumers")
                                        : QString());
@@ -540,10 +479,7 @@ QString ConsumerPage::statusText() const {
 }
 
 QList<qreal> ConsumerPage::deliveryCountBars() const {
-    QList<qreal> out;
-    for (int i = 0; i < m_countBars->count(); ++i)
-        out.append(m_countBars->at(i));
-    return out;
+    return m_charts->deliveryCountBars();
 }
 
 QStringList ConsumerPage::eventLines() const {
@@ -597,54 +533,16 @@ void ConsumerPage::refresh() {
                                s.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))),
                       false);
     }
-    // Pending and ack pending over the last minutes.
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    QList<QPointF> pending, ackPending;
-    double maxY = 0;
-    for (const js::ConsumerSample& h : m_monitor->history()) {
-        const double x = -double(h.time.msecsTo(now)) / 1000.0;
-        if (x < -kWindowS)
-            continue;
-        pending.append({x, double(h.numPending)});
-        ackPending.append({x, double(h.numAckPending)});
-        maxY = qMax(maxY, double(qMax(h.numPending, h.numAckPending)));
-    }
-    m_pendingSeries->replace(pending);
-    m_ackPendingSeries->replace(ackPending);
-    charts::setYMax(m_pendingY, maxY);
-
-    // Delivery counts and redeliveries by cause, from the tracker.
+    std::optional<js::RedeliveryStats> st;
     if (m_tracker) {
-        const js::RedeliveryStats st = m_tracker->stats();
-        double maxBar = 0;
-        for (int i = 0; i < m_countBars->count(); ++i) {
-            const double v = double(st.deliveryCounts.value(i));
-            if (m_countBars->at(i) != v)
-                m_countBars->replace(i, v);
-            maxBar = qMax(maxBar, v);
-        }
-        charts::setYMax(m_countY, maxBar);
-        const qint64 nowMs = m_clock.elapsed();
-        const double dt = double(nowMs - m_lastStatsMs) / 1000.0;
-        if (dt >= 0.5) {
-            const double t = double(nowMs) / 1000.0;
-            m_nakRate.push_back({t, double(st.afterNak - m_lastStats.afterNak) / dt});
-            m_ackWaitRate.push_back({t, double(st.afterAckWait - m_lastStats.afterAckWait) / dt});
-            while (!m_nakRate.empty() && m_nakRate.front().x() < t - kWindowS)
-                m_nakRate.pop_front();
-            while (!m_ackWaitRate.empty() && m_ackWaitRate.front().x() < t - kWindowS)
-                m_ackWaitRate.pop_front();
-            m_lastStats = st;
-            m_lastStatsMs = nowMs;
-            const double a = charts::replaceRelative(m_nakSeries, m_nakRate, t);
-            const double b = charts::replaceRelative(m_ackWaitSeries, m_ackWaitRate, t);
-            charts::setYMax(m_causeY, qMax(a, b));
-        }
+        st = m_tracker->stats();
+        m_charts->recordRates(*st);
     }
+    m_charts->draw(m_monitor->history(), st ? &*st : nullptr, faultMarks());
 
     // What the registry knows: processing time, backpressure, rate, and the events.
-    if (m_registry) {
-        for (const metrics::ConsumerMetrics& m : m_registry->consumers()) {
+    if (metrics::MetricsRegistry* reg = registry()) {
+        for (const metrics::ConsumerMetrics& m : reg->consumers()) {
             if (m.stream != m_stream || m.consumer != m_consumer)
                 continue;
             set("processingP95", m.processing.count > 0 ? format::micros(qint64(m.processing.p95))
@@ -658,7 +556,7 @@ void ConsumerPage::refresh() {
                 : m.backpressure.level == metrics::BackpressureLevel::Warn   ? ColorRole::Warning
                                                                              : ColorRole::Good));
         }
-        const QList<js::RedeliveryEvent> events = m_registry->recentEvents(m_stream, m_consumer);
+        const QList<js::RedeliveryEvent> events = reg->recentEvents(m_stream, m_consumer);
         if (events.size() != m_events->count()) {
             m_events->clear();
             for (const js::RedeliveryEvent& e : events) {
@@ -678,17 +576,12 @@ void ConsumerPage::refresh() {
             m_events->scrollToBottom();
         }
     }
-    if (m_pendingMarks) {
-        m_pendingMarks->update(m_faultMarks);
-        m_causeMarks->update(m_faultMarks);
-    }
     m_messages->update(m_rows); // the "stored ... ago" column moves
 }
 
-void ConsumerPage::setFaultMarks(FaultMarks* marks) {
-    m_faultMarks = marks;
-    m_pendingMarks = std::make_unique<ChartFaultMarkers>(m_pendingChart, m_pendingX, m_pendingY);
-    m_causeMarks = std::make_unique<ChartFaultMarkers>(m_causeChart, m_causeX, m_causeY);
+void ConsumerPage::recordHistory() {
+    if (m_tracker)
+        m_charts->recordRates(m_tracker->stats());
 }
 
 } // namespace jetdeck

@@ -1,34 +1,25 @@
 #pragma once
 
-#include "core/client/connectionthread.h"
 #include "core/jetstream/consumermonitor.h"
 #include "core/jetstream/pullconsumer.h"
-#include "core/metrics/registry.h"
 #include "ui/models/fetchedmessagemodel.h"
-#include "ui/widgets/faultmarks.h"
+#include "ui/pages/sessionpage.h"
 
-#include <QPointer>
 #include <QSet>
-#include <QWidget>
 
-#include <deque>
 #include <memory>
 
-class QBarSet;
-class QChart;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QLineSeries;
 class QListWidget;
 class QPushButton;
 class QSpinBox;
 class QTableView;
-class QTimer;
-class QValueAxis;
 
 namespace jetdeck {
 
+class ConsumerCharts;
 class MessageViewer;
 
 /// One durable consumer up close: its live numbers (CONSUMER.INFO every second), pending and
@@ -36,17 +27,14 @@ class MessageViewer;
 /// (after a NAK, after AckWait ran out), the messages that hit MaxDeliver or were terminated,
 /// processing P95 and backpressure; and the hands-on part: fetch N messages from a pull
 /// consumer, read them (text, JSON, hex, headers, metadata), and ack, NAK, mark in progress or
-/// terminate them.
-class ConsumerPage : public QWidget {
+/// terminate them. The consumer stays open across the session's connections; its monitor keeps
+/// polling while the page is hidden (the charts' history), the page draws only while shown.
+class ConsumerPage : public SessionPage {
     Q_OBJECT
 public:
     explicit ConsumerPage(QWidget* parent = nullptr);
     ~ConsumerPage() override;
 
-    void setConnection(std::shared_ptr<ConnectionThread> connection);
-    void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
-    /// Faults to mark on the time charts.
-    void setFaultMarks(FaultMarks* marks);
     /// The consumers the chooser offers (stream, consumer), e.g. from the streams page.
     void setConsumers(const QList<QPair<QString, QString>>& consumers);
     /// Shows this consumer (polls its info, draws its history, enables fetch for pull).
@@ -71,10 +59,15 @@ public:
     /// The delivery-count bars (count of deliveries with count 1, 2, ... 10+).
     QList<qreal> deliveryCountBars() const;
     QStringList eventLines() const;
-    void refresh();
+    void refresh() override;
 
 signals:
     void fetched(int count, const QString& status);
+
+protected:
+    /// The open consumer is opened again on the new connection.
+    void connectionChanged(const std::shared_ptr<ConnectionThread>& connection) override;
+    void recordHistory() override;
 
 private:
     void onFetched(quint64 generation, const Result<js::FetchOutcome>& outcome);
@@ -83,10 +76,6 @@ private:
     void updateActions();
     void closeConsumer();
 
-    std::shared_ptr<ConnectionThread> m_conn;
-    QPointer<metrics::MetricsRegistry> m_registry;
-    QPointer<FaultMarks> m_faultMarks;
-    std::unique_ptr<ChartFaultMarkers> m_pendingMarks, m_causeMarks;
     QString m_stream, m_consumer;
     quint64 m_generation = 0;
     std::unique_ptr<js::ConsumerMonitor> m_monitor;
@@ -97,24 +86,12 @@ private:
     bool m_isPush = false;
     bool m_fetching = false;
     QList<FetchedMessage> m_rows;
-    std::deque<QPointF> m_nakRate, m_ackWaitRate; ///< (time s, redeliveries/s)
-    js::RedeliveryStats m_lastStats;
-    qint64 m_lastStatsMs = 0;
-    QElapsedTimer m_clock;
 
     QComboBox* m_chooser;
     QLabel* m_config;
     QLabel* m_status;
     QHash<QString, QLabel*> m_numbers;
-    QChart* m_pendingChart;
-    QValueAxis *m_pendingX, *m_pendingY;
-    QLineSeries *m_pendingSeries, *m_ackPendingSeries;
-    QChart* m_countChart;
-    QBarSet* m_countBars;
-    QValueAxis* m_countY;
-    QChart* m_causeChart;
-    QValueAxis *m_causeX, *m_causeY;
-    QLineSeries *m_nakSeries, *m_ackWaitSeries;
+    ConsumerCharts* m_charts;
     QListWidget* m_events;
     QSpinBox* m_fetchCount;
     QSpinBox* m_fetchExpires;
@@ -128,7 +105,6 @@ private:
     FetchedMessageModel* m_messages;
     QTableView* m_view;
     MessageViewer* m_viewer;
-    QTimer* m_timer;
 };
 
 } // namespace jetdeck

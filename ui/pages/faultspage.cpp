@@ -36,7 +36,7 @@ const QString kProxyDown = QStringLiteral("proxy_down");
 } // namespace
 
 FaultsPage::FaultsPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("<b>Faults</b> — on demand, with their effects on every "
                                     "other page and in the log"),
@@ -232,10 +232,7 @@ FaultsPage::FaultsPage(QWidget* parent)
     connect(m_consumerStepDown, &QPushButton::clicked, this, [this] {
         stepDownLeader(m_jsStream->currentText().trimmed(), m_jsConsumer->currentText().trimmed());
     });
-    m_timer = new QTimer(this);
-    m_timer->setInterval(1000);
-    connect(m_timer, &QTimer::timeout, this, &FaultsPage::refresh);
-    m_timer->start();
+    setRefreshInterval(1000);
     updateForm();
     updateServers();
     refresh();
@@ -243,8 +240,8 @@ FaultsPage::FaultsPage(QWidget* parent)
 
 FaultsPage::~FaultsPage() = default;
 
-void FaultsPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
-    m_conn = std::move(connection);
+void FaultsPage::connectionChanged(const std::shared_ptr<ConnectionThread>& connection) {
+    m_conn = connection;
     m_injector->setConnection(m_conn ? m_conn->connection() : nullptr, m_conn);
     refresh();
 }

@@ -4,6 +4,7 @@
 #include "core/faults/consumerfaults.h"
 #include "core/faults/faultinjector.h"
 #include "core/faults/faultproxy.h"
+#include "ui/pages/sessionpage.h"
 
 #include <QPointer>
 
@@ -31,13 +32,12 @@ class ToxicsModel;
 /// disconnect, and for servers the console started itself (the demo) kill -9, restart and
 /// lame duck mode. Every fault goes through a FaultInjector (core/faults), which announces it
 /// (faultEvent) so the log shows when it started and ended.
-class FaultsPage : public QWidget {
+class FaultsPage : public SessionPage {
     Q_OBJECT
 public:
     explicit FaultsPage(QWidget* parent = nullptr);
     ~FaultsPage() override;
 
-    void setConnection(std::shared_ptr<ConnectionThread> connection);
     /// Servers the console may kill and restart; null when it started none.
     void setDemo(DemoSession* demo);
 
@@ -70,7 +70,7 @@ public:
     QString statusText() const;
     QTableView* toxicTable() const { return m_table; }
     ToxicsModel* toxicModel() const { return m_toxics; }
-    void refresh();
+    void refresh() override;
 
 signals:
     /// Connect the console through the proxy at this URL (same credentials and options).
@@ -81,6 +81,9 @@ signals:
     void faultEvent(const QString& what, bool started);
     /// A consumer fault or step-down ended: ok, and what happened (or why it could not).
     void jetStreamFaultDone(bool ok, const QString& text);
+
+protected:
+    void connectionChanged(const std::shared_ptr<ConnectionThread>& connection) override;
 
 private:
     void addFromForm();
@@ -128,7 +131,6 @@ private:
     QPushButton* m_consumerStepDown;
     bool m_jsBusy = false;
     QLabel* m_status;
-    QTimer* m_timer;
 };
 
 } // namespace jetdeck

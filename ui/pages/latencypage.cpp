@@ -20,7 +20,6 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
-#include <QTimer>
 #include <QVBoxLayout>
 
 #include <QValueAxis>
@@ -35,7 +34,7 @@ constexpr int kHistoryS = 600; // ten minutes per probe, then the oldest points 
 } // namespace
 
 LatencyPage::LatencyPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* head = new QHBoxLayout;
     auto* title = new QLabel(tr("<b>Latency</b>"), this);
@@ -103,6 +102,7 @@ LatencyPage::LatencyPage(QWidget* parent)
     m_p50 = add(tr("P50"), chartColor(ChartColor::P50));
     m_p95 = add(tr("P95"), chartColor(ChartColor::P95));
     m_p99 = add(tr("P99"), chartColor(ChartColor::P99));
+    m_marks = std::make_unique<ChartFaultMarkers>(m_chart, m_x, m_y);
     auto* chartView = new QChartView(m_chart, this);
     addCsvExport(chartView, "seconds");
     chartView->setRenderHint(QPainter::Antialiasing);
@@ -137,15 +137,7 @@ LatencyPage::LatencyPage(QWidget* parent)
     connect(snapshot, &QPushButton::clicked, this, &LatencyPage::exportSnapshotRequested);
 
     m_clock.start();
-    m_timer = new QTimer(this);
-    m_timer->setInterval(kRefreshMs);
-    connect(m_timer, &QTimer::timeout, this, &LatencyPage::refresh);
-    m_timer->start();
-}
-
-void LatencyPage::setRegistry(metrics::MetricsRegistry* registry) {
-    m_registry = registry;
-    refresh();
+    setRefreshInterval(kRefreshMs);
 }
 
 metrics::Window LatencyPage::window() const {
@@ -157,9 +149,9 @@ void LatencyPage::setWindow(metrics::Window window) {
 }
 
 void LatencyPage::refresh() {
-    if (!m_registry)
+    if (!registry())
         return;
-    const QList<metrics::ProbeSnapshot> snaps = m_registry->probeSnapshots(window());
+    const QList<metrics::ProbeSnapshot> snaps = registry()->probeSnapshots(window());
     const bool hadRows = m_model->rowCount() > 0;
     m_model->update(snaps);
     quint64 samples = 0;
@@ -169,13 +161,23 @@ void LatencyPage::refresh() {
                        tr("%1 samples in the window").arg(samples));
     if (!hadRows && m_model->rowCount() > 0 && selectedKey().isEmpty())
         m_view->selectRow(0);
-    sampleHistory(snaps);
+    if (sampleDue())
+        sampleHistory(snaps);
+    if (m_undrawn)
+        redrawChart();
+}
+
+void LatencyPage::recordHistory() {
+    if (registry() && sampleDue())
+        sampleHistory(registry()->probeSnapshots(window()));
+}
+
+bool LatencyPage::sampleDue() const {
+    return m_lastSampleMs < 0 || m_clock.elapsed() - m_lastSampleMs >= kSampleMs;
 }
 
 void LatencyPage::sampleHistory(const QList<metrics::ProbeSnapshot>& snapshots) {
     const qint64 nowMs = m_clock.elapsed();
-    if (m_lastSampleMs >= 0 && nowMs - m_lastSampleMs < kSampleMs)
-        return;
     m_lastSampleMs = nowMs;
     const double t = double(nowMs) / 1000.0;
     for (const metrics::ProbeSnapshot& s : snapshots) {
@@ -187,7 +189,7 @@ void LatencyPage::sampleHistory(const QList<metrics::ProbeSnapshot>& snapshots) 
         while (!h.empty() && h.front().t < t - kHistoryS)
             h.pop_front();
     }
-    redrawChart();
+    m_undrawn = true;
 }
 
 QString LatencyPage::selectedKey() const {
@@ -204,12 +206,8 @@ bool LatencyPage::selectProbe(const QString& key) {
     return false;
 }
 
-void LatencyPage::setFaultMarks(FaultMarks* marks) {
-    m_faultMarks = marks;
-    m_marks = std::make_unique<ChartFaultMarkers>(m_chart, m_x, m_y);
-}
-
 void LatencyPage::redrawChart() {
+    m_undrawn = false;
     const QString key = selectedKey();
     const auto it = m_history.constFind(key);
     const double now = double(m_clock.elapsed()) / 1000.0;
@@ -229,8 +227,7 @@ void LatencyPage::redrawChart() {
     m_p95->replace(b);
     m_p99->replace(c);
     charts::setYMax(m_y, maxY, 0.1);
-    if (m_marks)
-        m_marks->update(m_faultMarks);
+    m_marks->update(faultMarks());
     // The x axis grows with the history, from one minute up to ten.
     m_x->setRange(-qBound(60.0, std::ceil(-oldest / 60.0) * 60.0, double(kHistoryS)), 0);
     m_chart->setTitle(

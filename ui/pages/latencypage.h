@@ -1,12 +1,11 @@
 #pragma once
 
 #include "core/metrics/registry.h"
+#include "ui/pages/sessionpage.h"
 #include "ui/widgets/faultmarks.h"
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QPointer>
-#include <QWidget>
 
 #include <deque>
 #include <memory>
@@ -17,7 +16,6 @@ class QLabel;
 class QLineSeries;
 class QSortFilterProxyModel;
 class QTableView;
-class QTimer;
 class QValueAxis;
 
 namespace jetdeck {
@@ -26,15 +24,13 @@ class LatencyModel;
 
 /// Latency: every probe's P50 ... max over the chosen window (10 s, 1 min, 5 min) in a table,
 /// and P50 / P95 / P99 of the selected probe over the last 10 minutes in a chart. Reads the
-/// metrics registry on a timer; the chart's series can be saved as CSV.
-class LatencyPage : public QWidget {
+/// session's metrics registry on a timer (the session's fault marks on the chart); the chart's
+/// series can be saved as CSV.
+class LatencyPage : public SessionPage {
     Q_OBJECT
 public:
     explicit LatencyPage(QWidget* parent = nullptr);
 
-    void setRegistry(metrics::MetricsRegistry* registry);
-    /// Faults to mark on the chart.
-    void setFaultMarks(FaultMarks* marks);
     metrics::Window window() const;
     void setWindow(metrics::Window window);
     LatencyModel* model() const { return m_model; }
@@ -45,21 +41,24 @@ public:
     QByteArray chartCsv() const;
     Status saveChartCsv(const QString& path) const;
     /// Refreshes now (the timer does it twice a second).
-    void refresh();
+    void refresh() override;
 
 signals:
     void exportSnapshotRequested();
+
+protected:
+    void recordHistory() override;
 
 private:
     struct Point {
         double t; ///< seconds on the page's clock
         double p50, p95, p99;
     };
+    /// A chart point per probe, once every kSampleMs.
+    bool sampleDue() const;
     void sampleHistory(const QList<metrics::ProbeSnapshot>& snapshots);
     void redrawChart();
 
-    QPointer<metrics::MetricsRegistry> m_registry;
-    QPointer<FaultMarks> m_faultMarks;
     std::unique_ptr<ChartFaultMarkers> m_marks;
     QComboBox* m_windowBox;
     QLabel* m_summary;
@@ -72,9 +71,9 @@ private:
     QLineSeries* m_p50;
     QLineSeries* m_p95;
     QLineSeries* m_p99;
-    QTimer* m_timer;
     QElapsedTimer m_clock;
     qint64 m_lastSampleMs = -1;
+    bool m_undrawn = false;                      ///< points sampled since the chart was last drawn
     QHash<QString, std::deque<Point>> m_history; ///< per probe key, bounded
 };
 

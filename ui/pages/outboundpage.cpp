@@ -10,7 +10,6 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QTableView>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace jetdeck {
@@ -21,7 +20,7 @@ constexpr int kMaxRows = 1000; // the view shows the oldest thousand; the counte
 } // namespace
 
 OutboundPage::OutboundPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* title = new QLabel(tr("<b>Outbound queue</b> — what waits for the server"), this);
     layout->addWidget(title);
@@ -76,15 +75,11 @@ OutboundPage::OutboundPage(QWidget* parent)
     m_view->setColumnWidth(OutboundQueueModel::KindColumn, 90);
     layout->addWidget(m_view, 1);
 
-    m_timer = new QTimer(this);
-    m_timer->setInterval(kRefreshMs);
-    connect(m_timer, &QTimer::timeout, this, &OutboundPage::refresh);
-    m_timer->start();
+    setRefreshInterval(kRefreshMs);
     refresh();
 }
 
-void OutboundPage::setConnection(Connection* connection) {
-    m_conn = connection;
+void OutboundPage::connectionChanged(const std::shared_ptr<ConnectionThread>&) {
     refresh();
 }
 
@@ -94,13 +89,14 @@ QString OutboundPage::counterText(const QString& name) const {
 }
 
 void OutboundPage::refresh() {
-    if (!m_conn) {
+    if (!connection()) {
         m_model->update({});
         m_note->setText(tr("Not connected to anything."));
         m_fill->setValue(0);
         return;
     }
-    const HealthSnapshot h = m_conn->health();
+    const Connection* c = connection()->connection();
+    const HealthSnapshot h = c->health();
     auto set = [&](const char* name, const QString& text) {
         m_counters.value(QLatin1String(name))->setText(text);
     };
@@ -115,7 +111,7 @@ void OutboundPage::refresh() {
     set("dropped", format::count(h.queue.dropped));
     set("rejected", format::count(h.queue.rejected));
     set("mode", h.failOpen ? tr("fail-open: drop the oldest") : tr("fail-closed: refuse new ones"));
-    set("timeout", format::duration(m_conn->options().pendingOperationTimeoutMs));
+    set("timeout", format::duration(c->options().pendingOperationTimeoutMs));
 
     const double byOps = h.queueLimitOps > 0 ? double(h.queueDepth) / h.queueLimitOps : 0;
     const double byBytes =
@@ -135,7 +131,7 @@ void OutboundPage::refresh() {
                            "control operations before publishes.",
                            nullptr, int(h.queueDepth))
                             .arg(connectionStateName(h.state)));
-    m_model->update(m_conn->queuedOperations(kMaxRows));
+    m_model->update(c->queuedOperations(kMaxRows));
 }
 
 } // namespace jetdeck

@@ -19,7 +19,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace jetdeck {
@@ -30,7 +29,7 @@ constexpr int kMaxRuns = 200;
 } // namespace
 
 PublishPage::PublishPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(
         tr("<b>Publish</b> — controlled publishes: a rate, a count or a duration, bursts, "
@@ -203,9 +202,8 @@ PublishPage::PublishPage(QWidget* parent)
     for (QLineEdit* e : {m_subject, m_msgId})
         connect(e, &QLineEdit::textEdited, this, [this] { m_error->clear(); });
 
-    m_timer = new QTimer(this);
-    m_timer->setInterval(kRefreshMs);
-    connect(m_timer, &QTimer::timeout, this, &PublishPage::refreshProgress);
+    setRefreshInterval(kRefreshMs);
+    setRefreshPaused(true); // until a run starts
     updateControls();
 }
 
@@ -213,9 +211,8 @@ PublishPage::~PublishPage() {
     stopAndDiscard();
 }
 
-void PublishPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
+void PublishPage::connectionChanged(const std::shared_ptr<ConnectionThread>&) {
     stopAndDiscard();
-    m_conn = std::move(connection);
     updateControls();
 }
 
@@ -239,7 +236,7 @@ void PublishPage::stopAndDiscard() {
                                     .arg(s.attempted));
         m_model->update(m_runs);
     }
-    m_timer->stop();
+    setRefreshPaused(true);
     updateControls();
 }
 
@@ -261,8 +258,8 @@ Result<PublishPlan> PublishPage::planFromForm() const {
     p.burst = m_burst->value();
     p.jsWindow = m_window->value();
     p.ackTimeoutMs = m_ackTimeout->value();
-    const qint64 maxPayload = m_conn && m_conn->connection()->isConnected()
-                                  ? m_conn->connection()->serverInfo().maxPayload
+    const qint64 maxPayload = connection() && connection()->connection()->isConnected()
+                                  ? connection()->connection()->serverInfo().maxPayload
                                   : 0;
     if (Status s = p.validate(maxPayload); !s.ok())
         return s;
@@ -291,11 +288,11 @@ bool PublishPage::startRun() {
         showError(plan.error().message);
         return false;
     }
-    if (!m_conn) {
+    if (!connection()) {
         showError(tr("Not connected: connect to a server first."));
         return false;
     }
-    Connection* c = m_conn->connection();
+    Connection* c = connection()->connection();
     if (c->state() == ConnectionState::Closed) {
         showError(tr("The connection is closed: connect again first."));
         return false;
@@ -308,11 +305,11 @@ bool PublishPage::startRun() {
     }
     m_error->clear();
     auto* pub = new RatePublisher(c, plan.value());
-    if (m_registry && plan->mode != PublishMode::Core)
+    if (registry() && plan->mode != PublishMode::Core)
         pub->setAckLatencyProbe(
-            m_registry->probe(QLatin1String(metrics::probe::PublishAck),
+            registry()->probe(QLatin1String(metrics::probe::PublishAck),
                               {{QStringLiteral("subject"), QString::fromUtf8(plan->subject)}}));
-    pub->moveToThread(m_conn->thread());
+    pub->moveToThread(connection()->thread());
     connect(pub, &RatePublisher::finished, this, &PublishPage::onFinished, Qt::QueuedConnection);
     m_publisher = pub;
     PublishRun run;
@@ -329,9 +326,9 @@ bool PublishPage::startRun() {
     m_view->scrollToBottom();
     m_summary->clear();
     QMetaObject::invokeMethod(pub, &RatePublisher::start, Qt::QueuedConnection);
-    m_timer->start();
+    setRefreshPaused(false);
     updateControls();
-    refreshProgress();
+    refresh();
     return true;
 }
 
@@ -354,7 +351,7 @@ void PublishPage::onFinished(const PublishSummary& summary) {
         return;
     m_publisher->deleteLater(); // on its own thread
     m_publisher = nullptr;
-    m_timer->stop();
+    setRefreshPaused(true);
     if (!m_runs.isEmpty()) {
         m_runs.last().summary = summary;
         m_runs.last().progress.running = false;
@@ -382,7 +379,7 @@ void PublishPage::onFinished(const PublishSummary& summary) {
     emit runFinished(summary);
 }
 
-void PublishPage::refreshProgress() {
+void PublishPage::refresh() {
     if (!m_publisher || m_runs.isEmpty())
         return;
     const PublishProgress p = m_publisher->progress();
@@ -409,11 +406,11 @@ void PublishPage::refreshProgress() {
 void PublishPage::updateControls() {
     const bool running = m_publisher != nullptr;
     const bool js = PublishMode(m_mode->currentData().toInt()) != PublishMode::Core;
-    m_start->setEnabled(!running && m_conn);
+    m_start->setEnabled(!running && connection());
     m_stop->setEnabled(running);
     m_window->setEnabled(PublishMode(m_mode->currentData().toInt()) == PublishMode::JetStreamAsync);
     m_ackTimeout->setEnabled(js);
-    if (!running && !m_conn)
+    if (!running && !connection())
         m_live->setText(tr("Not connected."));
 }
 

@@ -1,14 +1,8 @@
 #pragma once
 
-#include "core/client/connectionthread.h"
-#include "core/metrics/registry.h"
 #include "core/workload/ratepublisher.h"
 #include "ui/models/publishrunmodel.h"
-
-#include <QPointer>
-#include <QWidget>
-
-#include <memory>
+#include "ui/pages/sessionpage.h"
 
 class QCheckBox;
 class QComboBox;
@@ -20,24 +14,19 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableView;
-class QTimer;
 
 namespace jetdeck {
 
 /// Controlled publishes from the console: subject, body or template, size, headers, msg id,
 /// core or JetStream (async window or one at a time), count or duration, rate and bursts.
 /// The form is checked before anything is sent; the run goes on the connection's thread, its
-/// progress shows live, and every run stays in a table with where its messages ended.
-class PublishPage : public QWidget {
+/// progress shows live, and every run stays in a table with where its messages ended. PubAck
+/// times also go to the session's registry (the publish_ack probe on the latency page).
+class PublishPage : public SessionPage {
     Q_OBJECT
 public:
     explicit PublishPage(QWidget* parent = nullptr);
     ~PublishPage() override;
-
-    /// The connection to publish on; a run on the previous one is stopped first.
-    void setConnection(std::shared_ptr<ConnectionThread> connection);
-    /// Where PubAck times also go (the publish_ack probe on the latency page).
-    void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
 
     /// The plan the form describes, or the first field error (what the page shows in red).
     Result<PublishPlan> planFromForm() const;
@@ -65,19 +54,22 @@ public:
     QDoubleSpinBox* rateSpin() const { return m_rate; }
     QSpinBox* burstSpin() const { return m_burst; }
     QPushButton* publishButton() const { return m_start; }
+    /// Shows the running run's progress (its timer does it while the page is shown).
+    void refresh() override;
 
 signals:
     void runFinished(const jetdeck::PublishSummary& summary);
 
+protected:
+    /// A run on the previous connection is stopped first.
+    void connectionChanged(const std::shared_ptr<ConnectionThread>& connection) override;
+
 private:
     void onFinished(const PublishSummary& summary);
-    void refreshProgress();
     void updateControls();
     void showError(const QString& text);
     void stopAndDiscard();
 
-    std::shared_ptr<ConnectionThread> m_conn;
-    QPointer<metrics::MetricsRegistry> m_registry;
     RatePublisher* m_publisher = nullptr; ///< lives on the connection's thread while it runs
     QList<PublishRun> m_runs;
 
@@ -102,7 +94,6 @@ private:
     QPlainTextEdit* m_summary;
     PublishRunModel* m_model;
     QTableView* m_view;
-    QTimer* m_timer;
 };
 
 } // namespace jetdeck

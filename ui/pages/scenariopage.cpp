@@ -27,7 +27,7 @@ using scenario::ScenarioRunner;
 using scenario::StepResult;
 
 ScenarioPage::ScenarioPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("<b>Scenarios</b> — a timeline of publishes, faults and "
                                     "checks, with a verdict for each step"),
@@ -135,8 +135,7 @@ ScenarioPage::~ScenarioPage() {
     delete m_runner;
 }
 
-void ScenarioPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
-    m_conn = std::move(connection);
+void ScenarioPage::refresh() {
     updateActions();
 }
 
@@ -207,14 +206,14 @@ bool ScenarioPage::start() {
     }
     ScenarioRunner::Target t;
     if (target() == Target::ConsoleServers) {
-        if (!m_conn) {
+        if (!connection()) {
             setStatus(tr("The console is not connected: connect first, or run on fresh local "
                          "servers."),
                       true);
             return false;
         }
         t.startServers = false;
-        t.base = m_conn->connection()->options();
+        t.base = connection()->connection()->options();
         if (m_demo) {
             t.servers = m_demo->servers();
             t.allowExisting = true; // the demo's streams are JetDeck's own
@@ -227,15 +226,15 @@ bool ScenarioPage::start() {
                     tr("%1 acts on streams and consumers it does not create, on %2:\n\n%3\n\n"
                        "Those steps ack, NAK or terminate real messages, or move leaders. Run "
                        "it anyway?")
-                        .arg(m_scenario->name, m_conn->connection()->currentServer(),
+                        .arg(m_scenario->name, connection()->connection()->currentServer(),
                              lines.join(QLatin1Char('\n'))))) {
                 setStatus(tr("Not run: it would act on streams it does not create."), false);
                 return false;
             }
             t.allowExisting = true;
         }
-    } else if (m_conn) {
-        t.base = m_conn->connection()->options(); // credentials and TLS settings
+    } else if (connection()) {
+        t.base = connection()->connection()->options(); // credentials and TLS settings
         t.base.servers.clear();
     }
     m_model->setSteps(m_scenario->steps);

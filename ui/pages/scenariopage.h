@@ -1,12 +1,10 @@
 #pragma once
 
-#include "core/client/connectionthread.h"
 #include "core/scenario/runner.h"
+#include "ui/pages/sessionpage.h"
 
 #include <QPointer>
-#include <QWidget>
 
-#include <memory>
 #include <optional>
 
 class QComboBox;
@@ -27,7 +25,7 @@ class ScenarioStepModel;
 /// timeline: the current step in bold with its live counters, each finished step with its
 /// verdict, its measured values and how long it took, and the run's log. Faults it injects are
 /// announced like the faults page's (event log, chart marks). The run has a thread of its own.
-class ScenarioPage : public QWidget {
+class ScenarioPage : public SessionPage {
     Q_OBJECT
 public:
     enum class Target { FreshServers, ConsoleServers };
@@ -35,7 +33,6 @@ public:
     explicit ScenarioPage(QWidget* parent = nullptr);
     ~ScenarioPage() override;
 
-    void setConnection(std::shared_ptr<ConnectionThread> connection);
     /// Servers the console started (the demo): a run on the console's servers may fault them.
     void setDemo(DemoSession* demo);
 
@@ -53,6 +50,8 @@ public:
     ScenarioStepModel* model() const { return m_model; }
     QString statusText() const;
     QString verdictText() const;
+    /// Nothing here polls (the run's signals update the page): brings the buttons in line.
+    void refresh() override;
 
 signals:
     void faultEvent(const QString& what, bool started);
@@ -66,7 +65,6 @@ private:
     void chooseDefaultTarget();
     void appendLog(const QString& line);
 
-    std::shared_ptr<ConnectionThread> m_conn;
     QPointer<DemoSession> m_demo;
     std::optional<scenario::Scenario> m_scenario;
     std::optional<scenario::ScenarioReport> m_report;

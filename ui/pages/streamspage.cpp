@@ -1,13 +1,11 @@
 #include "streamspage.h"
 
-#include "ui/widgets/sparklinedelegate.h"
-
-#include "core/metrics/registry.h"
-
 #include "core/jetstream/jetstream.h"
+#include "core/metrics/registry.h"
 #include "ui/dialogs/consumerdialog.h"
 #include "ui/dialogs/streamdialog.h"
 #include "ui/widgets/background.h"
+#include "ui/widgets/sparklinedelegate.h"
 #include "ui/widgets/theme.h"
 
 #include <QHBoxLayout>
@@ -17,7 +15,6 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSortFilterProxyModel>
-#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -25,27 +22,6 @@
 namespace jetdeck {
 
 namespace {
-
-/// One refresh: every stream and every consumer, on a pool thread.
-Result<JetStreamSnapshot> takeSnapshot(const std::shared_ptr<ConnectionThread>& conn) {
-    js::JetStream js(conn->connection());
-    auto streams = js.listStreams();
-    if (!streams)
-        return streams.error();
-    JetStreamSnapshot snap;
-    snap.streams = streams.value();
-    for (const js::StreamInfo& s : std::as_const(snap.streams)) {
-        auto consumers = js.listConsumers(s.config.name);
-        if (!consumers) {
-            // The stream may have gone between the two calls; show it without consumers.
-            if (consumers.error().kind == ErrorKind::NotFound)
-                continue;
-            return consumers.error();
-        }
-        snap.consumers.insert(s.config.name, consumers.value());
-    }
-    return snap;
-}
 
 QToolButton* toolButton(QWidget* parent, const QString& text, const QString& name) {
     auto* b = new QToolButton(parent);
@@ -58,7 +34,7 @@ QToolButton* toolButton(QWidget* parent, const QString& text, const QString& nam
 } // namespace
 
 StreamsPage::StreamsPage(QWidget* parent)
-    : QWidget(parent) {
+    : SessionPage(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* bar = new QHBoxLayout;
     auto* newStreamButton = toolButton(this, tr("New &stream..."), QStringLiteral("newStream"));
@@ -150,97 +126,67 @@ StreamsPage::StreamsPage(QWidget* parent)
             emit consumerActivated(selectedStream(), consumer);
     });
 
-    m_timer = new QTimer(this);
-    m_timer->setInterval(2000);
-    connect(m_timer, &QTimer::timeout, this, &StreamsPage::refresh);
     updateActions();
     setStatus(tr("Not connected"), false);
 }
 
 StreamsPage::~StreamsPage() = default;
 
-void StreamsPage::setConnection(std::shared_ptr<ConnectionThread> connection) {
-    ++m_generation; // answers for the previous connection are dropped
-    m_conn = std::move(connection);
-    m_refreshing = false;
+void StreamsPage::attached() {
+    connect(session(), &Session::jetStreamListed, this, &StreamsPage::apply);
+}
+
+void StreamsPage::connectionChanged(const std::shared_ptr<ConnectionThread>& connection) {
     m_model->clear();
-    if (m_conn) {
-        m_timer->start();
-        refresh();
-    } else {
-        m_timer->stop();
+    if (connection)
+        showWaiting();
+    else
         setStatus(tr("Not connected"), false);
-    }
     updateActions();
 }
 
-void StreamsPage::setRefreshInterval(int ms) {
-    m_timer->setInterval(qMax(100, ms));
+void StreamsPage::stateChanged(const SessionState& state) {
+    if (state.state != ConnectionState::Connected)
+        showWaiting();
+}
+
+void StreamsPage::showWaiting() {
+    setStatus(tr("Waiting for the connection (%1)").arg(connectionStateName(sessionState().state)),
+              false);
 }
 
 void StreamsPage::refresh() {
-    if (!m_conn || m_refreshing)
-        return;
-    if (!m_conn->connection()->isConnected()) {
-        setStatus(tr("Waiting for the connection (%1)")
-                      .arg(connectionStateName(m_conn->connection()->state())),
-                  false);
-        return;
-    }
-    m_refreshing = true;
-    const quint64 generation = m_generation;
-    auto conn = m_conn;
-    runInBackground(
-        this, [conn] { return takeSnapshot(conn); },
-        [this, generation](const Result<JetStreamSnapshot>& r) { apply(generation, r); });
+    if (session())
+        session()->listJetStream();
 }
 
-void StreamsPage::apply(quint64 generation, const Result<JetStreamSnapshot>& snapshot) {
-    if (generation != m_generation)
-        return;
-    m_refreshing = false;
+void StreamsPage::apply(const Result<JetStreamSnapshot>& snapshot) {
     if (!snapshot) {
         setStatus(snapshot.error().toString(), true);
         return;
     }
     m_model->update(snapshot.value());
-    if (m_registry) {
-        // The list's numbers are as live as a CONSUMER.INFO: backpressure is judged on them.
-        QList<metrics::MetricsRegistry::ConsumerReading> readings;
-        for (auto it = snapshot->consumers.cbegin(); it != snapshot->consumers.cend(); ++it)
-            for (const js::ConsumerInfo& c : it.value()) {
-                metrics::MetricsRegistry::ConsumerReading r{it.key(), c.name, {}};
-                r.sample.time = QDateTime::currentDateTime();
-                r.sample.numPending = c.numPending;
-                r.sample.numAckPending = c.numAckPending;
-                r.sample.numRedelivered = c.numRedelivered;
-                r.sample.numWaiting = c.numWaiting;
-                r.sample.deliveredStreamSeq = c.delivered.streamSeq;
-                r.sample.deliveredConsumerSeq = c.delivered.consumerSeq;
-                r.sample.ackFloorStreamSeq = c.ackFloor.streamSeq;
-                readings.append(r);
-            }
-        m_registry->setConsumerReadings(readings);
-        QHash<QString, metrics::BackpressureStatus> statuses;
-        for (const metrics::ConsumerMetrics& m : m_registry->consumers())
-            statuses.insert(m.stream + QLatin1Char('/') + m.consumer, m.backpressure);
-        m_model->setBackpressure(statuses);
-        // Rates from the registry; the lag sparkline from the last kLagReadings lists.
-        QHash<QString, double> rates;
-        for (const metrics::ConsumerMetrics& m : m_registry->consumers())
-            rates.insert(m.stream + QLatin1Char('/') + m.consumer, m.deliveriesPerSec);
-        QHash<QString, QList<qreal>> lag;
-        for (const auto& r : std::as_const(readings)) {
-            const QString key = r.stream + QLatin1Char('/') + r.consumer;
+    // The session gave the listing's numbers to the registry: backpressure and rates from there,
+    // the lag sparkline from the last kLagReadings listings.
+    QHash<QString, metrics::BackpressureStatus> statuses;
+    QHash<QString, double> rates;
+    for (const metrics::ConsumerMetrics& m : registry()->consumers()) {
+        statuses.insert(m.stream + QLatin1Char('/') + m.consumer, m.backpressure);
+        rates.insert(m.stream + QLatin1Char('/') + m.consumer, m.deliveriesPerSec);
+    }
+    m_model->setBackpressure(statuses);
+    QHash<QString, QList<qreal>> lag;
+    for (auto it = snapshot->consumers.cbegin(); it != snapshot->consumers.cend(); ++it)
+        for (const js::ConsumerInfo& c : it.value()) {
+            const QString key = it.key() + QLatin1Char('/') + c.name;
             QList<qreal> h = m_lag.value(key);
-            h.append(qreal(r.sample.numPending));
+            h.append(qreal(c.numPending));
             if (h.size() > kLagReadings)
                 h.remove(0, h.size() - kLagReadings);
             lag.insert(key, h);
         }
-        m_lag = lag; // consumers that went away are forgotten
-        m_model->setActivity(rates, m_lag);
-    }
+    m_lag = lag; // consumers that went away are forgotten
+    m_model->setActivity(rates, m_lag);
     ++m_refreshes;
     int consumers = 0;
     for (const auto& list : snapshot->consumers)
@@ -275,7 +221,7 @@ QString StreamsPage::selectedConsumer() const {
 }
 
 void StreamsPage::updateActions() {
-    const bool connected = m_conn != nullptr;
+    const bool connected = connection() != nullptr;
     const bool any = !selectedStream().isEmpty();
     m_newConsumerButton->setEnabled(connected && any);
     m_editButton->setEnabled(connected && any);
@@ -295,7 +241,7 @@ QList<QPair<QString, QString>> StreamsPage::consumerList() const {
 }
 
 void StreamsPage::contextMenu(const QPoint& pos) {
-    if (!m_conn)
+    if (!connection())
         return;
     QMenu menu(this);
     const QString stream = selectedStream();
@@ -325,18 +271,16 @@ void StreamsPage::contextMenu(const QPoint& pos) {
 // --- actions -----------------------------------------------------------------------------
 
 StreamDialog* StreamsPage::newStream() {
-    if (!m_conn)
+    if (!connection())
         return nullptr;
     auto* dlg = new StreamDialog(this);
     dlg->setAttribute(Qt::WA_DeleteOnClose);
     connect(dlg, &StreamDialog::submitted, this, [this, dlg](const js::StreamConfig& config) {
         dlg->setBusy(true);
-        auto conn = m_conn;
         const bool editing = dlg->isEditing();
         runInBackground(
             dlg,
-            [conn, config, editing] {
-                js::JetStream js(conn->connection());
+            [conn = connection(), js = session()->jetStream(), config, editing] {
                 return editing ? js.updateStream(config) : js.addStream(config);
             },
             [this, dlg, editing](const Result<js::StreamInfo>& r) {
@@ -369,19 +313,18 @@ StreamDialog* StreamsPage::editStream(const QString& name) {
 }
 
 ConsumerDialog* StreamsPage::newConsumer(const QString& stream) {
-    if (!m_conn || stream.isEmpty())
+    if (!connection() || stream.isEmpty())
         return nullptr;
     auto* dlg = new ConsumerDialog(stream, this);
     dlg->setAttribute(Qt::WA_DeleteOnClose);
     connect(dlg, &ConsumerDialog::submitted, this, [this, dlg](const js::ConsumerConfig& config) {
         dlg->setBusy(true);
-        auto conn = m_conn;
         const QString stream = dlg->stream();
         const bool editing = dlg->isEditing();
         runInBackground(
             dlg,
-            [conn, stream, config] {
-                return js::JetStream(conn->connection()).addConsumer(stream, config);
+            [conn = connection(), js = session()->jetStream(), stream, config] {
+                return js.addConsumer(stream, config);
             },
             [this, dlg, editing](const Result<js::ConsumerInfo>& r) {
                 if (!r) {
@@ -417,7 +360,7 @@ ConsumerDialog* StreamsPage::editConsumer(const QString& stream, const QString& 
 }
 
 void StreamsPage::deleteStream(const QString& name, bool confirmed) {
-    if (!m_conn)
+    if (!connection())
         return;
     if (!confirmed &&
         QMessageBox::warning(this, tr("Delete stream"),
@@ -425,9 +368,9 @@ void StreamsPage::deleteStream(const QString& name, bool confirmed) {
                              QMessageBox::Yes | QMessageBox::Cancel,
                              QMessageBox::Cancel) != QMessageBox::Yes)
         return;
-    auto conn = m_conn;
     runInBackground(
-        this, [conn, name] { return js::JetStream(conn->connection()).deleteStream(name); },
+        this,
+        [conn = connection(), js = session()->jetStream(), name] { return js.deleteStream(name); },
         [this, name](const Status& s) {
             const QString msg = !s.ok() ? s.toString() : tr("Stream %1 deleted").arg(name);
             setStatus(msg, !s.ok());
@@ -437,7 +380,7 @@ void StreamsPage::deleteStream(const QString& name, bool confirmed) {
 }
 
 void StreamsPage::deleteConsumer(const QString& stream, const QString& consumer, bool confirmed) {
-    if (!m_conn)
+    if (!connection())
         return;
     if (!confirmed &&
         QMessageBox::warning(
@@ -445,11 +388,10 @@ void StreamsPage::deleteConsumer(const QString& stream, const QString& consumer,
             tr("Delete consumer %1 on %2? Its delivery state is lost.").arg(consumer, stream),
             QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
         return;
-    auto conn = m_conn;
     runInBackground(
         this,
-        [conn, stream, consumer] {
-            return js::JetStream(conn->connection()).deleteConsumer(stream, consumer);
+        [conn = connection(), js = session()->jetStream(), stream, consumer] {
+            return js.deleteConsumer(stream, consumer);
         },
         [this, stream, consumer](const Status& s) {
             const QString msg =

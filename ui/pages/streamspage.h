@@ -1,18 +1,11 @@
 #pragma once
 
-#include "core/client/connectionthread.h"
-#include "core/metrics/registry.h"
 #include "ui/models/streamtreemodel.h"
-
-#include <QPointer>
-#include <QWidget>
-
-#include <memory>
+#include "ui/pages/sessionpage.h"
 
 class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
-class QTimer;
 class QToolButton;
 class QTreeView;
 
@@ -22,27 +15,24 @@ class ConsumerDialog;
 class StreamDialog;
 
 /// Streams and their durable consumers with live numbers (messages, bytes, unprocessed, ack
-/// pending, redelivered, waiting pulls), refreshed in the background, sortable and filterable;
-/// create, edit and delete through dialogs that validate before sending and show what the
-/// server answers.
-class StreamsPage : public QWidget {
+/// pending, redelivered, waiting pulls), sortable and filterable, from the session's listing
+/// (every few seconds, shown or not: the registry, the consumer page's chooser and the lag
+/// sparklines need it); backpressure and rates from the session's registry. Create, edit and
+/// delete through dialogs that validate before sending and show what the server answers.
+class StreamsPage : public SessionPage {
     Q_OBJECT
 public:
     explicit StreamsPage(QWidget* parent = nullptr);
     ~StreamsPage() override;
 
-    /// The connection to use; shared so that a refresh still running keeps it alive.
-    void setConnection(std::shared_ptr<ConnectionThread> connection);
-    /// Where each refresh's consumer numbers go, and where backpressure comes from.
-    void setMetricsRegistry(metrics::MetricsRegistry* registry) { m_registry = registry; }
-    /// Starts a background refresh unless one is running.
-    void refresh();
-    void setRefreshInterval(int ms);
+    /// Asks the session for a listing now (unless one is under way); the page shows it when it
+    /// comes.
+    void refresh() override;
 
     StreamTreeModel* model() const { return m_model; }
     QTreeView* view() const { return m_view; }
     QString statusText() const;
-    /// Refreshes that completed (for tests and the status line).
+    /// Listings shown (for tests and the status line).
     int refreshes() const { return m_refreshes; }
 
     // The actions, reachable from tests; the toolbar and context menu call them.
@@ -65,21 +55,23 @@ signals:
     /// A create, edit or delete finished (ok, or with the server's error).
     void actionFinished(bool ok, const QString& message);
 
+protected:
+    void attached() override;
+    void connectionChanged(const std::shared_ptr<ConnectionThread>& connection) override;
+    void stateChanged(const SessionState& state) override;
+
 private:
-    void apply(quint64 generation, const Result<JetStreamSnapshot>& snapshot);
+    void apply(const Result<JetStreamSnapshot>& snapshot);
+    void showWaiting();
     void setStatus(const QString& text, bool error);
     void updateActions();
     QString selectedStream() const;
     QString selectedConsumer() const;
     void contextMenu(const QPoint& pos);
 
-    std::shared_ptr<ConnectionThread> m_conn;
-    quint64 m_generation = 0;
-    bool m_refreshing = false;
     int m_refreshes = 0;
     QString m_lastError;
 
-    QPointer<metrics::MetricsRegistry> m_registry;
     static constexpr int kLagReadings = 60; ///< two minutes at the default refresh
     QHash<QString, QList<qreal>> m_lag;     ///< num_pending readings per "stream/consumer"
     StreamTreeModel* m_model;
@@ -87,7 +79,6 @@ private:
     QTreeView* m_view;
     QLineEdit* m_filter;
     QLabel* m_status;
-    QTimer* m_timer;
     QToolButton* m_editButton;
     QToolButton* m_deleteButton;
     QToolButton* m_newConsumerButton;

@@ -1,0 +1,240 @@
+#include "session.h"
+
+#include "core/logging/logging.h"
+#include "core/metrics/registry.h"
+#include "ui/widgets/background.h"
+#include "ui/widgets/faultmarks.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+namespace jetdeck {
+
+namespace {
+
+/// One listing: every stream and every consumer, on a pool thread.
+Result<JetStreamSnapshot> takeSnapshot(const js::JetStream& js) {
+    auto streams = js.listStreams();
+    if (!streams)
+        return streams.error();
+    JetStreamSnapshot snap;
+    snap.streams = streams.value();
+    for (const js::StreamInfo& s : std::as_const(snap.streams)) {
+        auto consumers = js.listConsumers(s.config.name);
+        if (!consumers) {
+            // The stream may have gone between the two calls; show it without consumers.
+            if (consumers.error().kind == ErrorKind::NotFound)
+                continue;
+            return consumers.error();
+        }
+        snap.consumers.insert(s.config.name, consumers.value());
+    }
+    return snap;
+}
+
+} // namespace
+
+Session::Session(QObject* parent)
+    : QObject(parent)
+    , m_registry(new metrics::MetricsRegistry(this))
+    , m_faultMarks(new FaultMarks(this))
+    , m_listTimer(new QTimer(this))
+    , m_tick(new QTimer(this)) {
+    m_listTimer->setInterval(kListIntervalMs);
+    connect(m_listTimer, &QTimer::timeout, this, &Session::listJetStream);
+    m_tick->setInterval(kTickMs);
+    connect(m_tick, &QTimer::timeout, this, &Session::ticked);
+    m_tick->start();
+    connect(m_registry, &metrics::MetricsRegistry::backpressureChanged, this,
+            [this](const QString& stream, const QString& consumer,
+                   const metrics::BackpressureStatus& status) {
+                addEvent(ConnectionEvent::Kind::Consumer,
+                         tr("backpressure %1: %2")
+                             .arg(metrics::backpressureLevelName(status.level), status.reason),
+                         stream + QLatin1Char('/') + consumer);
+            });
+    connect(m_registry, &metrics::MetricsRegistry::redeliveryEvents, this,
+            &Session::reportRedeliveries);
+}
+
+Session::~Session() {
+    release();
+}
+
+void Session::open(const Options& options) {
+    release();
+    m_conn = std::make_shared<ConnectionThread>(options, QStringLiteral("nats-console"));
+    Connection* c = m_conn->connection();
+    connect(c, &Connection::eventAdded, this, &Session::eventAdded);
+    connect(c, &Connection::stateChanged, this,
+            [this, c](ConnectionState st) { onStateChanged(c, st); });
+    m_state = SessionState{c->state(), QString(), Error()};
+    emit connectionChanged(m_conn);
+    m_registry->addConnection(QStringLiteral("console"), c);
+    subscribeWatched();
+    m_listTimer->start();
+    c->open();
+}
+
+void Session::close() {
+    if (m_conn)
+        m_conn->connection()->close();
+}
+
+void Session::release() {
+    ++m_generation; // a listing still on its way was for this connection
+    m_listing = false;
+    m_listTimer->stop();
+    if (!m_conn)
+        return;
+    m_registry->removeConnection(m_conn->connection());
+    m_state = SessionState{};
+    emit connectionChanged(nullptr);
+    for (const SubscriptionPtr& s : std::as_const(m_watchSubs))
+        s->unsubscribe();
+    m_watchSubs.clear();
+    m_conn->close();
+    m_conn.reset();
+}
+
+js::JetStream Session::jetStream() const {
+    Q_ASSERT(m_conn);
+    return js::JetStream(m_conn->connection());
+}
+
+void Session::onStateChanged(Connection* c, ConnectionState st) {
+    // Queued from the connection's thread: a change that arrives after this connection was
+    // replaced (and deleted on its thread) is news from the past; c is not touched.
+    if (!m_conn || m_conn->connection() != c)
+        return;
+    m_state = SessionState{st, c->currentServer(), c->lastError()};
+    emit stateChanged(m_state);
+    if (st == ConnectionState::Connected)
+        listJetStream();
+}
+
+void Session::addEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where,
+                       const QDateTime& time) {
+    ConnectionEvent e;
+    e.time = time.isValid() ? time : QDateTime::currentDateTime();
+    e.kind = kind;
+    e.server = where;
+    e.message = message;
+    const QString line = QStringLiteral("%1: %2%3")
+                             .arg(connectionEventKindName(kind), message,
+                                  where.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(where));
+    if (kind == ConnectionEvent::Kind::Error)
+        qCWarning(lcUi).noquote() << line;
+    else
+        qCInfo(lcUi).noquote() << line;
+    emit eventAdded(e);
+}
+
+void Session::recordFault(const QString& what, bool started) {
+    const QDateTime now = QDateTime::currentDateTime();
+    addEvent(ConnectionEvent::Kind::Fault, what, QString(), now);
+    m_faultMarks->add(what, started, now);
+}
+
+void Session::reportRedeliveries(const QString& stream, const QString& consumer,
+                                 const QList<js::RedeliveryEvent>& events) {
+    // One line per kind and tick: a consumer giving up on many messages at once does not drown
+    // the rest of the log.
+    for (const auto kind :
+         {js::RedeliveryEvent::Kind::MaxDeliveries, js::RedeliveryEvent::Kind::Terminated}) {
+        QStringList seqs;
+        quint64 deliveries = 0;
+        QString reason;
+        QDateTime when;
+        for (const js::RedeliveryEvent& ev : events) {
+            if (ev.kind != kind)
+                continue;
+            seqs << QString::number(ev.streamSeq);
+            deliveries = qMax(deliveries, ev.deliveries);
+            if (!ev.reason.isEmpty())
+                reason = ev.reason;
+            when = ev.time;
+        }
+        if (seqs.isEmpty())
+            continue;
+        const QString list = seqs.size() > 8 ? seqs.mid(0, 8).join(QStringLiteral(", ")) +
+                                                   tr(" and %1 more").arg(seqs.size() - 8)
+                                             : seqs.join(QStringLiteral(", "));
+        QString message;
+        if (kind == js::RedeliveryEvent::Kind::MaxDeliveries)
+            message =
+                seqs.size() == 1
+                    ? tr("stream seq %1 hit MaxDeliver after %2 deliveries")
+                          .arg(list)
+                          .arg(deliveries)
+                    : tr("%1 messages hit MaxDeliver (stream seq %2)").arg(seqs.size()).arg(list);
+        else
+            message = tr("stream seq %1 terminated%2")
+                          .arg(list, reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+        addEvent(ConnectionEvent::Kind::Consumer, message, stream + QLatin1Char('/') + consumer,
+                 when.isValid() ? when.toLocalTime() : QDateTime());
+    }
+}
+
+void Session::setWatchedSubjects(const QList<QByteArray>& subjects) {
+    m_watched = subjects;
+    subscribeWatched();
+}
+
+void Session::subscribeWatched() {
+    // Once per connection: the client itself restores its subscriptions after a reconnect, so
+    // subscribing again on every CONNECTED would multiply every message the server sends.
+    for (const SubscriptionPtr& s : std::as_const(m_watchSubs))
+        s->unsubscribe();
+    m_watchSubs.clear();
+    if (!m_conn)
+        return;
+    for (const QByteArray& subject : std::as_const(m_watched))
+        if (auto sub = m_conn->connection()->subscribeInline(subject, [](const MsgView&) {}))
+            m_watchSubs.append(sub.value());
+}
+
+void Session::listJetStream() {
+    if (!m_conn || m_listing || !m_conn->connection()->isConnected())
+        return;
+    m_listing = true;
+    const quint64 generation = m_generation;
+    runInBackground(
+        this, [conn = m_conn, js = jetStream()] { return takeSnapshot(js); },
+        [this, generation](const Result<JetStreamSnapshot>& r) { onListed(generation, r); });
+}
+
+void Session::onListed(quint64 generation, const Result<JetStreamSnapshot>& snapshot) {
+    if (generation != m_generation)
+        return;
+    m_listing = false;
+    if (snapshot) {
+        // The list's numbers are as live as a CONSUMER.INFO: backpressure is judged on them.
+        QList<metrics::MetricsRegistry::ConsumerReading> readings;
+        for (auto it = snapshot->consumers.cbegin(); it != snapshot->consumers.cend(); ++it)
+            for (const js::ConsumerInfo& c : it.value()) {
+                metrics::MetricsRegistry::ConsumerReading r{it.key(), c.name, {}};
+                r.sample.time = QDateTime::currentDateTime();
+                r.sample.numPending = c.numPending;
+                r.sample.numAckPending = c.numAckPending;
+                r.sample.numRedelivered = c.numRedelivered;
+                r.sample.numWaiting = c.numWaiting;
+                r.sample.deliveredStreamSeq = c.delivered.streamSeq;
+                r.sample.deliveredConsumerSeq = c.delivered.consumerSeq;
+                r.sample.ackFloorStreamSeq = c.ackFloor.streamSeq;
+                readings.append(r);
+            }
+        m_registry->setConsumerReadings(readings);
+    }
+    emit jetStreamListed(snapshot);
+}
+
+void Session::setListInterval(int ms) {
+    m_listTimer->setInterval(qMax(100, ms));
+}
+
+int Session::listInterval() const {
+    return m_listTimer->interval();
+}
+
+} // namespace jetdeck

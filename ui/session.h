@@ -1,0 +1,119 @@
+#pragma once
+
+#include "core/client/connectionthread.h"
+#include "core/jetstream/jetstream.h"
+#include "core/jetstream/redeliverytracker.h"
+#include "ui/models/jetstreamsnapshot.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QObject>
+
+#include <memory>
+
+class QTimer;
+
+namespace jetdeck {
+
+class FaultMarks;
+namespace metrics {
+class MetricsRegistry;
+}
+
+/// The connection's state as the session announces it, with what the listeners need to know
+/// about it, so that none of them asks the connection again.
+struct SessionState {
+    ConnectionState state = ConnectionState::Closed;
+    QString server;  ///< the server in use ("host:port"); empty when there is none
+    Error lastError; ///< the connection's last error; ok() when it has none
+};
+
+/// The console around one connection. It holds the connection (a ConnectionThread: the
+/// connection on a thread of its own) and the JetStream API on it, and what watches them: the
+/// metrics registry, a listing of streams and consumers every few seconds, the fault marks,
+/// and a tick the pages record their charts' history on. It announces every change; the pages
+/// follow it (SessionPage) rather than each being handed the connection. Its journal
+/// (eventAdded) has the connection's events, the consumers' news from the registry
+/// (backpressure, MaxDeliver, terminations) and what the console itself reports.
+///
+/// Lives on the GUI thread, as long as its window; one connection at a time, replaced by
+/// open().
+class Session : public QObject {
+    Q_OBJECT
+public:
+    static constexpr int kTickMs = 250;
+    static constexpr int kListIntervalMs = 2000;
+
+    explicit Session(QObject* parent = nullptr);
+    ~Session() override;
+
+    /// Lets the current connection go (release()), then makes one from `options` and opens it.
+    void open(const Options& options);
+    /// Closes the connection and keeps it: the pages go on showing it, CLOSED.
+    void close();
+    /// Tells everyone that there is no connection, then closes it and lets it go (background
+    /// work that still holds it fails fast and drops it).
+    void release();
+
+    /// The current connection; null when there is none.
+    const std::shared_ptr<ConnectionThread>& connection() const { return m_conn; }
+    /// The JetStream API on the current connection (only while there is one). Work on another
+    /// thread keeps connection() alive beside it.
+    js::JetStream jetStream() const;
+    /// The state as last announced (stateChanged()).
+    const SessionState& state() const { return m_state; }
+    /// What the console measures: this connection's probes and rates, the consumers'.
+    metrics::MetricsRegistry* registry() const { return m_registry; }
+    /// Faults that started and ended, for the marks on every time chart.
+    FaultMarks* faultMarks() const { return m_faultMarks; }
+
+    /// Adds an entry of the console's own to the journal and the log file (an invalid time
+    /// means now).
+    void addEvent(ConnectionEvent::Kind kind, const QString& message, const QString& where = {},
+                  const QDateTime& time = {});
+    /// A fault started or ended: an entry in the journal and a mark on every time chart.
+    void recordFault(const QString& what, bool started);
+
+    /// Subjects subscribed once on every connection (the demo's traffic, so that the console
+    /// counts it).
+    void setWatchedSubjects(const QList<QByteArray>& subjects);
+
+    /// Lists streams and consumers now unless a listing is under way; jetStreamListed()
+    /// follows. While connected the session does it every listInterval() anyway.
+    void listJetStream();
+    void setListInterval(int ms);
+    int listInterval() const;
+
+signals:
+    /// The session has a new connection, or none (null): show this one from now on.
+    void connectionChanged(const std::shared_ptr<jetdeck::ConnectionThread>& connection);
+    /// The connection's state changed.
+    void stateChanged(const jetdeck::SessionState& state);
+    /// An entry of the journal: the connection's, the registry's or addEvent()'s.
+    void eventAdded(const jetdeck::ConnectionEvent& event);
+    /// A listing ended: the streams with their consumers (already given to the registry), or
+    /// why not.
+    void jetStreamListed(const jetdeck::Result<jetdeck::JetStreamSnapshot>& snapshot);
+    /// Every kTickMs, connected or not: what keeps a history records it on this.
+    void ticked();
+
+private:
+    void onStateChanged(Connection* connection, ConnectionState state);
+    void onListed(quint64 generation, const Result<JetStreamSnapshot>& snapshot);
+    void reportRedeliveries(const QString& stream, const QString& consumer,
+                            const QList<js::RedeliveryEvent>& events);
+    void subscribeWatched();
+
+    std::shared_ptr<ConnectionThread> m_conn; ///< shared with background work
+    SessionState m_state;
+    quint64 m_generation = 0; ///< listings of an earlier connection are dropped
+    bool m_listing = false;
+    metrics::MetricsRegistry* m_registry;
+    FaultMarks* m_faultMarks;
+    QList<QByteArray> m_watched;
+    QList<SubscriptionPtr> m_watchSubs; ///< m_watched on the current connection
+    QTimer* m_listTimer;
+    QTimer* m_tick;
+};
+
+} // namespace jetdeck
