@@ -304,9 +304,9 @@ void TestCli::pubRateThroughOutage() {
                QStringLiteral("50ms"), QStringLiteral("--max-reconnect-delay"),
                QStringLiteral("200ms"), QStringLiteral("-s"), server->url()});
     QVERIFY(pub.waitForStarted());
-    QTest::qWait(800);
+    QTest::qWait(800); // publishing for a while
     server->kill();
-    QTest::qWait(700);
+    QTest::qWait(700); // the server stays down this long
     VERIFY_OK(server->start());
     QVERIFY(pub.waitForFinished(20000));
     const QByteArray out = pub.readAllStandardOutput();

@@ -295,8 +295,8 @@ void TestFaults::downRefuses() {
     QVERIFY((*c)->isConnected());
     m_proxy->setDown(true);
     QTRY_VERIFY_WITH_TIMEOUT((*c)->state() == ConnectionState::Reconnecting, 3000);
-    QTest::qWait(500); // attempts meet a closed port
-    QVERIFY((*c)->state() != ConnectionState::Connected);
+    // Attempts meet a closed port.
+    QVERIFY(holdsFor(500, [&] { return (*c)->state() != ConnectionState::Connected; }));
     m_proxy->setDown(false);
     QTRY_VERIFY_WITH_TIMEOUT((*c)->isConnected(), 10000);
     QCOMPARE(m_proxy->stats().connectionsOpen, 1);
@@ -325,13 +325,18 @@ void TestFaults::stalledReadingHoldsThenDelivers() {
     VERIFY_OK(sub->flushSync(5000));
     ConnectionThread pub(optionsFor(m_server->url()));
     VERIFY_OK(pub->connectSync(5000));
-    sub->stallReading(1500);
-    QTest::qWait(100);
+    const qsizetype eventsBefore = sub->events().size();
+    sub->stallReading(1500); // applied on the connection's thread: wait until it is
+    QTRY_VERIFY([&] {
+        const QList<ConnectionEvent> events = sub->events().mid(eventsBefore);
+        return std::any_of(events.cbegin(), events.cend(), [](const ConnectionEvent& e) {
+            return e.message.startsWith(QLatin1String("reading stalled"));
+        });
+    }());
     for (int i = 0; i < 100; ++i)
         VERIFY_OK(pub->publish("stall.x", "held"));
     VERIFY_OK(pub->flushSync(5000));
-    QTest::qWait(500);
-    QCOMPARE(got.load(), 0); // nothing read while stalled
+    QVERIFY(holdsFor(500, [&] { return got.load() == 0; })); // nothing read while stalled
     QTRY_COMPARE_WITH_TIMEOUT(got.load(), 100, 5000);
     QVERIFY(sub->isConnected());
 }
@@ -355,7 +360,10 @@ void TestFaults::slowToxicHoldsBoundedMemory() {
     for (int i = 0; i < 400; ++i) // 25 MiB
         VERIFY_OK((*c)->publish("bw.flood", payload));
     QTRY_VERIFY_WITH_TIMEOUT((*c)->health().bufferedBytes == 0, 10000);
-    QTest::qWait(1000);
+    // For a second more the proxy keeps reading at the toxic's pace and holds no more.
+    QVERIFY(holdsFor(1000, [&] {
+        return m_proxy->stats().peakBufferedBytes <= FaultProxy::kMaxBacklogBytes + 1024 * 1024;
+    }));
     const ProxyStats st = m_proxy->stats();
     qInfo("proxy holds %lld bytes (peak %lld) with 25 MiB published", st.bufferedBytes,
           st.peakBufferedBytes);

@@ -6,6 +6,7 @@
 #include "core/jetstream/asyncpublisher.h"
 #include "core/jetstream/jetstream.h"
 #include "tests/support/fakenatsserver.h"
+#include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 
 #include <QElapsedTimer>
@@ -142,7 +143,7 @@ void TestHardening::tlsUpgradeDropsFramesInjectedAfterInfo() {
     server.closeClient();
     // Two more connections: the plain one that learns TLS is required, then the TLS attempt.
     QTRY_VERIFY_WITH_TIMEOUT(server.connections() >= before + 3, 10000);
-    QTest::qWait(200);
+    QVERIFY(holdsFor(200, [&] { return c->stats().inMsgs == 0 && replies.load() == 0; }));
     QVERIFY2(!sub.value()->tryNext().has_value(), "an injected MSG reached a subscription");
     QCOMPARE(replies.load(), 0);
     QVERIFY2(gotPayload.isEmpty(), gotPayload.constData());
@@ -210,8 +211,7 @@ void TestHardening::foreignReplySubjectsAnswerNothing() {
     server.write(msgFrame("x", muxSid, {}, {}, "short") +
                  msgFrame(lookalike, muxSid, {}, {}, "lookalike"));
     VERIFY_OK(c->flushSync(5000));
-    QTest::qWait(100);
-    QCOMPARE(replies.load(), 0);
+    QVERIFY(holdsFor(100, [&] { return replies.load() == 0; }));
     server.write(msgFrame(reply, muxSid, {}, {}, "real"));
     QTRY_COMPARE(replies.load(), 1);
     QCOMPARE(gotPayload, QByteArray("real"));
@@ -240,8 +240,7 @@ void TestHardening::foreignPubAckSubjectsAckNothing() {
     const QByteArray ack = "{\"stream\":\"ORDERS\",\"seq\":1}";
     server.write(msgFrame(lookalike, ackSid, {}, {}, ack) + msgFrame("y", ackSid, {}, {}, ack));
     VERIFY_OK(c->flushSync(5000));
-    QTest::qWait(100);
-    QCOMPARE(pub.stats().acked, quint64(0));
+    QVERIFY(holdsFor(100, [&] { return pub.stats().acked == 0; }));
     QCOMPARE(pub.inFlight(), qint64(1));
     server.write(msgFrame(reply, ackSid, {}, {}, ack));
     QTRY_COMPARE(pub.stats().acked, quint64(1));
@@ -350,8 +349,7 @@ void TestHardening::closeWritesOutThenReportsWhatIsLeft() {
     // What the kernel took reaches the server; nothing else does.
     server.setReading(true);
     QTRY_COMPARE_WITH_TIMEOUT(quint64(server.count("PUB")), h.sent, 10000);
-    QTest::qWait(200);
-    QCOMPARE(quint64(server.count("PUB")), h.sent);
+    QVERIFY(holdsFor(200, [&] { return quint64(server.count("PUB")) == h.sent; }));
 }
 
 void TestHardening::lossReportsWhatTheQueueCannotHold() {
@@ -405,8 +403,7 @@ void TestHardening::publishesBeforeInfoCheckedAgainstIt() {
     QTRY_VERIFY(c->isConnected());
     VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, quint64(2));
-    QTest::qWait(300);
-    QVERIFY(c->isConnected());
+    QVERIFY(holdsFor(300, [&] { return c->isConnected(); })); // and the server keeps it
     const HealthSnapshot h = c->health();
     QCOMPARE(h.reconnects, quint64(0));
     QCOMPARE(h.queue.rejected, quint64(1));
@@ -446,9 +443,10 @@ void TestHardening::reconnectToSmallerMaxPayload() {
     QTRY_VERIFY_WITH_TIMEOUT(c->isConnected(), 10000);
     VERIFY_OK(c->flushSync());
     QTRY_COMPARE(sub.value()->stats().received, quint64(2));
-    QTest::qWait(300);
+    // Not closed again by the server.
+    QVERIFY(holdsFor(300, [&] { return c->isConnected() && c->health().reconnects == 1; }));
     const HealthSnapshot h = c->health();
-    QCOMPARE(h.reconnects, quint64(1)); // not closed again by the server
+    QCOMPARE(h.reconnects, quint64(1));
     QCOMPARE(h.queue.rejected, quint64(1));
     QCOMPARE(h.queue.flushed, quint64(2));
 }
@@ -484,7 +482,11 @@ void TestHardening::asyncPublishRefusedLeavesNothingPending() {
     auto ok = pub.publish("nowhere.x", "x");
     QVERIFY2(ok.ok(), qPrintable(ok.error().toString()));
     VERIFY_OK(pub.waitComplete(5000));
-    QTest::qWait(1500); // past the ack timeout of a phantom entry
+    // Past the ack timeout of a phantom entry: nothing else is ever counted.
+    QVERIFY(holdsFor(1500, [&] {
+        const js::AsyncPublishStats s = pub.stats();
+        return s.failed == 1 && s.timedOut == 0;
+    }));
     const js::AsyncPublishStats st = pub.stats();
     QCOMPARE(st.published, quint64(1));
     QCOMPARE(st.failed, quint64(1));
@@ -534,7 +536,7 @@ void TestHardening::contextDeletedWhileMessagesArrive() {
         // Let a batch or more be delivered, then delete the context with more on their way.
         const quint64 before = delivered->load();
         (void)QTest::qWaitFor([&] { return delivered->load() > before; }, 200);
-        QTest::qWait(i % 3);
+        QTest::qWait(i % 3); // a varying moment in the batch
         delete ctx;
         if (subs.size() > 5)
             subs.takeFirst()->unsubscribe();

@@ -1198,8 +1198,8 @@ void TestJetStream::pushDeliverGroup() {
     constexpr int kCount = 400;
     CHECK_OK(publishMany(a.conn(), "dg.job", kCount));
     QTRY_COMPARE_WITH_TIMEOUT(da.size() + db.size(), kCount, kWaitMs);
-    QTest::qWait(300); // nothing more comes
-    QCOMPARE(da.size() + db.size(), kCount);
+    // Nothing more comes: no delivery twice, to either member.
+    QVERIFY(holdsFor(300, [&] { return da.size() + db.size() == kCount; }));
     QSet<quint64> all;
     for (const auto& e : da.all())
         all.insert(e.seq);
@@ -1264,9 +1264,10 @@ void TestJetStream::pushConsumerDeletedFails() {
     QVERIFY(!push->isActive());
     QVERIFY(inactive.load() >= 1);
     // It reports once and stays quiet.
-    QTest::qWait(1000);
-    std::lock_guard lock(mu);
-    QCOMPARE(failures.size(), qsizetype(1));
+    QVERIFY(holdsFor(1000, [&] {
+        std::lock_guard lock(mu);
+        return failures.size() == 1;
+    }));
 }
 
 // --- pull ------------------------------------------------------------------------------------
@@ -1419,8 +1420,7 @@ void TestJetStream::pullConsumeContinuous() {
     QVERIFY(!pull->isConsuming());
     // After stop() nothing more is handled.
     CHECK_OK(js.publish("cont.x", "late"));
-    QTest::qWait(300);
-    QCOMPARE(got.size(), kCount);
+    QVERIFY(holdsFor(300, [&] { return got.size() == kCount; }));
 }
 
 // --- acks and redeliveries ---------------------------------------------------------------------
@@ -1451,8 +1451,8 @@ void TestJetStream::ackWaitRedeliveries() {
 
     QTRY_COMPARE_WITH_TIMEOUT(got.size(), 3 * kCount, kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(tracker->stats().maxDeliveriesReached, quint64(kCount), kWaitMs);
-    QTest::qWait(1300); // longer than the ack wait: no fourth delivery
-    QCOMPARE(got.size(), 3 * kCount);
+    // Longer than the ack wait: no fourth delivery.
+    QVERIFY(holdsFor(1300, [&] { return got.size() == 3 * kCount; }));
 
     for (quint64 seq = 1; seq <= quint64(kCount); ++seq) {
         QCOMPARE(got.countsOf(seq), (QList<quint64>{1, 2, 3}));
@@ -1610,7 +1610,7 @@ void TestJetStream::inProgressExtendsAckWait() {
     while (t.elapsed() < 2500) {
         CHECK_OK(m.inProgress());
         ++sent;
-        QTest::qWait(300);
+        QTest::qWait(300); // the work between two +WPI
         auto p = pull->fetch(probe);
         CHECK_OK(p);
         QVERIFY2(
@@ -1619,7 +1619,7 @@ void TestJetStream::inProgressExtendsAckWait() {
     }
     QVERIFY(!m.isAcked());
     CHECK_OK(m.ackSync());
-    QTest::qWait(1300);
+    QTest::qWait(1300); // past the ack wait: an unacked message would be back by now
     auto p = pull->fetch(probe);
     CHECK_OK(p);
     QVERIFY(p->messages.isEmpty());
@@ -1872,8 +1872,7 @@ void TestJetStream::consumerMonitor() {
     QCOMPARE(mon.history().size(), qsizetype(5)); // the history stays
     mon.stop();
     const qsizetype failed = failures.size();
-    QTest::qWait(500);
-    QCOMPARE(failures.size(), failed);
+    QVERIFY(holdsFor(500, [&] { return failures.size() == failed; })); // stopped: no more polls
 }
 
 // --- recovery --------------------------------------------------------------------------------
@@ -1915,7 +1914,7 @@ void TestJetStream::fileStorageKillMidConsume() {
     QTRY_VERIFY_WITH_TIMEOUT(distinct.load() >= 800, kWaitMs);
     const quint64 reconnects = c.conn()->stats().reconnects;
     server->kill();
-    QTest::qWait(300);
+    QTest::qWait(300); // what was in flight at the kill settles: the consumer is mid-stream
     const int atKill = distinct.load();
     QVERIFY2(atKill < kCount, "everything was consumed before the kill");
     CHECK_OK(server->restart());
@@ -2284,7 +2283,7 @@ int destroyOffThreadScenario() {
         PushConsumer push(js, QStringLiteral("OFF"), QStringLiteral("PUSH"));
         if (!push.start([](JsMessage& m) { m.ack(); }).ok())
             return 8;
-        QTest::qWait(300);
+        QTest::qWait(300); // running for a while before they go out of scope
     }
     QTest::qWait(600); // their timers would fire now
     return 0;

@@ -268,7 +268,8 @@ void TestPrometheus::prometheusScrapesWhatWeHold() {
     QTRY_COMPARE_WITH_TIMEOUT(m_monitor->latest().numPending, qint64(37), kWaitMs);
     for (int i = 0; i < 20; ++i)
         VERIFY_OK(m_conn->flushSync(3000));
-    // The histograms count samples once their slot is folded (two 2 s slots later).
+    // The histograms count samples once their slot is folded (two 2 s slots later): a clock
+    // property, so a clock wait; afterwards the count holds still for the scrape to compare.
     QTest::qWait(2 * WindowedHistogram::kSlotMs + 2 * MetricsRegistry::kTickMs);
     const auto ping = m_registry->probe(QString::fromLatin1(probe::PingRtt),
                                         {{QStringLiteral("connection"), QStringLiteral("main")}});

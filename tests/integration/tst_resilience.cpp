@@ -69,6 +69,17 @@ private:
     QList<qint64> m_seqs;
 };
 
+/// A payload no test publishes as data.
+constexpr qint64 kMarker = -1;
+
+/// Publishes kMarker on `subject` behind everything `c` published there and waits until `log`
+/// has it: one publisher's messages keep their order, so what was going to arrive before it
+/// has arrived, and `log` then holds exactly what was delivered, the marker last.
+bool settled(Connection* c, QByteArrayView subject, const SeqLog& log) {
+    return c->publish(subject, num(kMarker)).ok() &&
+           QTest::qWaitFor([&] { return log.contains(kMarker); }, kWaitMs);
+}
+
 /// Empty when `seqs` is strictly increasing (in order, each at most once); else the spot.
 QString orderProblem(const QList<qint64>& seqs) {
     for (qsizetype i = 1; i < seqs.size(); ++i)
@@ -236,7 +247,7 @@ void TestResilience::killAndRestart20Cycles() {
     for (int cycle = 0; cycle < kCycles; ++cycle) {
         for (int i = 0; i < kLive; ++i) {
             VERIFY_OK(c->publish("res.cycles", num(seq++)));
-            QTest::qWait(1);
+            QTest::qWait(1); // pacing: live traffic, not one burst
         }
         // SIGKILL right behind the live publishes. The last of them may still sit in kernel
         // buffers (ours or the dead server's) and are lost: a crash does that and no client can
@@ -498,8 +509,7 @@ void TestResilience::staleOnSigstop() {
               paused.msecsTo(lastSpanStart(c.connection(), State::Connected)));
     } else {
         // The new attempt waits for INFO from the stopped server (or for the next pass).
-        QTest::qWait(300);
-        QCOMPARE(c->state(), State::Reconnecting);
+        QVERIFY(holdsFor(300, [&] { return c->state() == State::Reconnecting; }));
         QVERIFY(a->resume());
         const QDateTime resumed = QDateTime::currentDateTime();
         QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
@@ -608,10 +618,8 @@ void TestResilience::queueFailClosed() {
 
     VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
-    QTRY_COMPARE_WITH_TIMEOUT(log.size(), qsizetype(5), kWaitMs);
-    VERIFY_OK(c->flushSync());
-    QTest::qWait(100);
-    QCOMPARE(log.seqs(), (QList<qint64>{0, 1, 2, 3, 4}));
+    QVERIFY(settled(c.connection(), "res.q", log));
+    QCOMPARE(log.seqs(), (QList<qint64>{0, 1, 2, 3, 4, kMarker}));
     h = c->health();
     QCOMPARE(h.queue.flushed, 5u);
     QCOMPARE(h.queue.rejected, 3u);
@@ -649,10 +657,8 @@ void TestResilience::queueFailOpen() {
 
     VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
-    QTRY_COMPARE_WITH_TIMEOUT(log.size(), qsizetype(5), kWaitMs);
-    VERIFY_OK(c->flushSync());
-    QTest::qWait(100);
-    QCOMPARE(log.seqs(), (QList<qint64>{3, 4, 5, 6, 7})); // the newest five, in order
+    QVERIFY(settled(c.connection(), "res.q", log));
+    QCOMPARE(log.seqs(), (QList<qint64>{3, 4, 5, 6, 7, kMarker})); // the newest five, in order
     h = c->health();
     QCOMPARE(h.queue.flushed, 5u);
     QCOMPARE(h.queue.dropped, 3u);
@@ -687,13 +693,12 @@ void TestResilience::queueExpiry() {
 
     VERIFY_OK(server->restart());
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, kWaitMs);
-    VERIFY_OK(c->flushSync());
-    QTest::qWait(200);
-    QCOMPARE(log.size(), qsizetype(0)); // nothing expired is delivered late
+    QVERIFY(settled(c.connection(), "res.q", log));
+    QCOMPARE(log.seqs(), QList<qint64>{kMarker}); // nothing expired is delivered late
     const HealthSnapshot h = c->health();
     QCOMPARE(h.queue.flushed, 0u);
     QCOMPARE(h.queue.expired, 3u);
-    QCOMPARE(h.published, 3u);
+    QCOMPARE(h.published, 4u); // the three, and the marker
     CHECK_ACCOUNTING(c.connection());
 }
 
@@ -791,7 +796,7 @@ void TestResilience::authTwiceStops() {
     }
     Connection* conn = c->connection();
     QTRY_COMPARE_WITH_TIMEOUT(conn->state(), State::Closed, kWaitMs);
-    QTest::qWait(300); // and it stays that way: no more attempts
+    QVERIFY(holdsFor(300, [&] { return conn->state() == State::Closed; })); // no more attempts
     const QList<ConnectionEvent> events = eventsSince(conn, eventsBefore);
     const QString log = eventLog(events);
     QCOMPARE(conn->state(), State::Closed);
@@ -842,7 +847,7 @@ void TestResilience::reconnectAttemptsExhausted() {
         const HealthSnapshot h = c->health();
         maxNext = qMax(maxNext, h.nextAttemptInMs);
         maxAttempt = qMax(maxAttempt, h.reconnectAttempt);
-        QTest::qWait(5);
+        QTest::qWait(5); // sampling the countdown
     }
     QCOMPARE(c->state(), State::Closed);
     QVERIFY2(maxNext > 0 && maxNext <= 200, qPrintable(QString::number(maxNext)));
@@ -922,8 +927,7 @@ void TestResilience::drainDeliversBuffered() {
     // Free the thread: the callbacks run, then the connection closes, long before the timeout.
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Closed, kWaitMs);
     const qint64 ms = sinceDrain.elapsed();
-    QTest::qWait(50);
-    QCOMPARE(seen.size(), kMessages);
+    QTRY_COMPARE_WITH_TIMEOUT(seen.size(), kMessages, kWaitMs);
     int afterClose = 0;
     for (int i = 0; i < kMessages; ++i) {
         QCOMPARE(seen[i].seq, qint64(i));
@@ -1083,14 +1087,14 @@ void TestResilience::publishNeverSilentlyLost() {
                           {400, false, false}, {100, true, false}, {0, false, false}};
     quint64 reconnects = 0;
     for (const Step& st : steps) {
-        QTest::qWait(150);
+        QTest::qWait(150); // traffic between the faults
         if (st.force) {
             c->forceDisconnect(QStringLiteral("accounting"));
         } else {
             burst = st.burst;
             server->kill();
             QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Reconnecting, kWaitMs);
-            QTest::qWait(st.downMs);
+            QTest::qWait(st.downMs); // how long the server stays down
             burst = false;
             const Status s = server->restart();
             QVERIFY2(s.ok(), qPrintable(s.toString()));
@@ -1099,7 +1103,7 @@ void TestResilience::publishNeverSilentlyLost() {
         QTRY_VERIFY_WITH_TIMEOUT(
             c->health().reconnects == reconnects && c->state() == State::Connected, kWaitMs);
     }
-    QTest::qWait(100);
+    QTest::qWait(100); // traffic after the last reconnect too
     joiner.dismiss();
     stop = true;
     publisher.join();
@@ -1212,11 +1216,11 @@ void TestResilience::orderAcrossServerCrashes() {
     for (int i = 0; i < kCycles; ++i) {
         server->kill();
         QTRY_VERIFY_WITH_TIMEOUT(c->state() == State::Reconnecting, kWaitMs);
-        QTest::qWait(20);
+        QTest::qWait(20); // down for a moment
         VERIFY_OK(server->start());
         QTRY_VERIFY_WITH_TIMEOUT(
             c->health().reconnects == quint64(i + 1) && c->state() == State::Connected, kWaitMs);
-        QTest::qWait(20);
+        QTest::qWait(20); // up for a moment
     }
     joiner.dismiss();
     stop = true;

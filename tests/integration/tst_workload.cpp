@@ -324,7 +324,7 @@ void TestWorkload::stopEarly() {
         done = true;
     });
     pub.start();
-    QTest::qWait(300);
+    QTest::qWait(300); // mid-run
     QVERIFY(pub.isRunning());
     const PublishProgress mid = pub.progress();
     QVERIFY(mid.running);

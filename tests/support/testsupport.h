@@ -5,10 +5,12 @@
 #include "core/demo/natsserverprocess.h"
 #include "core/scenario/report.h"
 
+#include <QDeadlineTimer>
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -66,5 +68,21 @@ Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteA
 /// Runs an external command; returns its exit code (-1 when it could not start).
 int run(const QString& program, const QStringList& args, QByteArray* output = nullptr,
         int timeoutMs = 30000);
+
+/// For what must NOT happen: true when `cond` holds throughout the next `ms` milliseconds
+/// (events run meanwhile), false as soon as it does not. The window is part of the claim ("no
+/// fourth delivery within an ack wait", "no further attempt"), not a guess at how long
+/// something takes: what a test waits FOR is waited for with QTRY_* and a deadline.
+template <class Cond>
+[[nodiscard]] bool holdsFor(int ms, Cond&& cond) {
+    const QDeadlineTimer deadline(ms);
+    for (;;) {
+        if (!cond())
+            return false;
+        if (deadline.hasExpired())
+            return true;
+        QTest::qWait(int(std::clamp<qint64>(deadline.remainingTime(), 1, 10)));
+    }
+}
 
 } // namespace jetdeck::test

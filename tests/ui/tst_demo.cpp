@@ -218,7 +218,7 @@ void TestDemo::binaryExitsClean() {
     // While it runs, its server lives under our TMPDIR.
     QTRY_VERIFY_WITH_TIMEOUT(!serversMentioning(inner).isEmpty(), 10000);
     if (terminate) {
-        QTest::qWait(1000);
+        QTest::qWait(1000); // running for a moment, then asked to stop
         p.terminate();
     }
     QVERIFY(p.waitForFinished(60000));

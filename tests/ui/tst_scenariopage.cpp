@@ -180,7 +180,7 @@ void TestScenarioPage::stopHalfWay() {
              QStringLiteral("skipped"));
     // And a window closed in the middle of a run does not hang or crash.
     QVERIFY(page->start());
-    QTest::qWait(500);
+    QTest::qWait(500); // mid-run when the window closes
 }
 
 void TestScenarioPage::liveSystemAsksFirst() {

@@ -8,6 +8,7 @@
 #include "core/jetstream/deliveryqueue.h"
 #include "core/jetstream/jsmessage.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 
 #include <QCoreApplication>
@@ -672,10 +673,7 @@ void TestJsClient::queueStop() {
     QCOMPARE(q->undelivered(), qint64(0));
     q->push(plainMessage(3)); // ignored after stop()
     q->pushAction([&] { actionRan = true; });
-    QTest::qWait(50);
-    QCoreApplication::processEvents();
-    QCOMPARE(handled, 0);
-    QVERIFY(!actionRan);
+    QVERIFY(test::holdsFor(50, [&] { return handled == 0 && !actionRan; }));
     QCOMPARE(q->undelivered(), qint64(0));
     QCOMPARE(q->delivered(), quint64(0));
 
@@ -702,9 +700,8 @@ void TestJsClient::queueStopInsideHandler() {
     q->pushAction([&] { actionRan = true; });
     q->push(plainMessage(3));
     QTRY_COMPARE(got.size(), 1);
-    QTest::qWait(50);
-    QCOMPARE(got, QList<int>{1}); // the rest of the batch is dropped
-    QVERIFY(!actionRan);
+    // The rest of the batch is dropped.
+    QVERIFY(test::holdsFor(50, [&] { return got == QList<int>{1} && !actionRan; }));
     QCOMPARE(q->undelivered(), qint64(0));
     QCOMPARE(q->delivered(), quint64(1));
 }
