@@ -47,7 +47,7 @@ OutboundQueue::Outcome OutboundQueue::enqueue(Kind kind, QByteArray subject, QBy
     }
     m_bytes += size;
     (kind == Kind::Control ? m_control : m_data)
-        .push_back(Op{std::move(subject), std::move(frame), nowMs, payloadBytes});
+        .push_back(Op{std::move(subject), std::move(frame), nowMs, payloadBytes, ++m_lastId});
     ++m_counters.queued;
     out.accepted = true;
     return out;
@@ -141,7 +141,7 @@ QList<OutboundQueue::Entry> OutboundQueue::entries(qint64 nowMs, int max) const 
             if (out.size() >= max)
                 return out;
             out.append(Entry{q == &m_control ? Kind::Control : Kind::Data, op.subject,
-                             op.frame.size(), nowMs - op.queuedAtMs});
+                             op.frame.size(), nowMs - op.queuedAtMs, op.id, int(out.size()) + 1});
         }
     return out;
 }

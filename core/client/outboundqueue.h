@@ -50,6 +50,8 @@ public:
         QByteArray subject;
         qsizetype bytes = 0;
         qint64 ageMs = 0;
+        quint64 id = 0;   ///< this operation's number in the queue: a display row follows it
+        int position = 0; ///< 1 for the next to be sent
     };
 
     void setLimits(const Limits& limits) { m_limits = limits; }
@@ -108,6 +110,7 @@ private:
         QByteArray frame;
         qint64 queuedAtMs = 0;
         qint64 payloadBytes = 0;
+        quint64 id = 0;
         bool hasHeaders() const { return frame.startsWith("HPUB"); }
     };
     bool fits(qsizetype frameBytes) const;
@@ -117,6 +120,7 @@ private:
     std::deque<Op> m_control;
     std::deque<Op> m_data;
     qint64 m_bytes = 0;
+    quint64 m_lastId = 0;
     Counters m_counters;
 };
 

@@ -17,7 +17,7 @@ struct FetchedMessage {
 
 /// The consumer page's fetched messages: stream sequence, subject, delivery count, size, how
 /// long ago the stream stored it, and its state. Newest fetch last.
-class FetchedMessageModel : public ListTableModel<FetchedMessage> {
+class FetchedMessageModel : public ListTableModel<FetchedMessage, const js::JsMessage*> {
     Q_OBJECT
 public:
     enum Column {
@@ -39,6 +39,12 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     void update(const QList<FetchedMessage>& rows);
+
+protected:
+    /// One delivery: the same stream message delivered again is another row.
+    const js::JsMessage* rowKey(const FetchedMessage& row) const override {
+        return row.message.get();
+    }
 };
 
 } // namespace jetdeck

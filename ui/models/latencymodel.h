@@ -8,7 +8,7 @@ namespace jetdeck {
 
 /// One row per latency probe (probe name + labels) with its percentiles over a window. Rows
 /// are stable: an update appends new probes and sends ranged dataChanged for the rest.
-class LatencyModel : public ListTableModel<metrics::ProbeSnapshot> {
+class LatencyModel : public ListTableModel<metrics::ProbeSnapshot, QString> {
     Q_OBJECT
 public:
     enum Column {
@@ -39,6 +39,9 @@ public:
     const metrics::ProbeSnapshot* snapshotAt(int row) const { return rowAt(row); }
     static QString keyOf(const metrics::ProbeSnapshot& s);
     static QString targetText(const metrics::Labels& labels);
+
+protected:
+    QString rowKey(const metrics::ProbeSnapshot& s) const override { return keyOf(s); }
 };
 
 } // namespace jetdeck

@@ -19,7 +19,7 @@ QVariant OutboundQueueModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case PositionColumn:
-            return index.row() + 1;
+            return e.position; // as of the snapshot: a row keeps its data until it changes
         case KindColumn:
             return control ? tr("control") : tr("publish");
         case SubjectColumn:
@@ -33,7 +33,7 @@ QVariant OutboundQueueModel::data(const QModelIndex& index, int role) const {
     if (role == SortRole) {
         switch (index.column()) {
         case PositionColumn:
-            return index.row();
+            return e.position;
         case BytesColumn:
             return qlonglong(e.bytes);
         case AgeColumn:

@@ -9,7 +9,7 @@ namespace jetdeck {
 /// What the outbound queue holds while the connection is away, oldest first: kind, subject,
 /// size and age. Updated in place: shared rows get one ranged dataChanged, the rest are
 /// inserted or removed at the end.
-class OutboundQueueModel : public ListTableModel<OutboundQueue::Entry> {
+class OutboundQueueModel : public ListTableModel<OutboundQueue::Entry, quint64> {
     Q_OBJECT
 public:
     enum Column { PositionColumn, KindColumn, SubjectColumn, BytesColumn, AgeColumn, ColumnCount };
@@ -23,6 +23,9 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     void update(const QList<OutboundQueue::Entry>& entries);
+
+protected:
+    quint64 rowKey(const OutboundQueue::Entry& e) const override { return e.id; }
 };
 
 } // namespace jetdeck

@@ -12,6 +12,7 @@ namespace jetdeck {
 
 /// One controlled publish the console ran (or is running).
 struct PublishRun {
+    quint64 id = 0; ///< the page's run number, 1, 2, ...: a row follows its run
     QDateTime started;
     QString subject;
     PublishMode mode = PublishMode::Core;
@@ -21,7 +22,7 @@ struct PublishRun {
 
 /// The publish page's history: every run with its progress while it goes and its outcome
 /// after (sent or acked, failed, achieved rate, PubAck percentiles, clean or not). Newest last.
-class PublishRunModel : public ListTableModel<PublishRun> {
+class PublishRunModel : public ListTableModel<PublishRun, quint64> {
     Q_OBJECT
 public:
     enum Column {
@@ -47,6 +48,9 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     void update(const QList<PublishRun>& runs);
+
+protected:
+    quint64 rowKey(const PublishRun& run) const override { return run.id; }
 };
 
 } // namespace jetdeck

@@ -15,7 +15,7 @@ struct ToxicRow {
 /// The fault proxy's toxics: on/off (checkable), name, type, direction, toxicity, parameters
 /// and their counters. A snapshot per refresh replaces the rows (ListTableModel); switching the
 /// check box asks for the change (enabledChangeRequested) and shows it at once.
-class ToxicsModel : public ListTableModel<ToxicRow> {
+class ToxicsModel : public ListTableModel<ToxicRow, QString> {
     Q_OBJECT
 public:
     enum Column {
@@ -47,6 +47,9 @@ public:
 signals:
     /// The user switched a toxic on or off.
     void enabledChangeRequested(const QString& name, bool enabled);
+
+protected:
+    QString rowKey(const ToxicRow& row) const override { return row.toxic.name; }
 };
 
 } // namespace jetdeck

@@ -313,6 +313,7 @@ bool PublishPage::startRun() {
     connect(pub, &RatePublisher::finished, this, &PublishPage::onFinished, Qt::QueuedConnection);
     m_publisher = pub;
     PublishRun run;
+    run.id = ++m_lastRunId;
     run.started = QDateTime::currentDateTime();
     run.subject = QString::fromUtf8(plan->subject);
     run.mode = plan->mode;

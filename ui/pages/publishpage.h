@@ -72,6 +72,7 @@ private:
 
     RatePublisher* m_publisher = nullptr; ///< lives on the connection's thread while it runs
     QList<PublishRun> m_runs;
+    quint64 m_lastRunId = 0;
 
     QLineEdit* m_subject;
     QComboBox* m_mode;
