@@ -360,15 +360,7 @@ Result<FaultOutcome> FaultInjector::runJetStream(Connection* c, Connection* cons
             {{QStringLiteral("leader_before"), r.value().before},
              {QStringLiteral("leader_after"), r.value().after}}};
     }
-    ConsumerFault cf;
-    cf.kind = f.kind == FaultKind::WithholdAcks ? ConsumerFaultKind::WithholdAcks
-              : f.kind == FaultKind::NakBurst   ? ConsumerFaultKind::NakBurst
-                                                : ConsumerFaultKind::Term;
-    cf.stream = f.stream;
-    cf.consumer = f.consumer;
-    cf.count = f.count;
-    cf.nakDelayMs = f.nakDelayMs;
-    cf.fetchWaitMs = f.fetchWaitMs;
+    const ConsumerFault cf = consumerFaultOf(f);
     auto r = injectConsumerFault(js::JetStream(consumers), cf);
     if (!r)
         return r.error();

@@ -107,4 +107,30 @@ QString FaultSpec::title() const {
     return t;
 }
 
+FaultSpec consumerFaultSpec(const ConsumerFault& fault) {
+    FaultSpec spec;
+    spec.kind = fault.kind == ConsumerFaultKind::WithholdAcks ? FaultKind::WithholdAcks
+                : fault.kind == ConsumerFaultKind::NakBurst   ? FaultKind::NakBurst
+                                                              : FaultKind::Term;
+    spec.stream = fault.stream;
+    spec.consumer = fault.consumer;
+    spec.count = fault.count;
+    spec.nakDelayMs = fault.nakDelayMs;
+    spec.fetchWaitMs = fault.fetchWaitMs;
+    return spec;
+}
+
+ConsumerFault consumerFaultOf(const FaultSpec& spec) {
+    ConsumerFault fault;
+    fault.kind = spec.kind == FaultKind::WithholdAcks ? ConsumerFaultKind::WithholdAcks
+                 : spec.kind == FaultKind::NakBurst   ? ConsumerFaultKind::NakBurst
+                                                      : ConsumerFaultKind::Term;
+    fault.stream = spec.stream;
+    fault.consumer = spec.consumer;
+    fault.count = spec.count;
+    fault.nakDelayMs = spec.nakDelayMs;
+    fault.fetchWaitMs = spec.fetchWaitMs;
+    return fault;
+}
+
 } // namespace jetdeck::faults

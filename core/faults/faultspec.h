@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/faults/consumerfaults.h"
 #include "core/faults/faultproxy.h"
 
 #include <QString>
@@ -53,5 +54,10 @@ struct FaultSpec {
     /// One line: "latency (both) 200ms for 3s", "kill_server server 2", "term 5 on S > c".
     QString title() const;
 };
+
+/// A consumer fault (the faults page's form) as a spec of kind WithholdAcks, NakBurst or Term.
+FaultSpec consumerFaultSpec(const ConsumerFault& fault);
+/// The consumer fault a spec of one of those kinds describes.
+ConsumerFault consumerFaultOf(const FaultSpec& spec);
 
 } // namespace jetdeck::faults

@@ -521,16 +521,7 @@ bool FaultsPage::injectConsumerFault(const faults::ConsumerFault& fault) {
         setStatus(tr("Name the stream and the pull consumer to misbehave on."), true);
         return false;
     }
-    FaultSpec spec;
-    spec.kind = fault.kind == faults::ConsumerFaultKind::WithholdAcks ? FaultKind::WithholdAcks
-                : fault.kind == faults::ConsumerFaultKind::NakBurst   ? FaultKind::NakBurst
-                                                                      : FaultKind::Term;
-    spec.stream = fault.stream;
-    spec.consumer = fault.consumer;
-    spec.count = fault.count;
-    spec.nakDelayMs = fault.nakDelayMs;
-    spec.fetchWaitMs = fault.fetchWaitMs;
-    return runJetStreamFault(spec);
+    return runJetStreamFault(faults::consumerFaultSpec(fault));
 }
 
 bool FaultsPage::stepDownLeader(const QString& stream, const QString& consumer) {

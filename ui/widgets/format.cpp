@@ -1,18 +1,11 @@
 #include "format.h"
 
+#include "core/base/labels.h"
+
 namespace jetdeck::format {
 
 QString bytes(qint64 n) {
-    if (n < 1024)
-        return QString::number(n) + QStringLiteral(" B");
-    const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
-    double v = double(n);
-    int u = -1;
-    while (v >= 1024 && u < 3) {
-        v /= 1024;
-        ++u;
-    }
-    return QString::number(v, 'f', v < 10 ? 2 : 1) + QLatin1Char(' ') + QLatin1String(units[u]);
+    return bytesLabel(n); // one spelling for the console, the CLI and the exports
 }
 
 QString count(quint64 n) {
