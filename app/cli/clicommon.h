@@ -88,6 +88,8 @@ QList<Command> jetStreamCommands();
 QList<Command> metricsCommands();
 /// scenario run / check / list, and fault.
 QList<Command> scenarioCommands();
+/// server list / ping / report (servercommands.cpp).
+QList<Command> serverCommands();
 /// completion bash.
 QList<Command> completionCommands();
 /// Every command, in the order --help lists them.

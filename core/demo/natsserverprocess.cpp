@@ -315,6 +315,14 @@ qint64 NatsServerProcess::pid() const {
 
 Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
                          const QString& clusterName, bool jetstream, const QString& namePrefix) {
+    NatsServerConfig base;
+    base.clusterName = clusterName;
+    base.jetstream = jetstream;
+    return startLocalCluster(n, out, base, namePrefix);
+}
+
+Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
+                         const NatsServerConfig& base, const QString& namePrefix) {
     if (n < 1 || n > 9)
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("a local cluster has 1 to 9 servers, not %1").arg(n)};
@@ -327,10 +335,12 @@ Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>*
     if (routePorts.size() < n)
         return Error{ErrorKind::Io, QStringLiteral("no free route ports on 127.0.0.1")};
     for (int i = 0; i < n; ++i) {
-        NatsServerConfig cfg;
-        cfg.clusterName = clusterName;
+        NatsServerConfig cfg = base;
+        cfg.port = 0;
         cfg.clusterPort = routePorts[i];
-        cfg.jetstream = jetstream;
+        cfg.routes.clear();
+        if (base.monitorPort == 1)
+            cfg.monitorPort = NatsServerProcess::freePort();
         if (!namePrefix.isEmpty())
             cfg.name = QStringLiteral("%1-%2").arg(namePrefix).arg(i + 1);
         for (int j = 0; j < n; ++j)

@@ -93,5 +93,9 @@ private:
 Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
                          const QString& clusterName, bool jetstream,
                          const QString& namePrefix = {});
+/// The same with every member made from `base` (its monitoring port, extra configuration such
+/// as an accounts block; a monitorPort of 0 stays off, 1 picks a free port per member).
+Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
+                         const NatsServerConfig& base, const QString& namePrefix);
 
 } // namespace jetdeck

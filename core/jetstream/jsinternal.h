@@ -18,8 +18,8 @@
 
 class QObject;
 
-// Internal to core/jetstream (not public API): typed reads from the API's JSON objects and
-// the subject comparisons the validators need.
+// Internal to core/jetstream and core/system (not public API): typed reads from the API's and
+// the servers' JSON objects, and the subject comparisons the validators need.
 
 namespace jetdeck::js::detail {
 

@@ -8,7 +8,9 @@ set(allowed_auth "base;auth")
 set(allowed_logging "base;logging")
 set(allowed_client "base;protocol;auth;logging;client")
 set(allowed_jetstream "base;protocol;logging;client;jetstream")
-set(allowed_metrics "base;protocol;logging;client;jetstream;metrics")
+# system watches the servers through the system account ($SYS.REQ.SERVER.*).
+set(allowed_system "base;protocol;logging;client;jetstream;system")
+set(allowed_metrics "base;protocol;logging;client;jetstream;system;metrics")
 # faults kills, restarts and lame-ducks the servers demo starts (FaultInjector).
 set(allowed_faults "base;protocol;logging;client;jetstream;demo;faults")
 set(allowed_demo "base;protocol;logging;client;jetstream;demo")

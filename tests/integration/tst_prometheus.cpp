@@ -23,6 +23,7 @@
 
 using namespace jetdeck;
 using namespace jetdeck::metrics;
+using namespace jetdeck::test;
 
 namespace {
 
@@ -30,32 +31,6 @@ constexpr int kWaitMs = 20000;
 
 QString sourceFile(const QString& relative) {
     return QStringLiteral(JETDECK_SOURCE_DIR) + QLatin1Char('/') + relative;
-}
-
-/// An HTTP/1.0 GET on loopback (no chunking): the body, or empty with *ok false.
-QByteArray httpGet(quint16 port, const QByteArray& pathAndQuery, bool* ok = nullptr) {
-    // The event loop keeps running: JetDeck's own endpoint lives on this thread.
-    QTcpSocket s;
-    if (ok)
-        *ok = false;
-    s.connectToHost(QHostAddress::LocalHost, port);
-    if (!QTest::qWaitFor([&] { return s.state() == QAbstractSocket::ConnectedState; }, 3000))
-        return {};
-    s.write("GET " + pathAndQuery + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-    QByteArray reply;
-    (void)QTest::qWaitFor(
-        [&] {
-            reply += s.readAll();
-            return s.state() == QAbstractSocket::UnconnectedState;
-        },
-        10000);
-    reply += s.readAll();
-    const qsizetype split = reply.indexOf("\r\n\r\n");
-    if (split < 0 || !reply.startsWith("HTTP/1.") || !reply.left(split).contains(" 200 "))
-        return reply;
-    if (ok)
-        *ok = true;
-    return reply.mid(split + 4);
 }
 
 /// Runs a command with `input` on its standard input; exit code, output in *output.

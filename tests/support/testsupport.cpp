@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QTcpSocket>
 
 #include <atomic>
 
@@ -175,6 +176,31 @@ QString failedSteps(const scenario::ScenarioReport& report) {
     if (!report.setupError.isEmpty())
         lines << QStringLiteral("setup: ") + report.setupError;
     return lines.join(QLatin1Char('\n'));
+}
+
+QByteArray httpGet(quint16 port, const QByteArray& pathAndQuery, bool* ok) {
+    // The event loop keeps running: JetDeck's own endpoint lives on this thread.
+    QTcpSocket s;
+    if (ok)
+        *ok = false;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!QTest::qWaitFor([&] { return s.state() == QAbstractSocket::ConnectedState; }, 3000))
+        return {};
+    s.write("GET " + pathAndQuery + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    QByteArray reply;
+    (void)QTest::qWaitFor(
+        [&] {
+            reply += s.readAll();
+            return s.state() == QAbstractSocket::UnconnectedState;
+        },
+        10000);
+    reply += s.readAll();
+    const qsizetype split = reply.indexOf("\r\n\r\n");
+    if (split < 0 || !reply.startsWith("HTTP/1.") || !reply.left(split).contains(" 200 "))
+        return reply;
+    if (ok)
+        *ok = true;
+    return reply.mid(split + 4);
 }
 
 } // namespace jetdeck::test

@@ -69,6 +69,10 @@ Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteA
 int run(const QString& program, const QStringList& args, QByteArray* output = nullptr,
         int timeoutMs = 30000);
 
+/// An HTTP/1.0 GET on loopback (no chunking): the body, or empty (or the whole reply when the
+/// status is not 200) with *ok false. The event loop keeps running meanwhile.
+QByteArray httpGet(quint16 port, const QByteArray& pathAndQuery, bool* ok = nullptr);
+
 /// For what must NOT happen: true when `cond` holds throughout the next `ms` milliseconds
 /// (events run meanwhile), false as soon as it does not. The window is part of the claim ("no
 /// fourth delivery within an ack wait", "no further attempt"), not a guess at how long

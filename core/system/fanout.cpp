@@ -1,0 +1,118 @@
+#include "fanout.h"
+
+#include "core/client/connection.h"
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QTimer>
+
+namespace jetdeck::sys {
+
+namespace {
+
+/// One fan-out in flight: lives on the context's thread, goes away when done.
+class Collector : public QObject {
+public:
+    Collector(Connection* c, FanoutOptions o, FanoutCallback done, QObject* context)
+        : QObject(context)
+        , m_conn(c)
+        , m_options(o)
+        , m_done(std::move(done)) {
+        m_clock.start();
+        m_quiet.setSingleShot(true);
+        m_deadline.setSingleShot(true);
+        connect(&m_quiet, &QTimer::timeout, this, [this] { finish(); });
+        connect(&m_deadline, &QTimer::timeout, this, [this] { finish(); });
+    }
+
+    void start(QByteArrayView subject, QByteArrayView body) {
+        const QByteArray inbox = m_conn->newInbox();
+        QPointer<Collector> self(this);
+        auto sub = m_conn->subscribe(inbox, this, [self](const Message& m) {
+            if (self)
+                self->onReply(m);
+        });
+        if (!sub) {
+            m_result.error = sub.error();
+            finishLater();
+            return;
+        }
+        m_sub = sub.value();
+        if (Status s = m_conn->publish(subject, body, inbox); !s.ok()) {
+            m_result.error = s;
+            finishLater();
+            return;
+        }
+        m_deadline.start(qMax(1, m_options.timeoutMs));
+    }
+
+private:
+    void onReply(const Message& m) {
+        if (m_finished)
+            return;
+        if (m.isNoResponders()) {
+            m_result.noResponders = m_result.replies.isEmpty();
+            finish();
+            return;
+        }
+        Result<ServerReply> r = parseServerReply(m.payload());
+        if (r) {
+            r->elapsedMs = m_clock.elapsed();
+            m_result.replies.append(std::move(r).value());
+        } else {
+            m_result.malformed.append(r.error().message);
+        }
+        if (m_options.expected > 0 && m_result.replies.size() >= m_options.expected) {
+            finish();
+            return;
+        }
+        m_quiet.start(qMax(1, m_options.quietMs));
+    }
+
+    void finishLater() {
+        QMetaObject::invokeMethod(
+            this, [this] { finish(); }, Qt::QueuedConnection);
+    }
+
+    void finish() {
+        if (m_finished)
+            return;
+        m_finished = true;
+        m_quiet.stop();
+        m_deadline.stop();
+        if (m_sub)
+            (void)m_sub->unsubscribe();
+        m_result.elapsedMs = m_clock.elapsed();
+        if (m_done)
+            m_done(m_result);
+        deleteLater();
+    }
+
+    Connection* m_conn;
+    FanoutOptions m_options;
+    FanoutCallback m_done;
+    SubscriptionPtr m_sub;
+    FanoutResult m_result;
+    QElapsedTimer m_clock;
+    QTimer m_quiet;
+    QTimer m_deadline;
+    bool m_finished = false;
+};
+
+} // namespace
+
+void fanout(Connection* connection, QByteArrayView subject, QByteArrayView body,
+            const FanoutOptions& options, QObject* context, FanoutCallback done) {
+    auto* c = new Collector(connection, options, std::move(done), context);
+    c->start(subject, body);
+}
+
+QString systemAccessHint() {
+    return QStringLiteral(
+        "no server answered on $SYS.REQ.SERVER.PING: the connection's user is not in the "
+        "system account. Connect with a user of the system account (system_account in the "
+        "server's configuration), give system credentials (--sys-user/--sys-password or "
+        "--sys-creds)");
+}
+
+} // namespace jetdeck::sys

@@ -1,0 +1,293 @@
+#include "systemmonitor.h"
+
+#include "core/base/clock.h"
+#include "core/client/connection.h"
+
+#include <algorithm>
+
+namespace jetdeck::sys {
+
+namespace {
+
+QString keyOf(const ServerIdentity& s) {
+    return s.name.isEmpty() ? s.id : s.name;
+}
+
+double perSecond(quint64 now, quint64 before, qint64 ms) {
+    return now >= before && ms > 0 ? double(now - before) * 1000.0 / double(ms) : 0;
+}
+
+} // namespace
+
+QString accessName(Access a) {
+    switch (a) {
+    case Access::Unknown:
+        return QStringLiteral("unknown");
+    case Access::System:
+        return QStringLiteral("system account");
+    case Access::NoSystemUser:
+        return QStringLiteral("no system access");
+    case Access::NotConnected:
+        return QStringLiteral("not connected");
+    }
+    return {};
+}
+
+SystemMonitor::SystemMonitor(Connection* connection, RequestBudget* budget, QObject* parent)
+    : QObject(parent)
+    , m_conn(connection)
+    , m_budget(budget) {
+    m_tick.setInterval(100);
+    connect(&m_tick, &QTimer::timeout, this, &SystemMonitor::onTick);
+}
+
+SystemMonitor::~SystemMonitor() = default;
+
+void SystemMonitor::setIntervalMs(int ms) {
+    m_intervalMs = qMax(100, ms);
+}
+
+void SystemMonitor::setDetailEvery(int n) {
+    m_detailEvery = qMax(1, n);
+}
+
+void SystemMonitor::setHistorySize(int n) {
+    m_historySize = qMax(1, n);
+}
+
+void SystemMonitor::start() {
+    m_nextDueMs = 0;
+    m_detailDue = true;
+    m_tick.start();
+    onTick();
+}
+
+void SystemMonitor::stop() {
+    m_tick.stop();
+}
+
+void SystemMonitor::pollNow() {
+    m_nextDueMs = 0;
+    m_detailDue = true;
+    onTick();
+}
+
+QList<ServerRow> SystemMonitor::servers() const {
+    QList<ServerRow> rows = m_servers.values();
+    std::sort(rows.begin(), rows.end(),
+              [](const ServerRow& a, const ServerRow& b) { return keyOf(a.id) < keyOf(b.id); });
+    return rows;
+}
+
+QList<ServerPoint> SystemMonitor::history(const QString& serverName) const {
+    const auto it = m_history.constFind(serverName);
+    if (it == m_history.cend())
+        return {};
+    return QList<ServerPoint>(it->cbegin(), it->cend());
+}
+
+int SystemMonitor::expected() const {
+    return int(m_servers.size());
+}
+
+bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
+    const int cost = qMax(1, expected());
+    if (m_budget && !m_budget->tryTake(cost))
+        return false;
+    FanoutOptions o;
+    o.expected = expected();
+    o.quietMs = 300;
+    o.timeoutMs = qBound(500, m_intervalMs, 2000);
+    auto done = [this, doc](const FanoutResult& r) {
+        switch (doc) {
+        case Doc::Varz:
+            onVarz(r);
+            break;
+        case Doc::Healthz:
+            onHealthz(r);
+            break;
+        case Doc::Jsz:
+            onJsz(r);
+            break;
+        default:
+            break;
+        }
+    };
+    fanout(m_conn, pingSubject(doc), body, o, &m_context, done);
+    return true;
+}
+
+void SystemMonitor::onTick() {
+    if (!m_conn || !m_conn->isConnected()) {
+        if (m_access != Access::NotConnected) {
+            m_access = Access::NotConnected;
+            emit accessChanged(m_access);
+        }
+        return;
+    }
+    const qint64 now = steadyNowMs();
+    if (m_varzInFlight || now < m_nextDueMs)
+        return;
+    if (!startRound(Doc::Varz, {})) {
+        if (!m_waitingForBudget) {
+            m_waitingForBudget = true;
+            ++m_delayed;
+        }
+        return; // the next tick asks again: the round is late, not lost
+    }
+    m_waitingForBudget = false;
+    m_varzInFlight = true;
+    m_nextDueMs = now + m_intervalMs;
+}
+
+void SystemMonitor::setAccess(const FanoutResult& r) {
+    Access a = m_access;
+    if (r.noResponders)
+        a = Access::NoSystemUser;
+    else if (!r.replies.isEmpty())
+        a = Access::System;
+    else if (!m_conn->isConnected())
+        a = Access::NotConnected;
+    if (a != m_access) {
+        m_access = a;
+        emit accessChanged(a);
+    }
+}
+
+void SystemMonitor::onVarz(const FanoutResult& r) {
+    m_varzInFlight = false;
+    setAccess(r);
+    // Nobody answering says something about the servers only when the request went out and
+    // the connection held (a lost connection says nothing about them).
+    if (!r.error.ok() || r.noResponders || (r.replies.isEmpty() && !m_conn->isConnected()))
+        return;
+    ++m_rounds;
+    const QDateTime now = QDateTime::currentDateTime();
+    QSet<QString> answered;
+    for (const ServerReply& reply : r.replies) {
+        const QString key = keyOf(reply.server);
+        ServerRow& row = m_servers[key];
+        const bool wasLost = !row.answering && row.lastSeen.isValid();
+        row.id = reply.server;
+        row.lastSeen = now;
+        row.answering = true;
+        row.missedRounds = 0;
+        row.lastError = reply.error;
+        answered.insert(key);
+        if (!reply.error.ok()) {
+            if (wasLost)
+                emit serverBack(key);
+            continue;
+        }
+        Result<Varz> v = Varz::fromJson(reply.data);
+        if (!v) {
+            row.lastError = v.error();
+            continue;
+        }
+        if (row.varz && row.varz->serverId == v->serverId) {
+            const qint64 ms = row.varz->now.msecsTo(v->now);
+            row.inMsgsPerSec = perSecond(v->inMsgs, row.varz->inMsgs, ms);
+            row.outMsgsPerSec = perSecond(v->outMsgs, row.varz->outMsgs, ms);
+            row.inBytesPerSec = perSecond(v->inBytes, row.varz->inBytes, ms);
+            row.outBytesPerSec = perSecond(v->outBytes, row.varz->outBytes, ms);
+            row.hasRates = ms > 0;
+        } else {
+            row.hasRates = false; // first reading, or the server restarted (counters anew)
+            row.inMsgsPerSec = row.outMsgsPerSec = row.inBytesPerSec = row.outBytesPerSec = 0;
+        }
+        row.varz = std::move(v).value();
+        if (wasLost)
+            emit serverBack(key);
+    }
+    for (auto it = m_servers.begin(); it != m_servers.end(); ++it) {
+        if (answered.contains(it.key()))
+            continue;
+        ServerRow& row = it.value();
+        const bool wasAnswering = row.answering;
+        row.answering = false;
+        ++row.missedRounds;
+        row.hasRates = false;
+        row.inMsgsPerSec = row.outMsgsPerSec = row.inBytesPerSec = row.outBytesPerSec = 0;
+        if (wasAnswering)
+            emit serverLost(it.key(), row.lastSeen);
+    }
+    const qint64 at = now.toMSecsSinceEpoch();
+    for (auto it = m_servers.cbegin(); it != m_servers.cend(); ++it) {
+        const ServerRow& row = it.value();
+        std::deque<ServerPoint>& h = m_history[it.key()];
+        ServerPoint p;
+        p.atMs = at;
+        p.answering = row.answering;
+        p.inMsgsPerSec = row.inMsgsPerSec;
+        p.outMsgsPerSec = row.outMsgsPerSec;
+        if (row.varz && row.answering) {
+            p.connections = row.varz->connections;
+            p.slowConsumers = row.varz->slowConsumers;
+        }
+        h.push_back(p);
+        while (int(h.size()) > m_historySize)
+            h.pop_front();
+    }
+    m_lastRound = now;
+    emit serversUpdated();
+
+    if (m_rounds % quint64(m_detailEvery) == 1 || m_detailEvery == 1 || m_detailDue) {
+        m_detailDue = false;
+        if (!m_healthzInFlight && startRound(Doc::Healthz, {}))
+            m_healthzInFlight = true;
+        if (!m_jszInFlight && startRound(Doc::Jsz, jszDetailRequest()))
+            m_jszInFlight = true;
+        else if (!m_jszInFlight)
+            m_detailDue = true; // the budget said no: at the next round
+    }
+}
+
+void SystemMonitor::onHealthz(const FanoutResult& r) {
+    m_healthzInFlight = false;
+    for (const ServerReply& reply : r.replies) {
+        const auto it = m_servers.find(keyOf(reply.server));
+        if (it == m_servers.end())
+            continue;
+        if (!reply.error.ok()) {
+            it->health = Healthz{QStringLiteral("error"), reply.error.message};
+            continue;
+        }
+        Result<Healthz> h = Healthz::fromJson(reply.data);
+        it->health = h ? std::move(h).value() : Healthz{QStringLiteral("error"), h.error().message};
+    }
+    emit serversUpdated();
+}
+
+void SystemMonitor::onJsz(const FanoutResult& r) {
+    m_jszInFlight = false;
+    if (!r.ok() || r.replies.isEmpty())
+        return;
+    JetStreamView view;
+    view.at = QDateTime::currentDateTime();
+    QList<std::pair<ServerIdentity, Jsz>> docs;
+    for (const ServerReply& reply : r.replies) {
+        if (!reply.error.ok())
+            continue;
+        Result<Jsz> z = Jsz::fromJson(reply.data);
+        if (!z) {
+            const auto it = m_servers.find(keyOf(reply.server));
+            if (it != m_servers.end())
+                it->lastError = z.error();
+            continue;
+        }
+        if (z->disabled)
+            continue;
+        view.usageByServer.append({keyOf(reply.server), z->usage});
+        // Only the meta leader lists the followers; anyone names the leader.
+        if (!z->meta.replicas.isEmpty() || view.meta.leader.isEmpty())
+            view.meta = z->meta;
+        docs.append({reply.server, std::move(z).value()});
+    }
+    std::sort(view.usageByServer.begin(), view.usageByServer.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    view.assets = leaderViews(docs);
+    m_js = std::move(view);
+    emit jetStreamUpdated();
+}
+
+} // namespace jetdeck::sys
