@@ -12,6 +12,7 @@
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
 #include "ui/pages/scenariopage.h"
+#include "ui/pages/serverspage.h"
 #include "ui/pages/streamspage.h"
 #include "ui/widgets/eventlogpanel.h"
 #include "ui/widgets/faultmarks.h"
@@ -53,6 +54,7 @@ struct PageInfo {
 constexpr PageInfo kPages[] = {
     {MainWindow::Page::Connection, "connection",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Connection")},
+    {MainWindow::Page::Servers, "servers", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Servers")},
     {MainWindow::Page::Streams, "streams",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Streams & consumers")},
     {MainWindow::Page::Latency, "latency", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Latency")},
@@ -179,6 +181,7 @@ QWidget* MainWindow::createPages() {
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
 
+    m_servers = new ServersPage(this);
     m_streams = new StreamsPage(this);
     m_latency = new LatencyPage(this);
     m_outbound = new OutboundPage(this);
@@ -189,6 +192,7 @@ QWidget* MainWindow::createPages() {
     // In Page's order: the page, and what the stack shows for it.
     const std::array<std::pair<SessionPage*, QWidget*>, kPageCount> pages{{
         {m_connectionPage, splitter},
+        {m_servers, m_servers},
         {m_streams, m_streams},
         {m_latency, m_latency},
         {m_outbound, m_outbound},
@@ -515,7 +519,9 @@ void MainWindow::restoreSettings() {
     m_log->view()->horizontalHeader()->restoreState(
         s.value(QStringLiteral("window/eventColumns")).toByteArray());
     m_urlEdit->setText(s.value(QStringLiteral("connection/lastUrl")).toString());
-    showPage(Page(qBound(0, s.value(QStringLiteral("window/page"), 0).toInt(), kPageCount - 1)));
+    // By name: a page added to the list does not move the one that was open.
+    showPage(pageFromName(s.value(QStringLiteral("window/pageName")).toString())
+                 .value_or(Page::Connection));
     setTheme(
         themeFromName(s.value(QStringLiteral("view/theme")).toString()).value_or(Theme::System));
 }
@@ -526,7 +532,7 @@ void MainWindow::saveSettings() {
     saveLayout(this, s);
     s.setValue(QStringLiteral("window/eventColumns"),
                m_log->view()->horizontalHeader()->saveState());
-    s.setValue(QStringLiteral("window/page"), int(currentPage()));
+    s.setValue(QStringLiteral("window/pageName"), pageName(currentPage()));
     // Only the URL without credentials: secrets do not go to the settings file.
     if (auto parsed = parseServerList(m_urlEdit->text()); parsed.ok()) {
         bool secret = false;

@@ -31,6 +31,7 @@ class OutboundPage;
 class PublishPage;
 class ScenarioPage;
 class SessionPage;
+class ServersPage;
 class StreamsPage;
 namespace metrics {
 class MetricsServer;
@@ -42,9 +43,10 @@ class MetricsServer;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    /// The pages, in the order of the list on the left (Alt+1 ... Alt+8).
+    /// The pages, in the order of the list on the left (Alt+1 ... Alt+9).
     enum class Page {
         Connection,
+        Servers,
         Streams,
         Latency,
         Outbound,
@@ -83,6 +85,7 @@ public:
     Connection* connection() const;
     SessionPage* page(Page page) const { return m_pages[size_t(page)]; }
     ConnectionPage* connectionPage() const { return m_connectionPage; }
+    ServersPage* serversPage() const { return m_servers; }
     StreamsPage* streamsPage() const { return m_streams; }
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
@@ -137,6 +140,7 @@ private:
     metrics::MetricsServer* m_metricsServer = nullptr;
     std::array<SessionPage*, kPageCount> m_pages{};
     ConnectionPage* m_connectionPage;
+    ServersPage* m_servers;
     StreamsPage* m_streams;
     LatencyPage* m_latency;
     OutboundPage* m_outbound;

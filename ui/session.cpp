@@ -72,6 +72,8 @@ void Session::open(const Options& options) {
     emit connectionChanged(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     subscribeWatched();
+    if (m_watchSystem)
+        startSystemMonitor();
     m_listTimer->start();
     c->open();
 }
@@ -88,6 +90,10 @@ void Session::release() {
     if (!m_conn)
         return;
     m_registry->removeConnection(m_conn->connection());
+    if (m_system) {
+        m_system.reset();
+        emit systemMonitorChanged(nullptr);
+    }
     m_state = SessionState{};
     emit connectionChanged(nullptr);
     for (const SubscriptionPtr& s : std::as_const(m_watchSubs))
@@ -95,6 +101,30 @@ void Session::release() {
     m_watchSubs.clear();
     m_conn->close();
     m_conn.reset();
+}
+
+void Session::watchSystem() {
+    if (m_watchSystem)
+        return;
+    m_watchSystem = true;
+    if (m_conn)
+        startSystemMonitor();
+}
+
+void Session::startSystemMonitor() {
+    m_system = std::make_unique<sys::SystemMonitor>(m_conn->connection(), &m_budget);
+    connect(m_system.get(), &sys::SystemMonitor::serverLost, this,
+            [this](const QString& name, const QDateTime& lastSeen) {
+                addEvent(ConnectionEvent::Kind::Error,
+                         tr("server %1 stopped answering (last answer %2)")
+                             .arg(name, lastSeen.toString(QStringLiteral("HH:mm:ss"))),
+                         name);
+            });
+    connect(m_system.get(), &sys::SystemMonitor::serverBack, this, [this](const QString& name) {
+        addEvent(ConnectionEvent::Kind::Info, tr("server %1 answers again").arg(name), name);
+    });
+    m_system->start();
+    emit systemMonitorChanged(m_system.get());
 }
 
 js::JetStream Session::jetStream() const {

@@ -3,6 +3,7 @@
 #include "core/client/connectionthread.h"
 #include "core/jetstream/jetstream.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "core/system/systemmonitor.h"
 #include "ui/models/jetstreamsnapshot.h"
 
 #include <QDateTime>
@@ -82,6 +83,14 @@ public:
     /// follows. While connected the session does it every listInterval() anyway.
     void listJetStream();
     void setListInterval(int ms);
+
+    /// What the console may ask the cluster for on its own, per second (RequestBudget).
+    RequestBudget* budget() { return &m_budget; }
+    /// Watches the whole cluster through the system account from now on, for this connection
+    /// and the next ones (the servers page asks when it is first shown: nobody is watched who
+    /// did not look). Null until then or without a connection.
+    void watchSystem();
+    sys::SystemMonitor* systemMonitor() const { return m_system.get(); }
     int listInterval() const;
 
 signals:
@@ -94,6 +103,8 @@ signals:
     /// A listing ended: the streams with their consumers (already given to the registry), or
     /// why not.
     void jetStreamListed(const jetdeck::Result<jetdeck::JetStreamSnapshot>& snapshot);
+    /// The system monitor is another one (a new connection), or none.
+    void systemMonitorChanged(jetdeck::sys::SystemMonitor* monitor);
     /// Every kTickMs, connected or not: what keeps a history records it on this.
     void ticked();
 
@@ -103,6 +114,7 @@ private:
     void reportRedeliveries(const QString& stream, const QString& consumer,
                             const QList<js::RedeliveryEvent>& events);
     void subscribeWatched();
+    void startSystemMonitor();
 
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background work
     SessionState m_state;
@@ -114,6 +126,9 @@ private:
     QList<SubscriptionPtr> m_watchSubs; ///< m_watched on the current connection
     QTimer* m_listTimer;
     QTimer* m_tick;
+    RequestBudget m_budget;
+    bool m_watchSystem = false;
+    std::unique_ptr<sys::SystemMonitor> m_system;
 };
 
 } // namespace jetdeck

@@ -157,6 +157,8 @@ void SystemMonitor::setAccess(const FanoutResult& r) {
 void SystemMonitor::onVarz(const FanoutResult& r) {
     m_varzInFlight = false;
     setAccess(r);
+    if (r.noResponders) // not in the system account: asking every second changes nothing
+        m_nextDueMs = steadyNowMs() + kNoAccessRetryMs;
     // Nobody answering says something about the servers only when the request went out and
     // the connection held (a lost connection says nothing about them).
     if (!r.error.ok() || r.noResponders || (r.replies.isEmpty() && !m_conn->isConnected()))

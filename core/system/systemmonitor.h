@@ -68,6 +68,10 @@ struct JetStreamView {
 class SystemMonitor : public QObject {
     Q_OBJECT
 public:
+    /// Without system access, how long until it asks again (a server's configuration may be
+    /// reloaded meanwhile).
+    static constexpr int kNoAccessRetryMs = 30000;
+
     SystemMonitor(Connection* connection, RequestBudget* budget, QObject* parent = nullptr);
     ~SystemMonitor() override;
 

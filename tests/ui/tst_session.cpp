@@ -178,8 +178,9 @@ void TestSession::hiddenPagesStopTheirTimers() {
     QTRY_VERIFY(w.connection() && w.connection()->isConnected());
     // The pages that poll while shown; the others are driven by their session, their run or
     // their chosen consumer (none here).
-    const QSet<SessionPage*> polling{w.page(Page::Connection), w.page(Page::Latency),
-                                     w.page(Page::Outbound), w.page(Page::Faults)};
+    const QSet<SessionPage*> polling{w.page(Page::Connection), w.page(Page::Servers),
+                                     w.page(Page::Latency), w.page(Page::Outbound),
+                                     w.page(Page::Faults)};
     for (int shown = 0; shown < MainWindow::kPageCount; ++shown) {
         w.showPage(Page(shown));
         QCOMPARE(w.currentPage(), Page(shown));
@@ -191,6 +192,12 @@ void TestSession::hiddenPagesStopTheirTimers() {
                                          MainWindow::pageName(Page(shown)))));
         }
     }
+
+    // The servers page, once shown, started watching the system: its first fan-out (with an
+    // inbox subscription of its own) has ended, and a user outside the system account is not
+    // asked again for a while, so the subscriptions below stay as the test makes them.
+    QVERIFY(w.session()->systemMonitor());
+    QTRY_COMPARE(w.session()->systemMonitor()->access(), sys::Access::NoSystemUser);
 
     // Hidden, the connection page does not follow the connection; shown, it catches up at once.
     ConnectionPage* page = w.connectionPage();

@@ -1,0 +1,234 @@
+#include "serverspage.h"
+
+#include "core/client/connection.h"
+#include "ui/models/servertablemodel.h"
+#include "ui/widgets/format.h"
+#include "ui/widgets/theme.h"
+#include "ui/widgets/timechart.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineSeries>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+namespace jetdeck {
+
+namespace {
+constexpr int kRefreshMs = 500;
+constexpr int kChartWindowS = 180;
+} // namespace
+
+ServersPage::ServersPage(QWidget* parent)
+    : SessionPage(parent)
+    , m_model(new ServerTableModel(this))
+    , m_proxy(new QSortFilterProxyModel(this)) {
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("<b>Servers</b> — every server of the cluster, through the "
+                                    "system account"),
+                                 this));
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("systemStatus"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_status);
+
+    auto* split = new QSplitter(Qt::Vertical, this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(ServerTableModel::SortRole);
+    m_view = new QTableView(split);
+    m_view->setObjectName(QStringLiteral("servers"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(ServerTableModel::NameColumn, Qt::AscendingOrder);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    split->addWidget(m_view);
+
+    auto* lower = new QWidget(split);
+    auto* lowerLayout = new QVBoxLayout(lower);
+    lowerLayout->setContentsMargins(0, 0, 0, 0);
+    m_meta = new QLabel(lower);
+    m_meta->setObjectName(QStringLiteral("metaGroup"));
+    m_meta->setWordWrap(true);
+    lowerLayout->addWidget(m_meta);
+    auto* charts = new QHBoxLayout;
+    m_rateChart =
+        charts::makeTimeChart(tr("Messages per second"), kChartWindowS, &m_rateX, &m_rateY);
+    m_in = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("in"),
+                           chartColor(ChartColor::MessagesIn));
+    m_out = charts::addLine(m_rateChart, m_rateX, m_rateY, tr("out"),
+                            chartColor(ChartColor::MessagesOut));
+    m_connChart = charts::makeTimeChart(tr("Connections"), kChartWindowS, &m_connX, &m_connY);
+    m_conns = charts::addLine(m_connChart, m_connX, m_connY, tr("connections"),
+                              chartColor(ChartColor::Rtt));
+    m_slow = charts::addLine(m_connChart, m_connX, m_connY, tr("slow consumers"),
+                             chartColor(ChartColor::AfterNak));
+    for (QChart* c : {m_rateChart, m_connChart}) {
+        auto* view = new QChartView(c, lower);
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumHeight(200);
+        charts->addWidget(view);
+    }
+    lowerLayout->addLayout(charts);
+    split->addWidget(lower);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { updateCharts(); });
+    setRefreshInterval(kRefreshMs);
+    refresh();
+}
+
+void ServersPage::attached() {
+    connect(session(), &Session::systemMonitorChanged, this, [this] {
+        if (isShown())
+            refresh();
+    });
+}
+
+void ServersPage::showEvent(QShowEvent* event) {
+    // Watching starts when somebody looks, and goes on from then (charts without gaps).
+    if (session())
+        session()->watchSystem();
+    SessionPage::showEvent(event);
+}
+
+QString ServersPage::statusText() const {
+    return m_status->text();
+}
+
+QString ServersPage::metaText() const {
+    return m_meta->text();
+}
+
+QString ServersPage::chosenServer() const {
+    const QModelIndexList rows =
+        m_view->selectionModel()->selectedRows(ServerTableModel::NameColumn);
+    if (!rows.isEmpty())
+        return rows.first().data().toString();
+    return m_proxy->rowCount() > 0
+               ? m_proxy->index(0, ServerTableModel::NameColumn).data().toString()
+               : QString();
+}
+
+void ServersPage::refresh() {
+    sys::SystemMonitor* mon = session() ? session()->systemMonitor() : nullptr;
+    if (!connection() || !mon) {
+        m_model->update({}, {});
+        m_status->setText(connection() ? tr("Starting to watch the servers...")
+                                       : tr("Not connected: connect to a server of the cluster "
+                                            "(with a user of its system account) to see every "
+                                            "server."));
+        m_status->setStyleSheet(QString());
+        m_meta->clear();
+        updateCharts();
+        return;
+    }
+    const QList<sys::ServerRow> rows = mon->servers();
+    m_model->update(rows, mon->lastRound());
+    const RequestBudget* budget = session()->budget();
+    switch (mon->access()) {
+    case sys::Access::NoSystemUser:
+        m_status->setText(tr("This connection's user is not in the system account, so the servers "
+                             "do not answer it. Connect with a user of the system account "
+                             "(system_account in the servers' configuration) to see every "
+                             "server, its clients and its JetStream."));
+        m_status->setStyleSheet(textStyle(ColorRole::Warning));
+        break;
+    case sys::Access::NotConnected:
+        m_status->setText(tr("Waiting for the connection; the servers below are as last seen."));
+        m_status->setStyleSheet(textStyle(ColorRole::Busy));
+        break;
+    case sys::Access::Unknown:
+        m_status->setText(tr("Asking the servers..."));
+        m_status->setStyleSheet(QString());
+        break;
+    case sys::Access::System: {
+        int answering = 0;
+        for (const sys::ServerRow& r : rows)
+            answering += r.answering;
+        const qint64 age = mon->lastRound().isValid()
+                               ? mon->lastRound().msecsTo(QDateTime::currentDateTime())
+                               : -1;
+        m_status->setText(
+            tr("%1 of %2 server(s) answering · data %3 old · one round every %4, paid from a "
+               "budget of %5 requests/s%6")
+                .arg(answering)
+                .arg(rows.size())
+                .arg(age < 0 ? QStringLiteral("–") : format::duration(age))
+                .arg(format::duration(mon->intervalMs()))
+                .arg(budget->perSecond(), 0, 'f', 0)
+                .arg(mon->roundsDelayed() > 0
+                         ? tr(" (%1 round(s) waited for it)").arg(mon->roundsDelayed())
+                         : QString()));
+        m_status->setStyleSheet(answering < rows.size() ? textStyle(ColorRole::Bad) : QString());
+        break;
+    }
+    }
+    const sys::JetStreamView& js = mon->jetStream();
+    if (js.meta.name.isEmpty()) {
+        m_meta->setText(js.at.isValid() ? tr("JetStream: not clustered, or not enabled.")
+                                        : QString());
+    } else {
+        QStringList peers;
+        for (const js::PeerInfo& p : js.meta.replicas)
+            peers << QStringLiteral("%1 %2%3").arg(p.name,
+                                                   p.offline   ? tr("OFFLINE")
+                                                   : p.current ? tr("current")
+                                                               : tr("behind"),
+                                                   p.lag > 0 ? tr(" (lag %1)").arg(p.lag)
+                                                             : QString());
+        m_meta->setText(
+            tr("JetStream meta group %1: leader %2 · %3 server(s)%4 · %5 stream(s), "
+               "%6 consumer(s) · as of %7")
+                .arg(js.meta.name, js.meta.leader.isEmpty() ? tr("NONE") : js.meta.leader)
+                .arg(js.meta.clusterSize)
+                .arg(peers.isEmpty() ? QString() : QStringLiteral(" · ") + peers.join(tr(", ")))
+                .arg(js.assets.streams.size())
+                .arg(js.assets.consumers.size())
+                .arg(js.at.toString(QStringLiteral("HH:mm:ss"))));
+        m_meta->setStyleSheet(js.meta.leader.isEmpty() ? textStyle(ColorRole::Bad) : QString());
+    }
+    updateCharts();
+}
+
+void ServersPage::updateCharts() {
+    sys::SystemMonitor* mon = session() ? session()->systemMonitor() : nullptr;
+    const QString name = chosenServer();
+    const QList<sys::ServerPoint> points =
+        mon && !name.isEmpty() ? mon->history(name) : QList<sys::ServerPoint>();
+    std::deque<QPointF> in, out, conns, slow;
+    for (const sys::ServerPoint& p : points) {
+        const double t = double(p.atMs) / 1000.0;
+        in.emplace_back(t, p.inMsgsPerSec);
+        out.emplace_back(t, p.outMsgsPerSec);
+        if (p.answering) {
+            conns.emplace_back(t, p.connections);
+            slow.emplace_back(t, double(p.slowConsumers));
+        }
+    }
+    const double now = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+    const double maxRate =
+        qMax(charts::replaceRelative(m_in, in, now), charts::replaceRelative(m_out, out, now));
+    charts::setYMax(m_rateY, maxRate, 10.0);
+    const double maxConns = qMax(charts::replaceRelative(m_conns, conns, now),
+                                 charts::replaceRelative(m_slow, slow, now));
+    charts::setYMax(m_connY, maxConns, 5.0);
+    const QString suffix = name.isEmpty() ? QString() : QStringLiteral(" — %1").arg(name);
+    m_rateChart->setTitle(tr("Messages per second") + suffix);
+    m_connChart->setTitle(tr("Connections") + suffix);
+}
+
+} // namespace jetdeck
