@@ -24,14 +24,6 @@ namespace {
 
 constexpr int kWaitMs = 15000;
 
-const QString kAccounts = QStringLiteral(R"(
-accounts {
-  SYS { users: [{user: sys, password: sys}] }
-  APP { jetstream: enabled, users: [{user: app, password: app}] }
-}
-system_account: SYS
-)");
-
 Options as(const NatsServerProcess* s, const QString& user, const QString& name = {}) {
     Options o = fastOptions(s->url());
     o.auth.user = user;
@@ -88,12 +80,7 @@ private:
 };
 
 void TestSystem::initTestCase() {
-    NatsServerConfig base;
-    base.clusterName = QStringLiteral("sysc");
-    base.jetstream = true;
-    base.monitorPort = 1; // a free one each
-    base.extraConfig = kAccounts;
-    VERIFY_OK(startLocalCluster(3, &m_servers, base, QStringLiteral("sys")));
+    VERIFY_OK(startSystemCluster(3, &m_servers, QStringLiteral("sysc"), QStringLiteral("sys")));
     m_sys = std::make_unique<ConnectionThread>(as(server(0), QStringLiteral("sys")));
     VERIFY_OK((*m_sys)->connectSync());
     // The cluster is formed when every server answers and the meta group has its leader.

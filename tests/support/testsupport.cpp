@@ -59,6 +59,22 @@ Status startCluster(int n, Servers* out, const QString& clusterName, bool jetstr
     return startLocalCluster(n, out, clusterName, jetstream);
 }
 
+Status startSystemCluster(int n, Servers* out, const QString& clusterName,
+                          const QString& namePrefix) {
+    NatsServerConfig base;
+    base.clusterName = clusterName;
+    base.jetstream = true;
+    base.monitorPort = 1; // a free one each
+    base.extraConfig = QStringLiteral(R"(
+accounts {
+  SYS { users: [{user: sys, password: sys}] }
+  APP { jetstream: enabled, users: [{user: app, password: app}] }
+}
+system_account: SYS
+)");
+    return startLocalCluster(n, out, base, namePrefix.isEmpty() ? clusterName : namePrefix);
+}
+
 Status waitForMesh(const Servers& servers, int timeoutMs) {
     const int n = int(servers.size());
     std::vector<std::atomic<int>> got(size_t(n * n)); // outlives the connections below

@@ -69,6 +69,12 @@ Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteA
 int run(const QString& program, const QStringList& args, QByteArray* output = nullptr,
         int timeoutMs = 30000);
 
+/// `n` clustered JetStream servers with monitoring ports and an accounts block: SYS (user
+/// sys, password sys) is the system account, APP (user app, password app) has JetStream.
+/// Named prefix-1, prefix-2, ... (prefix: the cluster's name when empty).
+Status startSystemCluster(int n, Servers* out, const QString& clusterName,
+                          const QString& namePrefix = {});
+
 /// An HTTP/1.0 GET on loopback (no chunking): the body, or empty (or the whole reply when the
 /// status is not 200) with *ok false. The event loop keeps running meanwhile.
 QByteArray httpGet(quint16 port, const QByteArray& pathAndQuery, bool* ok = nullptr);

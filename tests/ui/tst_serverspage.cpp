@@ -24,14 +24,6 @@ namespace {
 
 constexpr int kWaitMs = 20000;
 
-const QString kAccounts = QStringLiteral(R"(
-accounts {
-  SYS { users: [{user: sys, password: sys}] }
-  APP { jetstream: enabled, users: [{user: app, password: app}] }
-}
-system_account: SYS
-)");
-
 QString cell(const ServerTableModel* m, const QString& server, int column) {
     for (int r = 0; r < m->rowCount(); ++r)
         if (m->index(r, ServerTableModel::NameColumn).data().toString() == server)
@@ -56,12 +48,7 @@ void TestServersPage::initTestCase() {
     QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_serverspage"));
     QSettings().clear();
-    NatsServerConfig base;
-    base.clusterName = QStringLiteral("deck");
-    base.jetstream = true;
-    base.monitorPort = 1;
-    base.extraConfig = kAccounts;
-    VERIFY_OK(startLocalCluster(3, &m_servers, base, QStringLiteral("deck")));
+    VERIFY_OK(startSystemCluster(3, &m_servers, QStringLiteral("deck")));
 }
 
 void TestServersPage::everyServerAsItsVarzSays() {
