@@ -21,6 +21,9 @@ public:
         m_clock.start();
         m_quiet.setSingleShot(true);
         m_deadline.setSingleShot(true);
+        // Coarse timers may fire 5 % early: the quiet gap is what tells a late server apart.
+        m_quiet.setTimerType(Qt::PreciseTimer);
+        m_deadline.setTimerType(Qt::PreciseTimer);
         connect(&m_quiet, &QTimer::timeout, this, [this] { finish(); });
         connect(&m_deadline, &QTimer::timeout, this, [this] { finish(); });
     }
