@@ -99,8 +99,8 @@ int main(int argc, char** argv) {
                         "exit (for documentation)."),
          QStringLiteral("file")},
         {QStringLiteral("page"),
-         QStringLiteral("Open on this page: connection, streams, latency, outbound, publish, "
-                        "consumer, faults or scenarios."),
+         QStringLiteral("Open on this page: %1.")
+             .arg(MainWindow::pageNames().join(QStringLiteral(", "))),
          QStringLiteral("name")},
         {QStringLiteral("theme"),
          QStringLiteral("Colours: system (follow the desktop, the default), light or dark. "
