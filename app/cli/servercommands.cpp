@@ -157,9 +157,9 @@ void printJsonDoc(const nlohmann::json& j) {
 }
 
 /// The servers' replies sorted by name, errors reported and left out.
-template <typename Doc>
-QList<std::pair<sys::ServerIdentity, Doc>> documents(const sys::FanoutResult& r, int* failed) {
-    QList<std::pair<sys::ServerIdentity, Doc>> out;
+template <typename Document>
+QList<std::pair<sys::ServerIdentity, Document>> documents(const sys::FanoutResult& r, int* failed) {
+    QList<std::pair<sys::ServerIdentity, Document>> out;
     for (const sys::ServerReply& reply : r.replies) {
         if (!reply.error.ok()) {
             fail(QStringLiteral("%1 answered: %2")
@@ -167,7 +167,7 @@ QList<std::pair<sys::ServerIdentity, Doc>> documents(const sys::FanoutResult& r,
             ++*failed;
             continue;
         }
-        Result<Doc> d = Doc::fromJson(reply.data);
+        Result<Document> d = Document::fromJson(reply.data);
         if (!d) {
             fail(QStringLiteral("%1: %2").arg(serverName(reply.server), d.error().message));
             ++*failed;

@@ -374,55 +374,63 @@ Result<Jsz> Jsz::fromJson(const nlohmann::json& j) {
     return z;
 }
 
+namespace {
+
+/// Keeps `info` under `key` in `out`: the first report, replaced by the one from the server
+/// that leads it. `at` remembers where each key is.
+template <typename Entry, typename Info>
+void keepLeaderView(QList<Entry>& out, QHash<QString, qsizetype>& at, const QString& key,
+                    const QString& account, const QString& server, const Info& info) {
+    const auto it = at.constFind(key);
+    if (it == at.cend()) {
+        at.insert(key, out.size());
+        Entry e;
+        e.account = account;
+        e.server = server;
+        e.info = info;
+        out.append(std::move(e));
+        return;
+    }
+    Entry& known = out[*it];
+    known.reports += 1;
+    const bool knownIsLeaders = known.info.cluster.leader == known.server;
+    if (info.cluster.leader == server && !knownIsLeaders) {
+        known.server = server;
+        known.info = info;
+    }
+}
+
+/// Replicated (several reports, or replicas configured) and no report from its leader.
+template <typename Entry>
+void markLeaderless(QList<Entry>& entries, int replicasOf(const Entry&)) {
+    for (Entry& e : entries)
+        e.leaderless = e.info.cluster.leader != e.server && (e.reports > 1 || replicasOf(e) > 1);
+}
+
+} // namespace
+
 JetStreamAssets leaderViews(const QList<std::pair<ServerIdentity, Jsz>>& servers) {
     JetStreamAssets out;
-    QHash<QString, qsizetype> streamAt;   // account + stream -> index
-    QHash<QString, qsizetype> consumerAt; // account + stream + consumer -> index
-    QHash<QString, bool> consumerLed;
+    QHash<QString, qsizetype> streamAt;   // account, stream -> index
+    QHash<QString, qsizetype> consumerAt; // account, stream, consumer -> index
     for (const auto& [server, z] : servers) {
         const QString name = server.name.isEmpty() ? server.id : server.name;
         for (const AccountJetStream& a : z.accounts) {
-            for (const js::StreamInfo& s : a.streams) {
-                const QString key = a.name + QChar(0) + s.config.name;
-                const bool leads = s.cluster.leader == name;
-                const auto it = streamAt.constFind(key);
-                if (it == streamAt.cend()) {
-                    streamAt.insert(key, out.streams.size());
-                    out.streams.append({a.name, name, s, 1, false});
-                    continue;
-                }
-                JetStreamAssets::Stream& known = out.streams[*it];
-                ++known.reports;
-                if (leads && known.info.cluster.leader != known.server) {
-                    known.server = name;
-                    known.info = s;
-                }
-            }
-            for (const js::ConsumerInfo& c : a.consumers) {
-                const QString key = a.name + QChar(0) + c.stream + QChar(0) + c.name;
-                const bool leads = c.cluster.leader == name;
-                const auto it = consumerAt.constFind(key);
-                if (it == consumerAt.cend()) {
-                    consumerAt.insert(key, out.consumers.size());
-                    out.consumers.append({a.name, name, c, false});
-                    consumerLed.insert(key, leads);
-                    continue;
-                }
-                if (leads && !consumerLed.value(key)) {
-                    out.consumers[*it].server = name;
-                    out.consumers[*it].info = c;
-                    consumerLed.insert(key, true);
-                }
-            }
+            for (const js::StreamInfo& s : a.streams)
+                keepLeaderView(out.streams, streamAt, a.name + QChar(0) + s.config.name, a.name,
+                               name, s);
+            for (const js::ConsumerInfo& c : a.consumers)
+                keepLeaderView(out.consumers, consumerAt,
+                               a.name + QChar(0) + c.stream + QChar(0) + c.name, a.name, name, c);
         }
     }
-    for (JetStreamAssets::Stream& s : out.streams)
-        s.leaderless =
-            s.info.cluster.leader != s.server && (s.reports > 1 || s.info.config.replicas > 1);
-    for (auto it = consumerAt.cbegin(); it != consumerAt.cend(); ++it) {
-        JetStreamAssets::Consumer& c = out.consumers[*it];
-        c.leaderless = !consumerLed.value(it.key()) && !c.info.cluster.replicas.isEmpty();
-    }
+    markLeaderless<JetStreamAssets::Stream>(
+        out.streams, [](const JetStreamAssets::Stream& s) { return s.info.config.replicas; });
+    // A consumer's replicas default to its stream's (0 in its config): its followers tell.
+    markLeaderless<JetStreamAssets::Consumer>(
+        out.consumers, [](const JetStreamAssets::Consumer& c) {
+            return qMax(c.info.config.replicas, int(c.info.cluster.replicas.size()) + 1);
+        });
     std::sort(out.streams.begin(), out.streams.end(), [](const auto& a, const auto& b) {
         return std::tie(a.account, a.info.config.name) < std::tie(b.account, b.info.config.name);
     });

@@ -191,13 +191,14 @@ struct JetStreamAssets {
         QString account;
         QString server; ///< whose view this is: the leader's
         js::StreamInfo info;
-        int reports = 0;         ///< servers that reported it (its replicas that answered)
+        int reports = 1;         ///< servers that reported it (its replicas that answered)
         bool leaderless = false; ///< replicated, and no server said it leads: the first view
     };
     struct Consumer {
         QString account;
         QString server;
         js::ConsumerInfo info;
+        int reports = 1;
         bool leaderless = false;
     };
     QList<Stream> streams;     ///< by account, then name

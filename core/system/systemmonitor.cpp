@@ -173,7 +173,6 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
         row.id = reply.server;
         row.lastSeen = now;
         row.answering = true;
-        row.missedRounds = 0;
         row.lastError = reply.error;
         answered.insert(key);
         if (!reply.error.ok()) {
@@ -186,16 +185,15 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
             row.lastError = v.error();
             continue;
         }
+        // None after a first reading or a restart (the counters start anew).
+        row.rates.reset();
         if (row.varz && row.varz->serverId == v->serverId) {
-            const qint64 ms = row.varz->now.msecsTo(v->now);
-            row.inMsgsPerSec = perSecond(v->inMsgs, row.varz->inMsgs, ms);
-            row.outMsgsPerSec = perSecond(v->outMsgs, row.varz->outMsgs, ms);
-            row.inBytesPerSec = perSecond(v->inBytes, row.varz->inBytes, ms);
-            row.outBytesPerSec = perSecond(v->outBytes, row.varz->outBytes, ms);
-            row.hasRates = ms > 0;
-        } else {
-            row.hasRates = false; // first reading, or the server restarted (counters anew)
-            row.inMsgsPerSec = row.outMsgsPerSec = row.inBytesPerSec = row.outBytesPerSec = 0;
+            const Varz& was = *row.varz;
+            if (const qint64 ms = was.now.msecsTo(v->now); ms > 0)
+                row.rates = ServerRow::Rates{perSecond(v->inMsgs, was.inMsgs, ms),
+                                             perSecond(v->outMsgs, was.outMsgs, ms),
+                                             perSecond(v->inBytes, was.inBytes, ms),
+                                             perSecond(v->outBytes, was.outBytes, ms)};
         }
         row.varz = std::move(v).value();
         if (wasLost)
@@ -207,9 +205,7 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
         ServerRow& row = it.value();
         const bool wasAnswering = row.answering;
         row.answering = false;
-        ++row.missedRounds;
-        row.hasRates = false;
-        row.inMsgsPerSec = row.outMsgsPerSec = row.inBytesPerSec = row.outBytesPerSec = 0;
+        row.rates.reset();
         if (wasAnswering)
             emit serverLost(it.key(), row.lastSeen);
     }
@@ -220,8 +216,10 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
         ServerPoint p;
         p.atMs = at;
         p.answering = row.answering;
-        p.inMsgsPerSec = row.inMsgsPerSec;
-        p.outMsgsPerSec = row.outMsgsPerSec;
+        if (row.rates) {
+            p.inMsgsPerSec = row.rates->inMsgs;
+            p.outMsgsPerSec = row.rates->outMsgs;
+        }
         if (row.varz && row.answering) {
             p.connections = row.varz->connections;
             p.slowConsumers = row.varz->slowConsumers;
@@ -233,7 +231,8 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
     m_lastRound = now;
     emit serversUpdated();
 
-    if (m_rounds % quint64(m_detailEvery) == 1 || m_detailEvery == 1 || m_detailDue) {
+    // Rounds 1, 1 + n, 1 + 2n, ... carry the details, and any round after a refused one.
+    if (m_detailDue || (m_rounds - 1) % quint64(m_detailEvery) == 0) {
         m_detailDue = false;
         if (!m_healthzInFlight && startRound(Doc::Healthz, {}))
             m_healthzInFlight = true;

@@ -33,11 +33,13 @@ struct ServerRow {
     std::optional<Healthz> health; ///< the latest /healthz it sent
     QDateTime lastSeen;            ///< local time of its latest reply
     bool answering = false;        ///< answered the latest round
-    int missedRounds = 0;          ///< rounds in a row without its answer
     Error lastError;               ///< what it answered instead of a document
-    /// Per second, between its two latest VARZ (by the server's own clock).
-    double inMsgsPerSec = 0, outMsgsPerSec = 0, inBytesPerSec = 0, outBytesPerSec = 0;
-    bool hasRates = false;
+    /// Per second, between its two latest VARZ (by the server's own clock); none after its
+    /// first reading, a restart or a missed round.
+    struct Rates {
+        double inMsgs = 0, outMsgs = 0, inBytes = 0, outBytes = 0;
+    };
+    std::optional<Rates> rates;
 };
 
 /// A server's numbers at one round, for the charts.

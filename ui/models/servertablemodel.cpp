@@ -7,6 +7,8 @@ namespace jetdeck {
 
 namespace {
 
+const QString kDash = QStringLiteral("–");
+
 QString usage(quint64 used, quint64 max) {
     return max > 0 ? QStringLiteral("%1 / %2").arg(format::bytes(qint64(used)),
                                                    format::bytes(qint64(max)))
@@ -57,46 +59,47 @@ QVariant ServerTableModel::data(const QModelIndex& index, int role) const {
             return stateText(*r,
                              m_lastRound.isValid() ? m_lastRound : QDateTime::currentDateTime());
         case ClusterColumn:
-            return r->id.cluster.isEmpty() ? QStringLiteral("–") : r->id.cluster;
+            return r->id.cluster.isEmpty() ? kDash : r->id.cluster;
         case VersionColumn:
             return r->id.version;
+        }
+        // The rest is what the server's latest VARZ said: nothing while it does not answer.
+        const bool rateColumn = index.column() >= InMsgsColumn && index.column() <= OutBytesColumn;
+        const bool jsColumn = index.column() >= JsMemoryColumn;
+        if (!live || (rateColumn && !r->rates) || (jsColumn && !v->jetstream))
+            return kDash;
+        switch (index.column()) {
         case UptimeColumn:
-            return live ? sys::uptimeText(v->uptimeMs()) : QStringLiteral("–");
+            return sys::uptimeText(v->uptimeMs());
         case CpuColumn:
-            return live ? QString::number(v->cpu, 'f', 1) : QStringLiteral("–");
+            return QString::number(v->cpu, 'f', 1);
         case MemoryColumn:
-            return live ? format::bytes(v->memBytes) : QStringLiteral("–");
+            return format::bytes(v->memBytes);
         case ConnectionsColumn:
-            return live ? format::count(quint64(v->connections)) : QStringLiteral("–");
+            return format::count(quint64(v->connections));
         case SubscriptionsColumn:
-            return live ? format::count(v->subscriptions) : QStringLiteral("–");
+            return format::count(v->subscriptions);
         case SlowConsumersColumn:
-            return live ? format::count(v->slowConsumers) : QStringLiteral("–");
+            return format::count(v->slowConsumers);
         case InMsgsColumn:
-            return live && r->hasRates ? rate(r->inMsgsPerSec) : QStringLiteral("–");
+            return rate(r->rates->inMsgs);
         case OutMsgsColumn:
-            return live && r->hasRates ? rate(r->outMsgsPerSec) : QStringLiteral("–");
+            return rate(r->rates->outMsgs);
         case InBytesColumn:
-            return live && r->hasRates ? format::bytes(qint64(r->inBytesPerSec)) + tr("/s")
-                                       : QStringLiteral("–");
+            return QString(format::bytes(qint64(r->rates->inBytes)) + tr("/s"));
         case OutBytesColumn:
-            return live && r->hasRates ? format::bytes(qint64(r->outBytesPerSec)) + tr("/s")
-                                       : QStringLiteral("–");
+            return QString(format::bytes(qint64(r->rates->outBytes)) + tr("/s"));
         case RoutesColumn:
-            return live ? QString::number(v->routes) : QStringLiteral("–");
+            return QString::number(v->routes);
         case LeafnodesColumn:
-            return live ? QString::number(v->leafnodes) : QStringLiteral("–");
+            return QString::number(v->leafnodes);
         case JsMemoryColumn:
-            return live && v->jetstream ? usage(v->js.memory, v->js.maxMemory)
-                                        : QStringLiteral("–");
+            return usage(v->js.memory, v->js.maxMemory);
         case JsStorageColumn:
-            return live && v->jetstream ? usage(v->js.storage, v->js.maxStorage)
-                                        : QStringLiteral("–");
+            return usage(v->js.storage, v->js.maxStorage);
         case ApiColumn:
-            return live && v->jetstream
-                       ? QStringLiteral("%1 / %2").arg(format::count(v->js.apiTotal),
-                                                       format::count(v->js.apiErrors))
-                       : QStringLiteral("–");
+            return QStringLiteral("%1 / %2").arg(format::count(v->js.apiTotal),
+                                                 format::count(v->js.apiErrors));
         }
         return {};
     }
@@ -120,13 +123,13 @@ QVariant ServerTableModel::data(const QModelIndex& index, int role) const {
         case SlowConsumersColumn:
             return live ? qlonglong(v->slowConsumers) : -1;
         case InMsgsColumn:
-            return r->inMsgsPerSec;
+            return r->rates ? r->rates->inMsgs : -1.0;
         case OutMsgsColumn:
-            return r->outMsgsPerSec;
+            return r->rates ? r->rates->outMsgs : -1.0;
         case InBytesColumn:
-            return r->inBytesPerSec;
+            return r->rates ? r->rates->inBytes : -1.0;
         case OutBytesColumn:
-            return r->outBytesPerSec;
+            return r->rates ? r->rates->outBytes : -1.0;
         case RoutesColumn:
             return live ? v->routes : -1;
         case LeafnodesColumn:
