@@ -39,3 +39,12 @@ elseif(JETDECK_SANITIZE)
         -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(jetdeck_settings INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Linking: the ~60 test programs each link the static libraries with their debug information
+# (about 110 MB a program); GNU gold (in binutils, with the compiler) links one in 5 s where
+# the default ld takes 12, several minutes of every clean build on 2 cores.
+include(CheckLinkerFlag)
+check_linker_flag(CXX "-fuse-ld=gold" JETDECK_HAVE_GOLD)
+if(JETDECK_HAVE_GOLD)
+    target_link_options(jetdeck_settings INTERFACE -fuse-ld=gold)
+endif()
