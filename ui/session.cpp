@@ -2,7 +2,6 @@
 
 #include "core/logging/logging.h"
 #include "core/metrics/registry.h"
-#include "ui/widgets/background.h"
 #include "ui/widgets/faultmarks.h"
 
 #include <QDateTime>
@@ -10,38 +9,11 @@
 
 namespace jetdeck {
 
-namespace {
-
-/// One listing: every stream and every consumer, on a pool thread.
-Result<JetStreamSnapshot> takeSnapshot(const js::JetStream& js) {
-    auto streams = js.listStreams();
-    if (!streams)
-        return streams.error();
-    JetStreamSnapshot snap;
-    snap.streams = streams.value();
-    for (const js::StreamInfo& s : std::as_const(snap.streams)) {
-        auto consumers = js.listConsumers(s.config.name);
-        if (!consumers) {
-            // The stream may have gone between the two calls; show it without consumers.
-            if (consumers.error().kind == ErrorKind::NotFound)
-                continue;
-            return consumers.error();
-        }
-        snap.consumers.insert(s.config.name, consumers.value());
-    }
-    return snap;
-}
-
-} // namespace
-
 Session::Session(QObject* parent)
     : QObject(parent)
     , m_registry(new metrics::MetricsRegistry(this))
     , m_faultMarks(new FaultMarks(this))
-    , m_listTimer(new QTimer(this))
     , m_tick(new QTimer(this)) {
-    m_listTimer->setInterval(kListIntervalMs);
-    connect(m_listTimer, &QTimer::timeout, this, &Session::listJetStream);
     m_tick->setInterval(kTickMs);
     connect(m_tick, &QTimer::timeout, this, &Session::ticked);
     m_tick->start();
@@ -74,7 +46,10 @@ void Session::open(const Options& options) {
     subscribeWatched();
     if (m_watchSystem)
         startSystemMonitor();
-    m_listTimer->start();
+    m_lister = std::make_unique<js::JetStreamLister>(jetStream(), &m_budget);
+    m_lister->setInterval(m_listIntervalMs);
+    connect(m_lister.get(), &js::JetStreamLister::listed, this, &Session::onListed);
+    m_lister->start(); // waits for the connection
     c->open();
 }
 
@@ -84,9 +59,7 @@ void Session::close() {
 }
 
 void Session::release() {
-    ++m_generation; // a listing still on its way was for this connection
-    m_listing = false;
-    m_listTimer->stop();
+    m_lister.reset(); // an answer still on its way was for this connection
     if (!m_conn)
         return;
     m_registry->removeConnection(m_conn->connection());
@@ -225,46 +198,24 @@ void Session::subscribeWatched() {
 }
 
 void Session::listJetStream() {
-    if (!m_conn || m_listing || !m_conn->connection()->isConnected())
-        return;
-    m_listing = true;
-    const quint64 generation = m_generation;
-    runInBackground(
-        this, [conn = m_conn, js = jetStream()] { return takeSnapshot(js); },
-        [this, generation](const Result<JetStreamSnapshot>& r) { onListed(generation, r); });
+    if (m_lister)
+        m_lister->listNow();
 }
 
-void Session::onListed(quint64 generation, const Result<JetStreamSnapshot>& snapshot) {
-    if (generation != m_generation)
-        return;
-    m_listing = false;
-    if (snapshot) {
-        // The list's numbers are as live as a CONSUMER.INFO: backpressure is judged on them.
-        QList<metrics::MetricsRegistry::ConsumerReading> readings;
-        for (auto it = snapshot->consumers.cbegin(); it != snapshot->consumers.cend(); ++it)
-            for (const js::ConsumerInfo& c : it.value()) {
-                metrics::MetricsRegistry::ConsumerReading r{it.key(), c.name, {}};
-                r.sample.time = QDateTime::currentDateTime();
-                r.sample.numPending = c.numPending;
-                r.sample.numAckPending = c.numAckPending;
-                r.sample.numRedelivered = c.numRedelivered;
-                r.sample.numWaiting = c.numWaiting;
-                r.sample.deliveredStreamSeq = c.delivered.streamSeq;
-                r.sample.deliveredConsumerSeq = c.delivered.consumerSeq;
-                r.sample.ackFloorStreamSeq = c.ackFloor.streamSeq;
-                readings.append(r);
-            }
-        m_registry->setConsumerReadings(readings);
-    }
+void Session::onListed(const Result<js::JetStreamSnapshot>& snapshot) {
+    if (snapshot)
+        m_registry->setConsumerReadings(snapshot.value());
     emit jetStreamListed(snapshot);
 }
 
 void Session::setListInterval(int ms) {
-    m_listTimer->setInterval(qMax(100, ms));
+    m_listIntervalMs = qMax(100, ms);
+    if (m_lister)
+        m_lister->setInterval(m_listIntervalMs);
 }
 
 int Session::listInterval() const {
-    return m_listTimer->interval();
+    return m_listIntervalMs;
 }
 
 } // namespace jetdeck

@@ -2,9 +2,9 @@
 
 #include "core/client/connectionthread.h"
 #include "core/jetstream/jetstream.h"
+#include "core/jetstream/lister.h"
 #include "core/jetstream/redeliverytracker.h"
 #include "core/system/systemmonitor.h"
-#include "ui/models/jetstreamsnapshot.h"
 
 #include <QDateTime>
 #include <QList>
@@ -31,7 +31,8 @@ struct SessionState {
 
 /// The console around one connection. It holds the connection (a ConnectionThread: the
 /// connection on a thread of its own) and the JetStream API on it, and what watches them: the
-/// metrics registry, a listing of streams and consumers every few seconds, the fault marks,
+/// metrics registry, a listing of streams and consumers every few seconds (within the request
+/// budget, JetStreamLister), the fault marks,
 /// and a tick the pages record their charts' history on. It announces every change; the pages
 /// follow it (SessionPage) rather than each being handed the connection. Its journal
 /// (eventAdded) has the connection's events, the consumers' news from the registry
@@ -43,7 +44,7 @@ class Session : public QObject {
     Q_OBJECT
 public:
     static constexpr int kTickMs = 250;
-    static constexpr int kListIntervalMs = 2000;
+    static constexpr int kListIntervalMs = js::JetStreamLister::kDefaultIntervalMs;
 
     explicit Session(QObject* parent = nullptr);
     ~Session() override;
@@ -83,6 +84,8 @@ public:
     /// follows. While connected the session does it every listInterval() anyway.
     void listJetStream();
     void setListInterval(int ms);
+    /// What lists the streams and consumers of the current connection; null without one.
+    const js::JetStreamLister* lister() const { return m_lister.get(); }
 
     /// What the console may ask the cluster for on its own, per second (RequestBudget).
     RequestBudget* budget() { return &m_budget; }
@@ -102,7 +105,7 @@ signals:
     void eventAdded(const jetdeck::ConnectionEvent& event);
     /// A listing ended: the streams with their consumers (already given to the registry), or
     /// why not.
-    void jetStreamListed(const jetdeck::Result<jetdeck::JetStreamSnapshot>& snapshot);
+    void jetStreamListed(const jetdeck::Result<jetdeck::js::JetStreamSnapshot>& snapshot);
     /// The system monitor is another one (a new connection), or none.
     void systemMonitorChanged(jetdeck::sys::SystemMonitor* monitor);
     /// Every kTickMs, connected or not: what keeps a history records it on this.
@@ -110,7 +113,7 @@ signals:
 
 private:
     void onStateChanged(Connection* connection, ConnectionState state);
-    void onListed(quint64 generation, const Result<JetStreamSnapshot>& snapshot);
+    void onListed(const Result<js::JetStreamSnapshot>& snapshot);
     void reportRedeliveries(const QString& stream, const QString& consumer,
                             const QList<js::RedeliveryEvent>& events);
     void subscribeWatched();
@@ -118,17 +121,16 @@ private:
 
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background work
     SessionState m_state;
-    quint64 m_generation = 0; ///< listings of an earlier connection are dropped
-    bool m_listing = false;
     metrics::MetricsRegistry* m_registry;
     FaultMarks* m_faultMarks;
     QList<QByteArray> m_watched;
     QList<SubscriptionPtr> m_watchSubs; ///< m_watched on the current connection
-    QTimer* m_listTimer;
+    int m_listIntervalMs = kListIntervalMs;
     QTimer* m_tick;
     RequestBudget m_budget;
     bool m_watchSystem = false;
     std::unique_ptr<sys::SystemMonitor> m_system;
+    std::unique_ptr<js::JetStreamLister> m_lister; ///< lists on the current connection
 };
 
 } // namespace jetdeck

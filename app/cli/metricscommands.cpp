@@ -71,11 +71,17 @@ void serveOptions(QCommandLineParser& p) {
          {QStringLiteral("metrics-address"),
           QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("address")},
          {QStringLiteral("consumer"),
-          QStringLiteral("STREAM/CONSUMER to watch (repeatable; default: every consumer of every "
-                         "stream, looked up again every 30 s)."),
+          QStringLiteral("STREAM/CONSUMER to watch with CONSUMER.INFO (repeatable; default: every "
+                         "consumer of every stream, read with one CONSUMER.LIST per stream)."),
           QStringLiteral("stream/consumer")},
-         {QStringLiteral("poll"), QStringLiteral("CONSUMER.INFO interval (default 1s)."),
+         {QStringLiteral("poll"),
+          QStringLiteral("How often the consumers are read (default 1s; stretched to stay within "
+                         "--budget)."),
           QStringLiteral("duration")},
+         {QStringLiteral("budget"),
+          QStringLiteral("JetStream API requests a second this may send the cluster at most "
+                         "(default 20)."),
+          QStringLiteral("requests")},
          {QStringLiteral("duration"),
           QStringLiteral("Stop after this long (default: until interrupted)."),
           QStringLiteral("duration")}});
@@ -110,6 +116,15 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
         return fail(err, kExitUsage);
     if (pollMs < 100)
         return fail(QStringLiteral("--poll needs at least 100ms"), kExitUsage);
+    double perSecond = RequestBudget::kDefaultPerSecond;
+    if (p.isSet(QStringLiteral("budget"))) {
+        perSecond = p.value(QStringLiteral("budget")).toDouble(&ok);
+        if (!ok || !std::isfinite(perSecond) || perSecond < 0.1 || perSecond > 10000)
+            return fail(QStringLiteral("--budget needs requests a second, 0.1..10000, not '%1'")
+                            .arg(p.value(QStringLiteral("budget"))),
+                        kExitUsage);
+    }
+    RequestBudget budget(perSecond);
     QList<QPair<QString, QString>> named;
     for (const QString& spec : p.values(QStringLiteral("consumer"))) {
         const QStringList parts = spec.split(QLatin1Char('/'));
@@ -138,41 +153,56 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
                      qPrintable(s.toString()));
     js::JetStream js(&c);
 
+    // Named consumers: one CONSUMER.INFO each per poll, the poll stretched so that together
+    // they stay within the budget. Otherwise every consumer from one listing (STREAM.LIST and a
+    // CONSUMER.LIST per stream with consumers), paced by the same budget.
     std::vector<std::unique_ptr<Watched>> watched;
-    auto watch = [&](const QString& stream, const QString& consumer) {
-        for (const auto& w : watched)
-            if (w->stream == stream && w->consumer == consumer)
-                return;
+    const qint64 namedPollMs =
+        named.isEmpty() ? pollMs
+                        : std::max(pollMs, qint64(std::ceil(1000.0 * named.size() / perSecond)));
+    for (const auto& [stream, consumer] : std::as_const(named)) {
+        if (std::any_of(watched.begin(), watched.end(), [&](const auto& w) {
+                return w->stream == stream && w->consumer == consumer;
+            }))
+            continue;
         auto w = std::make_unique<Watched>();
         w->stream = stream;
         w->consumer = consumer;
-        w->monitor = std::make_unique<js::ConsumerMonitor>(js, stream, consumer, int(pollMs));
+        w->monitor = std::make_unique<js::ConsumerMonitor>(js, stream, consumer, int(namedPollMs));
+        w->monitor->setBudget(&budget);
         w->monitor->start();
         registry.addConsumer(w->monitor.get());
         watched.push_back(std::move(w));
-    };
-    auto discover = [&] {
-        if (!named.isEmpty() || c.state() != ConnectionState::Connected)
-            return;
-        auto streams = js.streamNames();
-        if (!streams)
-            return;
-        for (const QString& s : streams.value())
-            if (auto consumers = js.consumerNames(s))
-                for (const QString& name : consumers.value())
-                    watch(s, name);
-    };
-    for (const auto& [s, name] : std::as_const(named))
-        watch(s, name);
-    discover();
+    }
+    std::unique_ptr<js::JetStreamLister> lister;
+    if (named.isEmpty()) {
+        lister = std::make_unique<js::JetStreamLister>(js, &budget);
+        lister->setShare(1.0); // nothing else in this process asks the cluster
+        lister->setInterval(int(pollMs));
+        QObject::connect(lister.get(), &js::JetStreamLister::listed, lister.get(),
+                         [&](const Result<js::JetStreamSnapshot>& snap) {
+                             if (snap)
+                                 registry.setConsumerReadings(snap.value());
+                         });
+        lister->start();
+    }
 
+    const QString what = named.isEmpty()
+                             ? QStringLiteral("every consumer, listed every %1 ms or as the "
+                                              "budget allows")
+                                   .arg(pollMs)
+                             : QStringLiteral("%1 consumers, each read every %2 ms")
+                                   .arg(watched.size())
+                                   .arg(namedPollMs);
     if (json)
         printJson(QJsonObject{{QStringLiteral("metrics_url"), server.url()},
-                              {QStringLiteral("consumers"), qint64(watched.size())}});
+                              {QStringLiteral("consumers"), qint64(watched.size())},
+                              {QStringLiteral("poll_ms"), namedPollMs},
+                              {QStringLiteral("budget_per_second"), perSecond}});
     else
-        out(QStringLiteral("serving metrics on %1 (%2 consumers watched); Ctrl-C to stop\n")
-                .arg(server.url())
-                .arg(watched.size()));
+        out(QStringLiteral("serving metrics on %1 (%2; at most %3 requests/s); Ctrl-C to stop\n")
+                .arg(server.url(), what)
+                .arg(perSecond));
 
     QTimer ping; // PING round trips for the ping_rtt probe and the RTT gauge
     QObject::connect(&ping, &QTimer::timeout, &ping, [&] {
@@ -180,13 +210,11 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
             c.flushAsync(5000, &ping, [](const Status&) {});
     });
     ping.start(1000);
-    QTimer rediscover;
-    QObject::connect(&rediscover, &QTimer::timeout, &rediscover, discover);
-    rediscover.start(30000);
     QElapsedTimer t;
     t.start();
     runLoop([&] { return durationMs > 0 && t.elapsed() >= durationMs; });
     ping.stop();
+    lister.reset();
     for (const auto& w : watched)
         registry.removeConsumer(w->stream, w->consumer);
     registry.removeConnection(&c);

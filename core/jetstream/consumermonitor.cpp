@@ -2,6 +2,19 @@
 
 namespace jetdeck::js {
 
+ConsumerSample ConsumerSample::of(const ConsumerInfo& info, const QDateTime& time) {
+    ConsumerSample s;
+    s.time = time;
+    s.numPending = info.numPending;
+    s.numAckPending = info.numAckPending;
+    s.numRedelivered = info.numRedelivered;
+    s.numWaiting = info.numWaiting;
+    s.deliveredStreamSeq = info.delivered.streamSeq;
+    s.deliveredConsumerSeq = info.delivered.consumerSeq;
+    s.ackFloorStreamSeq = info.ackFloor.streamSeq;
+    return s;
+}
+
 ConsumerMonitor::ConsumerMonitor(const JetStream& js, QString stream, QString consumer,
                                  int intervalMs, int historySize, QObject* parent)
     : QObject(parent)
@@ -35,6 +48,10 @@ void ConsumerMonitor::pollNow() {
         onReply(s);
         return;
     }
+    if (m_budget && !m_budget->tryTake(1)) {
+        ++m_skipped;
+        return;
+    }
     m_inFlight = true;
     m_js.requestAsync(QByteArray("CONSUMER.INFO." + m_stream.toUtf8() + '.' + m_consumer.toUtf8()),
                       {}, this, [this](const Result<nlohmann::json>& r) {
@@ -54,15 +71,7 @@ void ConsumerMonitor::onReply(const Result<nlohmann::json>& reply) {
         emit pollFailed(info.error());
         return;
     }
-    ConsumerSample s;
-    s.time = QDateTime::currentDateTime();
-    s.numPending = info->numPending;
-    s.numAckPending = info->numAckPending;
-    s.numRedelivered = info->numRedelivered;
-    s.numWaiting = info->numWaiting;
-    s.deliveredStreamSeq = info->delivered.streamSeq;
-    s.deliveredConsumerSeq = info->delivered.consumerSeq;
-    s.ackFloorStreamSeq = info->ackFloor.streamSeq;
+    const ConsumerSample s = ConsumerSample::of(info.value(), QDateTime::currentDateTime());
     {
         std::lock_guard lock(m_mu);
         m_history.push_back(s);

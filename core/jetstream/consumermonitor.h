@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/base/requestbudget.h"
 #include "core/jetstream/jetstream.h"
 
 #include <QDateTime>
@@ -21,16 +22,22 @@ struct ConsumerSample {
     quint64 deliveredStreamSeq = 0;
     quint64 deliveredConsumerSeq = 0;
     quint64 ackFloorStreamSeq = 0;
+
+    /// The reading in a CONSUMER.INFO (or a CONSUMER.LIST entry) taken at `time`.
+    static ConsumerSample of(const ConsumerInfo& info, const QDateTime& time);
 };
 
 /// Polls CONSUMER.INFO on an interval (default 1 s) without blocking anyone, and keeps a
 /// bounded history for charts and for the backpressure view: live numbers, not a cached guess.
+/// With a RequestBudget, a poll the budget refuses is skipped (the reading gets older).
 class ConsumerMonitor : public QObject {
     Q_OBJECT
 public:
     ConsumerMonitor(const JetStream& js, QString stream, QString consumer, int intervalMs = 1000,
                     int historySize = 3600, QObject* parent = nullptr);
 
+    /// Polls only when `budget` has a token (null: always). Not owned; must outlive this.
+    void setBudget(RequestBudget* budget) { m_budget = budget; }
     void start();
     void stop();
     /// Polls once now (the next poll is still on the interval).
@@ -43,6 +50,8 @@ public:
     ConsumerSample latest() const;
     ConsumerInfo latestInfo() const;
     Error lastError() const;
+    /// Polls the budget refused so far.
+    int skippedPolls() const { return m_skipped; }
 
 signals:
     void updated(const jetdeck::js::ConsumerInfo& info);
@@ -57,6 +66,8 @@ private:
     int m_historySize;
     QTimer m_timer;
     bool m_inFlight = false;
+    RequestBudget* m_budget = nullptr;
+    int m_skipped = 0;
 
     mutable std::mutex m_mu;
     std::deque<ConsumerSample> m_history;

@@ -150,6 +150,16 @@ MetricsRegistry::ConsumerEntry& MetricsRegistry::consumerEntryLocked(const QStri
     return m_consumers.last();
 }
 
+void MetricsRegistry::setConsumerReadings(const js::JetStreamSnapshot& snapshot) {
+    // The list's numbers are as live as a CONSUMER.INFO's: backpressure is judged on them.
+    QList<ConsumerReading> readings;
+    const QDateTime time = snapshot.taken.isValid() ? snapshot.taken : QDateTime::currentDateTime();
+    for (auto it = snapshot.consumers.cbegin(); it != snapshot.consumers.cend(); ++it)
+        for (const js::ConsumerInfo& c : it.value())
+            readings.append({it.key(), c.name, js::ConsumerSample::of(c, time)});
+    setConsumerReadings(readings);
+}
+
 void MetricsRegistry::setConsumerReadings(const QList<ConsumerReading>& readings) {
     std::lock_guard lock(m_mu);
     for (ConsumerEntry& e : m_consumers)

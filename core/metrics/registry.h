@@ -3,6 +3,7 @@
 #include "core/base/windowedhistogram.h"
 #include "core/client/health.h"
 #include "core/jetstream/consumermonitor.h"
+#include "core/jetstream/lister.h"
 #include "core/jetstream/redeliverytracker.h"
 #include "core/metrics/backpressure.h"
 #include "core/metrics/prometheus.h"
@@ -116,6 +117,8 @@ public:
         js::ConsumerSample sample;
     };
     void setConsumerReadings(const QList<ConsumerReading>& readings);
+    /// The same from a listing: every consumer it found, read when the listing ended.
+    void setConsumerReadings(const js::JetStreamSnapshot& snapshot);
     /// Records the tracker's end-to-end and processing times into the probes of its consumer
     /// (stream=, consumer=) and exports its redelivery counts.
     void attachTracker(std::shared_ptr<js::RedeliveryTracker> tracker);

@@ -65,7 +65,7 @@ void TestStreamsPage::initTestCase() {
 void TestStreamsPage::modelUpdatesKeepRows() {
     StreamTreeModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    JetStreamSnapshot snap;
+    js::JetStreamSnapshot snap;
     js::StreamInfo a;
     a.config.name = QStringLiteral("A");
     a.state.messages = 5;
@@ -103,7 +103,7 @@ void TestStreamsPage::modelUpdatesKeepRows() {
                  .data(StreamTreeModel::SortRole)
                  .toLongLong(),
              3);
-    model.update(JetStreamSnapshot{});
+    model.update(js::JetStreamSnapshot{});
     QCOMPARE(model.rowCount(), 0);
 }
 

@@ -327,7 +327,7 @@ void StreamTreeModel::clear() {
     endResetModel();
 }
 
-void StreamTreeModel::update(const JetStreamSnapshot& snap) {
+void StreamTreeModel::update(const js::JetStreamSnapshot& snap) {
     // Gone streams first (from the back, so rows stay valid while removing).
     for (int i = int(m_streams.size()) - 1; i >= 0; --i) {
         const QString& name = m_streams[i].info.config.name;

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/jetstream/jstypes.h"
+#include "core/jetstream/lister.h"
 #include "core/metrics/backpressure.h"
-#include "ui/models/jetstreamsnapshot.h"
 
 #include <QAbstractItemModel>
 #include <QHash>
@@ -49,7 +49,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    void update(const JetStreamSnapshot& snapshot);
+    void update(const js::JetStreamSnapshot& snapshot);
     /// Backpressure per consumer, keyed "stream/consumer"; changed cells get dataChanged.
     void setBackpressure(const QHash<QString, metrics::BackpressureStatus>& statuses);
     /// Deliveries per second and the num_pending history per consumer ("stream/consumer");

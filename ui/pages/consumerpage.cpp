@@ -258,6 +258,7 @@ void ConsumerPage::openConsumer(const QString& stream, const QString& consumer) 
     // The monitor polls shown or hidden: its history is the pending chart's.
     m_monitor = std::make_unique<js::ConsumerMonitor>(session()->jetStream(), stream, consumer,
                                                       kRefreshMs, ConsumerCharts::kWindowS);
+    m_monitor->setBudget(session()->budget()); // one request a second, within the session's
     connect(m_monitor.get(), &js::ConsumerMonitor::pollFailed, this,
             [this](const Error& e) { setStatus(e.toString(), true); });
     connect(m_monitor.get(), &js::ConsumerMonitor::updated, this, [this] {

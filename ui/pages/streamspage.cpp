@@ -160,7 +160,7 @@ void StreamsPage::refresh() {
         session()->listJetStream();
 }
 
-void StreamsPage::apply(const Result<JetStreamSnapshot>& snapshot) {
+void StreamsPage::apply(const Result<js::JetStreamSnapshot>& snapshot) {
     if (!snapshot) {
         setStatus(snapshot.error().toString(), true);
         return;
@@ -191,9 +191,17 @@ void StreamsPage::apply(const Result<JetStreamSnapshot>& snapshot) {
     int consumers = 0;
     for (const auto& list : snapshot->consumers)
         consumers += int(list.size());
+    // How old the listing is and what it cost: with many streams the request budget stretches
+    // the listing, and the table says so instead of looking live.
+    QString cost = tr("%n request(s) in %1 s", nullptr, snapshot->requests)
+                       .arg(double(snapshot->tookMs) / 1000.0, 0, 'f', 1);
+    if (const js::JetStreamLister* lister = session()->lister();
+        lister && snapshot->tookMs > session()->listInterval())
+        cost +=
+            tr(", slowed to %1 requests/s by the request budget").arg(lister->maxRate(), 0, 'f', 0);
     setStatus(tr("%n stream(s), ", nullptr, int(snapshot->streams.size())) +
-                  tr("%n consumer(s); updated %1", nullptr, consumers)
-                      .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))),
+                  tr("%n consumer(s) as of %1 (%2)", nullptr, consumers)
+                      .arg(snapshot->taken.toString(QStringLiteral("HH:mm:ss")), cost),
               false);
     updateActions();
     emit refreshed();

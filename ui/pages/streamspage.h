@@ -61,7 +61,7 @@ protected:
     void stateChanged(const SessionState& state) override;
 
 private:
-    void apply(const Result<JetStreamSnapshot>& snapshot);
+    void apply(const Result<js::JetStreamSnapshot>& snapshot);
     void showWaiting();
     void setStatus(const QString& text, bool error);
     void updateActions();
