@@ -17,7 +17,7 @@ CC_="${CC:-clang-14}"
 CXX_="${CXX:-clang++-14}"
 
 ALL=(fuzz_parser fuzz_headers fuzz_jstypes fuzz_scenario fuzz_natscontext fuzz_creds fuzz_nkeys
-    fuzz_urls)
+    fuzz_urls fuzz_system)
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=("${ALL[@]}")
 

@@ -7,6 +7,7 @@
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/consumerpage.h"
+#include "ui/pages/eventspage.h"
 #include "ui/pages/faultspage.h"
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
@@ -55,6 +56,7 @@ constexpr PageInfo kPages[] = {
     {MainWindow::Page::Connection, "connection",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Connection")},
     {MainWindow::Page::Servers, "servers", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Servers")},
+    {MainWindow::Page::Events, "events", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Events")},
     {MainWindow::Page::Streams, "streams",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Streams & consumers")},
     {MainWindow::Page::Latency, "latency", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Latency")},
@@ -182,6 +184,7 @@ QWidget* MainWindow::createPages() {
     splitter->setStretchFactor(1, 2);
 
     m_servers = new ServersPage(this);
+    m_events = new EventsPage(this);
     m_streams = new StreamsPage(this);
     m_latency = new LatencyPage(this);
     m_outbound = new OutboundPage(this);
@@ -193,6 +196,7 @@ QWidget* MainWindow::createPages() {
     const std::array<std::pair<SessionPage*, QWidget*>, kPageCount> pages{{
         {m_connectionPage, splitter},
         {m_servers, m_servers},
+        {m_events, m_events},
         {m_streams, m_streams},
         {m_latency, m_latency},
         {m_outbound, m_outbound},
@@ -210,7 +214,8 @@ QWidget* MainWindow::createPages() {
         m_stack->addWidget(pages[size_t(i)].second);
         m_nav->addItem(tr(kPages[i].title));
         auto* go = new QAction(this);
-        go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        if (i < 10) // Alt+1 ... Alt+9, then Alt+0
+            go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(i < 9 ? Qt::Key_1 + i : Qt::Key_0)));
         connect(go, &QAction::triggered, this, [this, i] { showPage(Page(i)); });
         addAction(go);
     }

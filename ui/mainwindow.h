@@ -31,6 +31,7 @@ class OutboundPage;
 class PublishPage;
 class ScenarioPage;
 class SessionPage;
+class EventsPage;
 class ServersPage;
 class StreamsPage;
 namespace metrics {
@@ -43,10 +44,11 @@ class MetricsServer;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    /// The pages, in the order of the list on the left (Alt+1 ... Alt+9).
+    /// The pages, in the order of the list on the left (Alt+1 ... Alt+9, Alt+0 the tenth).
     enum class Page {
         Connection,
         Servers,
+        Events,
         Streams,
         Latency,
         Outbound,
@@ -86,6 +88,7 @@ public:
     SessionPage* page(Page page) const { return m_pages[size_t(page)]; }
     ConnectionPage* connectionPage() const { return m_connectionPage; }
     ServersPage* serversPage() const { return m_servers; }
+    EventsPage* eventsPage() const { return m_events; }
     StreamsPage* streamsPage() const { return m_streams; }
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
@@ -141,6 +144,7 @@ private:
     std::array<SessionPage*, kPageCount> m_pages{};
     ConnectionPage* m_connectionPage;
     ServersPage* m_servers;
+    EventsPage* m_events;
     StreamsPage* m_streams;
     LatencyPage* m_latency;
     OutboundPage* m_outbound;

@@ -50,6 +50,16 @@ void Session::open(const Options& options) {
     m_lister->setInterval(m_listIntervalMs);
     connect(m_lister.get(), &js::JetStreamLister::listed, this, &Session::onListed);
     m_lister->start(); // waits for the connection
+    // Only subscriptions (the cluster is sent nothing): from the start, so that the events
+    // page has the history when it is first opened. Client events arrive only for a user of
+    // the system account; for others the subscription stays quiet.
+    m_events = std::make_unique<sys::EventWatcher>();
+    connect(m_events.get(), &sys::EventWatcher::eventsArrived, this, &Session::onSystemEvents);
+    if (Status s = m_events->watch(c, sys::advisorySubjects(options.jetstreamEventPrefix) +
+                                          sys::systemEventSubjects());
+        !s.ok())
+        addEvent(ConnectionEvent::Kind::Error,
+                 tr("cannot watch the servers' events: %1").arg(s.toString()));
     c->open();
 }
 
@@ -60,6 +70,7 @@ void Session::close() {
 
 void Session::release() {
     m_lister.reset(); // an answer still on its way was for this connection
+    m_events.reset();
     if (!m_conn)
         return;
     m_registry->removeConnection(m_conn->connection());
@@ -98,6 +109,30 @@ void Session::startSystemMonitor() {
     });
     m_system->start();
     emit systemMonitorChanged(m_system.get());
+}
+
+void Session::onSystemEvents(const QList<sys::SystemEvent>& events) {
+    for (const sys::SystemEvent& e : events) {
+        switch (e.kind) {
+        case sys::EventKind::StreamLeaderElected:
+        case sys::EventKind::ConsumerLeaderElected:
+        case sys::EventKind::MetaLeaderElected:
+        case sys::EventKind::StreamQuorumLost:
+        case sys::EventKind::ConsumerQuorumLost:
+        case sys::EventKind::OutOfSpace:
+        case sys::EventKind::ServerRemoved:
+        case sys::EventKind::ApiLimit:
+            m_faultMarks->addEvent(
+                QStringLiteral("%1 %2").arg(sys::eventKindName(e.kind), e.where()),
+                e.time.toLocalTime());
+            break;
+        default:
+            break;
+        }
+        if (e.severity == sys::EventSeverity::Error)
+            addEvent(ConnectionEvent::Kind::Error, e.summary, e.where(), e.time.toLocalTime());
+    }
+    emit systemEventsArrived(events);
 }
 
 js::JetStream Session::jetStream() const {

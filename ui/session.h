@@ -4,6 +4,7 @@
 #include "core/jetstream/jetstream.h"
 #include "core/jetstream/lister.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "core/system/eventwatcher.h"
 #include "core/system/systemmonitor.h"
 
 #include <QDateTime>
@@ -84,6 +85,8 @@ public:
     /// follows. While connected the session does it every listInterval() anyway.
     void listJetStream();
     void setListInterval(int ms);
+    /// What listens to the servers' events on the current connection; null without one.
+    const sys::EventWatcher* eventWatcher() const { return m_events.get(); }
     /// What lists the streams and consumers of the current connection; null without one.
     const js::JetStreamLister* lister() const { return m_lister.get(); }
 
@@ -106,6 +109,10 @@ signals:
     /// A listing ended: the streams with their consumers (already given to the registry), or
     /// why not.
     void jetStreamListed(const jetdeck::Result<jetdeck::js::JetStreamSnapshot>& snapshot);
+    /// Events the servers announced (the account's JetStream advisories; client events when
+    /// the user is in the system account), in the order they arrived. The important ones are
+    /// also fault marks on the charts and, when they are errors, in the journal.
+    void systemEventsArrived(const QList<jetdeck::sys::SystemEvent>& events);
     /// The system monitor is another one (a new connection), or none.
     void systemMonitorChanged(jetdeck::sys::SystemMonitor* monitor);
     /// Every kTickMs, connected or not: what keeps a history records it on this.
@@ -118,6 +125,7 @@ private:
                             const QList<js::RedeliveryEvent>& events);
     void subscribeWatched();
     void startSystemMonitor();
+    void onSystemEvents(const QList<sys::SystemEvent>& events);
 
     std::shared_ptr<ConnectionThread> m_conn; ///< shared with background work
     SessionState m_state;
@@ -131,6 +139,7 @@ private:
     bool m_watchSystem = false;
     std::unique_ptr<sys::SystemMonitor> m_system;
     std::unique_ptr<js::JetStreamLister> m_lister; ///< lists on the current connection
+    std::unique_ptr<sys::EventWatcher> m_events;   ///< listens on the current connection
 };
 
 } // namespace jetdeck

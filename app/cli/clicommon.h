@@ -67,6 +67,13 @@ Result<Headers> parseHeaders(const QStringList& specs);
 QJsonObject messageJson(const Message& m);
 void printMessage(const Message& m, quint64 n, bool json);
 
+/// --sys-user, --sys-password and --sys-creds: a system account user for commands that need
+/// one when the connection's own user is not.
+void systemCredentialOptions(QCommandLineParser& p);
+/// The connection options for the system: the command's own, with the --sys-* credentials
+/// instead of its credentials when given.
+Result<Options> systemOptions(const QCommandLineParser& p, const Resolved& r);
+
 /// Connects on this thread; prints a one-line error and returns false when it cannot.
 bool connectOrFail(Connection& c, int timeoutMs, int* code);
 /// Runs the event loop until an interrupt or done() says so.
@@ -90,6 +97,8 @@ QList<Command> metricsCommands();
 QList<Command> scenarioCommands();
 /// server list / ping / report (servercommands.cpp).
 QList<Command> serverCommands();
+/// events (eventcommands.cpp).
+QList<Command> eventCommands();
 /// completion bash.
 QList<Command> completionCommands();
 /// Every command, in the order --help lists them.

@@ -12,8 +12,8 @@ using namespace jetdeck;
 using namespace jetdeck::cli;
 
 QList<Command> jetdeck::cli::allCommands() {
-    return coreCommands() + jetStreamCommands() + serverCommands() + metricsCommands() +
-           scenarioCommands() + completionCommands();
+    return coreCommands() + jetStreamCommands() + serverCommands() + eventCommands() +
+           metricsCommands() + scenarioCommands() + completionCommands();
 }
 
 namespace {

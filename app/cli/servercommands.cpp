@@ -18,14 +18,8 @@ namespace {
 using sys::Doc;
 
 void serverOptions(QCommandLineParser& p) {
+    systemCredentialOptions(p);
     p.addOptions({
-        {QStringLiteral("sys-user"),
-         QStringLiteral("A user of the system account, when the connection's own is not one."),
-         QStringLiteral("user")},
-        {QStringLiteral("sys-password"), QStringLiteral("Password of --sys-user."),
-         QStringLiteral("password")},
-        {QStringLiteral("sys-creds"), QStringLiteral("Credentials file of a system account user."),
-         QStringLiteral("file")},
         {QStringLiteral("expect"),
          QStringLiteral("Servers expected to answer: done as soon as they have (default: wait "
                         "for a quiet 300ms)."),
@@ -43,33 +37,6 @@ void serverOptions(QCommandLineParser& p) {
          QStringLiteral("report connections: only this account's connections."),
          QStringLiteral("name")},
     });
-}
-
-/// The connection options for the system: the command's own, with the --sys-* credentials
-/// instead of its credentials when given.
-Result<Options> systemOptions(const QCommandLineParser& p, const Resolved& r) {
-    Options o = r.options;
-    const bool user = p.isSet(QStringLiteral("sys-user"));
-    const bool creds = p.isSet(QStringLiteral("sys-creds"));
-    if (user && creds)
-        return Error(ErrorKind::InvalidArgument,
-                     QStringLiteral("give --sys-user or --sys-creds, not both"));
-    if (p.isSet(QStringLiteral("sys-password")) && !user)
-        return Error(ErrorKind::InvalidArgument,
-                     QStringLiteral("--sys-password goes with --sys-user"));
-    if (!user && !creds)
-        return o;
-    o.auth = AuthOptions{};
-    for (ServerUrl& u : o.servers)
-        u.user.clear(), u.password.clear(), u.token.clear();
-    if (user) {
-        o.auth.user = p.value(QStringLiteral("sys-user"));
-        o.auth.password = p.value(QStringLiteral("sys-password"));
-    } else {
-        o.auth.credsFile = p.value(QStringLiteral("sys-creds"));
-    }
-    o.name = o.name + QStringLiteral("-sys");
-    return o;
 }
 
 /// One fan-out, waited for on this thread.

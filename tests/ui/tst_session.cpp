@@ -179,8 +179,8 @@ void TestSession::hiddenPagesStopTheirTimers() {
     // The pages that poll while shown; the others are driven by their session, their run or
     // their chosen consumer (none here).
     const QSet<SessionPage*> polling{w.page(Page::Connection), w.page(Page::Servers),
-                                     w.page(Page::Latency), w.page(Page::Outbound),
-                                     w.page(Page::Faults)};
+                                     w.page(Page::Events),     w.page(Page::Latency),
+                                     w.page(Page::Outbound),   w.page(Page::Faults)};
     for (int shown = 0; shown < MainWindow::kPageCount; ++shown) {
         w.showPage(Page(shown));
         QCOMPARE(w.currentPage(), Page(shown));

@@ -12,7 +12,15 @@
 namespace jetdeck {
 
 void FaultMarks::add(const QString& label, bool start, const QDateTime& time) {
-    m_marks.append({time, label, start});
+    push({time, label, start, false});
+}
+
+void FaultMarks::addEvent(const QString& label, const QDateTime& time) {
+    push({time, label, true, true});
+}
+
+void FaultMarks::push(const FaultMark& mark) {
+    m_marks.append(mark);
     if (m_marks.size() > kMax)
         m_marks.remove(0, m_marks.size() - kMax);
     emit changed();
@@ -46,8 +54,10 @@ void ChartFaultMarkers::update(const FaultMarks* marks, const QDateTime& now) {
             if (x < lo || x > 0)
                 continue;
             QLineSeries* s = seriesAt(used++);
-            QPen pen(chartColor(m.start ? ChartColor::FaultStart : ChartColor::FaultEnd));
-            pen.setStyle(Qt::DashLine);
+            QPen pen(chartColor(m.event   ? ChartColor::EventMark
+                                : m.start ? ChartColor::FaultStart
+                                          : ChartColor::FaultEnd));
+            pen.setStyle(m.event ? Qt::DotLine : Qt::DashLine);
             pen.setWidthF(1.5);
             s->setPen(pen);
             s->setName(m.label);

@@ -171,6 +171,7 @@ QColor chartColor(ChartColor which) {
     case ChartColor::AckPending:
         return roleColor(ColorRole::Busy);
     case ChartColor::P95:
+    case ChartColor::EventMark:
         return roleColor(ColorRole::Warning);
     case ChartColor::P99:
     case ChartColor::AfterNak:

@@ -78,6 +78,7 @@ enum class ChartColor {
     Sparkline,      ///< a table's small trend line (consumer lag)
     FaultStart,     ///< the mark where a fault started
     FaultEnd,       ///< ... and where it ended
+    EventMark,      ///< the mark of a server's event (leader elected, MaxDeliver...)
 };
 QColor chartColor(ChartColor which);
 
