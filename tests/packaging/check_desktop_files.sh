@@ -61,4 +61,10 @@ for opt in $(QT_QPA_PLATFORM=offscreen "$gui" --help | grep -o -- '--[a-z][a-z-]
     grep -q -- "$opt" "$gcomp" || fail "the jetdeck completion lacks $opt"
 done
 [[ "$(complete_words "$gcomp" _jetdeck jetdeck --page sc)" == "scenarios" ]] || fail "--page"
+# Every page the window has (its --help lists them from the page table) completes.
+pages="$(QT_QPA_PLATFORM=offscreen "$gui" --help 2>/dev/null | tr '\n' ' ' | tr -s ' ' |
+    sed -n 's/.*Open on this page: \([a-z, ]*\)\..*/\1/p' | tr -d ',')"
+[[ -n "$pages" ]] || fail "jetdeck --help lists no pages"
+[[ "$(complete_words "$gcomp" _jetdeck jetdeck --page "")" == "$pages" ]] ||
+    fail "--page completes '$(complete_words "$gcomp" _jetdeck jetdeck --page "")', the pages are '$pages'"
 echo "all good"
