@@ -3,6 +3,8 @@
 
 #include <QJsonDocument>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace jetdeck::cli {
@@ -37,6 +39,20 @@ QString row(const QStringList& cells, const QList<int>& widths) {
                     ? cells[i].leftJustified(widths.value(i, 12)) + QLatin1Char(' ')
                     : cells[i];
     return line;
+}
+
+QString table(const QList<QStringList>& rows) {
+    QList<int> widths;
+    for (const QStringList& r : rows)
+        for (qsizetype i = 0; i < r.size(); ++i) {
+            if (widths.size() <= i)
+                widths.append(0);
+            widths[i] = std::max(widths[i], int(r[i].size()) + 1);
+        }
+    QStringList lines;
+    for (const QStringList& r : rows)
+        lines << row(r, widths);
+    return lines.join(QLatin1Char('\n'));
 }
 
 bool openSession(const Resolved& r, Session* s, int* code) {

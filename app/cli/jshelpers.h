@@ -19,6 +19,10 @@ QString count(quint64 n);
 QString bytesText(quint64 n);
 /// Cells padded to their widths (12 when not given); the last one is not padded.
 QString row(const QStringList& cells, const QList<int>& widths);
+/// Rows (the first one the header) as lines (no newline after the last), each column as wide as its
+/// widest cell, so that long values (a server named by its 56-character ID) do not push the rest
+/// out of line.
+QString table(const QList<QStringList>& rows);
 
 /// Connects and makes the JetStream context, or prints why not.
 struct Session {

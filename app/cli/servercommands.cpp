@@ -163,28 +163,27 @@ int cmdServerList(const QCommandLineParser& p, const Resolved& r, bool jsonOut) 
         printJsonDoc({{"servers", arr}, {"elapsed_ms", run.result.elapsedMs}});
         return failed ? kExitFailure : kExitOk;
     }
-    const QList<int> w{14, 10, 8, 9, 6, 7, 5, 10, 6, 12, 12, 7, 6};
-    out(row({QStringLiteral("NAME"), QStringLiteral("CLUSTER"), QStringLiteral("VERSION"),
-             QStringLiteral("UPTIME"), QStringLiteral("CONNS"), QStringLiteral("SUBS"),
-             QStringLiteral("SLOW"), QStringLiteral("MEM"), QStringLiteral("CPU%"),
-             QStringLiteral("IN MSGS"), QStringLiteral("OUT MSGS"), QStringLiteral("ROUTES"),
-             QStringLiteral("LEAFS"), QStringLiteral("JETSTREAM")},
-            w));
+    QList<QStringList> rows{
+        {QStringLiteral("NAME"), QStringLiteral("CLUSTER"), QStringLiteral("VERSION"),
+         QStringLiteral("UPTIME"), QStringLiteral("CONNS"), QStringLiteral("SUBS"),
+         QStringLiteral("SLOW"), QStringLiteral("MEM"), QStringLiteral("CPU%"),
+         QStringLiteral("IN MSGS"), QStringLiteral("OUT MSGS"), QStringLiteral("ROUTES"),
+         QStringLiteral("LEAFS"), QStringLiteral("JETSTREAM")}};
     quint64 conns = 0, subs = 0;
     for (const auto& [id, v] : servers) {
         conns += quint64(v.connections);
         subs += v.subscriptions;
-        out(row({serverName(id), v.clusterName.isEmpty() ? QStringLiteral("-") : v.clusterName,
-                 v.version, sys::uptimeText(v.uptimeMs()), count(quint64(v.connections)),
-                 count(v.subscriptions), count(v.slowConsumers), bytesText(quint64(v.memBytes)),
-                 QString::number(v.cpu, 'f', 1), count(v.inMsgs), count(v.outMsgs),
-                 count(quint64(v.routes)), count(quint64(v.leafnodes)),
-                 v.jetstream ? QStringLiteral("%1 / %2 mem, %3 / %4 file")
-                                   .arg(bytesText(v.js.memory), bytesText(v.js.maxMemory),
-                                        bytesText(v.js.storage), bytesText(v.js.maxStorage))
-                             : QStringLiteral("off")},
-                w));
+        rows.append({serverName(id), v.clusterName.isEmpty() ? QStringLiteral("-") : v.clusterName,
+                     v.version, sys::uptimeText(v.uptimeMs()), count(quint64(v.connections)),
+                     count(v.subscriptions), count(v.slowConsumers), bytesText(quint64(v.memBytes)),
+                     QString::number(v.cpu, 'f', 1), count(v.inMsgs), count(v.outMsgs),
+                     count(quint64(v.routes)), count(quint64(v.leafnodes)),
+                     v.jetstream ? QStringLiteral("%1 / %2 mem, %3 / %4 file")
+                                       .arg(bytesText(v.js.memory), bytesText(v.js.maxMemory),
+                                            bytesText(v.js.storage), bytesText(v.js.maxStorage))
+                                 : QStringLiteral("off")});
     }
+    out(table(rows));
     out(QStringLiteral("%1 server(s) answered in %2 ms; %3 connections, %4 subscriptions")
             .arg(servers.size())
             .arg(run.result.elapsedMs)
@@ -208,10 +207,11 @@ int cmdServerPing(const QCommandLineParser& p, const Resolved& r, bool jsonOut) 
         printJsonDoc({{"servers", arr}, {"elapsed_ms", run.result.elapsedMs}});
         return kExitOk;
     }
+    QList<QStringList> rows;
     for (const sys::ServerReply& reply : replies)
-        out(row({serverName(reply.server), reply.server.cluster,
-                 QStringLiteral("%1 ms").arg(reply.elapsedMs)},
-                {16, 12}));
+        rows.append({serverName(reply.server), reply.server.cluster,
+                     QStringLiteral("%1 ms").arg(reply.elapsedMs)});
+    out(table(rows));
     out(QStringLiteral("%1 server(s) answered; the slowest after %2 ms")
             .arg(replies.size())
             .arg(replies.isEmpty() ? 0 : replies.last().elapsedMs));

@@ -409,6 +409,12 @@ void TestSystem::cli() {
     QVERIFY2(out.contains("NAME") && out.contains("sys-1") && out.contains("sys-3") &&
                  out.contains("3 server(s) answered"),
              out.constData());
+    // Columns line up under their headers, whatever the names' lengths.
+    const QList<QByteArray> lines = out.split('\n');
+    const qsizetype clusterAt = lines.value(0).indexOf("CLUSTER");
+    QVERIFY(clusterAt > 0);
+    for (int i = 1; i <= 3; ++i)
+        QCOMPARE(lines.value(i).indexOf(" sysc ") + 1, clusterAt);
 
     QCOMPARE(cli({QStringLiteral("server"), QStringLiteral("report"), QStringLiteral("jetstream"),
                   QStringLiteral("-s"), sysUrl},
