@@ -35,8 +35,11 @@ if(JETDECK_FUZZ)
         -fno-sanitize-recover=undefined)
     target_link_options(jetdeck_settings INTERFACE -fsanitize=address,undefined)
 elseif(JETDECK_SANITIZE)
+    # -g1: line tables, all a sanitizer report needs (function, file, line). The full debug
+    # information made objects 40 % larger (tst_streamspage.o 11.0 MB against 7.8 MB) and the
+    # ~60 test programs slower to link, in a pass whose programs nobody steps through.
     target_compile_options(jetdeck_settings INTERFACE
-        -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+        -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g1)
     target_link_options(jetdeck_settings INTERFACE -fsanitize=address,undefined)
 endif()
 
