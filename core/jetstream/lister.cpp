@@ -174,7 +174,8 @@ void JetStreamLister::nextStreamOrFinish() {
     }
     m_building.taken = QDateTime::currentDateTime();
     m_building.tookMs = steadyNowMs() - m_roundStartMs;
-    m_last = m_building;
+    // Moved, not copied: with thousands of consumers a round's snapshot is large.
+    m_last = std::move(m_building);
     finish(m_last);
 }
 
