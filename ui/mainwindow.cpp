@@ -5,10 +5,12 @@
 #include "core/metrics/registry.h"
 #include "ui/connections/connectionsidebar.h"
 #include "ui/models/eventlogmodel.h"
+#include "ui/pages/clientspage.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/consumerpage.h"
 #include "ui/pages/eventspage.h"
 #include "ui/pages/faultspage.h"
+#include "ui/pages/jetstreampage.h"
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
@@ -56,6 +58,9 @@ constexpr PageInfo kPages[] = {
     {MainWindow::Page::Connection, "connection",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Connection")},
     {MainWindow::Page::Servers, "servers", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Servers")},
+    {MainWindow::Page::Clients, "clients", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Clients")},
+    {MainWindow::Page::JetStream, "jetstream",
+     QT_TRANSLATE_NOOP("jetdeck::MainWindow", "JetStream")},
     {MainWindow::Page::Events, "events", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Events")},
     {MainWindow::Page::Streams, "streams",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Streams & consumers")},
@@ -184,6 +189,8 @@ QWidget* MainWindow::createPages() {
     splitter->setStretchFactor(1, 2);
 
     m_servers = new ServersPage(this);
+    m_clients = new ClientsPage(this);
+    m_jetStream = new JetStreamPage(this);
     m_events = new EventsPage(this);
     m_streams = new StreamsPage(this);
     m_latency = new LatencyPage(this);
@@ -196,6 +203,8 @@ QWidget* MainWindow::createPages() {
     const std::array<std::pair<SessionPage*, QWidget*>, kPageCount> pages{{
         {m_connectionPage, splitter},
         {m_servers, m_servers},
+        {m_clients, m_clients},
+        {m_jetStream, m_jetStream},
         {m_events, m_events},
         {m_streams, m_streams},
         {m_latency, m_latency},
@@ -219,6 +228,16 @@ QWidget* MainWindow::createPages() {
         connect(go, &QAction::triggered, this, [this, i] { showPage(Page(i)); });
         addAction(go);
     }
+    auto* next = new QAction(this);
+    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
+    connect(next, &QAction::triggered, this,
+            [this] { showPage(Page((m_nav->currentRow() + 1) % kPageCount)); });
+    addAction(next);
+    auto* previous = new QAction(this);
+    previous->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
+    connect(previous, &QAction::triggered, this,
+            [this] { showPage(Page((m_nav->currentRow() + kPageCount - 1) % kPageCount)); });
+    addAction(previous);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
     return m_stack;

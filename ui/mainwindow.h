@@ -33,6 +33,8 @@ class ScenarioPage;
 class SessionPage;
 class EventsPage;
 class ServersPage;
+class ClientsPage;
+class JetStreamPage;
 class StreamsPage;
 namespace metrics {
 class MetricsServer;
@@ -44,10 +46,13 @@ class MetricsServer;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    /// The pages, in the order of the list on the left (Alt+1 ... Alt+9, Alt+0 the tenth).
+    /// The pages, in the order of the list on the left (Alt+1 ... Alt+9, Alt+0 the tenth;
+    /// Ctrl+PgDown and Ctrl+PgUp the next and the previous one).
     enum class Page {
         Connection,
         Servers,
+        Clients,
+        JetStream,
         Events,
         Streams,
         Latency,
@@ -88,6 +93,8 @@ public:
     SessionPage* page(Page page) const { return m_pages[size_t(page)]; }
     ConnectionPage* connectionPage() const { return m_connectionPage; }
     ServersPage* serversPage() const { return m_servers; }
+    ClientsPage* clientsPage() const { return m_clients; }
+    JetStreamPage* jetStreamPage() const { return m_jetStream; }
     EventsPage* eventsPage() const { return m_events; }
     StreamsPage* streamsPage() const { return m_streams; }
     LatencyPage* latencyPage() const { return m_latency; }
@@ -144,6 +151,8 @@ private:
     std::array<SessionPage*, kPageCount> m_pages{};
     ConnectionPage* m_connectionPage;
     ServersPage* m_servers;
+    ClientsPage* m_clients;
+    JetStreamPage* m_jetStream;
     EventsPage* m_events;
     StreamsPage* m_streams;
     LatencyPage* m_latency;

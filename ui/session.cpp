@@ -46,8 +46,13 @@ void Session::open(const Options& options) {
     subscribeWatched();
     if (m_watchSystem)
         startSystemMonitor();
+    m_clients = std::make_unique<sys::ClientMonitor>(c, &m_budget);
+    if (m_watchClients)
+        m_clients->start(); // waits for the connection
+    emit clientMonitorChanged(m_clients.get());
     m_lister = std::make_unique<js::JetStreamLister>(jetStream(), &m_budget);
     m_lister->setInterval(m_listIntervalMs);
+    m_lister->setWithAccount(true); // the JetStream page shows the account against its limits
     connect(m_lister.get(), &js::JetStreamLister::listed, this, &Session::onListed);
     m_lister->start(); // waits for the connection
     // Only subscriptions (the cluster is sent nothing): from the start, so that the events
@@ -78,6 +83,10 @@ void Session::release() {
         m_system.reset();
         emit systemMonitorChanged(nullptr);
     }
+    if (m_clients) {
+        m_clients.reset();
+        emit clientMonitorChanged(nullptr);
+    }
     m_state = SessionState{};
     emit connectionChanged(nullptr);
     for (const SubscriptionPtr& s : std::as_const(m_watchSubs))
@@ -93,6 +102,16 @@ void Session::watchSystem() {
     m_watchSystem = true;
     if (m_conn)
         startSystemMonitor();
+}
+
+void Session::watchClients(bool on) {
+    m_watchClients = on;
+    if (!m_clients)
+        return;
+    if (on)
+        m_clients->start();
+    else
+        m_clients->stop();
 }
 
 void Session::startSystemMonitor() {

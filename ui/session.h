@@ -4,6 +4,7 @@
 #include "core/jetstream/jetstream.h"
 #include "core/jetstream/lister.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "core/system/clientmonitor.h"
 #include "core/system/eventwatcher.h"
 #include "core/system/systemmonitor.h"
 
@@ -97,6 +98,12 @@ public:
     /// did not look). Null until then or without a connection.
     void watchSystem();
     sys::SystemMonitor* systemMonitor() const { return m_system.get(); }
+    /// Lists every client connection of the cluster (CONNZ through the system account) while
+    /// `on`: the clients page turns it on while it is shown and off when it is hidden, so a
+    /// cluster with thousands of connections is not asked for them when nobody looks.
+    void watchClients(bool on);
+    /// What lists them on the current connection; null without one.
+    sys::ClientMonitor* clientMonitor() const { return m_clients.get(); }
     int listInterval() const;
 
 signals:
@@ -115,6 +122,8 @@ signals:
     void systemEventsArrived(const QList<jetdeck::sys::SystemEvent>& events);
     /// The system monitor is another one (a new connection), or none.
     void systemMonitorChanged(jetdeck::sys::SystemMonitor* monitor);
+    /// The client monitor is another one (a new connection), or none.
+    void clientMonitorChanged(jetdeck::sys::ClientMonitor* monitor);
     /// Every kTickMs, connected or not: what keeps a history records it on this.
     void ticked();
 
@@ -138,6 +147,8 @@ private:
     RequestBudget m_budget;
     bool m_watchSystem = false;
     std::unique_ptr<sys::SystemMonitor> m_system;
+    bool m_watchClients = false;
+    std::unique_ptr<sys::ClientMonitor> m_clients;
     std::unique_ptr<js::JetStreamLister> m_lister; ///< lists on the current connection
     std::unique_ptr<sys::EventWatcher> m_events;   ///< listens on the current connection
 };

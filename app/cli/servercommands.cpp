@@ -3,6 +3,7 @@
 #include "app/cli/jshelpers.h"
 #include "core/protocol/json.h"
 #include "core/system/fanout.h"
+#include "core/system/replicas.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -256,18 +257,18 @@ int cmdReportJetStream(const QCommandLineParser& p, const Resolved& r, bool json
             meta = z.meta;
     }
     const sys::JetStreamAssets assets = sys::leaderViews(servers);
-    QStringList streamProblems;
-    for (const sys::JetStreamAssets::Stream& s : assets.streams) {
-        if (s.leaderless)
-            streamProblems
-                << QStringLiteral("%1 > %2: no leader").arg(s.account, s.info.config.name);
-        for (const js::PeerInfo& peer : s.info.cluster.replicas)
-            if (!peer.current || peer.offline)
-                streamProblems << QStringLiteral("%1 > %2: replica %3 %4, lag %5")
-                                      .arg(s.account, s.info.config.name, peer.name,
-                                           peerState(peer))
-                                      .arg(peer.lag);
-    }
+    // Judged as the console's JetStream page judges them (core/system/replicas).
+    const QList<sys::ReplicaRow> replicas = sys::replicaRows(assets);
+    QStringList problems;
+    for (const sys::ReplicaRow& rr : replicas)
+        if (rr.health != sys::ReplicaHealth::Ok)
+            problems << QStringLiteral("%1 > %2%3: %4: %5")
+                            .arg(rr.account, rr.stream,
+                                 rr.kind == sys::ReplicaRow::Kind::Consumer
+                                     ? QStringLiteral(" > ") + rr.consumer
+                                     : QString(),
+                                 sys::replicaHealthName(rr.health),
+                                 rr.problems.join(QStringLiteral("; ")));
     const qsizetype streams = assets.streams.size();
     const qsizetype consumers = assets.consumers.size();
     out(QStringLiteral("(* the meta leader)"));
@@ -286,9 +287,10 @@ int cmdReportJetStream(const QCommandLineParser& p, const Resolved& r, bool json
     out(QStringLiteral("%1 stream(s) and %2 consumer(s), each counted once at its leader")
             .arg(streams)
             .arg(consumers));
-    if (streamProblems.isEmpty())
-        out(QStringLiteral("Every stream replica is current."));
-    for (const QString& line : std::as_const(streamProblems))
+    if (problems.isEmpty())
+        out(QStringLiteral("Every stream and consumer is healthy: replicas current, mirrors "
+                           "and sources caught up."));
+    for (const QString& line : std::as_const(problems))
         out(line);
     return failed ? kExitFailure : kExitOk;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace jetdeck::js {
 
@@ -78,7 +79,7 @@ void JetStreamLister::listNow() {
         return;
     }
     ++m_round;
-    m_phase = Phase::Streams;
+    m_phase = m_withAccount ? Phase::Account : Phase::Streams;
     m_offset = 0;
     m_streamIndex = 0;
     m_building = JetStreamSnapshot{};
@@ -106,6 +107,11 @@ void JetStreamLister::sendNext() {
         m_nextSendMs = now + qint64(std::ceil(1000.0 / maxRate()));
     ++m_building.requests;
     const quint64 round = m_round;
+    if (m_phase == Phase::Account) {
+        m_js.requestAsync("INFO", nlohmann::json(), this,
+                          [this, round](const Result<nlohmann::json>& r) { onAccount(round, r); });
+        return;
+    }
     if (m_phase == Phase::Streams) {
         m_js.requestAsync("STREAM.LIST", nlohmann::json{{"offset", m_offset}}, this,
                           [this, round](const Result<nlohmann::json>& r) { onStreams(round, r); });
@@ -115,6 +121,20 @@ void JetStreamLister::sendNext() {
     m_js.requestAsync(QByteArray("CONSUMER.LIST." + stream.toUtf8()),
                       nlohmann::json{{"offset", m_offset}}, this,
                       [this, round](const Result<nlohmann::json>& r) { onConsumers(round, r); });
+}
+
+void JetStreamLister::onAccount(quint64 round, const Result<nlohmann::json>& reply) {
+    if (round != m_round)
+        return;
+    Result<AccountInfo> info =
+        reply ? AccountInfo::fromJson(reply.value()) : Result<AccountInfo>(reply.error());
+    if (!info) {
+        finish(info.error());
+        return;
+    }
+    m_building.account = std::move(info).value();
+    m_phase = Phase::Streams;
+    sendNext();
 }
 
 void JetStreamLister::onStreams(quint64 round, const Result<nlohmann::json>& reply) {
@@ -175,8 +195,7 @@ void JetStreamLister::nextStreamOrFinish() {
     m_building.taken = QDateTime::currentDateTime();
     m_building.tookMs = steadyNowMs() - m_roundStartMs;
     // Moved, not copied: with thousands of consumers a round's snapshot is large.
-    m_last = std::move(m_building);
-    finish(m_last);
+    finish(Result<JetStreamSnapshot>(std::exchange(m_building, JetStreamSnapshot{})));
 }
 
 void JetStreamLister::finish(const Result<JetStreamSnapshot>& result) {

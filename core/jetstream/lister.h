@@ -13,6 +13,8 @@ namespace jetdeck::js {
 
 /// Every stream and consumer of the account, as one listing found them.
 struct JetStreamSnapshot {
+    /// The account's usage and limits ($JS.API.INFO), when the lister was asked for them.
+    std::optional<AccountInfo> account;
     QList<StreamInfo> streams;
     QHash<QString, QList<ConsumerInfo>> consumers; ///< by stream name
     QDateTime taken;   ///< when the listing's last answer came (invalid: not a listing)
@@ -43,6 +45,10 @@ public:
     void setShare(double share);
     double share() const { return m_share; }
 
+    /// Each round also asks for the account's usage and limits ($JS.API.INFO, one request
+    /// more, first).
+    void setWithAccount(bool on) { m_withAccount = on; }
+
     /// Lists now and then every interval.
     void start();
     /// Stops; an answer still on its way is dropped.
@@ -50,21 +56,18 @@ public:
     /// Starts a round now unless one is on its way (the next ones follow from this one).
     void listNow();
 
-    bool isRunning() const { return m_running; }
-    bool isListing() const { return m_phase != Phase::Idle; }
     /// Requests a second this lister sends at most (share of the budget's rate).
     double maxRate() const;
-    /// The last complete listing (empty, with an invalid `taken`, before the first).
-    const JetStreamSnapshot& last() const { return m_last; }
 
 signals:
     /// A round ended: every stream and consumer, or why the listing stopped.
     void listed(const jetdeck::Result<jetdeck::js::JetStreamSnapshot>& snapshot);
 
 private:
-    enum class Phase { Idle, Streams, Consumers };
+    enum class Phase { Idle, Account, Streams, Consumers };
 
     void sendNext();
+    void onAccount(quint64 round, const Result<nlohmann::json>& reply);
     void onStreams(quint64 round, const Result<nlohmann::json>& reply);
     void onConsumers(quint64 round, const Result<nlohmann::json>& reply);
     /// The next stream with consumers from m_streamIndex on, or finishes the round.
@@ -76,6 +79,7 @@ private:
     int m_intervalMs = kDefaultIntervalMs;
     double m_share = kDefaultShare;
     bool m_running = false;
+    bool m_withAccount = false;
     QTimer m_next; ///< the next round
     QTimer m_pace; ///< the next request of this round
 
@@ -86,7 +90,6 @@ private:
     int m_offset = 0;
     int m_streamIndex = 0;
     JetStreamSnapshot m_building;
-    JetStreamSnapshot m_last;
 };
 
 } // namespace jetdeck::js

@@ -74,6 +74,35 @@ Result<StreamConfig> readStreamConfig(const nlohmann::json& j, const QString& pa
     return c;
 }
 
+Result<StreamSourceInfo> readSourceInfo(const nlohmann::json& j, const QString& path,
+                                        ErrorKind kind) {
+    if (!j.is_object())
+        return detail::notAnObject(path, j, kind);
+    StreamSourceInfo s;
+    FieldReader r(j, path, kind);
+    r.str("name", s.name);
+    r.str("filter_subject", s.filterSubject);
+    r.u64("lag", s.lag);
+    r.i64("active", s.activeNs);
+    if (const nlohmann::json* ext = r.object("external")) {
+        FieldReader er(*ext, path + QStringLiteral(".external"), kind);
+        er.str("api", s.externalPrefix);
+        r.adopt(er.error());
+    }
+    if (const nlohmann::json* e = r.object("error")) {
+        FieldReader er(*e, path + QStringLiteral(".error"), kind);
+        er.str("description", s.error);
+        r.adopt(er.error());
+        if (s.error.isEmpty() && er.ok())
+            s.error = QStringLiteral("error");
+    }
+    if (!r.ok())
+        return r.error();
+    if (s.name.isEmpty())
+        return Error(kind, QStringLiteral("%1 has no name").arg(path));
+    return s;
+}
+
 Result<StreamInfo> readStreamInfo(const nlohmann::json& j, const QString& path) {
     const ErrorKind kind = ErrorKind::Protocol;
     if (!j.is_object())
@@ -113,6 +142,22 @@ Result<StreamInfo> readStreamInfo(const nlohmann::json& j, const QString& path) 
         if (!c)
             return c.error();
         info.cluster = std::move(c).value();
+    }
+    if (const nlohmann::json* m = r.object("mirror")) {
+        Result<StreamSourceInfo> mirror = readSourceInfo(*m, sub("mirror"), kind);
+        if (!mirror)
+            return mirror.error();
+        info.mirror = std::move(mirror).value();
+    }
+    if (const nlohmann::json* list = r.array("sources")) {
+        int index = 0;
+        for (const nlohmann::json& s : *list) {
+            Result<StreamSourceInfo> source =
+                readSourceInfo(s, QStringLiteral("%1[%2]").arg(sub("sources")).arg(index++), kind);
+            if (!source)
+                return source.error();
+            info.sources.append(std::move(source).value());
+        }
     }
     if (!r.ok())
         return r.error();

@@ -65,12 +65,25 @@ struct StreamState {
     qint64 numSubjects = 0; ///< distinct subjects stored
 };
 
+/// How far a mirror or a source is behind the stream it copies from (the "mirror" and
+/// "sources" members of STREAM.INFO and of /jsz's stream details).
+struct StreamSourceInfo {
+    QString name;           ///< the stream copied from
+    QString filterSubject;  ///< only these subjects (sources)
+    QString externalPrefix; ///< the other domain's or account's API prefix, when external
+    quint64 lag = 0;        ///< messages not copied yet
+    qint64 activeNs = -1;   ///< since it last heard from the origin; -1: never
+    QString error;          ///< why it cannot copy ("stream not found"), empty when it can
+};
+
 /// STREAM.INFO / STREAM.CREATE / STREAM.UPDATE response.
 struct StreamInfo {
     StreamConfig config;
     StreamState state;
     QDateTime created; ///< UTC
     ClusterInfo cluster;
+    std::optional<StreamSourceInfo> mirror;
+    QList<StreamSourceInfo> sources;
 
     static Result<StreamInfo> fromJson(const nlohmann::json& j);
 };

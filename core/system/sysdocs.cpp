@@ -116,6 +116,24 @@ Result<ClientConn> readConn(const nlohmann::json& j, const QString& path) {
     r.u64("out_bytes", c.outBytes);
     r.u64("subscriptions", c.subscriptions);
     r.strList("subscriptions_list", c.subscriptionsList);
+    if (const nlohmann::json* subs = r.array("subscriptions_list_detail")) {
+        int i = 0;
+        for (const nlohmann::json& e : *subs) {
+            const QString spath = QStringLiteral("%1.subscriptions_list_detail[%2]")
+                                      .arg(path.isEmpty() ? QStringLiteral("connection") : path)
+                                      .arg(i++);
+            if (!e.is_object())
+                return js::detail::notAnObject(spath, e, kKind);
+            ClientConn::Subscription sub;
+            FieldReader sr(e, spath, kKind);
+            sr.str("subject", sub.subject);
+            sr.str("qgroup", sub.queue);
+            sr.u64("msgs", sub.msgs);
+            if (!sr.ok())
+                return sr.error();
+            c.subscriptionsDetail.append(sub);
+        }
+    }
     r.str("tls_version", c.tlsVersion);
     r.str("reason", c.reason);
     if (!r.ok())

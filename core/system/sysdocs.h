@@ -139,6 +139,13 @@ struct ClientConn {
     quint64 inMsgs = 0, outMsgs = 0, inBytes = 0, outBytes = 0;
     quint64 subscriptions = 0;
     QStringList subscriptionsList; ///< with the "subscriptions" option
+    /// With the "subscriptions_detail" option: each subscription and what it received.
+    struct Subscription {
+        QString subject;
+        QString queue;
+        quint64 msgs = 0;
+    };
+    QList<Subscription> subscriptionsDetail;
     QString tlsVersion;
     QString reason; ///< why a closed connection closed
 };

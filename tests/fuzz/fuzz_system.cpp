@@ -1,5 +1,6 @@
 // What servers say about themselves and announce: $SYS replies (the envelope and VARZ, HEALTHZ,
-// CONNZ, JSZ) and events (JetStream advisories, client events), on any subject.
+// CONNZ, JSZ), events (JetStream advisories, client events) on any subject, and the stream
+// infos inside (mirrors and sources).
 #include "core/protocol/json.h"
 #include "core/system/events.h"
 #include "core/system/sysdocs.h"
@@ -27,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)sys::Healthz::fromJson(j);
     (void)sys::Connz::fromJson(j);
     (void)sys::Jsz::fromJson(j);
+    (void)js::StreamInfo::fromJson(j);
     if (j.is_object() && j.contains("data"))
         (void)sys::Jsz::fromJson(j["data"]), (void)sys::Varz::fromJson(j["data"]);
     return 0;

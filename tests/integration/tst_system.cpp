@@ -420,7 +420,8 @@ void TestSystem::cli() {
                   QStringLiteral("-s"), sysUrl},
                  &out),
              0);
-    QVERIFY2(out.contains("Meta group sysc") && out.contains("2 stream(s) and 2 consumer(s)"),
+    QVERIFY2(out.contains("Meta group sysc") && out.contains("2 stream(s) and 2 consumer(s)") &&
+                 out.contains("Every stream and consumer is healthy"),
              out.constData());
 
     QCOMPARE(

@@ -179,11 +179,15 @@ void TestSession::hiddenPagesStopTheirTimers() {
     // The pages that poll while shown; the others are driven by their session, their run or
     // their chosen consumer (none here).
     const QSet<SessionPage*> polling{w.page(Page::Connection), w.page(Page::Servers),
+                                     w.page(Page::Clients),    w.page(Page::JetStream),
                                      w.page(Page::Events),     w.page(Page::Latency),
                                      w.page(Page::Outbound),   w.page(Page::Faults)};
     for (int shown = 0; shown < MainWindow::kPageCount; ++shown) {
         w.showPage(Page(shown));
         QCOMPARE(w.currentPage(), Page(shown));
+        // The cluster's connections are listed only while the clients page is shown.
+        QVERIFY(w.session()->clientMonitor());
+        QCOMPARE(w.session()->clientMonitor()->isRunning(), Page(shown) == Page::Clients);
         for (int i = 0; i < MainWindow::kPageCount; ++i) {
             SessionPage* p = w.page(Page(i));
             QVERIFY2(p->isRefreshTimerActive() == (i == shown && polling.contains(p)),
@@ -198,6 +202,7 @@ void TestSession::hiddenPagesStopTheirTimers() {
     // asked again for a while, so the subscriptions below stay as the test makes them.
     QVERIFY(w.session()->systemMonitor());
     QTRY_COMPARE(w.session()->systemMonitor()->access(), sys::Access::NoSystemUser);
+    QTRY_VERIFY(!w.session()->clientMonitor()->isAsking());
 
     // Hidden, the connection page does not follow the connection; shown, it catches up at once.
     ConnectionPage* page = w.connectionPage();

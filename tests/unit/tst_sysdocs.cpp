@@ -2,6 +2,8 @@
 // three-server cluster in tests/data/system/), parsed into the console's types; malformed
 // replies are errors that name the field; the request budget with a clock of its own.
 #include "core/base/requestbudget.h"
+#include "core/system/clientmonitor.h"
+#include "core/system/replicas.h"
 #include "core/system/sysdocs.h"
 
 #include <QFile>
@@ -64,6 +66,9 @@ private slots:
     void badDocuments();
     void durations();
     void leaderViewsCountEachAssetOnce();
+    void mirrorsAndSources();
+    void subscriptionsInDetail();
+    void replicaHealth();
     void subjects();
     void budget();
 };
@@ -290,6 +295,161 @@ void TestSysDocs::leaderViewsCountEachAssetOnce() {
         QCOMPARE(a.streams[2].info.config.name, QStringLiteral("SOLO"));
         QVERIFY(!a.streams[2].leaderless);
     }
+}
+
+void TestSysDocs::mirrorsAndSources() {
+    // As 2.9.10's /jsz and STREAM.INFO write them: a mirror, and sources one of which names a
+    // stream that does not exist.
+    const nlohmann::json mirror = nlohmann::json::parse(R"({"name":"MIR","config":{"name":"MIR"},
+        "state":{"messages":5},"mirror":{"name":"SRC","lag":0,"active":97985523}})");
+    Result<js::StreamInfo> m = js::StreamInfo::fromJson(mirror);
+    QVERIFY2(m.ok(), qPrintable(m.error().message));
+    QVERIFY(m->mirror.has_value());
+    QCOMPARE(m->mirror->name, QStringLiteral("SRC"));
+    QCOMPARE(m->mirror->activeNs, qint64(97985523));
+    QVERIFY(m->mirror->error.isEmpty());
+    QVERIFY(m->sources.isEmpty());
+    const nlohmann::json agg = nlohmann::json::parse(R"({"config":{"name":"AGG"},"sources":[
+        {"name":"SRC","lag":12,"active":98078079,"filter_subject":"src.a",
+         "external":{"api":"$JS.hub.API","deliver":""}},
+        {"name":"GONE","lag":0,"active":-1,"error":{"code":404,"err_code":10059,
+         "description":"stream not found"}}]})");
+    Result<js::StreamInfo> a = js::StreamInfo::fromJson(agg);
+    QVERIFY2(a.ok(), qPrintable(a.error().message));
+    QVERIFY(!a->mirror);
+    QCOMPARE(a->sources.size(), qsizetype(2));
+    QCOMPARE(a->sources[0].lag, quint64(12));
+    QCOMPARE(a->sources[0].filterSubject, QStringLiteral("src.a"));
+    QCOMPARE(a->sources[0].externalPrefix, QStringLiteral("$JS.hub.API"));
+    QCOMPARE(a->sources[1].activeNs, qint64(-1));
+    QCOMPARE(a->sources[1].error, QStringLiteral("stream not found"));
+    // Malformed: the error names the member.
+    nlohmann::json bad = agg;
+    bad["sources"][1]["lag"] = "lots";
+    Result<js::StreamInfo> b = js::StreamInfo::fromJson(bad);
+    QVERIFY(!b.ok());
+    QVERIFY2(b.error().message.contains(QStringLiteral("sources[1].lag")),
+             qPrintable(b.error().message));
+    bad = agg;
+    bad["sources"][0] = 7;
+    QVERIFY(!js::StreamInfo::fromJson(bad).ok());
+    bad = mirror;
+    bad["mirror"] = {{"lag", 1}}; // no name
+    QVERIFY(!js::StreamInfo::fromJson(bad).ok());
+}
+
+void TestSysDocs::subscriptionsInDetail() {
+    // What 2.9.10 sends for {"cid": N, "subscriptions_detail": true}.
+    const nlohmann::json conn = nlohmann::json::parse(R"({"server_id":"N1","now":
+        "2026-12-06T17:44:22.783124323Z","num_connections":1,"total":1,"offset":0,"limit":1024,
+        "connections":[{"cid":22,"kind":"Client","type":"nats","ip":"127.0.0.1","port":60666,
+        "rtt":"928\u00b5s","uptime":"0s","idle":"0s","subscriptions":2,"name":"tailer",
+        "subscriptions_list_detail":[{"subject":"orders.>","sid":"1","msgs":3,"cid":22},
+        {"subject":"jobs","qgroup":"workers","sid":"2","msgs":0,"cid":22}]}]})");
+    Result<Connz> c = Connz::fromJson(conn);
+    QVERIFY2(c.ok(), qPrintable(c.error().message));
+    const auto& subs = c->connections.first().subscriptionsDetail;
+    QCOMPARE(subs.size(), qsizetype(2));
+    QCOMPARE(subs[0].subject, QStringLiteral("orders.>"));
+    QCOMPARE(subs[0].msgs, quint64(3));
+    QVERIFY(subs[0].queue.isEmpty());
+    QCOMPARE(subs[1].queue, QStringLiteral("workers"));
+    QCOMPARE(c->connections.first().rttUs, qint64(928));
+    nlohmann::json bad = conn;
+    bad["connections"][0]["subscriptions_list_detail"][1]["msgs"] = -3;
+    Result<Connz> b = Connz::fromJson(bad);
+    QVERIFY(!b.ok());
+    QVERIFY2(b.error().message.contains(QStringLiteral("subscriptions_list_detail[1].msgs")),
+             qPrintable(b.error().message));
+    bad = conn;
+    bad["connections"][0]["subscriptions_list_detail"] = {"orders.>"};
+    QVERIFY(!Connz::fromJson(bad).ok());
+    QVERIFY(connzSubscriptionsRequest(22).contains("\"cid\":22"));
+    QVERIFY(connzSubscriptionsRequest(22).contains("\"subscriptions_detail\":true"));
+}
+
+void TestSysDocs::replicaHealth() {
+    const js::PeerInfo current{QStringLiteral("n2"), true, false, 1000, 0};
+    const js::PeerInfo behind{QStringLiteral("n3"), false, false, 1000, 7};
+    const js::PeerInfo offline{QStringLiteral("n3"), false, true, 20000000000, 0};
+    const auto row = [](int replicas, const QString& leader, QList<js::PeerInfo> followers) {
+        ReplicaRow r;
+        r.stream = QStringLiteral("ORD");
+        r.replicas = replicas;
+        r.leader = leader;
+        r.followers = std::move(followers);
+        judge(r);
+        return r;
+    };
+    const QString n1 = QStringLiteral("n1");
+    QCOMPARE(row(1, n1, {}).health, ReplicaHealth::Ok); // a single replica
+    QCOMPARE(row(3, n1, {current, current}).health, ReplicaHealth::Ok);
+    ReplicaRow r = row(3, n1, {current, behind});
+    QCOMPARE(r.health, ReplicaHealth::Lagging);
+    QCOMPARE(r.problems, QStringList{QStringLiteral("n3 behind by 7")});
+    r = row(3, n1, {behind, offline});
+    QCOMPARE(r.health, ReplicaHealth::Degraded);
+    QCOMPARE(r.problems.first(), QStringLiteral("n3 offline")); // the worst first
+    r = row(3, n1, {current});                                  // a replica that nobody reports
+    QCOMPARE(r.health, ReplicaHealth::Degraded);
+    QCOMPARE(r.problems, QStringList{QStringLiteral("2 of 3 replicas reported")});
+    r = row(3, {}, {});
+    QCOMPARE(r.health, ReplicaHealth::NoLeader);
+    QCOMPARE(r.problems, QStringList{QStringLiteral("no leader")});
+    // A mirror behind is lagging; a source that cannot copy is degraded.
+    r.leader = n1;
+    r.followers = {current, current};
+    r.mirror = js::StreamSourceInfo{QStringLiteral("SRC"), {}, {}, 40, 1000, {}};
+    judge(r);
+    QCOMPARE(r.health, ReplicaHealth::Lagging);
+    QCOMPARE(r.problems, QStringList{QStringLiteral("mirror of SRC: lag 40")});
+    r.mirror.reset();
+    r.sources = {js::StreamSourceInfo{
+        QStringLiteral("GONE"), {}, {}, 0, -1, QStringLiteral("stream not found")}};
+    judge(r);
+    QCOMPARE(r.health, ReplicaHealth::Degraded);
+    QCOMPARE(r.problems, QStringList{QStringLiteral("source GONE: stream not found")});
+    // A clustered server gives no error: the source is never heard from. Lagging at first,
+    // degraded once the stream is older than the grace.
+    const QDateTime made =
+        QDateTime::fromString(QStringLiteral("2026-12-06T10:00:00Z"), Qt::ISODate);
+    r.created = made;
+    r.sources = {js::StreamSourceInfo{QStringLiteral("GONE"), {}, {}, 0, -1, {}}};
+    judge(r, made.addMSecs(kSourceGraceMs / 2));
+    QCOMPARE(r.health, ReplicaHealth::Lagging);
+    QCOMPARE(r.problems, QStringList{QStringLiteral("source GONE: never heard from it")});
+    judge(r, made.addMSecs(kSourceGraceMs + 1000));
+    QCOMPARE(r.health, ReplicaHealth::Degraded);
+
+    // From a JSZ round: a consumer inherits its stream's replicas; the stream comes first.
+    JetStreamAssets assets;
+    JetStreamAssets::Stream s;
+    s.account = QStringLiteral("APP");
+    s.info.config.name = QStringLiteral("ORD");
+    s.info.config.replicas = 3;
+    s.info.cluster.leader = n1;
+    s.info.cluster.replicas = {current, offline};
+    JetStreamAssets::Consumer c;
+    c.account = QStringLiteral("APP");
+    c.info.stream = QStringLiteral("ORD");
+    c.info.name = QStringLiteral("W");
+    c.info.numPending = 5;
+    c.info.cluster.leader = QStringLiteral("n2");
+    c.info.cluster.replicas = {current, current};
+    assets.consumers << c;
+    assets.streams << s;
+    const QList<ReplicaRow> rows = replicaRows(assets);
+    QCOMPARE(rows.size(), qsizetype(2));
+    QCOMPARE(rows[0].kind, ReplicaRow::Kind::Stream);
+    QCOMPARE(rows[0].health, ReplicaHealth::Degraded);
+    QCOMPARE(rows[1].replicas, 3);
+    QCOMPARE(rows[1].pending, quint64(5));
+    QCOMPARE(rows[1].health, ReplicaHealth::Ok);
+    QCOMPARE(rows[1].key(), QStringLiteral("APP/ORD/W"));
+    const ReplicaSummary sum = summarize(rows);
+    QCOMPARE(sum.ok, 1);
+    QCOMPARE(sum.degraded, 1);
+    QCOMPARE(sum.unhealthy(), 1);
 }
 
 void TestSysDocs::subjects() {

@@ -1,0 +1,450 @@
+// The pages that watch the whole cluster (servers, clients, JetStream) against a real
+// three-server cluster with a system account and an application account.
+// Servers: every server on its row with the numbers its own /varz has (within one poll), the
+// meta group, a killed server marked within two seconds (and in the log), its row back after a
+// restart. Clients: every connection of every server as its own /connz lists it, rates from
+// the server's counters, a connection's subscriptions with their message counts. JetStream:
+// the meta group, each stream's and consumer's replicas, a mirror and a source that cannot
+// copy; a killed follower shown on its replicas, then caught up after its restart. A user
+// outside the system account is told what is needed, and sees its own account's replicas and
+// limits. The models under QAbstractItemModelTester.
+#include "core/jetstream/jetstream.h"
+#include "core/system/systemmonitor.h"
+#include "tests/support/testsupport.h"
+#include "tests/support/verify.h"
+#include "ui/mainwindow.h"
+#include "ui/models/clienttablemodel.h"
+#include "ui/models/replicatablemodel.h"
+#include "ui/models/servertablemodel.h"
+#include "ui/pages/clientspage.h"
+#include "ui/pages/jetstreampage.h"
+#include "ui/pages/serverspage.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QSettings>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
+
+using namespace jetdeck;
+using namespace jetdeck::test;
+
+namespace {
+
+constexpr int kWaitMs = 20000;
+
+QString cell(const ServerTableModel* m, const QString& server, int column) {
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->index(r, ServerTableModel::NameColumn).data().toString() == server)
+            return m->index(r, column).data().toString();
+    return {};
+}
+
+/// The first row of `m` whose `column` shows `text`; -1 when none does.
+int rowWith(const QAbstractItemModel* m, int column, const QString& text) {
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->index(r, column).data().toString() == text)
+            return r;
+    return -1;
+}
+
+QString replicaCell(const ReplicaTableModel* m, const QString& stream, const QString& consumer,
+                    int column) {
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->index(r, ReplicaTableModel::StreamColumn).data().toString() == stream &&
+            m->index(r, ReplicaTableModel::ConsumerColumn).data().toString() == consumer)
+            return m->index(r, column).data().toString();
+    return {};
+}
+
+QJsonArray connz(quint16 monitorPort) {
+    bool ok = false;
+    return QJsonDocument::fromJson(httpGet(monitorPort, "/connz?auth=1&limit=1024", &ok))
+        .object()
+        .value(QStringLiteral("connections"))
+        .toArray();
+}
+
+/// An application's connection: named, in the APP account, on one server.
+std::unique_ptr<ConnectionThread> appClient(const NatsServerProcess& server, const QString& name) {
+    Options o = fastOptions(QStringLiteral("nats://app:app@127.0.0.1:%1").arg(server.port()));
+    o.name = name;
+    auto c = std::make_unique<ConnectionThread>(o, name);
+    return c;
+}
+
+} // namespace
+
+class TestClusterPages : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void everyServerAsItsVarzSays();
+    void everyClientAsItsServerSays();
+    void replicasAcrossTheCluster();
+    void outsideTheSystemAccount();
+
+private:
+    std::vector<std::unique_ptr<NatsServerProcess>> m_servers;
+};
+
+void TestClusterPages::initTestCase() {
+    QCoreApplication::setOrganizationName(QStringLiteral("JetDeckTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_clusterpages"));
+    QSettings().clear();
+    VERIFY_OK(startSystemCluster(3, &m_servers, QStringLiteral("deck")));
+}
+
+void TestClusterPages::everyServerAsItsVarzSays() {
+    MainWindow w;
+    w.resize(1300, 800);
+    w.show();
+    ServersPage* page = w.serversPage();
+    QAbstractItemModelTester tester(page->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://sys:sys@127.0.0.1:%1").arg(m_servers[0]->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    // Nothing is watched before somebody looks.
+    QVERIFY(!w.session()->systemMonitor());
+    w.showPage(MainWindow::Page::Servers);
+    QVERIFY(w.session()->systemMonitor());
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 3, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(page->metaText().contains(QStringLiteral("meta group deck")) &&
+                                 !page->metaText().contains(QStringLiteral("NONE")),
+                             kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(page->statusText().startsWith(QStringLiteral("3 of 3 server(s)")),
+                             kWaitMs);
+    // Each row shows what the server's own /varz says, within one poll.
+    for (const auto& s : m_servers) {
+        const QString name = s->config().name;
+        QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::StateColumn),
+                                  QStringLiteral("ok"), kWaitMs);
+        QCOMPARE(cell(page->model(), name, ServerTableModel::VersionColumn),
+                 QStringLiteral("2.9.10"));
+        QCOMPARE(cell(page->model(), name, ServerTableModel::ClusterColumn),
+                 QStringLiteral("deck"));
+        const auto varz = [&] {
+            bool ok = false;
+            return QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/varz", &ok)).object();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(
+            cell(page->model(), name, ServerTableModel::ConnectionsColumn),
+            QString::number(varz().value(QStringLiteral("connections")).toInt()), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::RoutesColumn),
+                                  QString::number(varz().value(QStringLiteral("routes")).toInt()),
+                                  kWaitMs);
+        QVERIFY(cell(page->model(), name, ServerTableModel::JsMemoryColumn).contains(u'/'));
+    }
+    // The chart follows the chosen server.
+    page->view()->selectRow(1);
+    const QString chosen =
+        page->view()->model()->index(1, ServerTableModel::NameColumn).data().toString();
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        QTest::qWait(15000); // some chart points
+        QVERIFY(w.grab().save(dir + QStringLiteral("/console-servers.png")));
+    }
+    QVERIFY(!chosen.isEmpty());
+
+    // Kill one we are not connected to: marked within two seconds, and in the log.
+    NatsServerProcess* victim = m_servers[2].get();
+    const QString name = victim->config().name;
+    QElapsedTimer t;
+    victim->kill();
+    t.start();
+    QTRY_VERIFY_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::StateColumn)
+                                 .startsWith(QStringLiteral("not answering")),
+                             5000);
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QStringLiteral("%1 ms").arg(t.elapsed())));
+    QTRY_VERIFY(page->statusText().startsWith(QStringLiteral("2 of 3 server(s)")));
+    QCOMPARE(cell(page->model(), name, ServerTableModel::ConnectionsColumn), QStringLiteral("–"));
+    // The other two keep their numbers.
+    QCOMPARE(cell(page->model(), m_servers[0]->config().name, ServerTableModel::StateColumn),
+             QStringLiteral("ok"));
+    VERIFY_OK(victim->restart());
+    QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::StateColumn),
+                              QStringLiteral("ok"), kWaitMs);
+    QCOMPARE(page->model()->rowCount(), 3);
+}
+
+void TestClusterPages::everyClientAsItsServerSays() {
+    // Three application clients, one per server: a publisher, a subscriber with a queue group.
+    std::vector<std::unique_ptr<ConnectionThread>> apps;
+    for (int i = 0; i < 3; ++i) {
+        apps.push_back(appClient(*m_servers[size_t(i)], QStringLiteral("worker-%1").arg(i)));
+        VERIFY_OK(apps.back()->connection()->connectSync());
+    }
+    auto orders = apps[1]->connection()->subscribe("orders.>");
+    QVERIFY(orders.ok());
+    SubscribeOptions queue;
+    queue.queue = "workers";
+    auto jobs = apps[1]->connection()->subscribe("jobs", queue);
+    QVERIFY(jobs.ok());
+    VERIFY_OK(apps[1]->connection()->flushSync());
+    QTimer publisher;
+    int published = 0;
+    connect(&publisher, &QTimer::timeout, this, [&] {
+        for (int i = 0; i < 20; ++i, ++published)
+            apps[0]->connection()->publish("orders.new", "x");
+    });
+    publisher.start(20); // about 1,000 a second
+
+    MainWindow w;
+    w.resize(1400, 800);
+    w.show();
+    ClientsPage* page = w.clientsPage();
+    QAbstractItemModelTester tester(page->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://sys:sys@127.0.0.1:%1").arg(m_servers[0]->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    w.showPage(MainWindow::Page::Clients);
+    QVERIFY(w.session()->clientMonitor()->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(page->model()->rowCount() >= 4, kWaitMs);
+
+    // Every server's connections as its own /connz lists them (within one round): the same
+    // connection ids, names and accounts; the applications' subscription counts.
+    for (const auto& s : m_servers) {
+        const QString server = s->config().name;
+        const auto same = [&] {
+            QMap<quint64, QString> theirs, ours;
+            for (const QJsonValue& v : connz(s->config().monitorPort)) {
+                const QJsonObject o = v.toObject();
+                theirs.insert(quint64(o.value(QStringLiteral("cid")).toInteger()),
+                              o.value(QStringLiteral("name")).toString() + QLatin1Char('|') +
+                                  o.value(QStringLiteral("account")).toString());
+            }
+            for (int r = 0; r < page->model()->rowCount(); ++r) {
+                const sys::ClientRow* row = page->model()->rowAt(r);
+                if (row->server == server)
+                    ours.insert(row->conn.cid,
+                                row->conn.name + QLatin1Char('|') + row->conn.account);
+            }
+            return !theirs.isEmpty() && theirs == ours;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(same(), qPrintable(server), kWaitMs);
+    }
+    const QAbstractItemModel* m = page->model();
+    const int subscriber = rowWith(m, ClientTableModel::NameColumn, QStringLiteral("worker-1"));
+    QVERIFY(subscriber >= 0);
+    QCOMPARE(m->index(subscriber, ClientTableModel::AccountColumn).data().toString(),
+             QStringLiteral("APP"));
+    QCOMPARE(m->index(subscriber, ClientTableModel::ServerColumn).data().toString(),
+             m_servers[1]->config().name);
+    QCOMPARE(m->index(subscriber, ClientTableModel::SubscriptionsColumn).data().toString(),
+             QStringLiteral("2"));
+    QVERIFY(m->index(subscriber, ClientTableModel::ClientColumn)
+                .data()
+                .toString()
+                .startsWith(QStringLiteral("cpp-qt ")));
+    // Rates from the server's counters: the publisher's ~1,000 a second in, the subscriber's out.
+    const auto rateOf = [&](const QString& name, int column) {
+        const int r = rowWith(m, ClientTableModel::NameColumn, name);
+        return r < 0 ? -1.0 : m->index(r, column).data(ClientTableModel::SortRole).toDouble();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(
+        rateOf(QStringLiteral("worker-0"), ClientTableModel::InMsgsColumn) > 300, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        rateOf(QStringLiteral("worker-1"), ClientTableModel::OutMsgsColumn) > 300, kWaitMs);
+    QVERIFY(rateOf(QStringLiteral("worker-0"), ClientTableModel::InMsgsColumn) < 3000);
+
+    // The filter; the status line counts what is shown.
+    page->findChild<QLineEdit*>(QStringLiteral("clientsFilter"))->setText(QStringLiteral("WORKER"));
+    QCOMPARE(page->proxy()->rowCount(), 3);
+    // One click: the subscriber's subscriptions, with what each received, from its server.
+    page->view()->selectRow(
+        page->proxy()->mapFromSource(page->model()->index(subscriber, 0)).row());
+    QTRY_VERIFY_WITH_TIMEOUT(page->subscriptionsText().startsWith(QStringLiteral("2 subscription")),
+                             kWaitMs);
+    QTableWidget* subs = page->subscriptionsView();
+    QCOMPARE(subs->rowCount(), 2);
+    const int ordersRow =
+        subs->findItems(QStringLiteral("orders.>"), Qt::MatchExactly).first()->row();
+    QVERIFY(subs->item(ordersRow, 2)->data(Qt::DisplayRole).toULongLong() > 0);
+    const int jobsRow = subs->findItems(QStringLiteral("jobs"), Qt::MatchExactly).first()->row();
+    QCOMPARE(subs->item(jobsRow, 1)->text(), QStringLiteral("workers"));
+    QTRY_VERIFY(page->statusText().contains(QStringLiteral("(3 shown)")));
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        page->findChild<QLineEdit*>(QStringLiteral("clientsFilter"))->clear();
+        QTest::qWait(2500);
+        QVERIFY(w.grab().save(dir + QStringLiteral("/console-clients.png")));
+    }
+
+    // Stopped, the publisher's rate drops to nothing within a round, and its count equals the
+    // server's.
+    publisher.stop();
+    VERIFY_OK(apps[0]->connection()->flushSync());
+    QTRY_COMPARE_WITH_TIMEOUT(rateOf(QStringLiteral("worker-0"), ClientTableModel::InMsgsColumn),
+                              0.0, kWaitMs);
+    const int pubRow = rowWith(m, ClientTableModel::NameColumn, QStringLiteral("worker-0"));
+    QCOMPARE(page->model()->rowAt(pubRow)->conn.inMsgs, quint64(published));
+
+    // A closed connection leaves the table with the next round; the page hidden, no more rounds.
+    apps[2].reset();
+    QTRY_COMPARE_WITH_TIMEOUT(rowWith(m, ClientTableModel::NameColumn, QStringLiteral("worker-2")),
+                              -1, kWaitMs);
+    w.showPage(MainWindow::Page::Servers);
+    QVERIFY(!w.session()->clientMonitor()->isRunning());
+    const quint64 rounds = w.session()->clientMonitor()->rounds();
+    QVERIFY(holdsFor(3000, [&] { return w.session()->clientMonitor()->rounds() == rounds; }));
+}
+
+void TestClusterPages::replicasAcrossTheCluster() {
+    // The application's JetStream: ORDERS on three replicas with a durable on three, a mirror
+    // of it, and a stream sourcing from it and from a stream that does not exist.
+    auto app = appClient(*m_servers[0], QStringLiteral("setup"));
+    VERIFY_OK(app->connection()->connectSync());
+    js::JetStream js(app->connection());
+    js::StreamConfig orders;
+    orders.name = QStringLiteral("ORDERS");
+    orders.subjects = {QStringLiteral("orders.>")};
+    orders.replicas = 3;
+    QVERIFY(js::addStreamWhenReady(js, orders).ok());
+    js::ConsumerConfig w3;
+    w3.durableName = QStringLiteral("W");
+    QVERIFY(js::addConsumerWhenReady(js, QStringLiteral("ORDERS"), w3).ok());
+    js::StreamConfig copy;
+    copy.name = QStringLiteral("ORDERS_COPY");
+    copy.extra = {{"mirror", {{"name", "ORDERS"}}}};
+    Result<js::StreamInfo> made = js.addStream(copy);
+    QVERIFY2(made.ok(), qPrintable(made.error().message));
+    js::StreamConfig agg;
+    agg.name = QStringLiteral("AGG");
+    agg.extra = {{"sources", {{{"name", "ORDERS"}}, {{"name", "GONE"}}}}};
+    made = js.addStream(agg);
+    QVERIFY2(made.ok(), qPrintable(made.error().message));
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(js.publish("orders.new", "x").ok());
+
+    MainWindow w;
+    w.resize(1400, 800);
+    w.show();
+    JetStreamPage* page = w.jetStreamPage();
+    QAbstractItemModelTester tester(page->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://sys:sys@127.0.0.1:%1").arg(m_servers[0]->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    w.showPage(MainWindow::Page::JetStream);
+    const ReplicaTableModel* m = page->model();
+    QTRY_VERIFY_WITH_TIMEOUT(page->metaText().contains(QStringLiteral("Meta group deck: leader")) &&
+                                 page->metaText().contains(QStringLiteral("0 offline, 0 behind")),
+                             kWaitMs);
+    QCOMPARE(page->metaView()->rowCount(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::HealthColumn),
+        QStringLiteral("ok"), kWaitMs);
+    QCOMPARE(replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::AccountColumn),
+             QStringLiteral("APP"));
+    QCOMPARE(replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::ReplicasColumn),
+             QStringLiteral("3"));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::MessagesColumn),
+        QStringLiteral("20"), kWaitMs);
+    const QString followers =
+        replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::FollowersColumn);
+    QCOMPARE(followers.count(QStringLiteral(" current")), 2);
+    QCOMPARE(replicaCell(m, QStringLiteral("ORDERS"), QStringLiteral("W"),
+                         ReplicaTableModel::ReplicasColumn),
+             QStringLiteral("3"));
+    QTRY_COMPARE_WITH_TIMEOUT(replicaCell(m, QStringLiteral("ORDERS"), QStringLiteral("W"),
+                                          ReplicaTableModel::MessagesColumn),
+                              QStringLiteral("20 pending, 0 unacked"), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaCell(m, QStringLiteral("ORDERS_COPY"), {}, ReplicaTableModel::OriginColumn),
+        QStringLiteral("mirror of ORDERS (lag 0)"), kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        replicaCell(m, QStringLiteral("AGG"), {}, ReplicaTableModel::HealthColumn) ==
+            QLatin1String("degraded"),
+        qPrintable(replicaCell(m, QStringLiteral("AGG"), {}, ReplicaTableModel::OriginColumn)),
+        kWaitMs);
+    // A clustered server does not say "stream not found": the source is never heard from.
+    QCOMPARE(replicaCell(m, QStringLiteral("AGG"), {}, ReplicaTableModel::ProblemsColumn),
+             QStringLiteral("source GONE: never heard from it"));
+    QVERIFY(page->statusText().contains(QStringLiteral("3 stream(s), 1 consumer(s): 3 ok, 0 "
+                                                       "lagging, 1 degraded")));
+    page->setOnlyProblems(true);
+    QCOMPARE(page->filter()->rowCount(), 1);
+
+    // A follower of ORDERS (not the server the console is connected to) is killed: its
+    // replicas say so, the meta group too; restarted, they catch up.
+    QString victimName;
+    for (const auto& s : m_servers)
+        if (s->config().name != m_servers[0]->config().name && followers.contains(s->config().name))
+            victimName = s->config().name;
+    QVERIFY(!victimName.isEmpty());
+    NatsServerProcess* victim = nullptr;
+    for (const auto& s : m_servers)
+        if (s->config().name == victimName)
+            victim = s.get();
+    victim->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::HealthColumn) !=
+                QLatin1String("ok") &&
+            replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::ProblemsColumn)
+                .contains(victimName),
+        40000);
+    QTRY_VERIFY_WITH_TIMEOUT(!page->metaText().contains(QStringLiteral("0 offline, 0 behind")),
+                             40000);
+    QVERIFY(page->filter()->rowCount() >= 2); // ORDERS joined AGG among the problems
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        page->setOnlyProblems(false);
+        QVERIFY(w.grab().save(dir + QStringLiteral("/console-jetstream.png")));
+        page->setOnlyProblems(true);
+    }
+    VERIFY_OK(victim->restart());
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaCell(m, QStringLiteral("ORDERS"), {}, ReplicaTableModel::HealthColumn),
+        QStringLiteral("ok"), 40000);
+    QTRY_VERIFY_WITH_TIMEOUT(page->metaText().contains(QStringLiteral("0 offline, 0 behind")),
+                             40000);
+}
+
+void TestClusterPages::outsideTheSystemAccount() {
+    MainWindow w;
+    w.show();
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://app:app@127.0.0.1:%1").arg(m_servers[1]->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    w.showPage(MainWindow::Page::Servers);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.serversPage()->statusText().contains(QStringLiteral("not in the system account")),
+        kWaitMs);
+    QCOMPARE(w.serversPage()->model()->rowCount(), 0);
+    // nats-server lists an account's own connections to its users: the page says that is all.
+    w.showPage(MainWindow::Page::Clients);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        w.clientsPage()->statusText().startsWith(QStringLiteral("Only this account's")),
+        qPrintable(w.clientsPage()->statusText()), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w.clientsPage()->model()->rowCount() > 0, kWaitMs);
+    for (int r = 0; r < w.clientsPage()->model()->rowCount(); ++r)
+        QCOMPARE(w.clientsPage()->model()->rowAt(r)->conn.account, QStringLiteral("APP"));
+    // The JetStream page falls back on the account's own listing, and says what it misses.
+    w.showPage(MainWindow::Page::JetStream);
+    JetStreamPage* js = w.jetStreamPage();
+    QTRY_VERIFY_WITH_TIMEOUT(js->statusText().contains(QStringLiteral("this account only")),
+                             kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(js->metaText().contains(QStringLiteral("not in the system account")),
+                             kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaCell(js->model(), QStringLiteral("ORDERS"), {}, ReplicaTableModel::ReplicasColumn),
+        QStringLiteral("3"), kWaitMs);
+    QCOMPARE(
+        replicaCell(js->model(), QStringLiteral("ORDERS"), {}, ReplicaTableModel::AccountColumn),
+        QStringLiteral("(this one)"));
+    QTRY_VERIFY_WITH_TIMEOUT(replicaCell(js->model(), QStringLiteral("ORDERS"), {},
+                                         ReplicaTableModel::HealthColumn) == QStringLiteral("ok"),
+                             kWaitMs);
+    // The account against its limits ($JS.API.INFO): three streams, one consumer.
+    QTRY_VERIFY_WITH_TIMEOUT(js->accountText().contains(QStringLiteral("streams 3")), kWaitMs);
+    QVERIFY2(js->accountText().contains(QStringLiteral("consumers 1")),
+             qPrintable(js->accountText()));
+}
+
+QTEST_MAIN(TestClusterPages)
+#include "tst_clusterpages.moc"
