@@ -65,6 +65,17 @@ void Session::open(const Options& options) {
         !s.ok())
         addEvent(ConnectionEvent::Kind::Error,
                  tr("cannot watch the servers' events: %1").arg(s.toString()));
+    // Every worker's processing time, for the consumers whose acks the server samples: a
+    // subscription only, quiet unless a consumer has sample_freq.
+    m_ackSamples = std::make_unique<sys::AckSampler>();
+    if (Status s = m_ackSamples->watch(
+            c, options.jetstreamEventPrefix,
+            [registry = m_registry](const sys::AckSample& a) {
+                registry->recordAckSample(a.stream, a.consumer, a.ackTimeNs / 1000, a.deliveries);
+            });
+        !s.ok())
+        addEvent(ConnectionEvent::Kind::Error,
+                 tr("cannot watch the servers' ack samples: %1").arg(s.toString()));
     c->open();
 }
 
@@ -76,6 +87,7 @@ void Session::close() {
 void Session::release() {
     m_lister.reset(); // an answer still on its way was for this connection
     m_events.reset();
+    m_ackSamples.reset();
     if (!m_conn)
         return;
     m_registry->removeConnection(m_conn->connection());

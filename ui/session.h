@@ -4,6 +4,7 @@
 #include "core/jetstream/jetstream.h"
 #include "core/jetstream/lister.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "core/system/acksampler.h"
 #include "core/system/clientmonitor.h"
 #include "core/system/eventwatcher.h"
 #include "core/system/systemmonitor.h"
@@ -88,6 +89,8 @@ public:
     void setListInterval(int ms);
     /// What listens to the servers' events on the current connection; null without one.
     const sys::EventWatcher* eventWatcher() const { return m_events.get(); }
+    /// What hands the servers' ack samples (consumers with sample_freq) to the registry.
+    const sys::AckSampler* ackSampler() const { return m_ackSamples.get(); }
     /// What lists the streams and consumers of the current connection; null without one.
     const js::JetStreamLister* lister() const { return m_lister.get(); }
 
@@ -151,6 +154,7 @@ private:
     std::unique_ptr<sys::ClientMonitor> m_clients;
     std::unique_ptr<js::JetStreamLister> m_lister; ///< lists on the current connection
     std::unique_ptr<sys::EventWatcher> m_events;   ///< listens on the current connection
+    std::unique_ptr<sys::AckSampler> m_ackSamples; ///< into the registry (ack_sampled)
 };
 
 } // namespace jetdeck

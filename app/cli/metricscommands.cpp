@@ -6,6 +6,7 @@
 #include "core/jetstream/consumermonitor.h"
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
+#include "core/system/acksampler.h"
 
 #include <QJsonArray>
 #include <QTimer>
@@ -187,6 +188,18 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
         lister->start();
     }
 
+    // Every worker's processing time for the consumers with sample_freq (any service's):
+    // the servers' ack samples, a subscription only.
+    sys::AckSampler samples;
+    if (Status s = samples.watch(&c, r.options.jetstreamEventPrefix,
+                                 [&registry](const sys::AckSample& a) {
+                                     registry.recordAckSample(a.stream, a.consumer,
+                                                              a.ackTimeNs / 1000, a.deliveries);
+                                 });
+        !s.ok())
+        std::fprintf(stderr, "jetdeck-cli: cannot watch ack samples: %s\n",
+                     qPrintable(s.toString()));
+
     const QString what = named.isEmpty()
                              ? QStringLiteral("every consumer, listed every %1 ms or as the "
                                               "budget allows")
@@ -214,6 +227,7 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
     t.start();
     runLoop([&] { return durationMs > 0 && t.elapsed() >= durationMs; });
     ping.stop();
+    samples.stop();
     lister.reset();
     for (const auto& w : watched)
         registry.removeConsumer(w->stream, w->consumer);

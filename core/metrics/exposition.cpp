@@ -268,6 +268,15 @@ const FamilyDef<K> kConsumerFamilies[] = {
          if (c.redelivery)
              put({}, double(c.redelivery->terminatedAdvisories));
      }},
+    {"jetdeck_jetstream_sampled_acks_total", T::Counter,
+     "Acks of any worker the server sampled (consumers with sample_freq), by whether the "
+     "message had been delivered before",
+     [](const K& c, const Put& put) {
+         if (c.sampledAcks > 0) {
+             put(with("redelivered", "false"), double(c.sampledAcks - c.sampledRedelivered));
+             put(with("redelivered", "true"), double(c.sampledRedelivered));
+         }
+     }},
     // Subjects are judged too: their samples join this family below.
     {"jetdeck_backpressure_status", T::Gauge,
      "0 OK, 1 WARN, 2 CRITICAL (num_pending and processing P95 against thresholds)",
@@ -339,8 +348,9 @@ QByteArray MetricsRegistry::prometheusText() {
     threshold("processing_p95_seconds", "critical", t.p95CriticalMs / 1000.0);
 
     // Latency: a histogram per probe since start, and JetDeck's own windowed percentiles.
-    w.family("jetdeck_latency_seconds", T::Histogram,
-             "Latency by probe (ping_rtt, request, publish_ack, end_to_end, processing)");
+    w.family(
+        "jetdeck_latency_seconds", T::Histogram,
+        "Latency by probe (ping_rtt, request, publish_ack, end_to_end, processing, ack_sampled)");
     w.family("jetdeck_latency_window_seconds", T::Gauge,
              "Latency percentiles (50, 95, 99) over JetDeck's sliding windows");
     QList<std::pair<Labels, std::shared_ptr<WindowedHistogram>>> probes;

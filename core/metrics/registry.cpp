@@ -170,6 +170,18 @@ void MetricsRegistry::setConsumerReadings(const QList<ConsumerReading>& readings
         [](const ConsumerEntry& e) { return !e.listed && !e.monitor && !e.tracker; });
 }
 
+void MetricsRegistry::recordAckSample(const QString& stream, const QString& consumer,
+                                      qint64 ackTimeUs, quint64 deliveries) {
+    probe(QString::fromLatin1(probe::AckSampled),
+          {{QStringLiteral("stream"), stream}, {QStringLiteral("consumer"), consumer}})
+        ->record(quint64(std::max<qint64>(0, ackTimeUs)));
+    std::lock_guard lock(m_sampleMu);
+    SampleCounts& c = m_sampleCounts[stream + QLatin1Char('/') + consumer];
+    ++c.acks;
+    if (deliveries > 1)
+        ++c.redelivered;
+}
+
 void MetricsRegistry::attachTracker(std::shared_ptr<js::RedeliveryTracker> tracker) {
     if (!tracker)
         return;
@@ -254,6 +266,21 @@ ConsumerMetrics MetricsRegistry::consumerMetricsLocked(ConsumerEntry& e, qint64 
         m.processing = snapshotLocked(*it, m_backpressureWindow, nowMs);
         if (m.processing.count > 0)
             p95 = double(m.processing.p95) / 1000.0;
+    }
+    // The server's samples cover every worker; JetDeck's own measurement, when there is one,
+    // is the more precise for what JetDeck itself processes.
+    it = m_probes.find(keyOf(QString::fromLatin1(probe::AckSampled), labels));
+    if (it != m_probes.end()) {
+        m.sampled = snapshotLocked(*it, m_backpressureWindow, nowMs);
+        if (!p95 && m.sampled.count > 0)
+            p95 = double(m.sampled.p95) / 1000.0;
+    }
+    {
+        std::lock_guard sampleLock(m_sampleMu);
+        const SampleCounts c =
+            m_sampleCounts.value(e.stream + QLatin1Char('/') + e.consumer, SampleCounts{});
+        m.sampledAcks = c.acks;
+        m.sampledRedelivered = c.redelivered;
     }
     // Pending counts only when the reading is live: a monitor that can no longer reach the
     // server must not keep showing an old, reassuring number.

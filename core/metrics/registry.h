@@ -31,6 +31,8 @@ inline constexpr char Request[] = "request";        ///< core request -> reply
 inline constexpr char PublishAck[] = "publish_ack"; ///< JetStream publish -> PubAck
 inline constexpr char EndToEnd[] = "end_to_end";    ///< publish (or store) -> delivery
 inline constexpr char Processing[] = "processing";  ///< delivery -> ack / NAK / term
+/// delivery -> ack of any worker, as the server sampled it ($JS.EVENT.METRIC.CONSUMER.ACK)
+inline constexpr char AckSampled[] = "ack_sampled";
 } // namespace probe
 
 /// One probe's numbers over a window.
@@ -66,6 +68,11 @@ struct ConsumerMetrics {
     std::optional<js::RedeliveryStats> redelivery; ///< when a tracker is registered
     double deliveriesPerSec = 0;                   ///< from the consumer's delivered sequence
     Percentiles processing;                        ///< processing time over the backpressure window
+    /// Every worker's processing time (any service's), from the server's ack samples over the
+    /// backpressure window; the verdict uses it when JetDeck processes nothing of this consumer.
+    Percentiles sampled;
+    quint64 sampledAcks = 0;        ///< ack samples received since JetDeck started
+    quint64 sampledRedelivered = 0; ///< of those, acks after more than one delivery
     BackpressureStatus backpressure;
 };
 
@@ -127,6 +134,11 @@ public:
     /// for their consumer). Thread-safe.
     std::shared_ptr<WindowedHistogram> subjectProcessingProbe(QByteArrayView subject);
     static constexpr int kMaxSubjects = 64;
+
+    /// One ack sample of the server's (any worker's ack of `stream` / `consumer`): into the
+    /// probe ack_sampled (stream=, consumer=) and the consumer's sample counts. Thread-safe.
+    void recordAckSample(const QString& stream, const QString& consumer, qint64 ackTimeUs,
+                         quint64 deliveries);
 
     /// The tracker watching a consumer, if one is attached.
     std::shared_ptr<js::RedeliveryTracker> tracker(const QString& stream,
@@ -192,6 +204,11 @@ private:
         QList<js::RedeliveryEvent> events; ///< bounded by kMaxEvents
     };
 
+    struct SampleCounts {
+        quint64 acks = 0;
+        quint64 redelivered = 0;
+    };
+
     static QString keyOf(const QString& name, const Labels& labels);
     Percentiles snapshotLocked(ProbeEntry& e, Window window, qint64 nowMs);
     ConsumerMetrics consumerMetricsLocked(ConsumerEntry& e, qint64 nowMs);
@@ -199,6 +216,8 @@ private:
 
     mutable std::mutex m_mu;
     QHash<QString, ProbeEntry> m_probes;
+    mutable std::mutex m_sampleMu; ///< m_sampleCounts, taken alone (samples arrive off-thread)
+    QHash<QString, SampleCounts> m_sampleCounts; ///< by "stream/consumer"
     std::mutex m_subjectMu;
     QHash<QByteArray, std::shared_ptr<WindowedHistogram>> m_subjectProbes;
     QList<QString> m_probeOrder;

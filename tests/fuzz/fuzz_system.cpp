@@ -1,7 +1,8 @@
 // What servers say about themselves and announce: $SYS replies (the envelope and VARZ, HEALTHZ,
-// CONNZ, JSZ), events (JetStream advisories, client events) on any subject, and the stream
-// infos inside (mirrors and sources).
+// CONNZ, JSZ), events (JetStream advisories, client events) on any subject, and the ack
+// samples of consumers with sample_freq; the stream infos inside (mirrors and sources).
 #include "core/protocol/json.h"
+#include "core/system/acksampler.h"
 #include "core/system/events.h"
 #include "core/system/sysdocs.h"
 
@@ -21,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)e.value()->where();
     }
     (void)sys::parseServerReply(text);
+    (void)sys::parseAckSample(payload);
     const nlohmann::json j = json::parse(text);
     if (j.is_discarded())
         return 0;

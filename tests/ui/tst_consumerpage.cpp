@@ -2,9 +2,13 @@
 // CONSUMER.INFO, fetch from a pull consumer, read a message (JSON, hex, headers, metadata),
 // ack (num_ack_pending falls on the server and on the page), NAK (the redelivery shows its
 // count), term with a reason (the server's advisory lands in the events list), MaxDeliver,
-// and a push consumer refusing fetch with a reason.
+// a push consumer refusing fetch with a reason, and another service's worker measured by the
+// server's ack samples (sample_freq set from the page) within 5 % of what the worker measured.
 
+#include "core/base/clock.h"
 #include "core/jetstream/jetstream.h"
+#include "core/jetstream/pullconsumer.h"
+#include "core/metrics/registry.h"
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 #include "ui/mainwindow.h"
@@ -22,6 +26,9 @@
 #include <QTableView>
 #include <QtTest>
 
+#include <random>
+#include <tuple>
+
 using namespace jetdeck;
 using namespace jetdeck::test;
 
@@ -35,6 +42,7 @@ private slots:
     void termAndMaxDeliverEvents();
     void pushConsumerRefusesFetch();
     void openedFromStreamsPage();
+    void everyWorkerSampledByTheServer();
     void cleanupTestCase();
 
 private:
@@ -263,6 +271,128 @@ void TestConsumerPage::openedFromStreamsPage() {
     QTRY_COMPARE_WITH_TIMEOUT(
         m_window->consumerPage()->findChild<QComboBox*>(QStringLiteral("chooser"))->count(), 2,
         5000);
+}
+
+void TestConsumerPage::everyWorkerSampledByTheServer() {
+    // Another service's consumer: the console never consumes from it.
+    js::StreamConfig sc;
+    sc.name = QStringLiteral("SAMPLED");
+    sc.subjects = {QStringLiteral("sampled.>")};
+    sc.storage = js::StorageType::Memory;
+    QVERIFY(m_js->addStream(sc).ok());
+    js::ConsumerConfig svc;
+    svc.durableName = QStringLiteral("svc");
+    svc.ackWaitNs = 30LL * 1000000000LL;
+    QVERIFY(m_js->addConsumer(QStringLiteral("SAMPLED"), svc).ok());
+    constexpr int kJobs = 100;
+    for (int i = 0; i < kJobs; ++i)
+        QVERIFY(m_js->publish("sampled.job", "work").ok());
+
+    ConsumerPage* page = m_window->consumerPage();
+    m_window->showPage(MainWindow::Page::Consumer);
+    page->openConsumer(QStringLiteral("SAMPLED"), QStringLiteral("svc"));
+    QTRY_COMPARE_WITH_TIMEOUT(page->numberText(QStringLiteral("workersP95")),
+                              QStringLiteral("not sampled"), 10000);
+    // Sampling asked for from the page: the consumer's sample_freq changes, nothing else.
+    QSignalSpy changed(page, &ConsumerPage::samplingChanged);
+    page->setAckSampling(100, true);
+    QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 10000);
+    QVERIFY2(changed.first().at(0).toBool(), qPrintable(changed.first().at(1).toString()));
+    Result<js::ConsumerInfo> info =
+        m_js->consumerInfo(QStringLiteral("SAMPLED"), QStringLiteral("svc"));
+    QVERIFY(info.ok());
+    QCOMPARE(info->config.sampleFrequency, QStringLiteral("100%"));
+    QCOMPARE(info->numPending, qint64(kJobs));
+    QTRY_VERIFY_WITH_TIMEOUT(page->findChild<QLabel*>(QStringLiteral("config"))
+                                 ->text()
+                                 .contains(QStringLiteral("acks sampled at 100%")),
+                             10000);
+
+    // The worker: its own connection, its own clock; 40 to 120 ms per job. The server counts
+    // from sending the message to the ack's arrival: the same span plus the loopback trips.
+    ConnectionThread worker(optionsFor(m_server->url()));
+    VERIFY_OK(worker->connectSync());
+    js::JetStream wjs(worker.connection());
+    js::PullConsumer pull(wjs, QStringLiteral("SAMPLED"), QStringLiteral("svc"));
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> work(40, 120);
+    QList<quint64> measuredUs;
+    for (int i = 0; i < kJobs; ++i) {
+        js::FetchOptions fo;
+        fo.batch = 1;
+        fo.expiresMs = 2000;
+        Result<js::FetchOutcome> got = pull.fetch(fo);
+        QVERIFY2(got.ok() && got->messages.size() == 1, qPrintable(QString::number(i)));
+        // From when the message reached this client (as JetDeck's own processing probe
+        // counts) to the ack.
+        QThread::msleep(work(rng));
+        measuredUs << quint64((steadyNowNs() - got->messages.first().receivedNs()) / 1000);
+        VERIFY_OK(got->messages.first().ack());
+    }
+    VERIFY_OK(worker->flushSync());
+
+    // Every ack sampled, in the registry under ack_sampled; its percentiles within 5 % of the
+    // worker's own (nearest rank).
+    metrics::MetricsRegistry* reg = m_window->session()->registry();
+    const metrics::Labels labels{{QStringLiteral("consumer"), QStringLiteral("svc")},
+                                 {QStringLiteral("stream"), QStringLiteral("SAMPLED")}};
+    const auto sampled = [&] {
+        const auto snap = reg->probeSnapshot(QString::fromLatin1(metrics::probe::AckSampled),
+                                             labels, metrics::Window::Last1m);
+        return snap ? snap->percentiles : metrics::Percentiles{};
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(sampled().count, quint64(kJobs), 10000);
+    std::sort(measuredUs.begin(), measuredUs.end());
+    const auto rank = [&](double p) {
+        return measuredUs[qBound(0, int(std::ceil(p * kJobs)) - 1, kJobs - 1)];
+    };
+    const metrics::Percentiles server = sampled();
+    for (const auto& [name, ours, theirs] :
+         {std::tuple{"P50", rank(0.50), server.p50}, std::tuple{"P95", rank(0.95), server.p95},
+          std::tuple{"P99", rank(0.99), server.p99}}) {
+        const double off = std::abs(double(theirs) - double(ours)) / double(ours);
+        qInfo("%s: the worker measured %llu us, the server's samples say %llu us (%.1f %% off)",
+              name, ours, theirs, off * 100);
+        QVERIFY2(off < 0.05, name);
+    }
+    // On the page, with where the number comes from.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        page->numberText(QStringLiteral("workersP95")).endsWith(QStringLiteral("ms")), 10000);
+    QVERIFY(page->findChild<QLabel*>(QStringLiteral("workersP95"))
+                ->toolTip()
+                .contains(QStringLiteral("$JS.EVENT.METRIC.CONSUMER.ACK.SAMPLED.svc")));
+    QCOMPARE(page->numberText(QStringLiteral("processingP95")), QStringLiteral("–"));
+    const auto metricsOf = [&] {
+        for (const metrics::ConsumerMetrics& m : reg->consumers())
+            if (m.stream == QLatin1String("SAMPLED") && m.consumer == QLatin1String("svc"))
+                return m;
+        return metrics::ConsumerMetrics{};
+    };
+    QCOMPARE(metricsOf().sampledAcks, quint64(kJobs));
+    QCOMPARE(metricsOf().sampledRedelivered, quint64(0));
+    // Exported: the samples by whether the message had been delivered before.
+    bool exported = false;
+    for (const QByteArray& line : reg->prometheusText().split('\n'))
+        exported = exported || (line.startsWith("jetdeck_jetstream_sampled_acks_total{") &&
+                                line.contains("consumer=\"svc\"") &&
+                                line.contains("redelivered=\"false\"") && line.endsWith(" 100"));
+    QVERIFY(exported);
+    // The backpressure verdict judges another service's consumer on its workers' P95.
+    QVERIFY(metricsOf().backpressure.level != metrics::BackpressureLevel::Unknown);
+
+    // Stopped from the page: the server sends no more samples.
+    page->setAckSampling(0, true);
+    QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 2, 10000);
+    QVERIFY2(changed.last().at(0).toBool(), qPrintable(changed.last().at(1).toString()));
+    info = m_js->consumerInfo(QStringLiteral("SAMPLED"), QStringLiteral("svc"));
+    QCOMPARE(info->config.sampleFrequency, QStringLiteral("0%"));
+    QVERIFY(m_js->publish("sampled.job", "one more").ok());
+    js::FetchOptions fo;
+    fo.batch = 1;
+    Result<js::FetchOutcome> last = pull.fetch(fo);
+    QVERIFY(last.ok() && last->messages.size() == 1);
+    VERIFY_OK(last->messages.first().ackSync());
+    QVERIFY(holdsFor(1000, [&] { return metricsOf().sampledAcks == quint64(kJobs); }));
 }
 
 QTEST_MAIN(TestConsumerPage)

@@ -1,6 +1,7 @@
 #include "consumerpage.h"
 
 #include "core/metrics/registry.h"
+#include "ui/widgets/background.h"
 #include "ui/widgets/consumercharts.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/messageviewer.h"
@@ -15,6 +16,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
@@ -25,6 +27,16 @@
 #include <optional>
 
 namespace jetdeck {
+
+namespace {
+/// Whether a consumer's sample_freq asks for samples ("", "0" and "0%" do not).
+bool isSampling(const QString& freq) {
+    QString f = freq.trimmed();
+    if (f.endsWith(QLatin1Char('%')))
+        f.chop(1);
+    return !f.isEmpty() && f.toDouble() > 0;
+}
+} // namespace
 
 namespace {
 constexpr int kRefreshMs = 1000;
@@ -74,6 +86,7 @@ ConsumerPage::ConsumerPage(QWidget* parent)
         {QStringLiteral("ackFloor"), tr("Ack floor")},
         {QStringLiteral("rate"), tr("Deliveries")},
         {QStringLiteral("processingP95"), tr("Processing P95")},
+        {QStringLiteral("workersP95"), tr("All workers P95")},
         {QStringLiteral("backpressure"), tr("Backpressure")},
     };
     for (int i = 0; i < numbers.size(); ++i) {
@@ -143,6 +156,12 @@ ConsumerPage::ConsumerPage(QWidget* parent)
                                                       m_wpiButton, m_termButton, m_termReason})
         actions->addWidget(w);
     actions->addStretch(1);
+    m_sampleButton = new QPushButton(tr("Sample acks..."), bottom);
+    m_sampleButton->setObjectName(QStringLiteral("sampleAcks"));
+    m_sampleButton->setToolTip(
+        tr("Ask the server to sample this consumer's acks (sample_freq): the processing time "
+           "of every worker, any service's, then shows as \"All workers P95\""));
+    actions->addWidget(m_sampleButton);
     bottomLayout->addLayout(actions);
 
     auto* hsplit = new QSplitter(Qt::Horizontal, bottom);
@@ -185,6 +204,10 @@ ConsumerPage::ConsumerPage(QWidget* parent)
             [this] { answerSelected(js::AckKind::InProgress); });
     connect(m_termButton, &QPushButton::clicked, this,
             [this] { answerSelected(js::AckKind::Term); });
+    connect(m_sampleButton, &QPushButton::clicked, this,
+            [this] { setAckSampling(isSampling(m_sampleFreq) ? 0 : 100); });
+    m_numbers.value(QStringLiteral("processingP95"))
+        ->setToolTip(tr("What this page fetched and answered: delivery to ack, NAK or term"));
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ConsumerPage::onSelectionChanged);
 
@@ -192,6 +215,48 @@ ConsumerPage::ConsumerPage(QWidget* parent)
     setRefreshPaused(true); // until a consumer is open
     setStatus(tr("Choose a consumer above, or open one from the streams page."), false);
     updateActions();
+}
+
+void ConsumerPage::setAckSampling(int percent, bool confirmed) {
+    if (!connection() || m_stream.isEmpty())
+        return;
+    percent = qBound(0, percent, 100);
+    if (!confirmed && percent > 0 &&
+        QMessageBox::question(
+            this, tr("Sample acks"),
+            tr("Ask the server to sample %1 % of the acks of %2 > %3?\n\nFor each sampled ack "
+               "the server publishes one small message on $JS.EVENT.METRIC.CONSUMER.ACK.%2.%3 "
+               "(at %1 % and 5,000 acks a second: %4 messages a second in this account). The "
+               "consumer's configuration changes (sample_freq); its workers and its messages "
+               "are not touched. \"Stop sampling\" sets it back.")
+                .arg(percent)
+                .arg(m_stream, m_consumer)
+                .arg(5000 * percent / 100),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+        return;
+    const QString freq = QStringLiteral("%1%").arg(percent);
+    runInBackground(
+        this,
+        [conn = connection(), js = session()->jetStream(), stream = m_stream, consumer = m_consumer,
+         freq]() -> Status {
+            Result<js::ConsumerInfo> info = js.consumerInfo(stream, consumer);
+            if (!info)
+                return info.error();
+            js::ConsumerConfig cfg = info->config;
+            cfg.sampleFrequency = freq;
+            Result<js::ConsumerInfo> updated = js.addConsumer(stream, cfg);
+            return updated ? Status{} : Status(updated.error());
+        },
+        [this, percent, stream = m_stream, consumer = m_consumer](const Status& s) {
+            const QString msg =
+                !s.ok() ? tr("Sampling acks of %1 > %2: %3").arg(stream, consumer, s.toString())
+                : percent > 0 ? tr("The server samples %1 % of the acks of %2 > %3 from now on")
+                                    .arg(percent)
+                                    .arg(stream, consumer)
+                              : tr("Ack sampling of %1 > %2 stopped").arg(stream, consumer);
+            setStatus(msg, !s.ok());
+            emit samplingChanged(s.ok(), msg);
+        });
 }
 
 ConsumerPage::~ConsumerPage() {
@@ -520,6 +585,11 @@ void ConsumerPage::refresh() {
         }
         if (!c.filterSubject.isEmpty())
             cfg << tr("filter %1").arg(c.filterSubject);
+        m_sampleFreq = c.sampleFrequency;
+        cfg << (isSampling(m_sampleFreq) ? tr("acks sampled at %1").arg(m_sampleFreq)
+                                         : tr("acks not sampled"));
+        m_sampleButton->setText(isSampling(m_sampleFreq) ? tr("Stop sampling")
+                                                         : tr("Sample acks..."));
         m_config->setText(cfg.join(QStringLiteral(" · ")));
         set("pending", format::count(quint64(s.numPending)));
         set("ackPending", format::count(quint64(s.numAckPending)));
@@ -548,6 +618,22 @@ void ConsumerPage::refresh() {
                 continue;
             set("processingP95", m.processing.count > 0 ? format::micros(qint64(m.processing.p95))
                                                         : QStringLiteral("–"));
+            QLabel* workers = m_numbers.value(QStringLiteral("workersP95"));
+            workers->setText(m.sampled.count > 0        ? format::micros(qint64(m.sampled.p95))
+                             : isSampling(m_sampleFreq) ? tr("no acks yet")
+                                                        : tr("not sampled"));
+            workers->setToolTip(
+                tr("From the server's ack samples ($JS.EVENT.METRIC.CONSUMER.ACK.%1.%2): every "
+                   "worker's time from delivery to ack, whichever service runs it.\n"
+                   "Last minute: %3 sample(s), P50 %4, P95 %5, P99 %6.\n"
+                   "%7 sample(s) since JetDeck started, %8 of them acked after a redelivery.")
+                    .arg(m_stream, m_consumer)
+                    .arg(m.sampled.count)
+                    .arg(format::micros(qint64(m.sampled.p50)),
+                         format::micros(qint64(m.sampled.p95)),
+                         format::micros(qint64(m.sampled.p99)))
+                    .arg(m.sampledAcks)
+                    .arg(m.sampledRedelivered));
             set("rate", format::rate(m.deliveriesPerSec));
             auto* bp = m_numbers.value(QStringLiteral("backpressure"));
             bp->setText(metrics::backpressureLevelName(m.backpressure.level));

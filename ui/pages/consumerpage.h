@@ -48,12 +48,17 @@ public:
     /// Answers the selected messages (all pending ones when none is selected).
     void answerSelected(js::AckKind kind);
     bool isFetching() const { return m_fetching; }
+    /// Asks the server to sample `percent` of this consumer's acks (sample_freq; 0 stops it):
+    /// every worker's processing time then reaches the page ("All workers P95"), at the cost of
+    /// one small message per sampled ack. Asks first unless `confirmed`; samplingChanged()
+    /// follows.
+    void setAckSampling(int percent, bool confirmed = false);
 
     FetchedMessageModel* messages() const { return m_messages; }
     QTableView* messageView() const { return m_view; }
     MessageViewer* viewer() const { return m_viewer; }
     /// The live number shown under `name`: "pending", "ackPending", "redelivered", "waiting",
-    /// "delivered", "ackFloor", "processingP95", "rate", "backpressure".
+    /// "delivered", "ackFloor", "processingP95", "workersP95", "rate", "backpressure".
     QString numberText(const QString& name) const;
     QString statusText() const;
     /// The delivery-count bars (count of deliveries with count 1, 2, ... 10+).
@@ -63,6 +68,7 @@ public:
 
 signals:
     void fetched(int count, const QString& status);
+    void samplingChanged(bool ok, const QString& message);
 
 protected:
     /// The open consumer is opened again on the new connection.
@@ -84,6 +90,7 @@ private:
     QSet<js::RedeliveryTracker*> m_ownTrackers;
     SubscriptionPtr m_advisories;
     bool m_isPush = false;
+    QString m_sampleFreq; ///< the consumer's sample_freq as last read ("" or "0%": off)
     bool m_fetching = false;
     QList<FetchedMessage> m_rows;
 
@@ -102,6 +109,7 @@ private:
     QPushButton* m_wpiButton;
     QPushButton* m_termButton;
     QLineEdit* m_termReason;
+    QPushButton* m_sampleButton;
     FetchedMessageModel* m_messages;
     QTableView* m_view;
     MessageViewer* m_viewer;
