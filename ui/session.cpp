@@ -95,6 +95,8 @@ void Session::release() {
         m_system.reset();
         emit systemMonitorChanged(nullptr);
     }
+    m_registry->setServers({});
+    m_registry->setReplicas({});
     if (m_clients) {
         m_clients.reset();
         emit clientMonitorChanged(nullptr);
@@ -135,6 +137,11 @@ void Session::startSystemMonitor() {
                              .arg(name, lastSeen.toString(QStringLiteral("HH:mm:ss"))),
                          name);
             });
+    // The servers and every account's replicas, for the metrics endpoint and the JSON export.
+    connect(m_system.get(), &sys::SystemMonitor::serversUpdated, this,
+            [this] { m_registry->setServers(m_system->servers()); });
+    connect(m_system.get(), &sys::SystemMonitor::jetStreamUpdated, this,
+            [this] { m_registry->setReplicas(sys::replicaRows(m_system->jetStream().assets)); });
     connect(m_system.get(), &sys::SystemMonitor::serverBack, this, [this](const QString& name) {
         addEvent(ConnectionEvent::Kind::Info, tr("server %1 answers again").arg(name), name);
     });
@@ -269,8 +276,13 @@ void Session::listJetStream() {
 }
 
 void Session::onListed(const Result<js::JetStreamSnapshot>& snapshot) {
-    if (snapshot)
+    if (snapshot) {
         m_registry->setConsumerReadings(snapshot.value());
+        // Replica health from the account's own listing, unless the system monitor's JSZ
+        // (every account) has it.
+        if (!m_system || !m_system->jetStream().at.isValid())
+            m_registry->setReplicas(sys::replicaRows(snapshot.value()));
+    }
     emit jetStreamListed(snapshot);
 }
 

@@ -7,6 +7,8 @@
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
 #include "core/system/acksampler.h"
+#include "core/system/replicas.h"
+#include "core/system/systemmonitor.h"
 
 #include <QJsonArray>
 #include <QTimer>
@@ -85,7 +87,11 @@ void serveOptions(QCommandLineParser& p) {
           QStringLiteral("requests")},
          {QStringLiteral("duration"),
           QStringLiteral("Stop after this long (default: until interrupted)."),
-          QStringLiteral("duration")}});
+          QStringLiteral("duration")},
+         {QStringLiteral("servers"),
+          QStringLiteral("Also export every server (jetdeck_server_*) and every account's replica "
+                         "health through the system account (the user must be in it): VARZ a "
+                         "second, HEALTHZ and JSZ every fifth, within --budget.")}});
     thresholdOptions(p);
 }
 
@@ -175,6 +181,23 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
         registry.addConsumer(w->monitor.get());
         watched.push_back(std::move(w));
     }
+    // The whole cluster through the system account, when asked for.
+    std::unique_ptr<sys::SystemMonitor> system;
+    if (p.isSet(QStringLiteral("servers"))) {
+        system = std::make_unique<sys::SystemMonitor>(&c, &budget);
+        QObject::connect(system.get(), &sys::SystemMonitor::serversUpdated, system.get(),
+                         [&] { registry.setServers(system->servers()); });
+        QObject::connect(system.get(), &sys::SystemMonitor::jetStreamUpdated, system.get(), [&] {
+            registry.setReplicas(sys::replicaRows(system->jetStream().assets));
+        });
+        QObject::connect(system.get(), &sys::SystemMonitor::accessChanged, system.get(),
+                         [](sys::Access a) {
+                             if (a == sys::Access::NoSystemUser)
+                                 std::fprintf(stderr, "jetdeck-cli: --servers: %s\n",
+                                              qPrintable(sys::systemAccessHint()));
+                         });
+        system->start();
+    }
     std::unique_ptr<js::JetStreamLister> lister;
     if (named.isEmpty()) {
         lister = std::make_unique<js::JetStreamLister>(js, &budget);
@@ -182,8 +205,11 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
         lister->setInterval(int(pollMs));
         QObject::connect(lister.get(), &js::JetStreamLister::listed, lister.get(),
                          [&](const Result<js::JetStreamSnapshot>& snap) {
-                             if (snap)
-                                 registry.setConsumerReadings(snap.value());
+                             if (!snap)
+                                 return;
+                             registry.setConsumerReadings(snap.value());
+                             if (!system || !system->jetStream().at.isValid())
+                                 registry.setReplicas(sys::replicaRows(snap.value()));
                          });
         lister->start();
     }
@@ -228,6 +254,7 @@ int cmdServeMetrics(const QCommandLineParser& p, Resolved r, bool json) {
     runLoop([&] { return durationMs > 0 && t.elapsed() >= durationMs; });
     ping.stop();
     samples.stop();
+    system.reset();
     lister.reset();
     for (const auto& w : watched)
         registry.removeConsumer(w->stream, w->consumer);

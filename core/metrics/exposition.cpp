@@ -5,6 +5,7 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <functional>
 
 // What the registry knows, written out: the Prometheus exposition and the JSON snapshot. Each
@@ -316,6 +317,143 @@ QJsonObject backpressureJson(const BackpressureStatus& s) {
     return o;
 }
 
+using V = sys::ServerRow;
+/// A server's latest VARZ, when it answered the latest round.
+const sys::Varz* liveVarz(const V& r) {
+    return r.answering && r.varz ? &*r.varz : nullptr;
+}
+const FamilyDef<V> kServerFamilies[] = {
+    {"jetdeck_server_up", T::Gauge,
+     "1 when the server answered the system monitor's latest round ($SYS.REQ.SERVER.PING.VARZ)",
+     [](const V& r, const Put& put) { put({}, r.answering ? 1 : 0); }},
+    {"jetdeck_server_healthy", T::Gauge, "1 when the server's latest HEALTHZ said ok",
+     [](const V& r, const Put& put) {
+         if (r.answering && r.health)
+             put({}, r.health->ok() ? 1 : 0);
+     }},
+    {"jetdeck_server_connections", T::Gauge, "Client connections (VARZ connections)",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r))
+             put({}, v->connections);
+     }},
+    {"jetdeck_server_subscriptions", T::Gauge, "Subscriptions (VARZ subscriptions)",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r))
+             put({}, double(v->subscriptions));
+     }},
+    {"jetdeck_server_slow_consumers_total", T::Counter,
+     "Clients the server cut or flagged as slow consumers since it started",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r))
+             put({}, double(v->slowConsumers));
+     }},
+    {"jetdeck_server_messages_total", T::Counter, "Messages in and out since the server started",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r)) {
+             put(direction("in"), double(v->inMsgs));
+             put(direction("out"), double(v->outMsgs));
+         }
+     }},
+    {"jetdeck_server_bytes_total", T::Counter, "Bytes in and out since the server started",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r)) {
+             put(direction("in"), double(v->inBytes));
+             put(direction("out"), double(v->outBytes));
+         }
+     }},
+    {"jetdeck_server_cpu_percent", T::Gauge, "CPU use, percent of one core (VARZ cpu)",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r))
+             put({}, v->cpu);
+     }},
+    {"jetdeck_server_memory_bytes", T::Gauge, "Resident memory (VARZ mem)",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r))
+             put({}, double(v->memBytes));
+     }},
+    {"jetdeck_server_routes", T::Gauge, "Routes to other servers of the cluster",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r))
+             put({}, v->routes);
+     }},
+    {"jetdeck_server_jetstream_used_bytes", T::Gauge, "JetStream memory and file storage in use",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r); v && v->jetstream) {
+             put(with("storage", "memory"), double(v->js.memory));
+             put(with("storage", "file"), double(v->js.storage));
+         }
+     }},
+    {"jetdeck_server_jetstream_limit_bytes", T::Gauge,
+     "JetStream memory and file storage the server may use",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r); v && v->jetstream) {
+             if (v->js.maxMemory > 0)
+                 put(with("storage", "memory"), double(v->js.maxMemory));
+             if (v->js.maxStorage > 0)
+                 put(with("storage", "file"), double(v->js.maxStorage));
+         }
+     }},
+    {"jetdeck_server_jetstream_api_requests_total", T::Counter,
+     "JetStream API requests the server answered, and of them errors",
+     [](const V& r, const Put& put) {
+         if (const sys::Varz* v = liveVarz(r); v && v->jetstream) {
+             put(with("result", "all"), double(v->js.apiTotal));
+             put(with("result", "error"), double(v->js.apiErrors));
+         }
+     }},
+};
+
+Labels serverLabels(const V& r) {
+    return {{QStringLiteral("server"), r.id.name.isEmpty() ? r.id.id : r.id.name},
+            {QStringLiteral("cluster"), r.id.cluster}};
+}
+
+using R = sys::ReplicaRow;
+const FamilyDef<R> kReplicaFamilies[] = {
+    {"jetdeck_jetstream_replica_health", T::Gauge,
+     "0 ok, 1 lagging (a follower, mirror or source behind), 2 degraded (a follower offline, a "
+     "replica missing, a source that cannot copy), 3 no leader",
+     [](const R& r, const Put& put) { put({}, int(r.health)); }},
+    {"jetdeck_jetstream_replicas", T::Gauge, "Replicas configured",
+     [](const R& r, const Put& put) { put({}, r.replicas); }},
+    {"jetdeck_jetstream_replicas_offline", T::Gauge, "Followers the leader reports offline",
+     [](const R& r, const Put& put) {
+         int n = 0;
+         for (const js::PeerInfo& p : r.followers)
+             n += p.offline;
+         if (r.replicas > 1)
+             put({}, n);
+     }},
+    {"jetdeck_jetstream_replica_lag_operations", T::Gauge,
+     "How far the furthest follower is behind the leader (RAFT operations)",
+     [](const R& r, const Put& put) {
+         quint64 lag = 0;
+         for (const js::PeerInfo& p : r.followers)
+             lag = std::max(lag, p.lag);
+         if (r.replicas > 1)
+             put({}, double(lag));
+     }},
+    {"jetdeck_jetstream_source_lag_messages", T::Gauge,
+     "Messages a mirror or a source has not copied yet",
+     [](const R& r, const Put& put) {
+         if (r.mirror)
+             put({{QStringLiteral("source"), r.mirror->name},
+                  {QStringLiteral("kind"), QStringLiteral("mirror")}},
+                 double(r.mirror->lag));
+         for (const js::StreamSourceInfo& s : r.sources)
+             put({{QStringLiteral("source"), s.name},
+                  {QStringLiteral("kind"), QStringLiteral("source")}},
+                 double(s.lag));
+     }},
+};
+
+Labels replicaLabels(const R& r) {
+    Labels l{{QStringLiteral("account"), r.account}, {QStringLiteral("stream"), r.stream}};
+    if (r.kind == R::Kind::Consumer)
+        l.append({QStringLiteral("consumer"), r.consumer});
+    return l;
+}
+
 } // namespace
 
 QByteArray MetricsRegistry::prometheusText() {
@@ -328,6 +466,8 @@ QByteArray MetricsRegistry::prometheusText() {
             subscriptions.append({c.name, s});
     writeTable(w, kSubscriptionFamilies, subscriptions, &subscriptionLabels);
     writeTable(w, kConsumerFamilies, consumers(), &consumerLabels);
+    writeTable(w, kServerFamilies, servers(), &serverLabels);
+    writeTable(w, kReplicaFamilies, replicas(), &replicaLabels);
     for (const SubjectMetrics& s : subjects())
         if (s.backpressure.level != BackpressureLevel::Unknown)
             w.sample("jetdeck_backpressure_status", {{QStringLiteral("subject"), s.subject}},
@@ -456,8 +596,39 @@ QJsonObject MetricsRegistry::toJson(Window window) {
         o.insert(QStringLiteral("labels"), labelsJson(s.labels));
         probes.append(o);
     }
+    QJsonArray serverArray;
+    for (const sys::ServerRow& r : servers()) {
+        QJsonObject o{{QStringLiteral("server"), r.id.name.isEmpty() ? r.id.id : r.id.name},
+                      {QStringLiteral("cluster"), r.id.cluster},
+                      {QStringLiteral("version"), r.id.version},
+                      {QStringLiteral("answering"), r.answering}};
+        if (r.lastSeen.isValid())
+            o.insert(QStringLiteral("last_seen"), r.lastSeen.toUTC().toString(Qt::ISODateWithMs));
+        if (const sys::Varz* v = liveVarz(r)) {
+            o.insert(QStringLiteral("connections"), v->connections);
+            o.insert(QStringLiteral("subscriptions"), double(v->subscriptions));
+            o.insert(QStringLiteral("slow_consumers"), double(v->slowConsumers));
+            o.insert(QStringLiteral("cpu_percent"), v->cpu);
+            o.insert(QStringLiteral("memory_bytes"), double(v->memBytes));
+        }
+        serverArray.append(o);
+    }
+    QJsonArray replicaArray;
+    for (const sys::ReplicaRow& r : replicas()) {
+        QJsonObject o{{QStringLiteral("account"), r.account},
+                      {QStringLiteral("stream"), r.stream},
+                      {QStringLiteral("replicas"), r.replicas},
+                      {QStringLiteral("leader"), r.leader},
+                      {QStringLiteral("health"), sys::replicaHealthName(r.health)},
+                      {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)}};
+        if (r.kind == R::Kind::Consumer)
+            o.insert(QStringLiteral("consumer"), r.consumer);
+        replicaArray.append(o);
+    }
     const BackpressureThresholds t = thresholds();
     return QJsonObject{
+        {QStringLiteral("servers"), serverArray},
+        {QStringLiteral("replicas"), replicaArray},
         {QStringLiteral("taken_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
         {QStringLiteral("window"), windowName(window)},
         {QStringLiteral("connections"), conns},

@@ -170,6 +170,26 @@ void MetricsRegistry::setConsumerReadings(const QList<ConsumerReading>& readings
         [](const ConsumerEntry& e) { return !e.listed && !e.monitor && !e.tracker; });
 }
 
+void MetricsRegistry::setServers(const QList<sys::ServerRow>& servers) {
+    std::lock_guard lock(m_mu);
+    m_servers = servers;
+}
+
+QList<sys::ServerRow> MetricsRegistry::servers() const {
+    std::lock_guard lock(m_mu);
+    return m_servers;
+}
+
+void MetricsRegistry::setReplicas(const QList<sys::ReplicaRow>& replicas) {
+    std::lock_guard lock(m_mu);
+    m_replicas = replicas;
+}
+
+QList<sys::ReplicaRow> MetricsRegistry::replicas() const {
+    std::lock_guard lock(m_mu);
+    return m_replicas;
+}
+
 void MetricsRegistry::recordAckSample(const QString& stream, const QString& consumer,
                                       qint64 ackTimeUs, quint64 deliveries) {
     probe(QString::fromLatin1(probe::AckSampled),

@@ -8,6 +8,8 @@
 #include "core/metrics/backpressure.h"
 #include "core/metrics/prometheus.h"
 #include "core/metrics/ratemeter.h"
+#include "core/system/replicas.h"
+#include "core/system/systemmonitor.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -140,6 +142,14 @@ public:
     void recordAckSample(const QString& stream, const QString& consumer, qint64 ackTimeUs,
                          quint64 deliveries);
 
+    /// The servers as the system monitor last saw them (jetdeck_server_*); replaced as a whole.
+    void setServers(const QList<sys::ServerRow>& servers);
+    QList<sys::ServerRow> servers() const;
+    /// Every stream's and consumer's replica health (jetdeck_jetstream_replica_*), from the
+    /// latest JSZ round or account listing; replaced as a whole.
+    void setReplicas(const QList<sys::ReplicaRow>& replicas);
+    QList<sys::ReplicaRow> replicas() const;
+
     /// The tracker watching a consumer, if one is attached.
     std::shared_ptr<js::RedeliveryTracker> tracker(const QString& stream,
                                                    const QString& consumer) const;
@@ -216,7 +226,9 @@ private:
 
     mutable std::mutex m_mu;
     QHash<QString, ProbeEntry> m_probes;
-    mutable std::mutex m_sampleMu; ///< m_sampleCounts, taken alone (samples arrive off-thread)
+    QList<sys::ServerRow> m_servers;   ///< under m_mu
+    QList<sys::ReplicaRow> m_replicas; ///< under m_mu
+    mutable std::mutex m_sampleMu;     ///< m_sampleCounts, taken alone (samples arrive off-thread)
     QHash<QString, SampleCounts> m_sampleCounts; ///< by "stream/consumer"
     std::mutex m_subjectMu;
     QHash<QByteArray, std::shared_ptr<WindowedHistogram>> m_subjectProbes;

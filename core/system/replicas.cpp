@@ -60,7 +60,7 @@ void judge(ReplicaRow& row, const QDateTime& nowOrInvalid) {
         for (const js::PeerInfo& p : std::as_const(row.followers)) {
             if (p.offline)
                 worsen(row, ReplicaHealth::Degraded, QStringLiteral("%1 offline").arg(p.name));
-            else if (!p.current || p.lag > 0)
+            else if (!p.current) // a current follower's lag is the last few writes in flight
                 worsen(row, ReplicaHealth::Lagging,
                        p.lag > 0 ? QStringLiteral("%1 behind by %2").arg(p.name).arg(p.lag)
                                  : QStringLiteral("%1 not current").arg(p.name));

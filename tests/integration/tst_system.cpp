@@ -15,6 +15,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QUrl>
 
 using namespace jetdeck;
 using namespace jetdeck::sys;
@@ -477,6 +478,48 @@ void TestSystem::cli() {
              QStringLiteral("x"), QStringLiteral("-s"), sysUrl},
             &out, &err),
         2);
+
+    // serve-metrics --servers: every server and every account's replicas on /metrics, each
+    // server's connections as its own /varz says.
+    QProcess serve;
+    serve.start(QStringLiteral(JETDECK_CLI_PATH),
+                {QStringLiteral("serve-metrics"), QStringLiteral("--metrics-port"),
+                 QStringLiteral("0"), QStringLiteral("--servers"), QStringLiteral("--duration"),
+                 QStringLiteral("30s"), QStringLiteral("--json"), QStringLiteral("-s"), sysUrl});
+    QVERIFY(serve.waitForStarted(5000));
+    QVERIFY(serve.waitForReadyRead(10000));
+    const QUrl url(QJsonDocument::fromJson(serve.readLine().trimmed())
+                       .object()
+                       .value(QStringLiteral("metrics_url"))
+                       .toString());
+    QVERIFY2(url.port() > 0, qPrintable(url.toString()));
+    const auto metricsPage = [&] {
+        bool ok = false;
+        return httpGet(quint16(url.port()), "/metrics", &ok);
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(int(metricsPage().count("\njetdeck_server_up{")), 3, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(metricsPage().contains("\njetdeck_jetstream_replica_health{"), 15000);
+    for (int i = 0; i < 3; ++i) {
+        const auto same = [&] {
+            bool ok = false;
+            const int varz =
+                QJsonDocument::fromJson(httpGet(server(i)->config().monitorPort, "/varz", &ok))
+                    .object()
+                    .value(QStringLiteral("connections"))
+                    .toInt();
+            const QByteArray prefix = QStringLiteral("jetdeck_server_connections{server=\"%1\"")
+                                          .arg(server(i)->config().name)
+                                          .toUtf8();
+            for (const QByteArray& line : metricsPage().split('\n'))
+                if (line.startsWith(prefix))
+                    return line.mid(line.lastIndexOf(' ') + 1).toInt() == varz;
+            return false;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(same(), qPrintable(server(i)->config().name), 15000);
+    }
+    serve.terminate();
+    QVERIFY(serve.waitForFinished(10000));
+    QCOMPARE(serve.exitCode(), 0);
 }
 
 QTEST_MAIN(TestSystem)

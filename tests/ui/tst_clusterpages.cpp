@@ -9,6 +9,7 @@
 // outside the system account is told what is needed, and sees its own account's replicas and
 // limits. The models under QAbstractItemModelTester.
 #include "core/jetstream/jetstream.h"
+#include "core/metrics/registry.h"
 #include "core/system/systemmonitor.h"
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
@@ -22,6 +23,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -30,6 +32,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTimer>
+#include <cmath>
 
 using namespace jetdeck;
 using namespace jetdeck::test;
@@ -60,6 +63,15 @@ QString replicaCell(const ReplicaTableModel* m, const QString& stream, const QSt
             m->index(r, ReplicaTableModel::ConsumerColumn).data().toString() == consumer)
             return m->index(r, column).data().toString();
     return {};
+}
+
+/// The value of the exposition's sample whose line starts with `prefix` (name and labels, up to
+/// the closing brace); NaN when there is none.
+double sample(const QByteArray& exposition, const QByteArray& prefix) {
+    for (const QByteArray& line : exposition.split('\n'))
+        if (line.startsWith(QByteArray(prefix + ' ')))
+            return line.mid(prefix.size() + 1).toDouble();
+    return std::nan("");
 }
 
 QJsonArray connz(quint16 monitorPort) {
@@ -141,6 +153,24 @@ void TestClusterPages::everyServerAsItsVarzSays() {
                                   kWaitMs);
         QVERIFY(cell(page->model(), name, ServerTableModel::JsMemoryColumn).contains(u'/'));
     }
+    // The metrics endpoint and the JSON export say the same, a series per server.
+    metrics::MetricsRegistry* reg = w.session()->registry();
+    for (const auto& s : m_servers) {
+        const QByteArray labels =
+            QStringLiteral("{server=\"%1\",cluster=\"deck\"}").arg(s->config().name).toUtf8();
+        const auto varzConnections = [&] {
+            bool ok = false;
+            return QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/varz", &ok))
+                .object()
+                .value(QStringLiteral("connections"))
+                .toInt();
+        };
+        QCOMPARE(sample(reg->prometheusText(), "jetdeck_server_up" + labels), 1.0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            sample(reg->prometheusText(), "jetdeck_server_connections" + labels),
+            double(varzConnections()), kWaitMs);
+    }
+    QCOMPARE(reg->toJson().value(QStringLiteral("servers")).toArray().size(), 3);
     // The chart follows the chosen server.
     page->view()->selectRow(1);
     const QString chosen =
@@ -162,6 +192,11 @@ void TestClusterPages::everyServerAsItsVarzSays() {
                              5000);
     QVERIFY2(t.elapsed() < 2000, qPrintable(QStringLiteral("%1 ms").arg(t.elapsed())));
     QTRY_VERIFY(page->statusText().startsWith(QStringLiteral("2 of 3 server(s)")));
+    QCOMPARE(sample(reg->prometheusText(), QStringLiteral("jetdeck_server_up{server=\"%1\","
+                                                          "cluster=\"deck\"}")
+                                               .arg(name)
+                                               .toUtf8()),
+             0.0);
     QCOMPARE(cell(page->model(), name, ServerTableModel::ConnectionsColumn), QStringLiteral("–"));
     // The other two keep their numbers.
     QCOMPARE(cell(page->model(), m_servers[0]->config().name, ServerTableModel::StateColumn),
@@ -370,6 +405,20 @@ void TestClusterPages::replicasAcrossTheCluster() {
                                                        "lagging, 1 degraded")));
     page->setOnlyProblems(true);
     QCOMPARE(page->filter()->rowCount(), 1);
+    // Exported alike: 2 is degraded; the mirror's lag.
+    metrics::MetricsRegistry* reg = w.session()->registry();
+    QTRY_COMPARE_WITH_TIMEOUT(sample(reg->prometheusText(),
+                                     "jetdeck_jetstream_replica_health{account=\"APP\","
+                                     "stream=\"AGG\"}"),
+                              2.0, kWaitMs);
+    QCOMPARE(sample(reg->prometheusText(),
+                    "jetdeck_jetstream_replica_health{account=\"APP\",stream=\"ORDERS\","
+                    "consumer=\"W\"}"),
+             0.0);
+    QCOMPARE(sample(reg->prometheusText(), "jetdeck_jetstream_source_lag_messages{account=\"APP\","
+                                           "stream=\"ORDERS_COPY\",source=\"ORDERS\","
+                                           "kind=\"mirror\"}"),
+             0.0);
 
     // A follower of ORDERS (not the server the console is connected to) is killed: its
     // replicas say so, the meta group too; restarted, they catch up.

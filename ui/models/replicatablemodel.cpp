@@ -49,11 +49,11 @@ QString ReplicaTableModel::followersText(const sys::ReplicaRow& row) {
     for (const js::PeerInfo& p : row.followers) {
         if (p.offline)
             parts << QObject::tr("%1 OFFLINE").arg(p.name);
-        else if (p.lag > 0)
-            parts << QObject::tr("%1 behind by %2").arg(p.name, format::count(p.lag));
         else
             parts << (p.current ? QObject::tr("%1 current") : QObject::tr("%1 not current"))
-                         .arg(p.name);
+                             .arg(p.name) +
+                         (p.lag > 0 ? QObject::tr(" (lag %1)").arg(format::count(p.lag))
+                                    : QString());
     }
     return parts.isEmpty() ? kDash : parts.join(QStringLiteral(" · "));
 }

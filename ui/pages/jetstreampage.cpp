@@ -249,7 +249,7 @@ void JetStreamPage::showMeta(const sys::JetStreamView& view) {
             color = ColorRole::Bad;
             state = tr("OFFLINE");
             ++offline;
-        } else if (p.info && (!p.info->current || p.info->lag > 0)) {
+        } else if (p.info && !p.info->current) {
             color = ColorRole::Warning;
             state = tr("behind");
             ++behind;
