@@ -8,18 +8,6 @@
 
 namespace jetdeck::sys {
 
-namespace {
-
-QString keyOf(const ServerIdentity& s) {
-    return s.name.isEmpty() ? s.id : s.name;
-}
-
-double perSecond(quint64 now, quint64 before, qint64 ms) {
-    return now >= before && ms > 0 ? double(now - before) * 1000.0 / double(ms) : 0;
-}
-
-} // namespace
-
 QByteArray connzRequest(int limit) {
     return json::dumpBytes(nlohmann::json{{"auth", true}, {"limit", limit}});
 }
@@ -131,7 +119,7 @@ void ClientMonitor::onConnz(const FanoutResult& r) {
     QStringList problems = r.malformed;
     QHash<QString, Reading> readings;
     for (const ServerReply& reply : r.replies) {
-        const QString server = keyOf(reply.server);
+        const QString server = serverKey(reply.server);
         if (!reply.error.ok()) {
             problems << QStringLiteral("%1: %2").arg(server, reply.error.message);
             continue;
@@ -151,10 +139,11 @@ void ClientMonitor::onConnz(const FanoutResult& r) {
             const auto was = m_readings.constFind(key);
             if (was != m_readings.cend() && was->serverId == row.serverId) {
                 if (const qint64 ms = was->at.msecsTo(z->now); ms > 0)
-                    row.rates = ClientRow::Rates{perSecond(row.conn.inMsgs, was->inMsgs, ms),
-                                                 perSecond(row.conn.outMsgs, was->outMsgs, ms),
-                                                 perSecond(row.conn.inBytes, was->inBytes, ms),
-                                                 perSecond(row.conn.outBytes, was->outBytes, ms)};
+                    row.rates =
+                        ClientRow::Rates{ratePerSecond(row.conn.inMsgs, was->inMsgs, ms),
+                                         ratePerSecond(row.conn.outMsgs, was->outMsgs, ms),
+                                         ratePerSecond(row.conn.inBytes, was->inBytes, ms),
+                                         ratePerSecond(row.conn.outBytes, was->outBytes, ms)};
             }
             readings.insert(key, Reading{row.serverId, z->now, row.conn.inMsgs, row.conn.outMsgs,
                                          row.conn.inBytes, row.conn.outBytes});

@@ -54,6 +54,13 @@ void judge(ReplicaRow& row, const QDateTime& nowOrInvalid) {
     const QDateTime now = nowOrInvalid.isValid() ? nowOrInvalid : QDateTime::currentDateTimeUtc();
     row.health = ReplicaHealth::Ok;
     row.problems.clear();
+    if (row.unreportedSince.isValid()) {
+        // Its last view is stale: nothing in it is judged but its absence.
+        worsen(row, ReplicaHealth::Degraded,
+               QStringLiteral("no server has reported it since %1: its servers do not answer")
+                   .arg(row.unreportedSince.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
+        return;
+    }
     if (row.replicas > 1) {
         if (row.leader.isEmpty())
             worsen(row, ReplicaHealth::NoLeader, QStringLiteral("no leader"));
@@ -138,13 +145,22 @@ QList<ReplicaRow> replicaRows(const JetStreamAssets& assets) {
     QHash<QString, int> streamReplicas;
     for (const JetStreamAssets::Stream& s : assets.streams) {
         rows.append(streamRow(s.account, s.info));
+        if (s.unreportedSince.isValid()) {
+            rows.last().unreportedSince = s.unreportedSince;
+            judge(rows.last());
+        }
         streamReplicas.insert(s.account + QLatin1Char('/') + s.info.config.name,
                               rows.last().replicas);
     }
-    for (const JetStreamAssets::Consumer& c : assets.consumers)
+    for (const JetStreamAssets::Consumer& c : assets.consumers) {
         rows.append(consumerRow(
             c.account, streamReplicas.value(c.account + QLatin1Char('/') + c.info.stream, 1),
             c.info));
+        if (c.unreportedSince.isValid()) {
+            rows.last().unreportedSince = c.unreportedSince;
+            judge(rows.last());
+        }
+    }
     std::sort(rows.begin(), rows.end(), before);
     return rows;
 }

@@ -44,6 +44,9 @@ struct ReplicaRow {
     std::optional<js::StreamSourceInfo> mirror;
     QList<js::StreamSourceInfo> sources;
     QDateTime created; ///< streams: when the stream was made (UTC), for the sources' grace
+    /// No server has reported it since then (its servers do not answer): the rest is its last
+    /// view. Invalid: reported in the latest round.
+    QDateTime unreportedSince;
     ReplicaHealth health = ReplicaHealth::Ok;
     QStringList problems; ///< in words, worst first: "n3 offline", "mirror of ORDERS: lag 120"
 

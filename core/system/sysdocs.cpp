@@ -459,6 +459,14 @@ JetStreamAssets leaderViews(const QList<std::pair<ServerIdentity, Jsz>>& servers
     return out;
 }
 
+QString serverKey(const ServerIdentity& s) {
+    return s.name.isEmpty() ? s.id : s.name;
+}
+
+double ratePerSecond(quint64 now, quint64 before, qint64 ms) {
+    return now >= before && ms > 0 ? double(now - before) * 1000.0 / double(ms) : 0;
+}
+
 QByteArray jszDetailRequest() {
     return R"({"accounts":true,"streams":true,"consumer":true,"config":true})";
 }

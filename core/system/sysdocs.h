@@ -200,6 +200,9 @@ struct JetStreamAssets {
         js::StreamInfo info;
         int reports = 1;         ///< servers that reported it (its replicas that answered)
         bool leaderless = false; ///< replicated, and no server said it leads: the first view
+        /// No server has reported it since then: its servers do not answer, and this is its
+        /// last view (SystemMonitor keeps it rather than let it vanish). Invalid: reported.
+        QDateTime unreportedSince;
     };
     struct Consumer {
         QString account;
@@ -207,11 +210,18 @@ struct JetStreamAssets {
         js::ConsumerInfo info;
         int reports = 1;
         bool leaderless = false;
+        QDateTime unreportedSince;
     };
     QList<Stream> streams;     ///< by account, then name
     QList<Consumer> consumers; ///< by account, stream, then name
 };
 JetStreamAssets leaderViews(const QList<std::pair<ServerIdentity, Jsz>>& servers);
+
+/// A server's name in the console (its id when it has none): servers are told apart by name,
+/// which, unlike the id, survives a restart.
+QString serverKey(const ServerIdentity& s);
+/// The rate of a counter between two readings `ms` apart; 0 when it went back (a restart).
+double ratePerSecond(quint64 now, quint64 before, qint64 ms);
 
 /// The JSZ request body: details for every account, streams and consumers, with configs.
 QByteArray jszDetailRequest();

@@ -3,18 +3,32 @@
 #include "core/base/clock.h"
 #include "core/client/connection.h"
 
+#include <QSet>
+
 #include <algorithm>
+#include <tuple>
 
 namespace jetdeck::sys {
 
 namespace {
 
-QString keyOf(const ServerIdentity& s) {
-    return s.name.isEmpty() ? s.id : s.name;
-}
-
-double perSecond(quint64 now, quint64 before, qint64 ms) {
-    return now >= before && ms > 0 ? double(now - before) * 1000.0 / double(ms) : 0;
+/// Assets of the previous round that this one lacks because the server that led them is
+/// silent now: kept, marked with when they were last reported, instead of vanishing while
+/// their servers are down (an R1 stream lives on one server only).
+template <typename Asset, typename KeyOf>
+void keepUnreported(const QList<Asset>& before, QList<Asset>& now, const QSet<QString>& silent,
+                    const QDateTime& at, KeyOf keyOf) {
+    QSet<QString> present;
+    for (const Asset& a : now)
+        present.insert(keyOf(a));
+    for (const Asset& a : before) {
+        if (present.contains(keyOf(a)) || !silent.contains(a.server))
+            continue;
+        Asset kept = a;
+        if (!kept.unreportedSince.isValid())
+            kept.unreportedSince = at;
+        now.append(kept);
+    }
 }
 
 } // namespace
@@ -74,8 +88,9 @@ void SystemMonitor::pollNow() {
 
 QList<ServerRow> SystemMonitor::servers() const {
     QList<ServerRow> rows = m_servers.values();
-    std::sort(rows.begin(), rows.end(),
-              [](const ServerRow& a, const ServerRow& b) { return keyOf(a.id) < keyOf(b.id); });
+    std::sort(rows.begin(), rows.end(), [](const ServerRow& a, const ServerRow& b) {
+        return serverKey(a.id) < serverKey(b.id);
+    });
     return rows;
 }
 
@@ -167,7 +182,7 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
     const QDateTime now = QDateTime::currentDateTime();
     QSet<QString> answered;
     for (const ServerReply& reply : r.replies) {
-        const QString key = keyOf(reply.server);
+        const QString key = serverKey(reply.server);
         ServerRow& row = m_servers[key];
         const bool wasLost = !row.answering && row.lastSeen.isValid();
         row.id = reply.server;
@@ -190,10 +205,10 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
         if (row.varz && row.varz->serverId == v->serverId) {
             const Varz& was = *row.varz;
             if (const qint64 ms = was.now.msecsTo(v->now); ms > 0)
-                row.rates = ServerRow::Rates{perSecond(v->inMsgs, was.inMsgs, ms),
-                                             perSecond(v->outMsgs, was.outMsgs, ms),
-                                             perSecond(v->inBytes, was.inBytes, ms),
-                                             perSecond(v->outBytes, was.outBytes, ms)};
+                row.rates = ServerRow::Rates{ratePerSecond(v->inMsgs, was.inMsgs, ms),
+                                             ratePerSecond(v->outMsgs, was.outMsgs, ms),
+                                             ratePerSecond(v->inBytes, was.inBytes, ms),
+                                             ratePerSecond(v->outBytes, was.outBytes, ms)};
         }
         row.varz = std::move(v).value();
         if (wasLost)
@@ -246,7 +261,7 @@ void SystemMonitor::onVarz(const FanoutResult& r) {
 void SystemMonitor::onHealthz(const FanoutResult& r) {
     m_healthzInFlight = false;
     for (const ServerReply& reply : r.replies) {
-        const auto it = m_servers.find(keyOf(reply.server));
+        const auto it = m_servers.find(serverKey(reply.server));
         if (it == m_servers.end())
             continue;
         if (!reply.error.ok()) {
@@ -271,14 +286,14 @@ void SystemMonitor::onJsz(const FanoutResult& r) {
             continue;
         Result<Jsz> z = Jsz::fromJson(reply.data);
         if (!z) {
-            const auto it = m_servers.find(keyOf(reply.server));
+            const auto it = m_servers.find(serverKey(reply.server));
             if (it != m_servers.end())
                 it->lastError = z.error();
             continue;
         }
         if (z->disabled)
             continue;
-        view.usageByServer.append({keyOf(reply.server), z->usage});
+        view.usageByServer.append({serverKey(reply.server), z->usage});
         // Only the meta leader lists the followers; anyone names the leader.
         if (!z->meta.replicas.isEmpty() || view.meta.leader.isEmpty())
             view.meta = z->meta;
@@ -287,6 +302,35 @@ void SystemMonitor::onJsz(const FanoutResult& r) {
     std::sort(view.usageByServer.begin(), view.usageByServer.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     view.assets = leaderViews(docs);
+    // Servers known to be there that sent no JSZ this round.
+    QSet<QString> reported;
+    for (const auto& [server, z] : docs)
+        reported.insert(serverKey(server));
+    QSet<QString> silent;
+    for (const QString& name : m_servers.keys())
+        if (!reported.contains(name))
+            silent.insert(name);
+    if (!silent.isEmpty()) {
+        const QDateTime at = m_js.at.isValid() ? m_js.at : view.at;
+        keepUnreported(m_js.assets.streams, view.assets.streams, silent, at,
+                       [](const JetStreamAssets::Stream& a) -> QString {
+                           return a.account + QChar(0) + a.info.config.name;
+                       });
+        keepUnreported(m_js.assets.consumers, view.assets.consumers, silent, at,
+                       [](const JetStreamAssets::Consumer& a) -> QString {
+                           return a.account + QChar(0) + a.info.stream + QChar(0) + a.info.name;
+                       });
+        std::sort(view.assets.streams.begin(), view.assets.streams.end(),
+                  [](const auto& a, const auto& b) {
+                      return std::tie(a.account, a.info.config.name) <
+                             std::tie(b.account, b.info.config.name);
+                  });
+        std::sort(view.assets.consumers.begin(), view.assets.consumers.end(),
+                  [](const auto& a, const auto& b) {
+                      return std::tie(a.account, a.info.stream, a.info.name) <
+                             std::tie(b.account, b.info.stream, b.info.name);
+                  });
+    }
     m_js = std::move(view);
     emit jetStreamUpdated();
 }

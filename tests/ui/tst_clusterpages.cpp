@@ -420,12 +420,33 @@ void TestClusterPages::replicasAcrossTheCluster() {
                                            "kind=\"mirror\"}"),
              0.0);
 
-    // A follower of ORDERS (not the server the console is connected to) is killed: its
-    // replicas say so, the meta group too; restarted, they catch up.
-    QString victimName;
-    for (const auto& s : m_servers)
-        if (s->config().name != m_servers[0]->config().name && followers.contains(s->config().name))
-            victimName = s->config().name;
+    // A server other than the console's is killed: one that holds a single-replica stream
+    // (which no other server can report) and, with three replicas, a replica of ORDERS.
+    const QString consoleServer = m_servers[0]->config().name;
+    QString victimName, orphan;
+    QStringList spares;
+    for (const char* r1 : {"AGG", "ORDERS_COPY"}) {
+        const QString host = replicaCell(m, QLatin1String(r1), {}, ReplicaTableModel::LeaderColumn);
+        if (victimName.isEmpty() && !host.isEmpty() && host != consoleServer) {
+            victimName = host;
+            orphan = QLatin1String(r1);
+        }
+    }
+    // Both on the console's server: more single-replica streams until one lands elsewhere.
+    for (int i = 0; i < 8 && victimName.isEmpty(); ++i) {
+        js::StreamConfig spare;
+        spare.name = QStringLiteral("SPARE%1").arg(i);
+        spare.subjects = {QStringLiteral("spare.%1").arg(i)};
+        QVERIFY(js.addStream(spare).ok());
+        spares << spare.name;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !replicaCell(m, spare.name, {}, ReplicaTableModel::LeaderColumn).isEmpty(), kWaitMs);
+        const QString host = replicaCell(m, spare.name, {}, ReplicaTableModel::LeaderColumn);
+        if (host != consoleServer) {
+            victimName = host;
+            orphan = spare.name;
+        }
+    }
     QVERIFY(!victimName.isEmpty());
     NatsServerProcess* victim = nullptr;
     for (const auto& s : m_servers)
@@ -441,6 +462,12 @@ void TestClusterPages::replicasAcrossTheCluster() {
     QTRY_VERIFY_WITH_TIMEOUT(!page->metaText().contains(QStringLiteral("0 offline, 0 behind")),
                              40000);
     QVERIFY(page->filter()->rowCount() >= 2); // ORDERS joined AGG among the problems
+    // The stream only the killed server held stays on the page, marked, instead of vanishing.
+    QTRY_VERIFY_WITH_TIMEOUT(replicaCell(m, orphan, {}, ReplicaTableModel::ProblemsColumn)
+                                 .startsWith(QStringLiteral("no server has reported it since")),
+                             kWaitMs);
+    QCOMPARE(replicaCell(m, orphan, {}, ReplicaTableModel::HealthColumn),
+             QStringLiteral("degraded"));
     if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
         page->setOnlyProblems(false);
         QVERIFY(w.grab().save(dir + QStringLiteral("/console-jetstream.png")));
@@ -452,6 +479,11 @@ void TestClusterPages::replicasAcrossTheCluster() {
         QStringLiteral("ok"), 40000);
     QTRY_VERIFY_WITH_TIMEOUT(page->metaText().contains(QStringLiteral("0 offline, 0 behind")),
                              40000);
+    QTRY_VERIFY_WITH_TIMEOUT(!replicaCell(m, orphan, {}, ReplicaTableModel::ProblemsColumn)
+                                  .startsWith(QStringLiteral("no server")),
+                             kWaitMs);
+    for (const QString& spare : std::as_const(spares))
+        VERIFY_OK(js.deleteStream(spare));
 }
 
 void TestClusterPages::outsideTheSystemAccount() {

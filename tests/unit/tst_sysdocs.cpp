@@ -421,6 +421,14 @@ void TestSysDocs::replicaHealth() {
     judge(r, made.addMSecs(kSourceGraceMs + 1000));
     QCOMPARE(r.health, ReplicaHealth::Degraded);
 
+    // No server reports it any more (its servers are down): that alone is judged.
+    ReplicaRow gone = row(1, n1, {});
+    gone.unreportedSince = made;
+    judge(gone);
+    QCOMPARE(gone.health, ReplicaHealth::Degraded);
+    QCOMPARE(gone.problems.size(), qsizetype(1));
+    QVERIFY(gone.problems.first().startsWith(QStringLiteral("no server has reported it since")));
+
     // From a JSZ round: a consumer inherits its stream's replicas; the stream comes first.
     JetStreamAssets assets;
     JetStreamAssets::Stream s;

@@ -20,13 +20,13 @@ public:
         AccountColumn,
         StreamColumn,
         ConsumerColumn,
+        ProblemsColumn, ///< next to the verdict: the why beside the what
         ReplicasColumn,
         LeaderColumn,
         FollowersColumn,
         MessagesColumn,
         SizeColumn,
         OriginColumn,
-        ProblemsColumn,
         ColumnCount
     };
     enum Role { SortRole = Qt::UserRole + 1, HealthRole };
