@@ -1,5 +1,6 @@
 #include "jetstreampage.h"
 
+#include "core/metrics/registry.h"
 #include "ui/models/replicatablemodel.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/theme.h"
@@ -315,7 +316,9 @@ void JetStreamPage::refresh() {
         if (view.at != m_shownJsz) {
             m_shownJsz = view.at;
             m_shownListing = QDateTime();
-            showRows(sys::replicaRows(view.assets));
+            // The session judged this round's assets already (for the metrics): read, not
+            // judged again on the GUI thread.
+            showRows(registry()->replicas());
         }
         showMeta(view);
         at = view.at;
