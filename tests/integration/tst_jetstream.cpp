@@ -17,6 +17,9 @@
 #include "tests/support/verify.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QSet>
 
@@ -2207,6 +2210,24 @@ void TestJetStream::clusterStreamLeaderKilled() {
                                [](const PeerInfo& p) { return p.current && !p.offline; });
         }(),
         30000);
+    // "Current" is the RAFT log; the restarted server may still be storing what it missed. Its
+    // own store (its /jsz) holds every message before a consumer counts from it.
+    const auto storedOn = [&](const NatsServerProcess& s) -> qint64 {
+        bool ok = false;
+        const QByteArray body = httpGet(s.config().monitorPort,
+                                        QByteArrayLiteral("/jsz?accounts=true&streams=true"), &ok);
+        if (!ok)
+            return -1;
+        const QJsonArray accounts =
+            QJsonDocument::fromJson(body).object()[u"account_details"].toArray();
+        for (const QJsonValue& a : accounts)
+            for (const QJsonValue& st : a[u"stream_detail"].toArray())
+                if (st[u"name"].toString() == stream)
+                    return st[u"state"][u"messages"].toInteger(-1);
+        return -1;
+    };
+    for (const auto& s : m_cluster)
+        QTRY_COMPARE_WITH_TIMEOUT(storedOn(*s), qint64(kCount), 30000);
     ConsumerConfig cc;
     cc.durableName = QStringLiteral("CHECK");
     cc.ackPolicy = AckPolicy::None;
@@ -2219,13 +2240,23 @@ void TestJetStream::clusterStreamLeaderKilled() {
         },
         30000);
     CHECK_OK(ci);
-    // Counted on the consumer's leader, which may be the restarted server still catching up.
-    QTRY_VERIFY_WITH_TIMEOUT(
+    // Counted on the consumer's leader, which may be the restarted server still catching up
+    // (under ASan on a loaded machine this once took longer than 30 s; the last answer says why).
+    QString lastCheck;
+    const bool counted = QTest::qWaitFor(
         [&] {
             auto i = admin.js().consumerInfo(stream, QStringLiteral("CHECK"));
-            return i && i->numPending == qint64(kCount);
-        }(),
-        30000);
+            if (!i) {
+                lastCheck = i.error().toString();
+                return false;
+            }
+            lastCheck = QStringLiteral("pending %1, leader %2, stream leader %3")
+                            .arg(i->numPending)
+                            .arg(i->cluster.leader, info->cluster.leader);
+            return i->numPending == qint64(kCount);
+        },
+        60000);
+    QVERIFY2(counted, qPrintable(lastCheck));
     Deliveries all;
     ConsumeOptions co;
     co.batch = 1000;
