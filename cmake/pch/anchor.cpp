@@ -1,0 +1,2 @@
+// The ui suites' precompiled header is built with this file (tests/CMakeLists.txt); it holds
+// nothing else.
