@@ -2226,8 +2226,10 @@ void TestJetStream::clusterStreamLeaderKilled() {
                     return st[u"state"][u"messages"].toInteger(-1);
         return -1;
     };
-    for (const auto& s : m_cluster)
+    for (const auto& s : m_cluster) {
+        QVERIFY(s->config().monitorPort != 0);
         QTRY_COMPARE_WITH_TIMEOUT(storedOn(*s), qint64(kCount), 30000);
+    }
     ConsumerConfig cc;
     cc.durableName = QStringLiteral("CHECK");
     cc.ackPolicy = AckPolicy::None;

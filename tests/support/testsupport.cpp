@@ -56,7 +56,11 @@ Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteA
 }
 
 Status startCluster(int n, Servers* out, const QString& clusterName, bool jetstream) {
-    return startLocalCluster(n, out, clusterName, jetstream);
+    NatsServerConfig base;
+    base.clusterName = clusterName;
+    base.jetstream = jetstream;
+    base.monitorPort = 1; // a free one each: a test can ask any member for its own view
+    return startLocalCluster(n, out, base, QString());
 }
 
 Status startSystemCluster(int n, Servers* out, const QString& clusterName,
