@@ -114,7 +114,10 @@ MainWindow::MainWindow(QWidget* parent)
     // The left column: saved connections and natscli contexts above, the pages below.
     m_sidebar = new ConnectionSidebar(SecretStore::system(), this);
     connect(m_sidebar, &ConnectionSidebar::connectRequested, this,
-            [this](const Options& options, const QString& key, const QString&) {
+            [this](const Options& options, const QString& key, const QString&,
+                   const SystemCredentials& system) {
+                // A saved connection brings its own system account user, or none.
+                m_sysCreds = system;
                 connectWith(options);
                 m_activeKey = key;
                 m_sidebar->setActive(key, ConnectionState::Connecting);
@@ -305,7 +308,9 @@ void MainWindow::connectPages() {
         via.token = first.token;
         o.servers = {via};
         o.noRandomize = true;
-        connectWith(o);
+        // The system account's connection stays direct: the servers page goes on seeing the
+        // cluster while the console's own connection lives through the fault.
+        connectWith(o, m_directOptions);
     });
     connect(m_faults, &FaultsPage::routeDirect, this, [this] {
         if (!m_directOptions.servers.isEmpty())
@@ -415,7 +420,7 @@ bool MainWindow::connectToUrls(const QString& urls) {
     return true;
 }
 
-void MainWindow::connectWith(const Options& options) {
+void MainWindow::connectWith(const Options& options, const std::optional<Options>& systemBase) {
     QStringList shown;
     for (const ServerUrl& u : options.servers)
         shown << u.redacted();
@@ -427,7 +432,10 @@ void MainWindow::connectWith(const Options& options) {
     // The bar shows where this connection goes (credentials masked), whatever it held.
     m_urlEdit->setText(shown.join(QStringLiteral(", ")));
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
-    m_session->open(options);
+    std::optional<Options> system;
+    if (m_sysCreds.isSet())
+        system = m_sysCreds.applyTo(systemBase ? *systemBase : options);
+    m_session->open(options, system);
     updateButtons(m_session->connection()->connection()->state());
 }
 
@@ -477,6 +485,8 @@ void MainWindow::attachDemo(DemoSession& demo) {
     setWindowTitle(servers > 1 ? tr("JetDeck — demo (%1-server cluster)").arg(servers)
                                : tr("JetDeck — demo"));
     setWatchedSubjects({DemoSession::subjects()});
+    // The servers, clients, JetStream and events pages see the whole demo at once.
+    setSystemCredentials(demo.systemCredentials());
     for (const auto& tracker : demo.trackers())
         m_session->registry()->attachTracker(tracker);
     connectToUrls(demo.url());

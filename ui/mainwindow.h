@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/client/systemcredentials.h"
 #include "ui/session.h"
 #include "ui/widgets/theme.h"
 
@@ -72,8 +73,15 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Replaces the current connection with one made from these options and opens it.
-    void connectWith(const Options& options);
+    /// Replaces the current connection with one made from these options and opens it; with
+    /// system credentials (setSystemCredentials()) a connection of the system account's user
+    /// opens beside it, to the servers of `systemBase` (default: the same as `options`).
+    void connectWith(const Options& options, const std::optional<Options>& systemBase = {});
+    /// A user of the system account for the servers, clients and JetStream pages when the
+    /// connection's own user is not one (jetdeck --sys-user/--sys-creds, the demo's). Kept for
+    /// every connection of this window; applies from the next connect.
+    void setSystemCredentials(const SystemCredentials& credentials) { m_sysCreds = credentials; }
+    const SystemCredentials& systemCredentials() const { return m_sysCreds; }
     /// Parses a comma separated URL list; a bad one is reported in the window and changes
     /// nothing.
     bool connectToUrls(const QString& urls);
@@ -147,6 +155,7 @@ private:
     Session* m_session;
     Options m_baseOptions;
     Options m_directOptions; ///< the connection's options before it went through a fault proxy
+    SystemCredentials m_sysCreds;
     metrics::MetricsServer* m_metricsServer = nullptr;
     std::array<SessionPage*, kPageCount> m_pages{};
     ConnectionPage* m_connectionPage;

@@ -33,38 +33,64 @@ Session::~Session() {
     release();
 }
 
-void Session::open(const Options& options) {
+void Session::open(const Options& options, const std::optional<Options>& system) {
     release();
     m_conn = std::make_shared<ConnectionThread>(options, QStringLiteral("nats-console"));
     Connection* c = m_conn->connection();
     connect(c, &Connection::eventAdded, this, &Session::eventAdded);
     connect(c, &Connection::stateChanged, this,
             [this, c](ConnectionState st) { onStateChanged(c, st); });
+    if (system) {
+        m_sysConn = std::make_shared<ConnectionThread>(*system, QStringLiteral("nats-console-sys"));
+        // Its news in the same journal, marked as the system account's connection.
+        connect(m_sysConn->connection(), &Connection::eventAdded, this,
+                [this](const ConnectionEvent& e) {
+                    ConnectionEvent marked = e;
+                    marked.message = tr("system account connection: %1").arg(e.message);
+                    emit eventAdded(marked);
+                });
+    }
     m_state = SessionState{c->state(), QString(), Error()};
     emit connectionChanged(m_conn);
     m_registry->addConnection(QStringLiteral("console"), c);
     subscribeWatched();
     if (m_watchSystem)
         startSystemMonitor();
-    m_clients = std::make_unique<sys::ClientMonitor>(c, &m_budget);
+    m_clients = std::make_unique<sys::ClientMonitor>(systemSide(), &m_budget);
     if (m_watchClients)
         m_clients->start(); // waits for the connection
     emit clientMonitorChanged(m_clients.get());
     m_lister = std::make_unique<js::JetStreamLister>(jetStream(), &m_budget);
     m_lister->setInterval(m_listIntervalMs);
     m_lister->setWithAccount(true); // the JetStream page shows the account against its limits
-    connect(m_lister.get(), &js::JetStreamLister::listed, this, &Session::onListed);
-    m_lister->start(); // waits for the connection
+    connect(m_lister.get(), &js::JetStreamLister::listed, this, [this](const auto& snapshot) {
+        if (!m_throughSystem)
+            onListed(snapshot);
+    });
+    m_throughSystem = false;
+    m_pagedListing = false;
+    setPagedListing(true); // waits for the connection
+    // With system access one JSZ fan-out lists everything: once it has, the paged lister rests.
+    m_accountLister = std::make_unique<sys::AccountLister>(systemSide(), jetStream(), &m_budget);
+    m_accountLister->setInterval(m_listIntervalMs);
+    connect(m_accountLister.get(), &sys::AccountLister::listed, this, &Session::onSystemListed);
+    connect(m_accountLister.get(), &sys::AccountLister::unavailable, this,
+            [this] { m_accountLister->stop(); });
+    m_accountLister->start();
     // Only subscriptions (the cluster is sent nothing): from the start, so that the events
     // page has the history when it is first opened. Client events arrive only for a user of
     // the system account; for others the subscription stays quiet.
     m_events = std::make_unique<sys::EventWatcher>();
     connect(m_events.get(), &sys::EventWatcher::eventsArrived, this, &Session::onSystemEvents);
-    if (Status s = m_events->watch(c, sys::advisorySubjects(options.jetstreamEventPrefix) +
-                                          sys::systemEventSubjects());
-        !s.ok())
+    Status watching = m_sysConn
+                          ? m_events->watch(c, sys::advisorySubjects(options.jetstreamEventPrefix))
+                          : m_events->watch(c, sys::advisorySubjects(options.jetstreamEventPrefix) +
+                                                   sys::systemEventSubjects());
+    if (watching.ok() && m_sysConn)
+        watching = m_events->watch(m_sysConn->connection(), sys::systemEventSubjects());
+    if (!watching.ok())
         addEvent(ConnectionEvent::Kind::Error,
-                 tr("cannot watch the servers' events: %1").arg(s.toString()));
+                 tr("cannot watch the servers' events: %1").arg(watching.toString()));
     // Every worker's processing time, for the consumers whose acks the server samples: a
     // subscription only, quiet unless a consumer has sample_freq.
     m_ackSamples = std::make_unique<sys::AckSampler>();
@@ -77,6 +103,30 @@ void Session::open(const Options& options) {
         addEvent(ConnectionEvent::Kind::Error,
                  tr("cannot watch the servers' ack samples: %1").arg(s.toString()));
     c->open();
+    if (m_sysConn)
+        m_sysConn->connection()->open();
+}
+
+Connection* Session::systemSide() const {
+    if (m_sysConn)
+        return m_sysConn->connection();
+    return m_conn ? m_conn->connection() : nullptr;
+}
+
+QString Session::systemAccessHint() const {
+    if (m_sysConn) {
+        const AuthOptions& a = m_sysConn->connection()->options().auth;
+        const QString who = a.user.isEmpty() ? tr("the creds file %1").arg(a.credsFile)
+                                             : tr("the user %1").arg(a.user);
+        return tr("The system account credentials given (%1) are not those of a user of the "
+                  "system account (system_account in the servers' configuration). Correct them "
+                  "in the saved connection, or with --sys-user / --sys-creds.")
+            .arg(who);
+    }
+    return tr("This connection's user is not in the system account, so the servers do not answer "
+              "it. Connect with a user of the system account (system_account in the servers' "
+              "configuration), or give one beside this connection: the saved connection's "
+              "\"System account\" fields, or jetdeck --sys-user / --sys-creds.");
 }
 
 void Session::close() {
@@ -86,6 +136,8 @@ void Session::close() {
 
 void Session::release() {
     m_lister.reset(); // an answer still on its way was for this connection
+    m_accountLister.reset();
+    m_throughSystem = false;
     m_events.reset();
     m_ackSamples.reset();
     if (!m_conn)
@@ -108,6 +160,10 @@ void Session::release() {
     m_watchSubs.clear();
     m_conn->close();
     m_conn.reset();
+    if (m_sysConn) {
+        m_sysConn->close();
+        m_sysConn.reset();
+    }
 }
 
 void Session::watchSystem() {
@@ -129,7 +185,7 @@ void Session::watchClients(bool on) {
 }
 
 void Session::startSystemMonitor() {
-    m_system = std::make_unique<sys::SystemMonitor>(m_conn->connection(), &m_budget);
+    m_system = std::make_unique<sys::SystemMonitor>(systemSide(), &m_budget);
     connect(m_system.get(), &sys::SystemMonitor::serverLost, this,
             [this](const QString& name, const QDateTime& lastSeen) {
                 addEvent(ConnectionEvent::Kind::Error,
@@ -271,8 +327,40 @@ void Session::subscribeWatched() {
 }
 
 void Session::listJetStream() {
-    if (m_lister)
+    if (m_throughSystem && m_accountLister)
+        m_accountLister->listNow();
+    else if (m_lister)
         m_lister->listNow();
+}
+
+void Session::setPagedListing(bool on) {
+    if (!m_lister || on == m_pagedListing)
+        return;
+    m_pagedListing = on;
+    if (on)
+        m_lister->start();
+    else
+        m_lister->stop();
+}
+
+void Session::onSystemListed(const Result<js::JetStreamSnapshot>& snapshot) {
+    if (snapshot) {
+        m_throughSystem = true;
+        setPagedListing(false);
+        onListed(snapshot);
+        return;
+    }
+    // The system account's way failed this round (its connection is down, no server
+    // answered): the paged listing takes over until it works again. An account without
+    // JetStream has nothing to list either way: the paged lister says so, alone.
+    if (snapshot.error().kind == ErrorKind::JetStreamNotEnabled)
+        m_accountLister->stop();
+    if (m_throughSystem) {
+        m_throughSystem = false;
+        addEvent(ConnectionEvent::Kind::Info,
+                 tr("listing streams page by page: %1").arg(snapshot.error().message));
+    }
+    setPagedListing(true);
 }
 
 void Session::onListed(const Result<js::JetStreamSnapshot>& snapshot) {
@@ -290,6 +378,8 @@ void Session::setListInterval(int ms) {
     m_listIntervalMs = qMax(100, ms);
     if (m_lister)
         m_lister->setInterval(m_listIntervalMs);
+    if (m_accountLister)
+        m_accountLister->setInterval(m_listIntervalMs);
 }
 
 int Session::listInterval() const {

@@ -4,6 +4,7 @@
 #include "core/jetstream/jetstream.h"
 #include "core/jetstream/lister.h"
 #include "core/jetstream/redeliverytracker.h"
+#include "core/system/accountlister.h"
 #include "core/system/acksampler.h"
 #include "core/system/clientmonitor.h"
 #include "core/system/eventwatcher.h"
@@ -14,6 +15,7 @@
 #include <QObject>
 
 #include <memory>
+#include <optional>
 
 class QTimer;
 
@@ -53,7 +55,10 @@ public:
     ~Session() override;
 
     /// Lets the current connection go (release()), then makes one from `options` and opens it.
-    void open(const Options& options);
+    /// With `system` (a user of the system account on the same servers, when the connection's
+    /// own user is not one: SystemCredentials) a second connection opens beside it, and the
+    /// servers, clients and JetStream pages and the servers' client events go through that one.
+    void open(const Options& options, const std::optional<Options>& system = std::nullopt);
     /// Closes the connection and keeps it: the pages go on showing it, CLOSED.
     void close();
     /// Tells everyone that there is no connection, then closes it and lets it go (background
@@ -62,6 +67,12 @@ public:
 
     /// The current connection; null when there is none.
     const std::shared_ptr<ConnectionThread>& connection() const { return m_conn; }
+    /// The system account's own connection when open() was given one; null otherwise (the
+    /// system is then asked through connection()).
+    const std::shared_ptr<ConnectionThread>& systemConnection() const { return m_sysConn; }
+    /// What a page that needs the system account says when the servers do not answer: how to
+    /// give access, or that the system credentials given are not the system account's.
+    QString systemAccessHint() const;
     /// The JetStream API on the current connection (only while there is one). Work on another
     /// thread keeps connection() alive beside it.
     js::JetStream jetStream() const;
@@ -91,8 +102,13 @@ public:
     const sys::EventWatcher* eventWatcher() const { return m_events.get(); }
     /// What hands the servers' ack samples (consumers with sample_freq) to the registry.
     const sys::AckSampler* ackSampler() const { return m_ackSamples.get(); }
-    /// What lists the streams and consumers of the current connection; null without one.
+    /// What lists the streams and consumers of the current connection the paged way; null
+    /// without one. With system access the listing comes from one JSZ fan-out instead
+    /// (accountLister(), listingThroughSystem()) and this one rests.
     const js::JetStreamLister* lister() const { return m_lister.get(); }
+    const sys::AccountLister* accountLister() const { return m_accountLister.get(); }
+    /// The last listing came through the system account (JSZ), not page by page.
+    bool listingThroughSystem() const { return m_throughSystem; }
 
     /// What the console may ask the cluster for on its own, per second (RequestBudget).
     RequestBudget* budget() { return &m_budget; }
@@ -133,13 +149,18 @@ signals:
 private:
     void onStateChanged(Connection* connection, ConnectionState state);
     void onListed(const Result<js::JetStreamSnapshot>& snapshot);
+    void onSystemListed(const Result<js::JetStreamSnapshot>& snapshot);
+    void setPagedListing(bool on);
     void reportRedeliveries(const QString& stream, const QString& consumer,
                             const QList<js::RedeliveryEvent>& events);
     void subscribeWatched();
     void startSystemMonitor();
     void onSystemEvents(const QList<sys::SystemEvent>& events);
 
-    std::shared_ptr<ConnectionThread> m_conn; ///< shared with background work
+    std::shared_ptr<ConnectionThread> m_conn;    ///< shared with background work
+    std::shared_ptr<ConnectionThread> m_sysConn; ///< the system account's, when given
+    /// The connection the system monitor, the client monitor and the client events use.
+    Connection* systemSide() const;
     SessionState m_state;
     metrics::MetricsRegistry* m_registry;
     FaultMarks* m_faultMarks;
@@ -152,7 +173,10 @@ private:
     std::unique_ptr<sys::SystemMonitor> m_system;
     bool m_watchClients = false;
     std::unique_ptr<sys::ClientMonitor> m_clients;
-    std::unique_ptr<js::JetStreamLister> m_lister; ///< lists on the current connection
+    std::unique_ptr<js::JetStreamLister> m_lister;       ///< lists on the current connection
+    bool m_pagedListing = false;                         ///< m_lister is running
+    std::unique_ptr<sys::AccountLister> m_accountLister; ///< JSZ, with system access
+    bool m_throughSystem = false;
     std::unique_ptr<sys::EventWatcher> m_events;   ///< listens on the current connection
     std::unique_ptr<sys::AckSampler> m_ackSamples; ///< into the registry (ack_sampled)
 };

@@ -2,6 +2,7 @@
 
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
+#include "core/client/systemcredentials.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -319,42 +320,16 @@ void runLoop(const std::function<bool()>& done) {
 }
 
 void systemCredentialOptions(QCommandLineParser& p) {
-    p.addOptions({
-        {QStringLiteral("sys-user"),
-         QStringLiteral("A user of the system account, when the connection's own is not one."),
-         QStringLiteral("user")},
-        {QStringLiteral("sys-password"), QStringLiteral("Password of --sys-user."),
-         QStringLiteral("password")},
-        {QStringLiteral("sys-creds"), QStringLiteral("Credentials file of a system account user."),
-         QStringLiteral("file")},
-    });
+    SystemCredentials::addOptions(p);
 }
 
 /// The connection options for the system: the command's own, with the --sys-* credentials
 /// instead of its credentials when given.
 Result<Options> systemOptions(const QCommandLineParser& p, const Resolved& r) {
-    Options o = r.options;
-    const bool user = p.isSet(QStringLiteral("sys-user"));
-    const bool creds = p.isSet(QStringLiteral("sys-creds"));
-    if (user && creds)
-        return Error(ErrorKind::InvalidArgument,
-                     QStringLiteral("give --sys-user or --sys-creds, not both"));
-    if (p.isSet(QStringLiteral("sys-password")) && !user)
-        return Error(ErrorKind::InvalidArgument,
-                     QStringLiteral("--sys-password goes with --sys-user"));
-    if (!user && !creds)
-        return o;
-    o.auth = AuthOptions{};
-    for (ServerUrl& u : o.servers)
-        u.user.clear(), u.password.clear(), u.token.clear();
-    if (user) {
-        o.auth.user = p.value(QStringLiteral("sys-user"));
-        o.auth.password = p.value(QStringLiteral("sys-password"));
-    } else {
-        o.auth.credsFile = p.value(QStringLiteral("sys-creds"));
-    }
-    o.name = o.name + QStringLiteral("-sys");
-    return o;
+    auto creds = SystemCredentials::fromArguments(p);
+    if (!creds)
+        return creds.error();
+    return creds->applyTo(r.options);
 }
 
 } // namespace jetdeck::cli

@@ -2,6 +2,7 @@
 // jetdeck_ui and jetdeck_core.
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
+#include "core/client/systemcredentials.h"
 #include "core/demo/demosession.h"
 #include "core/logging/logging.h"
 #include "core/metrics/registry.h"
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
          QStringLiteral("Milliseconds to wait before the screenshot (default 4000)."),
          QStringLiteral("ms"), QStringLiteral("4000")},
     });
+    SystemCredentials::addOptions(p);
     p.process(app);
 
     const auto log = logging::setupFromArguments(
@@ -141,6 +143,10 @@ int main(int argc, char** argv) {
                                   .arg(QStringLiteral(JETDECK_VERSION), logging::currentFile());
 
     MainWindow window;
+    const auto sysCreds = SystemCredentials::fromArguments(p);
+    if (!sysCreds)
+        return fail(sysCreds.error().message);
+    window.setSystemCredentials(sysCreds.value());
     std::unique_ptr<DemoSession> demo;
     if (p.isSet(QStringLiteral("demo")) || p.isSet(QStringLiteral("demo-cluster"))) {
         DemoSession::Config dc;

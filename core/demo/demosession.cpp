@@ -23,19 +23,52 @@ DemoSession::~DemoSession() {
     stop();
 }
 
+QString DemoSession::accountsConfig(const QString& systemPassword) {
+    // Clients without credentials are "demo" (no_auth_user): the workload, the console and a
+    // jetdeck-cli pointed at the demo connect as before. Its password is never needed.
+    const QString demoPassword = QString::number(QRandomGenerator::system()->generate64(), 36);
+    return QStringLiteral(R"(
+accounts {
+  SYS { users: [{user: sys, password: "%1"}] }
+  DEMO { jetstream: enabled, users: [{user: demo, password: "%2"}] }
+}
+system_account: SYS
+no_auth_user: demo
+)")
+        .arg(systemPassword, demoPassword);
+}
+
+SystemCredentials DemoSession::systemCredentials() const {
+    SystemCredentials c;
+    if (m_systemPassword.isEmpty())
+        return c;
+    c.user = QStringLiteral("sys");
+    c.password = m_systemPassword;
+    return c;
+}
+
 Status DemoSession::start() {
+    NatsServerConfig base;
+    base.jetstream = true;
+    if (m_config.systemAccount) {
+        // Random per run: the servers listen on loopback only, but other local users should not
+        // be able to watch them through the system account.
+        m_systemPassword = QString::number(QRandomGenerator::system()->generate64(), 36) +
+                           QString::number(QRandomGenerator::system()->generate64(), 36);
+        base.extraConfig = accountsConfig(m_systemPassword);
+    }
     if (m_config.clusterSize <= 1) {
-        NatsServerConfig cfg;
-        cfg.jetstream = true;
+        NatsServerConfig cfg = base;
         cfg.name = QStringLiteral("jetdeck-demo");
         m_servers.push_back(std::make_unique<NatsServerProcess>(cfg));
         if (Status s = m_servers.back()->start(); !s.ok())
             return s;
-    } else if (Status s = startLocalCluster(m_config.clusterSize, &m_servers,
-                                            QStringLiteral("jetdeck-demo"), true,
-                                            QStringLiteral("jetdeck-demo"));
-               !s.ok()) {
-        return s;
+    } else {
+        base.clusterName = QStringLiteral("jetdeck-demo");
+        if (Status s = startLocalCluster(m_config.clusterSize, &m_servers, base,
+                                         QStringLiteral("jetdeck-demo"));
+            !s.ok())
+            return s;
     }
     auto opts = Options::fromUrls(url());
     if (!opts)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/client/connectionthread.h"
+#include "core/client/systemcredentials.h"
 #include "core/demo/natsserverprocess.h"
 #include "core/jetstream/pullconsumer.h"
 #include "core/jetstream/pushconsumer.h"
@@ -31,6 +32,11 @@ public:
         /// 1: one server; 3 (or up to 9): a JetStream cluster on loopback, streams replicated
         /// on up to three of its members.
         int clusterSize = 1;
+        /// The servers get an accounts block: the demo's clients (no credentials) are the
+        /// user "demo" of the account DEMO, which has JetStream; the user "sys" (a random
+        /// password, systemCredentials()) is the system account's, for the pages that watch
+        /// the whole system.
+        bool systemAccount = true;
     };
 
     explicit DemoSession(QObject* parent = nullptr);
@@ -49,6 +55,11 @@ public:
     quint64 published() const { return m_published; }
     /// The workers' redelivery trackers (fulfilment, billing, audit), for the metrics registry.
     QList<std::shared_ptr<js::RedeliveryTracker>> trackers() const;
+    /// The system account's user on the demo's servers (none without Config::systemAccount).
+    SystemCredentials systemCredentials() const;
+    /// The servers' accounts block for a system account user `sys` with `systemPassword` and
+    /// the account DEMO (JetStream) whose user `demo` every client without credentials is.
+    static QString accountsConfig(const QString& systemPassword);
     /// Subjects the demo publishes on, for the console to subscribe to.
     static QByteArray subjects() { return QByteArrayLiteral("demo.>"); }
     static QString streamName() { return QStringLiteral("ORDERS"); }
@@ -70,6 +81,7 @@ private:
     quint64 m_published = 0;
     double m_credit = 0;
     QElapsedTimer m_clock;
+    QString m_systemPassword; ///< random per run; empty without a system account
 };
 
 } // namespace jetdeck

@@ -20,6 +20,9 @@ struct JetStreamSnapshot {
     QDateTime taken;   ///< when the listing's last answer came (invalid: not a listing)
     int requests = 0;  ///< API requests the listing took
     qint64 tookMs = 0; ///< from its first request to its last answer
+    /// From one JSZ fan-out through the system account (sys::AccountLister), not the paged
+    /// STREAM.LIST and CONSUMER.LIST.
+    bool throughSystem = false;
 };
 
 /// Lists every stream and consumer of the account, again and again, within a request budget:

@@ -4,8 +4,10 @@
 // (/varz jetstream.stats.api.total), and a listing the budget lets finish equals the server's
 // own /jsz. Before the budget, serve-metrics sent one CONSUMER.INFO per consumer a second
 // (2,000/s here) and the streams page one CONSUMER.LIST per stream every 2 s.
+#include "core/demo/demosession.h"
 #include "core/jetstream/consumermonitor.h"
 #include "core/jetstream/lister.h"
+#include "core/system/accountlister.h"
 #include "tests/support/testsupport.h"
 
 #include <QElapsedTimer>
@@ -30,6 +32,7 @@ private slots:
     void cleanupTestCase();
     void listerStaysWithinBudget();
     void listingEqualsServer();
+    void throughTheSystemAccountInOneRound();
     void monitorSkipsWhatBudgetRefuses();
     void serveMetricsStaysWithinBudget();
 
@@ -64,6 +67,8 @@ void TestBudget::initTestCase() {
     NatsServerConfig cfg;
     cfg.jetstream = true;
     cfg.monitorPort = NatsServerProcess::freePort();
+    // A system account beside the application's; clients without credentials are the latter's.
+    cfg.extraConfig = DemoSession::accountsConfig(QStringLiteral("sys"));
     m_monitorPort = cfg.monitorPort;
     m_server = std::make_unique<NatsServerProcess>(cfg);
     const Status started = m_server->start();
@@ -151,6 +156,69 @@ void TestBudget::listingEqualsServer() {
     // Paced at 200 a second (half of 400): not faster.
     QVERIFY2(snap.tookMs >= (snap.requests - 1) * 1000 / 200 - 50,
              qPrintable(QString::number(snap.tookMs)));
+}
+
+void TestBudget::throughTheSystemAccountInOneRound() {
+    // With a user of the system account beside the connection: one JSZ fan-out (one request
+    // for this one server) and the account's INFO per round, whatever the number of consumers.
+    auto o = Options::fromUrls(m_server->url());
+    QVERIFY(o.ok());
+    Options sysOptions = o.value();
+    sysOptions.auth.user = QStringLiteral("sys");
+    sysOptions.auth.password = QStringLiteral("sys");
+    Connection sys(sysOptions);
+    QVERIFY(sys.connectSync(5000).ok());
+    RequestBudget budget(20);
+    sys::AccountLister lister(&sys, js::JetStream(m_conn.get()), &budget);
+    QList<Result<js::JetStreamSnapshot>> results;
+    connect(&lister, &sys::AccountLister::listed, this,
+            [&](const Result<js::JetStreamSnapshot>& r) { results.append(r); });
+    const quint64 before = apiTotal();
+    QElapsedTimer t;
+    t.start();
+    lister.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 10000);
+    const qint64 firstMs = t.elapsed();
+    QVERIFY2(results.first(), qPrintable(results.first().error().toString()));
+    QCOMPARE(lister.account(), QStringLiteral("DEMO"));
+    const js::JetStreamSnapshot& snap = results.first().value();
+    QVERIFY(snap.throughSystem);
+    QCOMPARE(snap.requests, 2);
+    QVERIFY(snap.account.has_value());
+    // Everything /jsz counts, with the consumers' own numbers.
+    const QJsonObject jsz = monitor("/jsz");
+    QCOMPARE(snap.streams.size(), qsizetype(jsz.value(QStringLiteral("streams")).toDouble()));
+    int consumers = 0;
+    for (const auto& list : snap.consumers)
+        consumers += int(list.size());
+    QCOMPARE(consumers, kStreams * kConsumersPerStream);
+    for (const js::StreamInfo& s : snap.streams) {
+        QVERIFY2(!s.config.subjects.isEmpty(), qPrintable(s.config.name)); // configs included
+        QCOMPARE(snap.consumers.value(s.config.name).size(), kConsumersPerStream);
+    }
+    qInfo("%d consumers on %lld streams listed through the system account %lld ms after the "
+          "start, the round in %lld ms",
+          consumers, qint64(snap.streams.size()), firstMs, snap.tookMs);
+    // Ten seconds of it: a round every 2 s (or more when the rounds are slow), and the server
+    // answers one JetStream API request (INFO) per round.
+    QTest::qWait(10000);
+    lister.stop();
+    const double seconds = double(t.elapsed()) / 1000.0;
+    QTest::qWait(200);
+    const quint64 sent = apiTotal() - before;
+    qInfo("%lld rounds in %.1f s; the server answered %llu JetStream API requests",
+          qint64(results.size()), seconds, sent);
+    QVERIFY2(results.size() <= int(seconds / 2.0) + 1, qPrintable(QString::number(results.size())));
+    QVERIFY2(sent <= quint64(results.size()) + 1,
+             qPrintable(QStringLiteral("%1 requests for %2 rounds").arg(sent).arg(results.size())));
+    QVERIFY(budget.taken() <= 2.0 * double(results.size()) + 2);
+
+    // Outside the system account, the lister says so and lists nothing.
+    sys::AccountLister outside(m_conn.get(), js::JetStream(m_conn.get()), &budget);
+    QSignalSpy unavailable(&outside, &sys::AccountLister::unavailable);
+    outside.start();
+    QTRY_COMPARE_WITH_TIMEOUT(unavailable.size(), 1, 5000);
+    QVERIFY(!outside.isAvailable());
 }
 
 void TestBudget::monitorSkipsWhatBudgetRefuses() {

@@ -18,8 +18,10 @@
 #include "ui/models/replicatablemodel.h"
 #include "ui/models/servertablemodel.h"
 #include "ui/pages/clientspage.h"
+#include "ui/pages/connectionpage.h"
 #include "ui/pages/jetstreampage.h"
 #include "ui/pages/serverspage.h"
+#include "ui/pages/streamspage.h"
 
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
@@ -32,6 +34,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 
 using namespace jetdeck;
@@ -100,6 +103,7 @@ private slots:
     void everyClientAsItsServerSays();
     void replicasAcrossTheCluster();
     void outsideTheSystemAccount();
+    void systemAccountUserBeside();
 
 private:
     std::vector<std::unique_ptr<NatsServerProcess>> m_servers;
@@ -525,6 +529,106 @@ void TestClusterPages::outsideTheSystemAccount() {
     QTRY_VERIFY_WITH_TIMEOUT(js->accountText().contains(QStringLiteral("streams 3")), kWaitMs);
     QVERIFY2(js->accountText().contains(QStringLiteral("consumers 1")),
              qPrintable(js->accountText()));
+}
+
+void TestClusterPages::systemAccountUserBeside() {
+    // The connection's user is APP's; the system account's user comes beside it (a saved
+    // connection's "System account" fields, jetdeck --sys-user, the demo).
+    MainWindow w;
+    w.show();
+    w.setSystemCredentials(SystemCredentials{QStringLiteral("sys"), QStringLiteral("sys"), {}});
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://app:app@127.0.0.1:%1").arg(m_servers[1]->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    QVERIFY(w.session()->systemConnection());
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->systemConnection()->connection()->isConnected(), kWaitMs);
+    w.showPage(MainWindow::Page::Connection);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        w.connectionPage()
+            ->valueText(QStringLiteral("systemAccount"))
+            .contains(QStringLiteral("its own connection as sys: CONNECTED")),
+        qPrintable(w.connectionPage()->valueText(QStringLiteral("systemAccount"))), kWaitMs);
+    // Every server answers, through the system connection.
+    w.showPage(MainWindow::Page::Servers);
+    QTRY_COMPARE_WITH_TIMEOUT(w.serversPage()->model()->rowCount(), int(m_servers.size()), kWaitMs);
+    QVERIFY2(!w.serversPage()->statusText().contains(QStringLiteral("not in the system account")),
+             qPrintable(w.serversPage()->statusText()));
+    // Every account's connections, the console's two among them.
+    w.showPage(MainWindow::Page::Clients);
+    const QString name = w.connection()->options().name;
+    const auto has = [&](const QString& connName, const QString& account) {
+        const ClientTableModel* m = w.clientsPage()->model();
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->rowAt(r)->conn.name == connName && m->rowAt(r)->conn.account == account)
+                return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(has(name, QStringLiteral("APP")), kWaitMs);
+    QVERIFY(has(name + QStringLiteral("-sys"), QStringLiteral("SYS")));
+    QVERIFY2(!w.clientsPage()->statusText().startsWith(QStringLiteral("Only this account's")),
+             qPrintable(w.clientsPage()->statusText()));
+    // The meta group is seen; the streams are APP's, named so.
+    w.showPage(MainWindow::Page::JetStream);
+    JetStreamPage* js = w.jetStreamPage();
+    QTRY_VERIFY2_WITH_TIMEOUT(js->metaText().contains(QStringLiteral("0 offline, 0 behind")),
+                              qPrintable(js->metaText()), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaCell(js->model(), QStringLiteral("ORDERS"), {}, ReplicaTableModel::AccountColumn),
+        QStringLiteral("APP"), kWaitMs);
+    // The streams page: the account listed by one JSZ round through the system account, the
+    // same streams and consumers as the account's own API says.
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->listingThroughSystem(), kWaitMs);
+    w.showPage(MainWindow::Page::Streams);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.streamsPage()->statusText().contains(
+                                  QStringLiteral("one JSZ round through the system account")),
+                              qPrintable(w.streamsPage()->statusText()), kWaitMs);
+    {
+        const js::JetStream api(w.connection());
+        auto names = api.streamNames();
+        VERIFY_OK(names.error());
+        QList<QPair<QString, QString>> expected;
+        for (const QString& s : names.value()) {
+            auto consumers = api.consumerNames(s);
+            VERIFY_OK(consumers.error());
+            for (const QString& c : consumers.value())
+                expected.append({s, c});
+        }
+        QVERIFY(!expected.isEmpty());
+        std::sort(expected.begin(), expected.end());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                auto shown = w.streamsPage()->consumerList();
+                std::sort(shown.begin(), shown.end());
+                return shown == expected;
+            }(),
+            kWaitMs);
+    }
+
+    // A user that is not the system account's, given as if it were: the page says so.
+    w.setSystemCredentials(SystemCredentials{QStringLiteral("app"), QStringLiteral("app"), {}});
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://app:app@127.0.0.1:%1").arg(m_servers[0]->port())));
+    w.showPage(MainWindow::Page::Servers);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.serversPage()->statusText().contains(
+                                  QStringLiteral("credentials given (the user app) are not")),
+                              qPrintable(w.serversPage()->statusText()), kWaitMs);
+    // The streams are listed page by page then.
+    w.showPage(MainWindow::Page::Streams);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        w.streamsPage()->statusText().contains(QStringLiteral("consumer(s) as of")),
+        qPrintable(w.streamsPage()->statusText()), kWaitMs);
+    QVERIFY(!w.session()->listingThroughSystem());
+    QVERIFY(!w.streamsPage()->statusText().contains(QStringLiteral("JSZ")));
+    // A wrong password: the connection page says why the system connection is not up.
+    w.setSystemCredentials(SystemCredentials{QStringLiteral("sys"), QStringLiteral("nope"), {}});
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://app:app@127.0.0.1:%1").arg(m_servers[0]->port())));
+    w.showPage(MainWindow::Page::Connection);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        w.connectionPage()
+            ->valueText(QStringLiteral("systemAccount"))
+            .contains(QStringLiteral("uthorization"), Qt::CaseInsensitive),
+        qPrintable(w.connectionPage()->valueText(QStringLiteral("systemAccount"))), kWaitMs);
 }
 
 QTEST_MAIN(TestClusterPages)

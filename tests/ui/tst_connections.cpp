@@ -30,6 +30,7 @@ private slots:
     void settingsRoundTrip();
     void dialogRefusesThenSaves();
     void keyringHoldsTheSecret();
+    void systemAccountUserBeside();
     void connectsAndColoursTheDot();
     void wrongPasswordTurnsRed();
     void natscliContext();
@@ -228,6 +229,56 @@ void TestConnections::keyringHoldsTheSecret() {
     sidebar.deleteConnection(QStringLiteral("kept"), true);
     QVERIFY(!keyring->load(QStringLiteral("connection/kept")));
     QVERIFY(sidebar.keys().isEmpty());
+}
+
+void TestConnections::systemAccountUserBeside() {
+    auto store = std::make_unique<MemorySecretStore>();
+    MemorySecretStore* keyring = store.get();
+    ConnectionSidebar sidebar(std::move(store));
+    ConnectionDialog* d = sidebar.newConnection();
+    d->nameEdit()->setText(QStringLiteral("watched"));
+    d->urlsEdit()->setText(m_server->url());
+    d->systemUserEdit()->setText(QStringLiteral("sys"));
+    d->systemCredsEdit()->setText(m_credsFile);
+    QVERIFY(!d->tryAccept());
+    QVERIFY2(d->errorText().startsWith(QStringLiteral("System account:")),
+             qPrintable(d->errorText()));
+    d->systemUserEdit()->clear();
+    d->systemCredsEdit()->setText(m_files.filePath(QStringLiteral("missing.creds")));
+    QVERIFY(!d->tryAccept());
+    QVERIFY2(d->errorText().contains(QStringLiteral("missing.creds does not exist")),
+             qPrintable(d->errorText()));
+    d->systemCredsEdit()->clear();
+    d->systemUserEdit()->setText(QStringLiteral("sys"));
+    d->systemSecretEdit()->setText(QStringLiteral("sysS3cret"));
+    QVERIFY2(d->tryAccept(), qPrintable(d->errorText()));
+    // The system user's password in the keyring beside the connection's, never in the file.
+    QCOMPARE(keyring->load(QStringLiteral("connection/watched/system")).value(),
+             QStringLiteral("sysS3cret"));
+    QSettings s;
+    s.sync();
+    QFile file(s.fileName());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(!file.readAll().contains("sysS3cret"));
+    const QList<SavedConnection> saved = loadSavedConnections(s);
+    const auto it = std::find_if(saved.cbegin(), saved.cend(), [](const SavedConnection& c) {
+        return c.name == QStringLiteral("watched");
+    });
+    QVERIFY(it != saved.cend());
+    QCOMPARE(it->sysUser, QStringLiteral("sys"));
+    // Connecting hands the system account's user over with the connection's options.
+    QSignalSpy asked(&sidebar, &ConnectionSidebar::connectRequested);
+    QVERIFY(sidebar.connectTo(QStringLiteral("saved:watched")));
+    QCOMPARE(asked.size(), 1);
+    const auto system = asked.first().at(3).value<SystemCredentials>();
+    QCOMPARE(system.user, QStringLiteral("sys"));
+    QCOMPARE(system.password, QStringLiteral("sysS3cret"));
+    const Options sysOptions = system.applyTo(asked.first().first().value<Options>());
+    QCOMPARE(sysOptions.auth.user, QStringLiteral("sys"));
+    QVERIFY(sysOptions.name.endsWith(QStringLiteral("-sys")));
+    // Deleting the connection deletes both secrets.
+    sidebar.deleteConnection(QStringLiteral("watched"), true);
+    QVERIFY(!keyring->load(QStringLiteral("connection/watched/system")));
 }
 
 void TestConnections::connectsAndColoursTheDot() {

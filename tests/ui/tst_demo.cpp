@@ -8,12 +8,19 @@
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
 #include "ui/mainwindow.h"
+#include "ui/models/clienttablemodel.h"
 #include "ui/models/latencymodel.h"
+#include "ui/models/replicatablemodel.h"
+#include "ui/models/servertablemodel.h"
+#include "ui/pages/clientspage.h"
 #include "ui/pages/connectionpage.h"
 #include "ui/pages/consumerpage.h"
+#include "ui/pages/faultspage.h"
+#include "ui/pages/jetstreampage.h"
 #include "ui/pages/latencypage.h"
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
+#include "ui/pages/serverspage.h"
 #include "ui/pages/streamspage.h"
 
 #include <QDir>
@@ -49,6 +56,15 @@ QStringList serversMentioning(const QString& needle) {
     return out;
 }
 
+/// The health column of the stream's row (not its consumers'); empty when it has none.
+QString replicaHealth(const ReplicaTableModel* m, const QString& stream) {
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->index(r, ReplicaTableModel::StreamColumn).data().toString() == stream &&
+            m->index(r, ReplicaTableModel::ConsumerColumn).data().toString().isEmpty())
+            return m->index(r, ReplicaTableModel::HealthColumn).data().toString();
+    return {};
+}
+
 qint64 leadingNumber(const QString& text) {
     QString digits;
     for (QChar c : text) {
@@ -70,6 +86,7 @@ private slots:
     void everyPageShowsData();
     void stopLeavesNothing();
     void clusterReplicates();
+    void clusterDemoThroughAKilledServer();
     void binaryExitsClean_data();
     void binaryExitsClean();
     void killedBinaryTakesItsServerAlong();
@@ -122,6 +139,28 @@ void TestDemo::everyPageShowsData() {
     QCOMPARE(window.outboundPage()->counterText(QStringLiteral("depth")).left(1),
              QStringLiteral("0"));
     QCOMPARE(window.publishPage()->subjectEdit()->text(), QStringLiteral("demo.orders.created"));
+    // The pages of the whole system: the demo has a system account, and the console a user of
+    // it beside its own connection.
+    QVERIFY(window.session()->systemConnection());
+    window.showPage(MainWindow::Page::Servers);
+    QTRY_COMPARE_WITH_TIMEOUT(window.serversPage()->model()->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        window.serversPage()->model()->index(0, ServerTableModel::StateColumn).data().toString(),
+        QStringLiteral("ok"), 5000);
+    window.showPage(MainWindow::Page::Clients);
+    const auto clientNamed = [&](const QString& name) {
+        const ClientTableModel* m = window.clientsPage()->model();
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->rowAt(r)->conn.name == name)
+                return m->rowAt(r)->conn.account;
+        return QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(clientNamed(QStringLiteral("jetdeck-demo-workers")),
+                              QStringLiteral("DEMO"), 5000);
+    window.showPage(MainWindow::Page::JetStream);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaHealth(window.jetStreamPage()->model(), DemoSession::streamName()),
+        QStringLiteral("ok"), 5000);
     qInfo("every page showed data %lld ms after launch", qint64(launch.elapsed()));
     // And the demo's publisher keeps moving: its count grows.
     const quint64 published = demo.published();
@@ -175,6 +214,64 @@ void TestDemo::clusterReplicates() {
         QVERIFY(!processAlive(pid));
     for (const QString& d : std::as_const(dirs))
         QVERIFY(!QDir(d).exists());
+}
+
+void TestDemo::clusterDemoThroughAKilledServer() {
+    // `jetdeck --demo-cluster 3`, then a server killed from the faults page: the servers page
+    // marks it at once, the JetStream page shows ORDERS without that replica; restarted, it
+    // catches up.
+    DemoSession::Config cfg;
+    cfg.clusterSize = 3;
+    DemoSession demo(cfg);
+    VERIFY_OK(demo.start());
+    MainWindow window;
+    window.show();
+    window.attachDemo(demo);
+    QTRY_VERIFY(window.connection() && window.connection()->isConnected());
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->systemConnection()->connection()->isConnected(),
+                             10000);
+    window.showPage(MainWindow::Page::Servers);
+    const ServerTableModel* servers = window.serversPage()->model();
+    const auto stateOf = [&](const QString& name) {
+        for (int r = 0; r < servers->rowCount(); ++r)
+            if (servers->index(r, ServerTableModel::NameColumn).data().toString() == name)
+                return servers->index(r, ServerTableModel::StateColumn).data().toString();
+        return QString();
+    };
+    for (NatsServerProcess* p : demo.servers())
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(p->name()), QStringLiteral("ok"), 15000);
+    window.showPage(MainWindow::Page::JetStream);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaHealth(window.jetStreamPage()->model(), DemoSession::streamName()),
+        QStringLiteral("ok"), 20000);
+    // A server neither of the console's connections is on.
+    const auto portOf = [](const QString& hostPort) { return hostPort.section(u':', -1).toInt(); };
+    const int mine = portOf(window.connection()->currentServer());
+    const int sys = portOf(window.session()->systemConnection()->connection()->currentServer());
+    int victim = -1;
+    for (int i = 0; i < demo.servers().size(); ++i)
+        if (demo.servers()[i]->port() != mine && demo.servers()[i]->port() != sys)
+            victim = i;
+    QVERIFY(victim >= 0);
+    const QString name = demo.servers()[victim]->name();
+    window.showPage(MainWindow::Page::Servers);
+    QElapsedTimer t;
+    t.start();
+    VERIFY_OK(window.faultsPage()->killServer(victim));
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(name).startsWith(QStringLiteral("not answering")), 5000);
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QStringLiteral("%1 ms").arg(t.elapsed())));
+    window.showPage(MainWindow::Page::JetStream);
+    QTRY_VERIFY_WITH_TIMEOUT(replicaHealth(window.jetStreamPage()->model(),
+                                           DemoSession::streamName()) != QStringLiteral("ok"),
+                             20000);
+    qInfo("ORDERS with %s killed: %s", qPrintable(name),
+          qPrintable(replicaHealth(window.jetStreamPage()->model(), DemoSession::streamName())));
+    VERIFY_OK(window.faultsPage()->restartServer(victim));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        replicaHealth(window.jetStreamPage()->model(), DemoSession::streamName()),
+        QStringLiteral("ok"), 40000);
+    window.showPage(MainWindow::Page::Servers);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(name), QStringLiteral("ok"), 10000);
 }
 
 namespace {

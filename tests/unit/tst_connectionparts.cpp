@@ -8,6 +8,7 @@
 #include "core/client/pingtracker.h"
 #include "core/client/reconnectplan.h"
 #include "core/client/requestmuxer.h"
+#include "core/client/systemcredentials.h"
 #include "core/client/writebuffer.h"
 #include "core/client/writeledger.h"
 #include "core/protocol/frames.h"
@@ -48,6 +49,65 @@ QString str(const nlohmann::json& j, const char* key) {
 class TestConnectionParts : public QObject {
     Q_OBJECT
 private slots:
+    // --- system account credentials ---------------------------------------------------------
+
+    void systemCredentialsReplaceEveryOtherKind() {
+        auto base = Options::fromUrls(
+            QStringLiteral("nats://app:secret@127.0.0.1:4222,nats://tok@127.0.0.1:4223"));
+        VERIFY_OK(base.error());
+        Options o = base.value();
+        o.name = QStringLiteral("console");
+        o.auth.nkeySeedFile = QStringLiteral("/some/seed.nk");
+        SystemCredentials none;
+        QVERIFY(!none.isSet());
+        // Nothing given: the same options.
+        QCOMPARE(none.applyTo(o).servers.first().password, QStringLiteral("secret"));
+        QCOMPARE(none.applyTo(o).name, o.name);
+        SystemCredentials sys{QStringLiteral("sys"), QStringLiteral("pw"), {}};
+        VERIFY_OK(sys.validate());
+        const Options s = sys.applyTo(o);
+        QCOMPARE(s.servers.size(), 2);
+        for (const ServerUrl& u : s.servers) {
+            QVERIFY(u.user.isEmpty());
+            QVERIFY(u.password.isEmpty());
+            QVERIFY(u.token.isEmpty());
+        }
+        QCOMPARE(s.auth.user, QStringLiteral("sys"));
+        QCOMPARE(s.auth.password, QStringLiteral("pw"));
+        QVERIFY(s.auth.nkeySeedFile.isEmpty());
+        QCOMPARE(s.name, QStringLiteral("console-sys"));
+    }
+
+    void systemCredentialsRefuseWhatCannotWork() {
+        const SystemCredentials both{QStringLiteral("sys"), {}, QStringLiteral("/x.creds")};
+        QVERIFY(!both.validate().ok());
+        const SystemCredentials orphanPassword{{}, QStringLiteral("pw"), {}};
+        QVERIFY(!orphanPassword.validate().ok());
+        const Status missing =
+            SystemCredentials{{}, {}, QStringLiteral("/nonexistent/sys.creds")}.validate();
+        QVERIFY(!missing.ok());
+        QVERIFY2(missing.message.contains(QStringLiteral("/nonexistent/sys.creds")),
+                 qPrintable(missing.message));
+        const auto parse = [](const QStringList& args) {
+            QCommandLineParser p;
+            SystemCredentials::addOptions(p);
+            [&] { QVERIFY(p.parse(QStringList{QStringLiteral("jetdeck")} + args)); }();
+            return SystemCredentials::fromArguments(p);
+        };
+        QVERIFY(!parse({}).value().isSet());
+        const auto twice = parse({QStringLiteral("--sys-user=a"), QStringLiteral("--sys-creds=b")});
+        QVERIFY(!twice);
+        QVERIFY(twice.error().message.contains(QStringLiteral("not both")));
+        const auto orphan = parse({QStringLiteral("--sys-password=pw")});
+        QVERIFY(!orphan);
+        QVERIFY(orphan.error().message.contains(QStringLiteral("--sys-user")));
+        const auto ok =
+            parse({QStringLiteral("--sys-user=sys"), QStringLiteral("--sys-password=x")});
+        VERIFY_OK(ok.error());
+        QCOMPARE(ok->user, QStringLiteral("sys"));
+        QCOMPARE(ok->password, QStringLiteral("x"));
+    }
+
     // --- reconnect plan ---------------------------------------------------------------------
 
     void firstConnectTriesEveryServerOnceThenStops() {

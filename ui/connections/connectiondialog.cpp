@@ -82,6 +82,26 @@ ConnectionDialog::ConnectionDialog(const SavedConnection& initial, const QString
            "example when a server could be misconfigured or is not fully trusted."));
     m_ignoreDiscovered->setChecked(initial.ignoreDiscovered);
     form->addRow(QString(), m_ignoreDiscovered);
+    // A user of the system account beside the connection's own: what the servers, clients
+    // and JetStream pages need when the connection's user is not one.
+    auto* sysTitle = new QLabel(tr("<b>System account</b> (optional): for the servers, clients "
+                                   "and JetStream pages when the user above is not in it"),
+                                this);
+    sysTitle->setWordWrap(true);
+    form->addRow(sysTitle);
+    m_sysUser = new QLineEdit(initial.sysUser, this);
+    m_sysUser->setObjectName(QStringLiteral("sysUser"));
+    m_sysUser->setPlaceholderText(tr("a user of the system account"));
+    form->addRow(tr("System &user:"), m_sysUser);
+    m_sysSecret = new QLineEdit(this);
+    m_sysSecret->setObjectName(QStringLiteral("sysSecret"));
+    m_sysSecret->setEchoMode(QLineEdit::Password);
+    m_sysSecret->setPlaceholderText(tr("kept in the keyring like the password above"));
+    form->addRow(tr("System pass&word:"), m_sysSecret);
+    m_sysCreds =
+        fileField(QStringLiteral("sysCreds"), tr("Credentials (*.creds);;All files (*)"), &row);
+    m_sysCreds->setText(initial.sysCredsPath);
+    form->addRow(tr("System cre&ds file:"), row);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
@@ -137,7 +157,13 @@ SavedConnection ConnectionDialog::connection() const {
     c.keyPath = m_key->text().trimmed();
     c.tlsFirst = m_tlsFirst->isChecked();
     c.ignoreDiscovered = m_ignoreDiscovered->isChecked();
+    c.sysUser = m_sysUser->text().trimmed();
+    c.sysCredsPath = m_sysCreds->text().trimmed();
     return c;
+}
+
+QString ConnectionDialog::systemSecret() const {
+    return m_sysUser->text().trimmed().isEmpty() ? QString() : m_sysSecret->text();
 }
 
 QString ConnectionDialog::secret() const {

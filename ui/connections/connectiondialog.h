@@ -34,6 +34,11 @@ public:
     QLineEdit* userEdit() const { return m_user; }
     QLineEdit* secretEdit() const { return m_secret; }
     QLineEdit* credsEdit() const { return m_creds; }
+    QLineEdit* systemUserEdit() const { return m_sysUser; }
+    QLineEdit* systemSecretEdit() const { return m_sysSecret; }
+    QLineEdit* systemCredsEdit() const { return m_sysCreds; }
+    /// The system account user's password as typed (empty: keep the stored one).
+    QString systemSecret() const;
 
 private:
     void updateFields();
@@ -45,6 +50,9 @@ private:
     QLineEdit* m_urls;
     QComboBox* m_auth;
     QLineEdit* m_user;
+    QLineEdit* m_sysUser;
+    QLineEdit* m_sysSecret;
+    QLineEdit* m_sysCreds;
     QLineEdit* m_secret;
     QLabel* m_secretLabel;
     QLabel* m_keyringNote;

@@ -203,6 +203,7 @@ QString ConnectionSidebar::selectedKey() const {
 bool ConnectionSidebar::connectTo(const QString& key) {
     Result<Options> options = Error{ErrorKind::InvalidArgument, tr("unknown entry %1").arg(key)};
     QString label;
+    SystemCredentials system;
     if (key.startsWith(QLatin1String("saved:"))) {
         const QString name = key.mid(6);
         const auto it = std::find_if(m_saved.cbegin(), m_saved.cend(),
@@ -230,7 +231,29 @@ bool ConnectionSidebar::connectTo(const QString& key) {
                 m_session.store(it->secretKey(), secret);
             }
         }
+        QString sysSecret;
+        if (it->needsSystemSecret()) {
+            auto stored = m_secrets->isAvailable() ? m_secrets->load(it->systemSecretKey())
+                                                   : m_session.load(it->systemSecretKey());
+            if (stored) {
+                sysSecret = stored.value();
+            } else {
+                const auto typed =
+                    m_prompt ? m_prompt(tr("Password of the system account user %1 on %2:")
+                                            .arg(it->sysUser, name))
+                             : std::nullopt;
+                if (!typed) {
+                    setStatus(
+                        tr("Not connecting to %1: no system account password given").arg(name),
+                        false);
+                    return false;
+                }
+                sysSecret = *typed;
+                m_session.store(it->systemSecretKey(), sysSecret);
+            }
+        }
         options = it->toOptions(secret);
+        system = it->systemCredentials(sysSecret);
         label = name;
     } else if (key.startsWith(QLatin1String("context:"))) {
         const QString name = key.mid(8);
@@ -252,7 +275,7 @@ bool ConnectionSidebar::connectTo(const QString& key) {
     o.retryOnFailedConnect = true;
     setActive(key, ConnectionState::Connecting);
     setStatus(tr("Connecting to %1 ...").arg(label), false);
-    emit connectRequested(o, key, label);
+    emit connectRequested(o, key, label, system);
     return true;
 }
 
@@ -341,6 +364,7 @@ void ConnectionSidebar::onDialogAccepted(ConnectionDialog* dialog, const QString
         SavedConnection old;
         old.name = originalName;
         m_secrets->erase(old.secretKey());
+        m_secrets->erase(old.systemSecretKey());
     }
     saveConnection(settings, c);
     QString note;
@@ -355,6 +379,17 @@ void ConnectionSidebar::onDialogAccepted(ConnectionDialog* dialog, const QString
         }
     } else if (!c.needsSecret()) {
         m_secrets->erase(c.secretKey());
+    }
+    if (c.needsSystemSecret() && !dialog->systemSecret().isEmpty()) {
+        if (m_secrets->isAvailable()) {
+            if (Status s = m_secrets->store(c.systemSecretKey(), dialog->systemSecret()); !s.ok())
+                note += tr(" The system account password was not stored: %1").arg(s.message);
+        } else {
+            m_session.store(c.systemSecretKey(), dialog->systemSecret());
+        }
+    } else if (!c.needsSystemSecret()) {
+        m_secrets->erase(c.systemSecretKey());
+        m_session.erase(c.systemSecretKey());
     }
     reload();
     if (QTreeWidgetItem* item = itemFor(savedKey(c.name))) {
@@ -375,6 +410,8 @@ void ConnectionSidebar::deleteConnection(const QString& name, bool confirmed) {
     c.name = name;
     m_secrets->erase(c.secretKey());
     m_session.erase(c.secretKey());
+    m_secrets->erase(c.systemSecretKey());
+    m_session.erase(c.systemSecretKey());
     reload();
     setStatus(tr("Deleted %1.").arg(name), false);
 }

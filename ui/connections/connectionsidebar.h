@@ -59,8 +59,10 @@ public:
     SecretStore* secrets() const { return m_secrets.get(); }
 
 signals:
-    void connectRequested(const jetdeck::Options& options, const QString& key,
-                          const QString& label);
+    /// `system`: the saved connection's system account user (none for contexts and
+    /// connections without one).
+    void connectRequested(const jetdeck::Options& options, const QString& key, const QString& label,
+                          const jetdeck::SystemCredentials& system);
     void disconnectRequested();
 
 private:

@@ -84,7 +84,22 @@ Status SavedConnection::validate() const {
         return s;
     if (certPath.isEmpty() != keyPath.isEmpty())
         return invalid(QStringLiteral("Client certificate: give both the certificate and its key"));
+    if (!sysUser.trimmed().isEmpty() && !sysCredsPath.isEmpty())
+        return invalid(QStringLiteral("System account: give its user or its credentials file, "
+                                      "not both"));
+    if (Status s =
+            checkFile(QStringLiteral("System account credentials file"), sysCredsPath, false);
+        !s.ok())
+        return s;
     return {};
+}
+
+SystemCredentials SavedConnection::systemCredentials(const QString& sysPassword) const {
+    SystemCredentials c;
+    c.user = sysUser.trimmed();
+    c.password = c.user.isEmpty() ? QString() : sysPassword;
+    c.credsFile = sysCredsPath;
+    return c;
 }
 
 Result<Options> SavedConnection::toOptions(const QString& secret) const {
@@ -159,6 +174,8 @@ QList<SavedConnection> loadSavedConnections(QSettings& settings) {
         c.keyPath = settings.value(QStringLiteral("key")).toString();
         c.tlsFirst = settings.value(QStringLiteral("tlsFirst")).toBool();
         c.ignoreDiscovered = settings.value(QStringLiteral("ignoreDiscovered")).toBool();
+        c.sysUser = settings.value(QStringLiteral("sysUser")).toString();
+        c.sysCredsPath = settings.value(QStringLiteral("sysCreds")).toString();
         settings.endGroup();
         out.append(c);
     }
@@ -191,6 +208,8 @@ void saveConnection(QSettings& settings, const SavedConnection& c) {
     settings.setValue(QStringLiteral("key"), c.keyPath);
     settings.setValue(QStringLiteral("tlsFirst"), c.tlsFirst);
     settings.setValue(QStringLiteral("ignoreDiscovered"), c.ignoreDiscovered);
+    settings.setValue(QStringLiteral("sysUser"), c.sysUser);
+    settings.setValue(QStringLiteral("sysCreds"), c.sysCredsPath);
     settings.endGroup();
     settings.endGroup();
 }

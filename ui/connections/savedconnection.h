@@ -2,6 +2,7 @@
 
 #include "core/client/natscontext.h"
 #include "core/client/options.h"
+#include "core/client/systemcredentials.h"
 
 #include <QList>
 #include <QString>
@@ -30,6 +31,11 @@ struct SavedConnection {
     bool tlsFirst = false;
     /// Only the servers listed in urls, never those the cluster advertises.
     bool ignoreDiscovered = false;
+    /// A user of the system account beside the connection's own (the servers, clients and
+    /// JetStream pages): a user (its password in the keyring, systemSecretKey()) or a creds
+    /// file, or neither.
+    QString sysUser;
+    QString sysCredsPath;
 
     /// Checks the fields (name, URLs, the files auth and TLS name exist); the error names
     /// the field.
@@ -38,6 +44,11 @@ struct SavedConnection {
     bool needsSecret() const { return auth == AuthKind::UserPassword || auth == AuthKind::Token; }
     /// The keyring key of its secret.
     QString secretKey() const { return QStringLiteral("connection/") + name; }
+    /// True when the system account's user needs a password.
+    bool needsSystemSecret() const { return !sysUser.isEmpty(); }
+    QString systemSecretKey() const { return secretKey() + QStringLiteral("/system"); }
+    /// The system account's credentials (none when neither field is set).
+    SystemCredentials systemCredentials(const QString& sysPassword = {}) const;
     /// Options to connect with; `secret` is the password or token when needsSecret().
     Result<Options> toOptions(const QString& secret = {}) const;
     /// A saved connection made from a natscli context (secrets not included).

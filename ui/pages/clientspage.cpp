@@ -135,10 +135,7 @@ void ClientsPage::refresh() {
     const RequestBudget* budget = session()->budget();
     switch (mon->access()) {
     case sys::Access::NoSystemUser:
-        m_status->setText(tr("This connection's user is not in the system account, so the servers "
-                             "do not list their clients to it. Connect with a user of the system "
-                             "account (system_account in the servers' configuration) to see "
-                             "every connection of the cluster."));
+        m_status->setText(session()->systemAccessHint());
         m_status->setStyleSheet(textStyle(ColorRole::Warning));
         return;
     case sys::Access::NotConnected:

@@ -79,6 +79,7 @@ ConnectionPage::ConnectionPage(QWidget* parent)
     addRow(conn, QStringLiteral("reconnects"), tr("Reconnects"), row++);
     addRow(conn, QStringLiteral("nextAttempt"), tr("Next attempt"), row++);
     addRow(conn, QStringLiteral("lastError"), tr("Last failure"), row++);
+    addRow(conn, QStringLiteral("systemAccount"), tr("System account"), row++);
 
     QGridLayout* traffic = makeBox(tr("Traffic"));
     row = 0;
@@ -268,6 +269,20 @@ void ConnectionPage::refresh() {
     set("lastError", !h.lastFailure.ok() ? h.lastFailureAt.toString(QStringLiteral("HH:mm:ss  ")) +
                                                h.lastFailure.toString()
                                          : tr("none"));
+    // Which connection the servers, clients and JetStream pages ask through.
+    if (const std::shared_ptr<ConnectionThread>& sc =
+            session() ? session()->systemConnection() : nullptr) {
+        const HealthSnapshot sh = sc->connection()->health();
+        const AuthOptions& a = sc->connection()->options().auth;
+        QString text = tr("its own connection as %1: %2")
+                           .arg(a.user.isEmpty() ? tr("creds %1").arg(a.credsFile) : a.user,
+                                connectionStateName(sh.state));
+        if (sh.state != ConnectionState::Connected && !sh.lastFailure.ok())
+            text += QStringLiteral(" (") + sh.lastFailure.toString() + QLatin1Char(')');
+        set("systemAccount", text);
+    } else {
+        set("systemAccount", tr("through this connection (when its user is in it)"));
+    }
     set("msgsIn", format::count(h.inMsgs) + QStringLiteral("  (") + format::rate(m_inRate) +
                       QStringLiteral(")"));
     set("msgsOut", format::count(h.outMsgs) + QStringLiteral("  (") + format::rate(m_outRate) +

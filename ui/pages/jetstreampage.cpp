@@ -335,11 +335,10 @@ void JetStreamPage::refresh() {
         source = tr("this account only, from its STREAM.LIST and CONSUMER.LIST");
         m_meta->setRowCount(0);
         m_meta->setVisible(false);
-        m_metaTitle->setText(
-            mon && mon->access() == sys::Access::NoSystemUser
-                ? tr("Meta group and other accounts: this connection's user is not in the system "
-                     "account. Connect with a user of the system account to see them.")
-                : tr("Meta group: waiting for the system account's answers..."));
+        m_metaTitle->setText(mon && mon->access() == sys::Access::NoSystemUser
+                                 ? tr("Meta group and other accounts: not seen. %1")
+                                       .arg(session()->systemAccessHint())
+                                 : tr("Meta group: waiting for the system account's answers..."));
         m_metaTitle->setStyleSheet(mon && mon->access() == sys::Access::NoSystemUser
                                        ? textStyle(ColorRole::Warning)
                                        : QString());

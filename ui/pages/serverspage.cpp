@@ -141,10 +141,7 @@ void ServersPage::refresh() {
     const RequestBudget* budget = session()->budget();
     switch (mon->access()) {
     case sys::Access::NoSystemUser:
-        m_status->setText(tr("This connection's user is not in the system account, so the servers "
-                             "do not answer it. Connect with a user of the system account "
-                             "(system_account in the servers' configuration) to see every "
-                             "server, its clients and its JetStream."));
+        m_status->setText(session()->systemAccessHint());
         m_status->setStyleSheet(textStyle(ColorRole::Warning));
         break;
     case sys::Access::NotConnected:

@@ -195,8 +195,10 @@ void StreamsPage::apply(const Result<js::JetStreamSnapshot>& snapshot) {
     // the listing, and the table says so instead of looking live.
     QString cost = tr("%n request(s) in %1 s", nullptr, snapshot->requests)
                        .arg(double(snapshot->tookMs) / 1000.0, 0, 'f', 1);
-    if (const js::JetStreamLister* lister = session()->lister();
-        lister && snapshot->tookMs > session()->listInterval())
+    if (snapshot->throughSystem)
+        cost = tr("one JSZ round through the system account: %1").arg(cost);
+    else if (const js::JetStreamLister* lister = session()->lister();
+             lister && snapshot->tookMs > session()->listInterval())
         cost +=
             tr(", slowed to %1 requests/s by the request budget").arg(lister->maxRate(), 0, 'f', 0);
     setStatus(tr("%n stream(s), ", nullptr, int(snapshot->streams.size())) +
