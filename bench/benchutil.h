@@ -1,9 +1,12 @@
 #pragma once
 
+#include "core/base/histogram.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QThread>
+#include <QTimer>
 
 #include <functional>
 
@@ -32,5 +35,42 @@ inline bool waitFor(const std::function<bool()>& cond, int timeoutMs) {
     }
     return true;
 }
+
+/// How late a 10 ms timer on this thread fires, from start() to stop(): the responsiveness of
+/// a GUI thread (a stall of N ms shows as one sample N ms late).
+class LatenessProbe {
+public:
+    LatenessProbe() {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(10);
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            const qint64 lateUs = qMax<qint64>(0, (now - m_last) / 1000 - 10000);
+            m_last = now;
+            m_lateness.record(quint64(lateUs));
+            m_maxLateUs = qMax(m_maxLateUs, lateUs);
+            if (lateUs > 100000)
+                ++m_stalls;
+        });
+    }
+    void start() {
+        m_clock.start();
+        m_last = m_clock.nsecsElapsed();
+        m_timer.start();
+    }
+    void stop() { m_timer.stop(); }
+    metrics::Percentiles percentiles() const { return m_lateness.percentiles(); }
+    qint64 maxLateUs() const { return m_maxLateUs; }
+    /// Samples more than 100 ms late.
+    qint64 stalls() const { return m_stalls; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    metrics::Histogram m_lateness;
+    qint64 m_last = 0;
+    qint64 m_maxLateUs = 0;
+    qint64 m_stalls = 0;
+};
 
 } // namespace jetdeck::bench

@@ -86,23 +86,7 @@ int main(int argc, char** argv) {
     }
 
     // 3. The GUI thread's lateness and memory while it runs.
-    metrics::Histogram lateness;
-    QElapsedTimer tick;
-    tick.start();
-    qint64 last = tick.nsecsElapsed();
-    qint64 stalls = 0, maxLateUs = 0;
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    probe.setInterval(10);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        const qint64 now = tick.nsecsElapsed();
-        const qint64 lateUs = qMax<qint64>(0, (now - last) / 1000 - 10000);
-        last = now;
-        lateness.record(quint64(lateUs));
-        maxLateUs = qMax(maxLateUs, lateUs);
-        if (lateUs > 100000)
-            ++stalls;
-    });
+    jetdeck::bench::LatenessProbe probe;
     probe.start();
     const qint64 rssStart = rssKiB();
     qint64 rssPeak = rssStart;
@@ -128,7 +112,9 @@ int main(int argc, char** argv) {
     const quint64 received = window.connection()->stats().inMsgs - inStart;
     const qint64 rssEnd = rssKiB();
     const QByteArray pubOut = pub.readAllStandardOutput();
-    const metrics::Percentiles pl = lateness.percentiles();
+    const metrics::Percentiles pl = probe.percentiles();
+    const qint64 maxLateUs = probe.maxLateUs();
+    const qint64 stalls = probe.stalls();
 
     QJsonObject o{{QStringLiteral("startup_ms"), startupMs},
                   {QStringLiteral("rate_asked"), rate},
