@@ -211,7 +211,11 @@ void TestBudget::throughTheSystemAccountInOneRound() {
     QVERIFY2(results.size() <= int(seconds / 2.0) + 1, qPrintable(QString::number(results.size())));
     QVERIFY2(sent <= quint64(results.size()) + 1,
              qPrintable(QStringLiteral("%1 requests for %2 rounds").arg(sent).arg(results.size())));
-    QVERIFY(budget.taken() <= 2.0 * double(results.size()) + 2);
+    // Two tokens a round (one server, the INFO) and one for finding the account; the round
+    // in flight when the lister stopped was paid for too, its answer dropped.
+    QVERIFY2(budget.taken() <= 2.0 * double(results.size() + 1) + 1,
+             qPrintable(
+                 QStringLiteral("%1 taken for %2 rounds").arg(budget.taken()).arg(results.size())));
 
     // Outside the system account, the lister says so and lists nothing.
     sys::AccountLister outside(m_conn.get(), js::JetStream(m_conn.get()), &budget);
