@@ -326,21 +326,26 @@ Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>*
     if (n < 1 || n > 9)
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("a local cluster has 1 to 9 servers, not %1").arg(n)};
-    QList<quint16> routePorts;
-    for (int guard = 0; routePorts.size() < n && guard < 100; ++guard) {
+    // Every route port, and every monitoring port asked for, picked together and distinct: a
+    // monitoring port picked later could be a member's route port that is free only until that
+    // member starts, and a server whose route port is taken exits after it said it is ready.
+    const int wanted = base.monitorPort == 1 ? 2 * n : n;
+    QList<quint16> picked;
+    for (int guard = 0; picked.size() < wanted && guard < 200; ++guard) {
         const quint16 p = NatsServerProcess::freePort();
-        if (p != 0 && !routePorts.contains(p))
-            routePorts.append(p);
+        if (p != 0 && !picked.contains(p))
+            picked.append(p);
     }
-    if (routePorts.size() < n)
+    if (picked.size() < wanted)
         return Error{ErrorKind::Io, QStringLiteral("no free route ports on 127.0.0.1")};
+    const QList<quint16> routePorts = picked.mid(0, n);
     for (int i = 0; i < n; ++i) {
         NatsServerConfig cfg = base;
         cfg.port = 0;
         cfg.clusterPort = routePorts[i];
         cfg.routes.clear();
         if (base.monitorPort == 1)
-            cfg.monitorPort = NatsServerProcess::freePort();
+            cfg.monitorPort = picked[n + i];
         if (!namePrefix.isEmpty())
             cfg.name = QStringLiteral("%1-%2").arg(namePrefix).arg(i + 1);
         for (int j = 0; j < n; ++j)

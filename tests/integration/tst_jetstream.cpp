@@ -2005,7 +2005,12 @@ void TestJetStream::consumersReArmedAfterReconnect() {
 Status TestJetStream::ensureCluster() {
     if (!m_cluster.empty())
         return {};
-    if (Status s = startCluster(3, &m_cluster, QStringLiteral("jetdeck-js"), true); !s.ok())
+    // Monitoring ports too: clusterStreamLeaderKilled asks each member for its own /jsz.
+    NatsServerConfig base;
+    base.clusterName = QStringLiteral("jetdeck-js");
+    base.jetstream = true;
+    base.monitorPort = 1;
+    if (Status s = startLocalCluster(3, &m_cluster, base, QString()); !s.ok())
         return s;
     if (Status s = waitForMesh(m_cluster, kWaitMs); !s.ok())
         return s;

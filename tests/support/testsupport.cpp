@@ -56,11 +56,7 @@ Status makeStreamWithConsumer(Connection* c, const QString& stream, const QByteA
 }
 
 Status startCluster(int n, Servers* out, const QString& clusterName, bool jetstream) {
-    NatsServerConfig base;
-    base.clusterName = clusterName;
-    base.jetstream = jetstream;
-    base.monitorPort = 1; // a free one each: a test can ask any member for its own view
-    return startLocalCluster(n, out, base, QString());
+    return startLocalCluster(n, out, clusterName, jetstream);
 }
 
 Status startSystemCluster(int n, Servers* out, const QString& clusterName,

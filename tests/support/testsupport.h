@@ -43,7 +43,7 @@ using Servers = std::vector<std::unique_ptr<NatsServerProcess>>;
 /// Starts `n` clustered servers on loopback, each with routes to all the others, and appends
 /// them to `out` (also those started before a failure, so the caller stops them). With
 /// `jetstream` every member runs JetStream; each has its own store directory and server name,
-/// as a JetStream cluster needs. Each has a monitoring port (config().monitorPort).
+/// as a JetStream cluster needs.
 Status startCluster(int n, Servers* out, const QString& clusterName = QStringLiteral("jetdeck"),
                     bool jetstream = false);
 
