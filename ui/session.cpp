@@ -67,25 +67,22 @@ void Session::open(const Options& options, const std::optional<Options>& system)
         if (!m_throughSystem)
             onListed(snapshot);
     });
-    m_throughSystem = false;
-    m_pagedListing = false;
     setPagedListing(true); // waits for the connection
     // With system access one JSZ fan-out lists everything: once it has, the paged lister rests.
     m_accountLister = std::make_unique<sys::AccountLister>(systemSide(), jetStream(), &m_budget);
     m_accountLister->setInterval(m_listIntervalMs);
     connect(m_accountLister.get(), &sys::AccountLister::listed, this, &Session::onSystemListed);
-    connect(m_accountLister.get(), &sys::AccountLister::unavailable, this,
-            [this] { m_accountLister->stop(); });
-    m_accountLister->start();
+    m_accountLister->start(); // stops by itself when the system account does not answer
     // Only subscriptions (the cluster is sent nothing): from the start, so that the events
     // page has the history when it is first opened. Client events arrive only for a user of
     // the system account; for others the subscription stays quiet.
     m_events = std::make_unique<sys::EventWatcher>();
     connect(m_events.get(), &sys::EventWatcher::eventsArrived, this, &Session::onSystemEvents);
-    Status watching = m_sysConn
-                          ? m_events->watch(c, sys::advisorySubjects(options.jetstreamEventPrefix))
-                          : m_events->watch(c, sys::advisorySubjects(options.jetstreamEventPrefix) +
-                                                   sys::systemEventSubjects());
+    // The client events come through the system account's connection when there is one.
+    QList<QByteArray> subjects = sys::advisorySubjects(options.jetstreamEventPrefix);
+    if (!m_sysConn)
+        subjects += sys::systemEventSubjects();
+    Status watching = m_events->watch(c, subjects);
     if (watching.ok() && m_sysConn)
         watching = m_events->watch(m_sysConn->connection(), sys::systemEventSubjects());
     if (!watching.ok())
@@ -136,6 +133,7 @@ void Session::close() {
 
 void Session::release() {
     m_lister.reset(); // an answer still on its way was for this connection
+    m_pagedListing = false;
     m_accountLister.reset();
     m_throughSystem = false;
     m_events.reset();

@@ -62,7 +62,7 @@ void AccountLister::listNow() {
 }
 
 void AccountLister::tick() {
-    if (!m_running || m_asking || m_gaveUp)
+    if (!m_running || m_asking)
         return;
     if (!m_js.connection()->isConnected())
         return;
@@ -103,7 +103,7 @@ void AccountLister::findAccount() {
            m_context.get(), [this, cid](const FanoutResult& r) {
                m_asking = false;
                if (r.noResponders) {
-                   m_gaveUp = true;
+                   stop(); // nobody will answer this user: the paged lister goes on alone
                    emit unavailable(systemAccessHint());
                    return;
                }

@@ -72,7 +72,6 @@ private:
     int m_lastServers = 1; ///< servers that answered the last JSZ round
     bool m_running = false;
     bool m_asking = false;
-    bool m_gaveUp = false;
     QString m_account;
     qint64 m_nextDueMs = 0;
     // The round being built: its two halves arrive in either order.
