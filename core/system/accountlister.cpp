@@ -6,6 +6,7 @@
 #include "core/system/fanout.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace jetdeck::sys {
 
@@ -21,6 +22,49 @@ QByteArray accountJszRequest(const QString& account) {
 
 QByteArray ownConnzRequest(quint64 cid) {
     return json::dumpBytes(nlohmann::json{{"auth", true}, {"cid", cid}});
+}
+
+/// One JSZ round's answers, read on the fan-out's worker thread: the account's streams and
+/// consumers, each in its leader's view, or why there are none.
+struct JszPart {
+    Result<js::JetStreamSnapshot> snapshot = js::JetStreamSnapshot{};
+    int servers = 0; ///< servers that answered
+};
+
+JszPart readAccountJsz(const QString& account, const FanoutResult& r) {
+    JszPart part;
+    part.servers = int(r.replies.size());
+    if (r.noResponders) {
+        part.snapshot = Error(ErrorKind::NoResponders, systemAccessHint());
+        return part;
+    }
+    if (!r.error.ok() || r.replies.isEmpty()) {
+        part.snapshot = r.error.ok()
+                            ? Error(ErrorKind::Timeout, QStringLiteral("no server answered JSZ"))
+                            : r.error;
+        return part;
+    }
+    QList<std::pair<ServerIdentity, Jsz>> docs;
+    for (const ServerReply& reply : r.replies) {
+        if (!reply.error.ok())
+            continue;
+        Result<Jsz> z = Jsz::fromJson(reply.data);
+        if (z && !z->disabled)
+            docs.append({reply.server, std::move(z).value()});
+    }
+    JetStreamAssets assets = leaderViews(docs);
+    js::JetStreamSnapshot& s = part.snapshot.value();
+    for (JetStreamAssets::Stream& a : assets.streams)
+        if (a.account == account)
+            s.streams.append(std::move(a.info));
+    for (JetStreamAssets::Consumer& a : assets.consumers) {
+        if (a.account != account)
+            continue;
+        QList<js::ConsumerInfo>& ofStream = s.consumers[a.info.stream];
+        ofStream.append(std::move(a.info));
+    }
+    s.requests = int(r.replies.size());
+    return part;
 }
 
 } // namespace
@@ -133,47 +177,30 @@ void AccountLister::startRound() {
     FanoutOptions o;
     o.quietMs = 300;
     o.timeoutMs = 5000;
-    fanout(m_sys, pingSubject(Doc::Jsz), accountJszRequest(m_account), o, m_context.get(),
-           [this, round](const FanoutResult& r) {
-               if (round != m_round)
-                   return;
-               m_lastServers = qMax(1, int(r.replies.size()));
-               if (!m_building) {
-                   finishRound();
-                   return;
-               }
-               if (r.noResponders) {
-                   m_building = Error(ErrorKind::NoResponders, systemAccessHint());
-                   finishRound();
-                   return;
-               }
-               if (!r.error.ok() || r.replies.isEmpty()) {
-                   m_building = r.error.ok() ? Error(ErrorKind::Timeout,
-                                                     QStringLiteral("no server answered JSZ"))
-                                             : r.error;
-                   finishRound();
-                   return;
-               }
-               QList<std::pair<ServerIdentity, Jsz>> docs;
-               for (const ServerReply& reply : r.replies) {
-                   if (!reply.error.ok())
-                       continue;
-                   Result<Jsz> z = Jsz::fromJson(reply.data);
-                   if (z && !z->disabled)
-                       docs.append({reply.server, std::move(z).value()});
-               }
-               const JetStreamAssets assets = leaderViews(docs);
-               js::JetStreamSnapshot& s = m_building.value();
-               s.throughSystem = true;
-               for (const JetStreamAssets::Stream& a : assets.streams)
-                   if (a.account == m_account)
-                       s.streams.append(a.info);
-               for (const JetStreamAssets::Consumer& a : assets.consumers)
-                   if (a.account == m_account)
-                       s.consumers[a.info.stream].append(a.info);
-               s.requests += int(r.replies.size());
-               finishRound();
-           });
+    // Megabytes of JSON for a large account: read on a worker thread, merged here.
+    fanoutDigested<JszPart>(m_sys, pingSubject(Doc::Jsz), accountJszRequest(m_account), o,
+                            m_context.get(), std::bind_front(&readAccountJsz, m_account),
+                            [this, round](JszPart&& part) {
+                                if (round != m_round)
+                                    return;
+                                m_lastServers = qMax(1, part.servers);
+                                if (!m_building) {
+                                    finishRound();
+                                    return;
+                                }
+                                if (!part.snapshot) {
+                                    m_building = part.snapshot.error();
+                                    finishRound();
+                                    return;
+                                }
+                                js::JetStreamSnapshot& s = m_building.value();
+                                js::JetStreamSnapshot& got = part.snapshot.value();
+                                s.throughSystem = true;
+                                s.streams = std::move(got.streams);
+                                s.consumers = std::move(got.consumers);
+                                s.requests += got.requests;
+                                finishRound();
+                            });
     m_js.requestAsync("INFO", nlohmann::json(), m_context.get(),
                       [this, round](const Result<nlohmann::json>& reply) {
                           if (round != m_round)

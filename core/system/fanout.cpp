@@ -1,23 +1,38 @@
 #include "fanout.h"
 
+#include "core/base/background.h"
 #include "core/client/connection.h"
 
 #include <QElapsedTimer>
+#include <QFuture>
 #include <QPointer>
+#include <QPromise>
 #include <QTimer>
 
 namespace jetdeck::sys {
 
 namespace {
 
+void readReply(QByteArrayView payload, qint64 elapsedMs, FanoutResult& into) {
+    Result<ServerReply> r = parseServerReply(payload);
+    if (r) {
+        r->elapsedMs = elapsedMs;
+        into.replies.append(std::move(r).value());
+    } else {
+        into.malformed.append(r.error().message);
+    }
+}
+
 /// One fan-out in flight: lives on the context's thread, goes away when done.
 class Collector : public QObject {
 public:
-    Collector(Connection* c, FanoutOptions o, FanoutCallback done, QObject* context)
+    Collector(Connection* c, FanoutOptions o, FanoutCallback done, FanoutWork work,
+              QObject* context)
         : QObject(context)
         , m_conn(c)
         , m_options(o)
-        , m_done(std::move(done)) {
+        , m_done(std::move(done))
+        , m_work(std::move(work)) {
         m_clock.start();
         m_quiet.setSingleShot(true);
         m_deadline.setSingleShot(true);
@@ -58,14 +73,16 @@ private:
             finish();
             return;
         }
-        Result<ServerReply> r = parseServerReply(m.payload());
-        if (r) {
-            r->elapsedMs = m_clock.elapsed();
-            m_result.replies.append(std::move(r).value());
+        int received = 0;
+        if (m_work) {
+            // Read on the worker thread: here only kept (shared, not copied).
+            m_raw.append({m, m_clock.elapsed()});
+            received = int(m_raw.size());
         } else {
-            m_result.malformed.append(r.error().message);
+            readReply(m.payload(), m_clock.elapsed(), m_result);
+            received = int(m_result.replies.size());
         }
-        if (m_options.expected > 0 && m_result.replies.size() >= m_options.expected) {
+        if (m_options.expected > 0 && received >= m_options.expected) {
             finish();
             return;
         }
@@ -86,14 +103,36 @@ private:
         if (m_sub)
             (void)m_sub->unsubscribe();
         m_result.elapsedMs = m_clock.elapsed();
-        if (m_done)
+        if (m_work)
+            handOver();
+        else if (m_done)
             m_done(m_result);
         deleteLater();
+    }
+
+    void handOver() {
+        // The continuation runs on the context's thread and is dropped with the context.
+        auto promise = std::make_shared<QPromise<std::function<void()>>>();
+        promise->future().then(parent(), [](const std::function<void()>& deliver) {
+            if (deliver)
+                deliver();
+        });
+        backgroundPool()->start([promise, raw = std::move(m_raw), result = std::move(m_result),
+                                 work = std::move(m_work)]() mutable {
+            promise->start();
+            for (const auto& [message, elapsedMs] : std::as_const(raw))
+                readReply(message.payload(), elapsedMs, result);
+            raw.clear();
+            promise->addResult(work(std::move(result)));
+            promise->finish();
+        });
     }
 
     Connection* m_conn;
     FanoutOptions m_options;
     FanoutCallback m_done;
+    FanoutWork m_work;
+    QList<std::pair<Message, qint64>> m_raw; ///< with m_work: the replies and when they came
     SubscriptionPtr m_sub;
     FanoutResult m_result;
     QElapsedTimer m_clock;
@@ -106,7 +145,14 @@ private:
 
 void fanout(Connection* connection, QByteArrayView subject, QByteArrayView body,
             const FanoutOptions& options, QObject* context, FanoutCallback done) {
-    auto* c = new Collector(connection, options, std::move(done), context);
+    auto* c = new Collector(connection, options, std::move(done), {}, context);
+    c->start(subject, body);
+}
+
+void fanoutOffThread(Connection* connection, QByteArrayView subject, QByteArrayView body,
+                     const FanoutOptions& options, QObject* context, FanoutWork work) {
+    Q_ASSERT(work);
+    auto* c = new Collector(connection, options, {}, std::move(work), context);
     c->start(subject, body);
 }
 

@@ -6,6 +6,7 @@
 #include <QObject>
 
 #include <functional>
+#include <memory>
 
 namespace jetdeck {
 class Connection;
@@ -41,6 +42,32 @@ using FanoutCallback = std::function<void(const FanoutResult&)>;
 /// the timeout. `done` runs once, on `context`'s thread; never if `context` is destroyed first.
 void fanout(Connection* connection, QByteArrayView subject, QByteArrayView body,
             const FanoutOptions& options, QObject* context, FanoutCallback done);
+
+/// Work on a fan-out's replies away from the caller's thread; what it returns runs on the
+/// caller's thread afterwards.
+using FanoutWork = std::function<std::function<void()>(FanoutResult&&)>;
+
+/// Like fanout(), for answers too large to read on a GUI thread (JSZ with every consumer and its
+/// configuration: megabytes of JSON a server): the replies are kept as they arrive, then parsed
+/// and handed to `work` on a worker thread; the function `work` returns runs on `context`'s
+/// thread, never if `context` is destroyed first. One such work runs at a time, whoever asked,
+/// so two large answers are never held parsed at once.
+void fanoutOffThread(Connection* connection, QByteArrayView subject, QByteArrayView body,
+                     const FanoutOptions& options, QObject* context, FanoutWork work);
+
+/// fanoutOffThread() with a typed result: `digest` reads the replies on the worker thread,
+/// `done` gets what it made on `context`'s thread.
+template <typename T>
+void fanoutDigested(Connection* connection, QByteArrayView subject, QByteArrayView body,
+                    const FanoutOptions& options, QObject* context,
+                    std::function<T(const FanoutResult&)> digest, std::function<void(T&&)> done) {
+    fanoutOffThread(connection, subject, body, options, context,
+                    [digest = std::move(digest),
+                     done = std::move(done)](FanoutResult&& r) -> std::function<void()> {
+                        auto value = std::make_shared<T>(digest(r));
+                        return [value, done] { done(std::move(*value)); };
+                    });
+}
 
 /// What a connection's user needs to see the system: words for the console and the CLI when
 /// a fan-out found nobody listening.

@@ -113,22 +113,22 @@ bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
     o.expected = expected();
     o.quietMs = 300;
     o.timeoutMs = qBound(500, m_intervalMs, 2000);
-    auto done = [this, doc](const FanoutResult& r) {
-        switch (doc) {
-        case Doc::Varz:
-            onVarz(r);
-            break;
-        case Doc::Healthz:
-            onHealthz(r);
-            break;
-        case Doc::Jsz:
-            onJsz(r);
-            break;
-        default:
-            break;
-        }
-    };
-    fanout(m_conn, pingSubject(doc), body, o, &m_context, done);
+    switch (doc) {
+    case Doc::Jsz:
+        // Every account's streams and consumers with their configurations: megabytes of JSON
+        // on a large cluster, read on the fan-out's worker thread.
+        fanoutDigested<JszRound>(m_conn, pingSubject(doc), body, o, &m_context, &readJszRound,
+                                 [this](JszRound&& round) { onJsz(std::move(round)); });
+        break;
+    case Doc::Healthz:
+        fanout(m_conn, pingSubject(doc), body, o, &m_context,
+               [this](const FanoutResult& r) { onHealthz(r); });
+        break;
+    default:
+        fanout(m_conn, pingSubject(doc), body, o, &m_context,
+               [this](const FanoutResult& r) { onVarz(r); });
+        break;
+    }
     return true;
 }
 
@@ -274,21 +274,19 @@ void SystemMonitor::onHealthz(const FanoutResult& r) {
     emit serversUpdated();
 }
 
-void SystemMonitor::onJsz(const FanoutResult& r) {
-    m_jszInFlight = false;
+JszRound readJszRound(const FanoutResult& r) {
+    JszRound round;
     if (!r.ok() || r.replies.isEmpty())
-        return;
-    JetStreamView view;
-    view.at = QDateTime::currentDateTime();
+        return round;
+    round.answered = true;
+    JetStreamView& view = round.view;
     QList<std::pair<ServerIdentity, Jsz>> docs;
     for (const ServerReply& reply : r.replies) {
         if (!reply.error.ok())
             continue;
         Result<Jsz> z = Jsz::fromJson(reply.data);
         if (!z) {
-            const auto it = m_servers.find(serverKey(reply.server));
-            if (it != m_servers.end())
-                it->lastError = z.error();
+            round.errors.append({serverKey(reply.server), z.error()});
             continue;
         }
         if (z->disabled)
@@ -297,18 +295,30 @@ void SystemMonitor::onJsz(const FanoutResult& r) {
         // Only the meta leader lists the followers; anyone names the leader.
         if (!z->meta.replicas.isEmpty() || view.meta.leader.isEmpty())
             view.meta = z->meta;
+        round.reported.insert(serverKey(reply.server));
         docs.append({reply.server, std::move(z).value()});
     }
     std::sort(view.usageByServer.begin(), view.usageByServer.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     view.assets = leaderViews(docs);
+    return round;
+}
+
+void SystemMonitor::onJsz(JszRound&& round) {
+    m_jszInFlight = false;
+    if (!round.answered)
+        return;
+    for (const auto& [name, error] : std::as_const(round.errors)) {
+        const auto it = m_servers.find(name);
+        if (it != m_servers.end())
+            it->lastError = error;
+    }
+    JetStreamView& view = round.view;
+    view.at = QDateTime::currentDateTime();
     // Servers known to be there that sent no JSZ this round.
-    QSet<QString> reported;
-    for (const auto& [server, z] : docs)
-        reported.insert(serverKey(server));
     QSet<QString> silent;
     for (const QString& name : m_servers.keys())
-        if (!reported.contains(name))
+        if (!round.reported.contains(name))
             silent.insert(name);
     if (!silent.isEmpty()) {
         const QDateTime at = m_js.at.isValid() ? m_js.at : view.at;

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <deque>
@@ -61,6 +62,16 @@ struct JetStreamView {
     JetStreamAssets assets;
 };
 
+/// One JSZ round read on the fan-out's worker thread.
+struct JszRound {
+    bool answered = false;                   ///< some server answered
+    JetStreamView view;                      ///< without `at`: set when it reaches the monitor
+    QSet<QString> reported;                  ///< servers whose JSZ was read
+    QList<std::pair<QString, Error>> errors; ///< servers whose JSZ was unreadable, and why
+};
+/// Reads a JSZ round's replies into one view (on any thread).
+JszRound readJszRound(const FanoutResult& r);
+
 /// Watches every server of the cluster through the system account: a VARZ fan-out every
 /// interval (1 s by default), HEALTHZ and the JSZ details every fifth, each fan-out paid from
 /// the request budget (a fan-out answered by N servers costs N). When the budget says no, the
@@ -114,7 +125,7 @@ private:
     bool startRound(Doc doc, QByteArrayView body);
     void onVarz(const FanoutResult& r);
     void onHealthz(const FanoutResult& r);
-    void onJsz(const FanoutResult& r);
+    void onJsz(JszRound&& round);
     void setAccess(const FanoutResult& r);
     int expected() const;
 

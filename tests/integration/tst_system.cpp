@@ -15,7 +15,10 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QThread>
 #include <QUrl>
+
+#include <optional>
 
 using namespace jetdeck;
 using namespace jetdeck::sys;
@@ -66,6 +69,7 @@ class TestSystem : public QObject {
 private slots:
     void initTestCase();
     void fanoutReachesEveryServer();
+    void fanoutReadOffThread();
     void outsideTheSystemAccount();
     void serversEqualTheirVarz();
     void jetStreamEqualsJsz();
@@ -154,6 +158,78 @@ void TestSystem::fanoutReachesEveryServer() {
     for (const ServerReply& reply : r.replies)
         QVERIFY2(reply.error.message.contains(QStringLiteral("invalid sorting option")),
                  qPrintable(reply.error.message));
+}
+
+void TestSystem::fanoutReadOffThread() {
+    // The large answers (JSZ with every consumer) are read on the background thread; what the
+    // digest made reaches the caller's thread; the same replies as the plain fan-out's.
+    struct Read {
+        QThread* thread = nullptr;
+        QStringList servers;
+        QStringList accounts;
+        bool ok = false;
+    };
+    QObject context;
+    std::optional<Read> got;
+    QThread* doneOn = nullptr;
+    FanoutOptions o;
+    o.expected = 3;
+    fanoutDigested<Read>(
+        m_sys->connection(), pingSubject(Doc::Jsz), jszDetailRequest(), o, &context,
+        [](const FanoutResult& r) {
+            Read read;
+            read.thread = QThread::currentThread();
+            read.ok = r.ok() && r.malformed.isEmpty();
+            for (const ServerReply& reply : r.replies) {
+                read.servers << reply.server.name;
+                if (const Result<Jsz> z = Jsz::fromJson(reply.data))
+                    for (const AccountJetStream& a : z->accounts)
+                        read.accounts << a.name;
+            }
+            read.servers.sort();
+            return read;
+        },
+        [&](Read&& read) {
+            doneOn = QThread::currentThread();
+            got = std::move(read);
+        });
+    QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), kWaitMs);
+    QVERIFY(got->ok);
+    QVERIFY(got->thread != nullptr);
+    QVERIFY(got->thread != QThread::currentThread());
+    QCOMPARE(doneOn, QThread::currentThread());
+    QCOMPARE(got->servers, (QStringList{QStringLiteral("sys-1"), QStringLiteral("sys-2"),
+                                        QStringLiteral("sys-3")}));
+    QVERIFY2(got->accounts.contains(QStringLiteral("APP")),
+             qPrintable(got->accounts.join(QLatin1Char(','))));
+
+    // Nobody listening: the digest is told so, like fanout()'s callback.
+    ConnectionThread app(as(server(2), QStringLiteral("app")));
+    VERIFY_OK(app->connectSync());
+    std::optional<bool> noResponders;
+    fanoutDigested<bool>(
+        app.connection(), pingSubject(Doc::Jsz), {}, o, &context,
+        [](const FanoutResult& r) { return r.noResponders; },
+        [&](bool&& no) { noResponders = no; });
+    QTRY_VERIFY_WITH_TIMEOUT(noResponders.has_value(), kWaitMs);
+    QVERIFY(*noResponders);
+
+    // A context gone before the answers: nothing runs on the caller's side.
+    bool delivered = false;
+    bool digested = false;
+    {
+        QObject shortLived;
+        fanoutDigested<int>(
+            m_sys->connection(), pingSubject(Doc::Varz), {}, o, &shortLived,
+            [&](const FanoutResult&) {
+                digested = true;
+                return 1;
+            },
+            [&](int&&) { delivered = true; });
+    }
+    QTest::qWait(1000);
+    QVERIFY(!digested); // the collector went with its context: nothing was read either
+    QVERIFY(!delivered);
 }
 
 void TestSystem::outsideTheSystemAccount() {
