@@ -138,14 +138,40 @@ void MetricsRegistry::addConsumer(js::ConsumerMonitor* monitor,
     attachTracker(std::move(tracker));
 }
 
+namespace {
+
+QString consumerKey(const QString& stream, const QString& consumer) {
+    return stream + QLatin1Char('\x1f') + consumer;
+}
+
+} // namespace
+
+qsizetype MetricsRegistry::consumerIndexLocked(const QString& stream,
+                                               const QString& consumer) const {
+    return m_consumerAt.value(consumerKey(stream, consumer), -1);
+}
+
+void MetricsRegistry::reindexConsumersLocked() {
+    m_consumerAt.clear();
+    m_consumerAt.reserve(m_consumers.size());
+    for (qsizetype i = 0; i < m_consumers.size(); ++i)
+        m_consumerAt.insert(consumerKey(m_consumers[i].stream, m_consumers[i].consumer), i);
+}
+
 MetricsRegistry::ConsumerEntry& MetricsRegistry::consumerEntryLocked(const QString& stream,
                                                                      const QString& consumer) {
-    for (ConsumerEntry& e : m_consumers)
-        if (e.stream == stream && e.consumer == consumer)
-            return e;
+    const QString key = consumerKey(stream, consumer);
+    if (const auto it = m_consumerAt.constFind(key); it != m_consumerAt.cend())
+        return m_consumers[*it];
     ConsumerEntry e;
     e.stream = stream;
     e.consumer = consumer;
+    const Labels labels =
+        sorted({{QStringLiteral("stream"), stream}, {QStringLiteral("consumer"), consumer}});
+    e.processingKey = keyOf(QString::fromLatin1(probe::Processing), labels);
+    e.sampledKey = keyOf(QString::fromLatin1(probe::AckSampled), labels);
+    e.pairKey = stream + QLatin1Char('/') + consumer;
+    m_consumerAt.insert(key, m_consumers.size());
     m_consumers.append(std::move(e));
     return m_consumers.last();
 }
@@ -166,8 +192,9 @@ void MetricsRegistry::setConsumerReadings(const QList<ConsumerReading>& readings
         e.listed.reset();
     for (const ConsumerReading& r : readings)
         consumerEntryLocked(r.stream, r.consumer).listed = r.sample;
-    m_consumers.removeIf(
-        [](const ConsumerEntry& e) { return !e.listed && !e.monitor && !e.tracker; });
+    if (m_consumers.removeIf(
+            [](const ConsumerEntry& e) { return !e.listed && !e.monitor && !e.tracker; }) > 0)
+        reindexConsumersLocked();
 }
 
 void MetricsRegistry::setServers(const QList<sys::ServerRow>& servers) {
@@ -233,15 +260,15 @@ std::shared_ptr<WindowedHistogram> MetricsRegistry::subjectProcessingProbe(QByte
 
 void MetricsRegistry::removeConsumer(const QString& stream, const QString& consumer) {
     std::lock_guard lock(m_mu);
-    for (qsizetype i = 0; i < m_consumers.size(); ++i)
-        if (m_consumers[i].stream == stream && m_consumers[i].consumer == consumer) {
-            if (m_consumers[i].tracker) {
-                m_consumers[i].tracker->setLatencyProbes({}, {});
-                m_consumers[i].tracker->setSubjectProbeLookup({});
-            }
-            m_consumers.removeAt(i);
-            return;
-        }
+    const qsizetype i = consumerIndexLocked(stream, consumer);
+    if (i < 0)
+        return;
+    if (m_consumers[i].tracker) {
+        m_consumers[i].tracker->setLatencyProbes({}, {});
+        m_consumers[i].tracker->setSubjectProbeLookup({});
+    }
+    m_consumers.removeAt(i);
+    reindexConsumersLocked();
 }
 
 void MetricsRegistry::setThresholds(const BackpressureThresholds& thresholds) {
@@ -278,9 +305,7 @@ ConsumerMetrics MetricsRegistry::consumerMetricsLocked(ConsumerEntry& e, qint64 
     if (e.tracker)
         m.redelivery = e.tracker->stats();
     m.deliveriesPerSec = e.deliveries.perSecond();
-    const Labels labels =
-        sorted({{QStringLiteral("stream"), e.stream}, {QStringLiteral("consumer"), e.consumer}});
-    auto it = m_probes.find(keyOf(QString::fromLatin1(probe::Processing), labels));
+    auto it = m_probes.find(e.processingKey);
     std::optional<double> p95;
     if (it != m_probes.end()) {
         m.processing = snapshotLocked(*it, m_backpressureWindow, nowMs);
@@ -289,7 +314,7 @@ ConsumerMetrics MetricsRegistry::consumerMetricsLocked(ConsumerEntry& e, qint64 
     }
     // The server's samples cover every worker; JetDeck's own measurement, when there is one,
     // is the more precise for what JetDeck itself processes.
-    it = m_probes.find(keyOf(QString::fromLatin1(probe::AckSampled), labels));
+    it = m_probes.find(e.sampledKey);
     if (it != m_probes.end()) {
         m.sampled = snapshotLocked(*it, m_backpressureWindow, nowMs);
         if (!p95 && m.sampled.count > 0)
@@ -297,8 +322,7 @@ ConsumerMetrics MetricsRegistry::consumerMetricsLocked(ConsumerEntry& e, qint64 
     }
     {
         std::lock_guard sampleLock(m_sampleMu);
-        const SampleCounts c =
-            m_sampleCounts.value(e.stream + QLatin1Char('/') + e.consumer, SampleCounts{});
+        const SampleCounts c = m_sampleCounts.value(e.pairKey, SampleCounts{});
         m.sampledAcks = c.acks;
         m.sampledRedelivered = c.redelivered;
     }
@@ -441,19 +465,15 @@ void MetricsRegistry::tick() {
 std::shared_ptr<js::RedeliveryTracker> MetricsRegistry::tracker(const QString& stream,
                                                                 const QString& consumer) const {
     std::lock_guard lock(m_mu);
-    for (const ConsumerEntry& e : m_consumers)
-        if (e.stream == stream && e.consumer == consumer)
-            return e.tracker;
-    return {};
+    const qsizetype i = consumerIndexLocked(stream, consumer);
+    return i < 0 ? nullptr : m_consumers[i].tracker;
 }
 
 QList<js::RedeliveryEvent> MetricsRegistry::recentEvents(const QString& stream,
                                                          const QString& consumer) const {
     std::lock_guard lock(m_mu);
-    for (const ConsumerEntry& e : m_consumers)
-        if (e.stream == stream && e.consumer == consumer)
-            return e.events;
-    return {};
+    const qsizetype i = consumerIndexLocked(stream, consumer);
+    return i < 0 ? QList<js::RedeliveryEvent>() : m_consumers[i].events;
 }
 
 } // namespace jetdeck::metrics

@@ -208,6 +208,10 @@ private:
         QPointer<js::ConsumerMonitor> monitor;
         std::optional<js::ConsumerSample> listed; ///< from setConsumerReadings()
         QString stream, consumer;
+        // Its keys, made once: consumerMetricsLocked() runs for every consumer every tick.
+        QString processingKey; ///< in m_probes
+        QString sampledKey;    ///< in m_probes
+        QString pairKey;       ///< "stream/consumer", in m_sampleCounts
         std::shared_ptr<js::RedeliveryTracker> tracker;
         RateMeter deliveries;
         BackpressureLevel lastLevel = BackpressureLevel::Unknown;
@@ -223,6 +227,9 @@ private:
     Percentiles snapshotLocked(ProbeEntry& e, Window window, qint64 nowMs);
     ConsumerMetrics consumerMetricsLocked(ConsumerEntry& e, qint64 nowMs);
     ConsumerEntry& consumerEntryLocked(const QString& stream, const QString& consumer);
+    /// The entry's index in m_consumers, -1 when there is none.
+    qsizetype consumerIndexLocked(const QString& stream, const QString& consumer) const;
+    void reindexConsumersLocked();
 
     mutable std::mutex m_mu;
     QHash<QString, ProbeEntry> m_probes;
@@ -234,7 +241,10 @@ private:
     QHash<QByteArray, std::shared_ptr<WindowedHistogram>> m_subjectProbes;
     QList<QString> m_probeOrder;
     QList<ConnectionEntry> m_connections;
-    QList<ConsumerEntry> m_consumers;
+    QList<ConsumerEntry> m_consumers; ///< in the order they came
+    /// m_consumers' indexes by stream + '\x1f' + consumer: tens of thousands of consumers are
+    /// looked up every listing.
+    QHash<QString, qsizetype> m_consumerAt;
     BackpressureThresholds m_thresholds;
     Window m_backpressureWindow = Window::Last1m;
     QTimer m_timer;

@@ -1,6 +1,7 @@
 // The metrics engine without a server: exposition format, backpressure rules, rates, the
 // registry's probes and JSON, and the HTTP endpoint's answers to good and bad requests.
 
+#include "core/jetstream/redeliverytracker.h"
 #include "core/metrics/backpressure.h"
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/prometheus.h"
@@ -32,6 +33,7 @@ private slots:
     void registryExposition();
     void registryJson();
     void subjectProbesBounded();
+    void registryConsumersByName();
     void server_data();
     void server();
     void serverTooLargeAndSilent();
@@ -272,6 +274,52 @@ void TestMetrics::subjectProbesBounded() {
     QCOMPARE(subjects.size(), qsizetype(MetricsRegistry::kMaxSubjects));
     QCOMPARE(subjects.first().subject, QStringLiteral("orders.new"));
     QCOMPARE(subjects.first().backpressure.level, BackpressureLevel::Warn);
+}
+
+void TestMetrics::registryConsumersByName() {
+    // Thousands of listed consumers are found by name (a hash, not a walk); removals keep the
+    // others findable and in the order they came.
+    MetricsRegistry reg;
+    QList<MetricsRegistry::ConsumerReading> readings;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (int s = 0; s < 100; ++s)
+        for (int c = 0; c < 20; ++c) {
+            jetdeck::js::ConsumerSample sample;
+            sample.time = now;
+            sample.numPending = s * 100 + c;
+            readings.append({QStringLiteral("S%1").arg(s), QStringLiteral("C%1").arg(c), sample});
+        }
+    reg.setConsumerReadings(readings);
+    QCOMPARE(reg.consumers().size(), qsizetype(2000));
+    // A tracker for a listed consumer joins its entry; one for an unlisted one makes a new one.
+    auto t1 = std::make_shared<jetdeck::js::RedeliveryTracker>(QStringLiteral("S42"),
+                                                               QStringLiteral("C7"));
+    auto t2 =
+        std::make_shared<jetdeck::js::RedeliveryTracker>(QStringLiteral("X"), QStringLiteral("Y"));
+    reg.attachTracker(t1);
+    reg.attachTracker(t2);
+    QCOMPARE(reg.consumers().size(), qsizetype(2001));
+    QCOMPARE(reg.tracker(QStringLiteral("S42"), QStringLiteral("C7")).get(), t1.get());
+    // "S4" + "2/C7" is not "S42" + "/C7": the key keeps stream and consumer apart.
+    QVERIFY(!reg.tracker(QStringLiteral("S4"), QStringLiteral("2/C7")));
+
+    // The next listing lacks stream S0: its consumers go, except none has a tracker; the rest
+    // stay found.
+    readings.erase(readings.begin(), readings.begin() + 20);
+    reg.setConsumerReadings(readings);
+    const QList<ConsumerMetrics> after = reg.consumers();
+    QCOMPARE(after.size(), qsizetype(1981));
+    QCOMPARE(after.first().stream, QStringLiteral("S1"));
+    QCOMPARE(after.last().stream, QStringLiteral("X"));
+    QCOMPARE(reg.tracker(QStringLiteral("S42"), QStringLiteral("C7")).get(), t1.get());
+    QCOMPARE(reg.tracker(QStringLiteral("X"), QStringLiteral("Y")).get(), t2.get());
+    for (const ConsumerMetrics& m : after)
+        if (m.stream == QStringLiteral("S99") && m.consumer == QStringLiteral("C19"))
+            QCOMPARE(m.info->numPending, 9919);
+    reg.removeConsumer(QStringLiteral("S42"), QStringLiteral("C7"));
+    QVERIFY(!reg.tracker(QStringLiteral("S42"), QStringLiteral("C7")));
+    QCOMPARE(reg.tracker(QStringLiteral("X"), QStringLiteral("Y")).get(), t2.get());
+    QCOMPARE(reg.consumers().size(), qsizetype(1980));
 }
 
 namespace {
