@@ -40,6 +40,7 @@ class TestStreamsPage : public QObject {
 private slots:
     void initTestCase();
     void modelUpdatesKeepRows();
+    void modelTellsOnlyWhatChanged();
     void streamDialogValidates_data();
     void streamDialogValidates();
     void consumerDialogValidates_data();
@@ -105,6 +106,97 @@ void TestStreamsPage::modelUpdatesKeepRows() {
              3);
     model.update(js::JetStreamSnapshot{});
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestStreamsPage::modelTellsOnlyWhatChanged() {
+    // A large account's listing comes every few seconds with most consumers idle: only the rows
+    // that show something new get dataChanged (each one makes the sorting proxy work).
+    StreamTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    js::JetStreamSnapshot snap;
+    for (int s = 0; s < 50; ++s) {
+        js::StreamInfo si;
+        si.config.name = QStringLiteral("S%1").arg(s);
+        si.state.messages = 10;
+        snap.streams.append(si);
+        QList<js::ConsumerInfo> list;
+        for (int c = 0; c < 20; ++c) {
+            js::ConsumerInfo ci;
+            ci.stream = si.config.name;
+            ci.name = QStringLiteral("C%1").arg(c);
+            ci.numPending = c;
+            list.append(ci);
+        }
+        snap.consumers.insert(si.config.name, list);
+    }
+    model.update(snap);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.update(snap); // the same listing again
+    QCOMPARE(changed.count(), 0);
+
+    // One consumer of S7 has new numbers, S3's stream state moved: two signals, each naming its
+    // row only.
+    snap.consumers[QStringLiteral("S7")][5].numAckPending = 2;
+    snap.streams[3].state.messages = 11;
+    model.update(snap);
+    QCOMPARE(changed.count(), 2);
+    const QModelIndex s7 = model.indexOfStream(QStringLiteral("S7"));
+    bool sawConsumer = false, sawStream = false;
+    for (const QList<QVariant>& args : std::as_const(changed)) {
+        const auto from = args.at(0).value<QModelIndex>();
+        const auto to = args.at(1).value<QModelIndex>();
+        QCOMPARE(from.row(), to.row());
+        if (from.parent() == s7) {
+            QCOMPARE(from.row(), 5);
+            sawConsumer = true;
+        } else {
+            QVERIFY(!from.parent().isValid());
+            QCOMPARE(from.row(), 3);
+            sawStream = true;
+        }
+    }
+    QVERIFY(sawConsumer && sawStream);
+    QCOMPARE(model.index(5, StreamTreeModel::AckPendingColumn, s7).data().toString(),
+             QStringLiteral("2"));
+
+    // Rates and lag: only the consumer whose numbers moved.
+    QHash<QString, double> rates;
+    QHash<QString, QList<qreal>> lag;
+    for (const js::StreamInfo& si : std::as_const(snap.streams))
+        for (const js::ConsumerInfo& ci : snap.consumers.value(si.config.name)) {
+            rates.insert(si.config.name + QLatin1Char('/') + ci.name, 0.0);
+            lag.insert(si.config.name + QLatin1Char('/') + ci.name, {qreal(ci.numPending)});
+        }
+    model.setActivity(rates, lag);
+    changed.clear();
+    model.setActivity(rates, lag);
+    QCOMPARE(changed.count(), 0);
+    rates[QStringLiteral("S9/C1")] = 4.0;
+    model.setActivity(rates, lag);
+    QCOMPARE(changed.count(), 1);
+    const QModelIndex from = changed.first().at(0).value<QModelIndex>();
+    QCOMPARE(from.parent(), model.indexOfStream(QStringLiteral("S9")));
+    QCOMPARE(from.row(), 1);
+    QCOMPARE(model.index(1, StreamTreeModel::RateColumn, from.parent())
+                 .data(StreamTreeModel::SortRole)
+                 .toDouble(),
+             4.0);
+
+    // A consumer removed in the middle and one added: the rows follow, the rest untouched.
+    QList<js::ConsumerInfo>& s2 = snap.consumers[QStringLiteral("S2")];
+    s2.removeAt(10);
+    js::ConsumerInfo extra = s2.first();
+    extra.name = QStringLiteral("NEW");
+    s2.append(extra);
+    model.update(snap);
+    const QModelIndex i2 = model.indexOfStream(QStringLiteral("S2"));
+    QCOMPARE(model.rowCount(i2), 20);
+    QStringList names;
+    for (int r = 0; r < model.rowCount(i2); ++r)
+        names << model.index(r, StreamTreeModel::NameColumn, i2).data().toString();
+    QVERIFY(!names.contains(QStringLiteral("C10")));
+    QVERIFY(names.contains(QStringLiteral("NEW")));
+    QVERIFY(names.contains(QStringLiteral("C19")));
 }
 
 void TestStreamsPage::streamDialogValidates_data() {

@@ -1,7 +1,10 @@
 #include "streamtreemodel.h"
 
 #include <QColor>
+#include <QHash>
+#include <QSet>
 
+#include "core/base/background.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/theme.h"
 
@@ -10,6 +13,42 @@
 namespace jetdeck {
 
 namespace {
+
+/// Row of each name (the first, should a name come twice).
+template <typename List, typename NameOf>
+QHash<QString, int> rowsByName(const List& list, NameOf nameOf) {
+    QHash<QString, int> rows;
+    rows.reserve(list.size());
+    for (int i = int(list.size()) - 1; i >= 0; --i)
+        rows.insert(nameOf(list[i]), i);
+    return rows;
+}
+
+/// What a stream's row shows (cells, sort keys, tooltip) is the same in both.
+bool sameRow(const js::StreamInfo& a, const js::StreamInfo& b) {
+    return a.config.name == b.config.name && a.state.messages == b.state.messages &&
+           a.state.bytes == b.state.bytes && a.state.consumerCount == b.state.consumerCount &&
+           a.state.firstSeq == b.state.firstSeq && a.state.lastSeq == b.state.lastSeq &&
+           a.cluster.leader == b.cluster.leader && a.config.subjects == b.config.subjects &&
+           a.config.storage == b.config.storage && a.config.retention == b.config.retention &&
+           a.config.replicas == b.config.replicas && a.config.description == b.config.description;
+}
+
+/// What a consumer's row shows is the same in both.
+bool sameRow(const js::ConsumerInfo& a, const js::ConsumerInfo& b) {
+    return a.name == b.name && a.numPending == b.numPending && a.numAckPending == b.numAckPending &&
+           a.numRedelivered == b.numRedelivered && a.numWaiting == b.numWaiting &&
+           a.delivered.streamSeq == b.delivered.streamSeq &&
+           a.ackFloor.streamSeq == b.ackFloor.streamSeq && a.cluster.leader == b.cluster.leader &&
+           a.config == b.config;
+}
+
+/// Widens [first, last] to take `row` in.
+void widen(int& first, int& last, int row) {
+    first = first < 0 ? row : qMin(first, row);
+    last = qMax(last, row);
+}
+
 // internalId: 0 for stream rows, 1 + stream row for consumer rows.
 constexpr quintptr kStreamId = 0;
 } // namespace
@@ -311,12 +350,21 @@ void StreamTreeModel::setBackpressure(const QHash<QString, metrics::Backpressure
 
 void StreamTreeModel::setActivity(const QHash<QString, double>& rates,
                                   const QHash<QString, QList<qreal>>& lag) {
-    m_rates = rates;
-    m_lag = lag;
-    for (int s = 0; s < m_streams.size(); ++s)
-        if (!m_streams[s].consumers.isEmpty())
-            emit dataChanged(index(0, RateColumn, index(s, 0)),
-                             index(int(m_streams[s].consumers.size()) - 1, LagColumn, index(s, 0)));
+    const QHash<QString, double> oldRates = std::exchange(m_rates, rates);
+    const QHash<QString, QList<qreal>> oldLag = std::exchange(m_lag, lag);
+    for (int s = 0; s < m_streams.size(); ++s) {
+        const QList<js::ConsumerInfo>& consumers = m_streams[s].consumers;
+        int first = -1, last = -1;
+        for (int c = 0; c < int(consumers.size()); ++c) {
+            const QString key = consumers[c].stream + QLatin1Char('/') + consumers[c].name;
+            if (oldRates.value(key, -1) != m_rates.value(key, -1) ||
+                oldLag.value(key) != m_lag.value(key))
+                widen(first, last, c);
+        }
+        if (first >= 0)
+            emit dataChanged(index(first, RateColumn, index(s, 0)),
+                             index(last, LagColumn, index(s, 0)));
+    }
 }
 
 void StreamTreeModel::clear() {
@@ -328,73 +376,96 @@ void StreamTreeModel::clear() {
 }
 
 void StreamTreeModel::update(const js::JetStreamSnapshot& snap) {
+    // Thousands of streams: names are looked up in hashes, and only the rows that show something
+    // new are told, in one dataChanged() (each one makes the sorting proxy above place rows
+    // again). Most of a large account's consumers are idle at any moment.
+    const auto streamName = [](const auto& s) -> const QString& { return s.info.config.name; };
+    QSet<QString> fresh;
+    fresh.reserve(snap.streams.size());
+    for (const js::StreamInfo& s : snap.streams)
+        fresh.insert(s.config.name);
     // Gone streams first (from the back, so rows stay valid while removing).
     for (int i = int(m_streams.size()) - 1; i >= 0; --i) {
-        const QString& name = m_streams[i].info.config.name;
-        const bool still =
-            std::any_of(snap.streams.cbegin(), snap.streams.cend(),
-                        [&](const js::StreamInfo& s) { return s.config.name == name; });
-        if (!still) {
-            beginRemoveRows({}, i, i);
-            m_streams.removeAt(i);
-            endRemoveRows();
-        }
+        if (fresh.contains(streamName(m_streams[i])))
+            continue;
+        beginRemoveRows({}, i, i);
+        m_streams.removeAt(i);
+        endRemoveRows();
     }
+    const QHash<QString, int> rowOf = rowsByName(m_streams, streamName);
+    int firstChanged = -1, lastChanged = -1;
     for (const js::StreamInfo& s : snap.streams) {
-        int row = -1;
-        for (int i = 0; i < m_streams.size(); ++i)
-            if (m_streams[i].info.config.name == s.config.name) {
-                row = i;
-                break;
-            }
+        int row = rowOf.value(s.config.name, -1);
         if (row < 0) {
             row = int(m_streams.size());
             beginInsertRows({}, row, row);
             m_streams.append(StreamNode{s, {}});
             endInsertRows();
         } else {
+            if (!sameRow(m_streams[row].info, s))
+                widen(firstChanged, lastChanged, row);
             m_streams[row].info = s;
-            emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
         }
         updateConsumers(row, snap.consumers.value(s.config.name));
     }
+    if (firstChanged >= 0)
+        emit dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
+    if (!m_releasing.isEmpty())
+        releaseInBackground(std::exchange(m_releasing, {}));
 }
 
 void StreamTreeModel::updateConsumers(int streamRow, const QList<js::ConsumerInfo>& fresh) {
     const QModelIndex parent = index(streamRow, 0);
     QList<js::ConsumerInfo>& have = m_streams[streamRow].consumers;
-    for (int i = int(have.size()) - 1; i >= 0; --i) {
-        const QString& name = have[i].name;
-        const bool still = std::any_of(fresh.cbegin(), fresh.cend(),
-                                       [&](const js::ConsumerInfo& c) { return c.name == name; });
-        if (!still) {
-            beginRemoveRows(parent, i, i);
-            have.removeAt(i);
-            endRemoveRows();
-        }
-    }
     int firstChanged = -1, lastChanged = -1;
+    const auto tell = [&] {
+        if (firstChanged >= 0)
+            emit dataChanged(index(firstChanged, 0, parent),
+                             index(lastChanged, ColumnCount - 1, parent));
+    };
+    // The same consumers in the same order, as nearly always: the new list is taken whole
+    // (shared with the snapshot, not copied).
+    if (have.size() == fresh.size() &&
+        std::equal(have.cbegin(), have.cend(), fresh.cbegin(),
+                   [](const js::ConsumerInfo& a, const js::ConsumerInfo& b) {
+                       return a.name == b.name;
+                   })) {
+        for (int i = 0; i < int(have.size()); ++i)
+            if (!sameRow(have[i], fresh[i]))
+                widen(firstChanged, lastChanged, i);
+        // The previous lists are freed on the background thread (with 10,000 consumers that is
+        // most of what a refresh costs here otherwise).
+        m_releasing.append(std::exchange(have, fresh));
+        tell();
+        return;
+    }
+    QSet<QString> freshNames;
+    freshNames.reserve(fresh.size());
+    for (const js::ConsumerInfo& c : fresh)
+        freshNames.insert(c.name);
+    for (int i = int(have.size()) - 1; i >= 0; --i) {
+        if (freshNames.contains(have[i].name))
+            continue;
+        beginRemoveRows(parent, i, i);
+        have.removeAt(i);
+        endRemoveRows();
+    }
+    const QHash<QString, int> rowOf =
+        rowsByName(have, [](const js::ConsumerInfo& c) -> const QString& { return c.name; });
     for (const js::ConsumerInfo& c : fresh) {
-        int row = -1;
-        for (int i = 0; i < have.size(); ++i)
-            if (have[i].name == c.name) {
-                row = i;
-                break;
-            }
+        int row = rowOf.value(c.name, -1);
         if (row < 0) {
             row = int(have.size());
             beginInsertRows(parent, row, row);
             have.append(c);
             endInsertRows();
         } else {
+            if (!sameRow(have[row], c))
+                widen(firstChanged, lastChanged, row);
             have[row] = c;
-            firstChanged = firstChanged < 0 ? row : qMin(firstChanged, row);
-            lastChanged = qMax(lastChanged, row);
         }
     }
-    if (firstChanged >= 0)
-        emit dataChanged(index(firstChanged, 0, parent),
-                         index(lastChanged, ColumnCount - 1, parent));
+    tell();
 }
 
 } // namespace jetdeck

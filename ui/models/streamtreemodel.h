@@ -71,6 +71,8 @@ private:
     void updateConsumers(int streamRow, const QList<js::ConsumerInfo>& fresh);
 
     QList<StreamNode> m_streams;
+    /// During update(): consumer lists replaced, to be freed off the GUI thread.
+    QList<QList<js::ConsumerInfo>> m_releasing;
     QHash<QString, metrics::BackpressureStatus> m_backpressure;
     QHash<QString, double> m_rates;
     QHash<QString, QList<qreal>> m_lag;

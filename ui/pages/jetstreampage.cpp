@@ -133,7 +133,7 @@ void JetStreamPage::attached() {
 
 void JetStreamPage::connectionChanged(const std::shared_ptr<ConnectionThread>& connection) {
     SessionPage::connectionChanged(connection);
-    m_listedRows.clear();
+    m_listed = {};
     m_accountInfo.reset();
     m_listedAt = QDateTime();
     m_listError.clear();
@@ -171,7 +171,8 @@ void JetStreamPage::onListed(const Result<js::JetStreamSnapshot>& snapshot) {
         return;
     }
     m_listError.clear();
-    m_listedRows = sys::replicaRows(snapshot.value());
+    // Judged when shown, and only without the system monitor's JSZ: kept as it came (shared).
+    m_listed = snapshot.value();
     m_accountInfo = snapshot->account;
     m_listedAt = snapshot->taken;
     if (isShown())
@@ -329,7 +330,7 @@ void JetStreamPage::refresh() {
         if (m_shownJsz.isValid() || m_shownListing != m_listedAt) {
             m_shownJsz = QDateTime();
             m_shownListing = m_listedAt;
-            showRows(m_listedRows);
+            showRows(sys::replicaRows(m_listed));
         }
         at = m_listedAt;
         source = tr("this account only, from its STREAM.LIST and CONSUMER.LIST");

@@ -58,7 +58,7 @@ private:
     QCheckBox* m_onlyProblems;
     QTableView* m_view;
     /// The session's latest listing of this account (the rows without system access).
-    QList<sys::ReplicaRow> m_listedRows;
+    js::JetStreamSnapshot m_listed; ///< the account's latest listing
     std::optional<js::AccountInfo> m_accountInfo;
     QDateTime m_listedAt;
     QString m_listError;
