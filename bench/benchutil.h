@@ -4,6 +4,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QThread>
 #include <QTimer>
@@ -23,18 +24,48 @@ inline qint64 rssKiB() {
     return -1;
 }
 
-/// Turns this thread's event loop until `cond` holds or `timeoutMs` passed; returns cond().
+/// Runs this thread's event loop until `cond` holds (checked every 5 ms) or `timeoutMs` passed;
+/// returns cond(). The loop sleeps between events: a processEvents() loop would spin, and on a
+/// small machine take a core from the work being measured.
 inline bool waitFor(const std::function<bool()>& cond, int timeoutMs) {
+    if (cond())
+        return true;
     QElapsedTimer t;
     t.start();
-    while (!cond()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
-        QThread::usleep(200);
-    }
-    return true;
+    QEventLoop loop;
+    QTimer poll;
+    poll.setInterval(5);
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (cond() || t.elapsed() > timeoutMs)
+            loop.quit();
+    });
+    poll.start();
+    loop.exec();
+    return cond();
 }
+
+/// The peak of rssKiB() from start() on, read every 100 ms by a timer on this thread.
+class RssPeak {
+public:
+    RssPeak() {
+        m_timer.setInterval(100);
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { sample(); });
+    }
+    void start() {
+        sample();
+        m_timer.start();
+    }
+    void stop() {
+        sample();
+        m_timer.stop();
+    }
+    qint64 peakKiB() const { return m_peak; }
+
+private:
+    void sample() { m_peak = qMax(m_peak, rssKiB()); }
+    QTimer m_timer;
+    qint64 m_peak = 0;
+};
 
 /// How late a 10 ms timer on this thread fires, from start() to stop(): the responsiveness of
 /// a GUI thread (a stall of N ms shows as one sample N ms late).

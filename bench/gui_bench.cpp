@@ -26,6 +26,7 @@
 
 using namespace jetdeck;
 using jetdeck::bench::rssKiB;
+using jetdeck::bench::waitFor;
 
 int main(int argc, char** argv) {
     QElapsedTimer sinceStart;
@@ -89,7 +90,8 @@ int main(int argc, char** argv) {
     jetdeck::bench::LatenessProbe probe;
     probe.start();
     const qint64 rssStart = rssKiB();
-    qint64 rssPeak = rssStart;
+    jetdeck::bench::RssPeak rss;
+    rss.start();
     const quint64 inStart = window.connection()->stats().inMsgs;
     int page = 0;
     QTimer pages;
@@ -97,16 +99,16 @@ int main(int argc, char** argv) {
     QObject::connect(&pages, &QTimer::timeout, [&] {
         page = (page + 1) % 6;
         window.showPage(MainWindow::Page(page));
-        rssPeak = qMax(rssPeak, rssKiB());
     });
     pages.start();
     QElapsedTimer load;
     load.start();
-    while (pub.state() != QProcess::NotRunning && load.elapsed() < (seconds + 30) * 1000LL)
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
+    waitFor([&] { return pub.state() == QProcess::NotRunning; }, (seconds + 30) * 1000);
     const double loadS = double(load.elapsed()) / 1000.0;
     probe.stop();
     pages.stop();
+    rss.stop();
+    const qint64 rssPeak = rss.peakKiB();
     // Let the subscription drain what is still buffered.
     QApplication::processEvents(QEventLoop::AllEvents, 500);
     const quint64 received = window.connection()->stats().inMsgs - inStart;

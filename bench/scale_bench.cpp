@@ -65,6 +65,52 @@ qint64 apiTotal(quint16 port) {
                       .toDouble(-1));
 }
 
+/// Times every event the event loop delivers (the outermost notify() only) and keeps the
+/// slowest: what each stall of the GUI thread was spent on (--slowest).
+class TimedApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+
+    struct Slow {
+        double ms;
+        QString what;
+    };
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (m_depth > 0 || !m_timing)
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        QElapsedTimer t;
+        t.start();
+        const int type = int(event->type());
+        // Static strings and a shared copy: the receiver may be gone afterwards (deleteLater).
+        const char* cls = receiver->metaObject()->className();
+        const char* parentCls =
+            receiver->parent() ? receiver->parent()->metaObject()->className() : "none";
+        const QString name = receiver->objectName();
+        const bool r = QApplication::notify(receiver, event);
+        --m_depth;
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        if (ms >= 30)
+            m_slow.append({ms, QStringLiteral("event type %1 to %2 \"%3\" (parent %4)")
+                                   .arg(type)
+                                   .arg(QLatin1String(cls), name, QLatin1String(parentCls))});
+        return r;
+    }
+    void setTiming(bool on) { m_timing = on; }
+    QList<Slow> slowest(int n) const {
+        QList<Slow> s = m_slow;
+        std::sort(s.begin(), s.end(), [](const Slow& a, const Slow& b) { return a.ms > b.ms; });
+        return s.mid(0, n);
+    }
+    qsizetype slowCount() const { return m_slow.size(); }
+
+private:
+    int m_depth = 0;
+    bool m_timing = false;
+    QList<Slow> m_slow;
+};
+
 int fail(const QString& what) {
     std::fprintf(stderr, "scale_bench: %s\n", qPrintable(what));
     return 1;
@@ -73,7 +119,7 @@ int fail(const QString& what) {
 } // namespace
 
 int main(int argc, char** argv) {
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("JetDeckBench"));
     QApplication::setApplicationName(QStringLiteral("scale_bench"));
     QCommandLineParser p;
@@ -87,6 +133,10 @@ int main(int argc, char** argv) {
                   {QStringLiteral("no-system"),
                    QStringLiteral("No system account user beside the console's: the paged "
                                   "listing (STREAM.LIST, CONSUMER.LIST per stream).")},
+                  {QStringLiteral("slowest"),
+                   QStringLiteral("List the n slowest events the GUI thread handled while "
+                                  "watching (30 ms or more)."),
+                   QStringLiteral("n"), QStringLiteral("0")},
                   {QStringLiteral("json"), QStringLiteral("JSON output.")}});
     p.process(app);
     bool ok1 = false, ok2 = false, ok3 = false;
@@ -155,22 +205,19 @@ int main(int argc, char** argv) {
     if (withSystem)
         window.setSystemCredentials(SystemCredentials{QStringLiteral("sys"), sysPassword, {}});
     const qint64 rssStart = rssKiB();
+    jetdeck::bench::RssPeak rss;
+    rss.start();
     const qint64 apiStart = apiTotal(cfg.monitorPort);
     jetdeck::bench::LatenessProbe probe;
     probe.start();
+    app.setTiming(true);
     QElapsedTimer watching;
     watching.start();
     window.connectToUrls(server.url());
     window.showPage(MainWindow::Page::Streams);
     StreamsPage* page = window.streamsPage();
-    qint64 rssPeak = rssStart;
     // Every consumer on the streams page: the first full listing (at most five minutes).
-    const bool listed = waitFor(
-        [&] {
-            rssPeak = qMax(rssPeak, rssKiB());
-            return page->consumerList().size() >= consumers;
-        },
-        300000);
+    const bool listed = waitFor([&] { return page->consumerList().size() >= consumers; }, 300000);
     const qint64 listedMs = listed ? watching.elapsed() : -1;
     const bool throughSystem = window.session()->listingThroughSystem();
 
@@ -221,12 +268,12 @@ int main(int argc, char** argv) {
         window.showPage(MainWindow::Page(pageIndex));
     });
     pages.start();
-    while (cycling.elapsed() < seconds * 1000LL) {
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
-        rssPeak = qMax(rssPeak, rssKiB());
-    }
+    waitFor([] { return false; }, seconds * 1000);
     pages.stop();
     probe.stop();
+    app.setTiming(false);
+    rss.stop();
+    const qint64 rssPeak = rss.peakKiB();
     const double watchedS = double(watching.elapsed()) / 1000.0;
     const qint64 apiEnd = apiTotal(cfg.monitorPort);
     const RequestBudget* budget = window.session()->budget();
@@ -279,6 +326,11 @@ int main(int argc, char** argv) {
                     "console's budget %.0f/s, taken %.1f/s\n",
                     apiEnd - apiStart, double(apiEnd - apiStart) / watchedS, budget->perSecond(),
                     budget->taken() / watchedS);
+        if (const int n = p.value(QStringLiteral("slowest")).toInt(); n > 0) {
+            std::printf("events of 30 ms or more: %lld; the slowest:\n", qint64(app.slowCount()));
+            for (const TimedApplication::Slow& e : app.slowest(n))
+                std::printf("  %7.1f ms  %s\n", e.ms, qPrintable(e.what));
+        }
     }
     return 0;
 }
