@@ -34,7 +34,16 @@ QString ConsumerFaultOutcome::text() const {
 Result<ConsumerFaultOutcome> injectConsumerFault(const js::JetStream& js, const ConsumerFault& f) {
     if (f.count <= 0)
         return Error{ErrorKind::InvalidArgument, QStringLiteral("count must be at least 1")};
+    // Right after a server's restart the consumer may have no leader for a few seconds, and
+    // nobody answers its CONSUMER.INFO: asked again while the step's fetch time lasts.
+    QElapsedTimer asking;
+    asking.start();
     auto info = js.consumerInfo(f.stream, f.consumer);
+    while (!info && info.error().kind == ErrorKind::Timeout && asking.elapsed() < f.fetchWaitMs) {
+        qCInfo(lcFaults).noquote() << QStringLiteral("consumer %1 > %2: %3, asking again")
+                                          .arg(f.stream, f.consumer, info.error().message);
+        info = js.consumerInfo(f.stream, f.consumer);
+    }
     if (!info)
         return info.error();
     if (info.value().config.isPush())
