@@ -262,10 +262,12 @@ int main(int argc, char** argv) {
     cycling.start();
     int pageIndex = 0;
     QTimer pages;
+    pages.setObjectName(QStringLiteral("next page"));
     pages.setInterval(2000);
     QObject::connect(&pages, &QTimer::timeout, [&] {
         pageIndex = (pageIndex + 1) % MainWindow::kPageCount;
         window.showPage(MainWindow::Page(pageIndex));
+        pages.setObjectName(QStringLiteral("next page after %1").arg(pageIndex));
     });
     pages.start();
     waitFor([] { return false; }, seconds * 1000);
