@@ -439,6 +439,10 @@ void MainWindow::connectWith(const Options& options, const std::optional<Options
     updateButtons(m_session->connection()->connection()->state());
 }
 
+void MainWindow::setMonitorUrls(const QList<QUrl>& urls) {
+    m_session->setMonitorPorts(urls);
+}
+
 void MainWindow::onStateChanged(const SessionState& s) {
     m_statusState->setText(connectionStateName(s.state));
     m_sidebar->setActive(m_activeKey, s.state,

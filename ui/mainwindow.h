@@ -5,6 +5,7 @@
 #include "ui/widgets/theme.h"
 
 #include <QMainWindow>
+#include <QUrl>
 
 #include <array>
 #include <functional>
@@ -82,6 +83,9 @@ public:
     /// every connection of this window; applies from the next connect.
     void setSystemCredentials(const SystemCredentials& credentials) { m_sysCreds = credentials; }
     const SystemCredentials& systemCredentials() const { return m_sysCreds; }
+    /// The servers' monitoring ports (--monitor), for the servers and JetStream pages when the
+    /// user is not in the system account.
+    void setMonitorUrls(const QList<QUrl>& urls);
     /// Parses a comma separated URL list; a bad one is reported in the window and changes
     /// nothing.
     bool connectToUrls(const QString& urls);

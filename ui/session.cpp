@@ -110,6 +110,13 @@ Connection* Session::systemSide() const {
     return m_conn ? m_conn->connection() : nullptr;
 }
 
+void Session::setMonitorPorts(const QList<QUrl>& urls) {
+    auto ports = urls.isEmpty() ? nullptr : std::make_unique<sys::MonitorPorts>(urls);
+    if (m_system)
+        m_system->setMonitorPorts(ports.get());
+    m_ports = std::move(ports);
+}
+
 QString Session::systemAccessHint() const {
     if (m_sysConn) {
         const AuthOptions& a = m_sysConn->connection()->options().auth;
@@ -123,7 +130,9 @@ QString Session::systemAccessHint() const {
     return tr("This connection's user is not in the system account, so the servers do not answer "
               "it. Connect with a user of the system account (system_account in the servers' "
               "configuration), or give one beside this connection: the saved connection's "
-              "\"System account\" fields, or jetdeck --sys-user / --sys-creds.");
+              "\"System account\" fields, or jetdeck --sys-user / --sys-creds. Without one, "
+              "jetdeck --monitor http://host:8222 (each server's monitoring port) shows the "
+              "servers and JetStream pages.");
 }
 
 void Session::close() {
@@ -184,6 +193,7 @@ void Session::watchClients(bool on) {
 
 void Session::startSystemMonitor() {
     m_system = std::make_unique<sys::SystemMonitor>(systemSide(), &m_budget);
+    m_system->setMonitorPorts(m_ports.get());
     connect(m_system.get(), &sys::SystemMonitor::serverLost, this,
             [this](const QString& name, const QDateTime& lastSeen) {
                 addEvent(ConnectionEvent::Kind::Error,

@@ -70,6 +70,10 @@ public:
     /// The system account's own connection when open() was given one; null otherwise (the
     /// system is then asked through connection()).
     const std::shared_ptr<ConnectionThread>& systemConnection() const { return m_sysConn; }
+    /// The servers' monitoring ports (`jetdeck --monitor`): for a user outside the system
+    /// account, the servers and JetStream pages read them instead. Empty: none.
+    void setMonitorPorts(const QList<QUrl>& urls);
+    const sys::MonitorPorts* monitorPorts() const { return m_ports.get(); }
     /// What a page that needs the system account says when the servers do not answer: how to
     /// give access, or that the system credentials given are not the system account's.
     QString systemAccessHint() const;
@@ -170,6 +174,7 @@ private:
     QTimer* m_tick;
     RequestBudget m_budget;
     bool m_watchSystem = false;
+    std::unique_ptr<sys::MonitorPorts> m_ports; ///< before m_system, which uses it
     std::unique_ptr<sys::SystemMonitor> m_system;
     bool m_watchClients = false;
     std::unique_ptr<sys::ClientMonitor> m_clients;

@@ -6,6 +6,7 @@
 #include "core/demo/demosession.h"
 #include "core/logging/logging.h"
 #include "core/metrics/registry.h"
+#include "core/system/monitorports.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/scenariopage.h"
 
@@ -123,6 +124,11 @@ int main(int argc, char** argv) {
         {QStringLiteral("no-log-file"),
          QStringLiteral("Write no log file (else one per run in the application's data "
                         "directory, logs/, the last 10 kept).")},
+        {QStringLiteral("monitor"),
+         QStringLiteral("The servers' monitoring ports (http://host:8222, several separated by "
+                        "commas): the servers and JetStream pages read them when the user is "
+                        "not in the system account."),
+         QStringLiteral("urls")},
         {QStringLiteral("screenshot-delay"),
          QStringLiteral("Milliseconds to wait before the screenshot (default 4000)."),
          QStringLiteral("ms"), QStringLiteral("4000")},
@@ -147,6 +153,12 @@ int main(int argc, char** argv) {
     if (!sysCreds)
         return fail(sysCreds.error().message);
     window.setSystemCredentials(sysCreds.value());
+    if (p.isSet(QStringLiteral("monitor"))) {
+        const auto urls = sys::MonitorPorts::parseUrls(p.value(QStringLiteral("monitor")));
+        if (!urls)
+            return fail(QStringLiteral("--monitor: %1").arg(urls.error().message));
+        window.setMonitorUrls(urls.value());
+    }
     std::unique_ptr<DemoSession> demo;
     if (p.isSet(QStringLiteral("demo")) || p.isSet(QStringLiteral("demo-cluster"))) {
         DemoSession::Config dc;

@@ -27,6 +27,7 @@ struct FanoutOptions {
 struct FanoutResult {
     QList<ServerReply> replies; ///< in arrival order (errors from servers included)
     QStringList malformed;      ///< replies that were not an envelope, and why
+    QStringList unanswered;     ///< monitoring ports (MonitorPorts) that did not answer, and why
     /// Nobody listens on the subject: the connection's user is not in the system account
     /// (nats-server answers 503 there) or the server has no system account.
     bool noResponders = false;

@@ -43,6 +43,8 @@ QString accessName(Access a) {
         return QStringLiteral("no system access");
     case Access::NotConnected:
         return QStringLiteral("not connected");
+    case Access::MonitorPorts:
+        return QStringLiteral("monitoring ports");
     }
     return {};
 }
@@ -56,6 +58,15 @@ SystemMonitor::SystemMonitor(Connection* connection, RequestBudget* budget, QObj
 }
 
 SystemMonitor::~SystemMonitor() = default;
+
+void SystemMonitor::setMonitorPorts(MonitorPorts* ports) {
+    m_ports = ports;
+}
+
+bool SystemMonitor::throughPorts() const {
+    return m_ports && (m_access == Access::NoSystemUser || m_access == Access::MonitorPorts ||
+                       !m_conn || !m_conn->isConnected());
+}
 
 void SystemMonitor::setIntervalMs(int ms) {
     m_intervalMs = qMax(100, ms);
@@ -113,6 +124,26 @@ bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
     o.expected = expected();
     o.quietMs = 300;
     o.timeoutMs = qBound(500, m_intervalMs, 2000);
+    if (throughPorts()) {
+        o.expected = 0; // every port answers or fails on its own
+        switch (doc) {
+        case Doc::Jsz:
+            m_ports->fetchOffThread(doc, body, o, &m_context,
+                                    [this](FanoutResult&& r) -> std::function<void()> {
+                                        auto round = std::make_shared<JszRound>(readJszRound(r));
+                                        return [this, round] { onJsz(std::move(*round)); };
+                                    });
+            break;
+        case Doc::Healthz:
+            m_ports->fetch(doc, body, o, &m_context,
+                           [this](const FanoutResult& r) { onHealthz(r); });
+            break;
+        default:
+            m_ports->fetch(doc, body, o, &m_context, [this](const FanoutResult& r) { onVarz(r); });
+            break;
+        }
+        return true;
+    }
     switch (doc) {
     case Doc::Jsz:
         // Every account's streams and consumers with their configurations: megabytes of JSON
@@ -133,7 +164,7 @@ bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
 }
 
 void SystemMonitor::onTick() {
-    if (!m_conn || !m_conn->isConnected()) {
+    if ((!m_conn || !m_conn->isConnected()) && !m_ports) {
         if (m_access != Access::NotConnected) {
             m_access = Access::NotConnected;
             emit accessChanged(m_access);
@@ -158,7 +189,9 @@ void SystemMonitor::onTick() {
 void SystemMonitor::setAccess(const FanoutResult& r) {
     Access a = m_access;
     if (r.noResponders)
-        a = Access::NoSystemUser;
+        a = m_ports ? Access::MonitorPorts : Access::NoSystemUser;
+    else if (throughPorts())
+        a = Access::MonitorPorts;
     else if (!r.replies.isEmpty())
         a = Access::System;
     else if (!m_conn->isConnected())
@@ -171,12 +204,23 @@ void SystemMonitor::setAccess(const FanoutResult& r) {
 
 void SystemMonitor::onVarz(const FanoutResult& r) {
     m_varzInFlight = false;
+    const bool fromPorts = throughPorts();
     setAccess(r);
-    if (r.noResponders) // not in the system account: asking every second changes nothing
+    if (r.noResponders &&
+        !m_ports) // not in the system account: asking every second changes nothing
         m_nextDueMs = steadyNowMs() + kNoAccessRetryMs;
+    if (fromPorts)
+        m_unanswered = r.unanswered;
+    if (r.noResponders && m_ports) {
+        // The system account does not answer this user: the monitoring ports at once.
+        m_nextDueMs = 0;
+        m_detailDue = true;
+        return;
+    }
     // Nobody answering says something about the servers only when the request went out and
     // the connection held (a lost connection says nothing about them).
-    if (!r.error.ok() || r.noResponders || (r.replies.isEmpty() && !m_conn->isConnected()))
+    if (!r.error.ok() || r.noResponders ||
+        (r.replies.isEmpty() && !fromPorts && !m_conn->isConnected()))
         return;
     ++m_rounds;
     const QDateTime now = QDateTime::currentDateTime();

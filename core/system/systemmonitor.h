@@ -2,6 +2,7 @@
 
 #include "core/base/requestbudget.h"
 #include "core/system/fanout.h"
+#include "core/system/monitorports.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -24,6 +25,7 @@ enum class Access {
     System,       ///< the servers answer $SYS.REQ.SERVER.PING
     NoSystemUser, ///< nobody listens there for this user (not in the system account)
     NotConnected, ///< no connection to ask through
+    MonitorPorts, ///< not through the system account: the servers' monitoring ports (HTTP)
 };
 QString accessName(Access a);
 
@@ -88,6 +90,17 @@ public:
     SystemMonitor(Connection* connection, RequestBudget* budget, QObject* parent = nullptr);
     ~SystemMonitor() override;
 
+    /// The servers' monitoring ports, for a user outside the system account: once the system
+    /// account does not answer (or without a connection), rounds go to them instead.
+    void setMonitorPorts(MonitorPorts* ports);
+    MonitorPorts* monitorPorts() const { return m_ports; }
+    /// Whether the pages have the servers' documents: through the system account or the ports.
+    bool seesServers() const {
+        return m_access == Access::System || m_access == Access::MonitorPorts;
+    }
+    /// Monitoring ports that did not answer the latest round, and why.
+    QStringList unanswered() const { return m_unanswered; }
+
     void setIntervalMs(int ms);
     int intervalMs() const { return m_intervalMs; }
     /// HEALTHZ and JSZ every `n`th round (default 5).
@@ -128,9 +141,12 @@ private:
     void onJsz(JszRound&& round);
     void setAccess(const FanoutResult& r);
     int expected() const;
+    bool throughPorts() const;
 
     Connection* m_conn;
     RequestBudget* m_budget;
+    MonitorPorts* m_ports = nullptr;
+    QStringList m_unanswered;
     QTimer m_tick;
     int m_intervalMs = 1000;
     int m_detailEvery = 5;

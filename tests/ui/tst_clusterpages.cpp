@@ -10,6 +10,7 @@
 // limits. The models under QAbstractItemModelTester.
 #include "core/jetstream/jetstream.h"
 #include "core/metrics/registry.h"
+#include "core/system/monitorports.h"
 #include "core/system/systemmonitor.h"
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
@@ -104,6 +105,7 @@ private slots:
     void replicasAcrossTheCluster();
     void outsideTheSystemAccount();
     void systemAccountUserBeside();
+    void throughTheMonitoringPorts();
 
 private:
     std::vector<std::unique_ptr<NatsServerProcess>> m_servers;
@@ -632,4 +634,86 @@ void TestClusterPages::systemAccountUserBeside() {
 }
 
 QTEST_MAIN(TestClusterPages)
+void TestClusterPages::throughTheMonitoringPorts() {
+    // Bad --monitor input is named.
+    const auto error = [](const QString& text) {
+        const auto r = sys::MonitorPorts::parseUrls(text);
+        return r ? QString() : r.error().message;
+    };
+    QVERIFY(error(QString()).contains(QStringLiteral("no monitoring URL")));
+    QVERIFY(
+        error(QStringLiteral("nats://127.0.0.1:4222")).contains(QStringLiteral("http or https")));
+    QVERIFY(
+        error(QStringLiteral("http://127.0.0.1:8222/varz")).contains(QStringLiteral("not a path")));
+    QVERIFY(
+        error(QStringLiteral("http://u:p@127.0.0.1:8222")).contains(QStringLiteral("credentials")));
+    QVERIFY(error(QStringLiteral("http://:8222")).contains(QStringLiteral("\"http://:8222\"")));
+
+    // A user outside the system account, with every server's monitoring port and one port
+    // nothing listens on: the servers and JetStream pages read the ports, the dead one is named.
+    const quint16 dead = NatsServerProcess::freePort();
+    QString text;
+    for (const auto& s : m_servers)
+        text += QStringLiteral("127.0.0.1:%1, ").arg(s->config().monitorPort);
+    text += QStringLiteral("http://127.0.0.1:%1").arg(dead);
+    const auto urls = sys::MonitorPorts::parseUrls(text);
+    VERIFY_OK(urls.error());
+    QCOMPARE(urls->size(), qsizetype(m_servers.size() + 1));
+    MainWindow w;
+    w.show();
+    w.setMonitorUrls(urls.value());
+    QVERIFY(
+        w.connectToUrls(QStringLiteral("nats://app:app@127.0.0.1:%1").arg(m_servers[1]->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    w.showPage(MainWindow::Page::Servers);
+    ServersPage* page = w.serversPage();
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), int(m_servers.size()), kWaitMs);
+    QCOMPARE(w.session()->systemMonitor()->access(), sys::Access::MonitorPorts);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        page->statusText().contains(QStringLiteral("through the monitoring ports")) &&
+            page->statusText().contains(
+                QStringLiteral("not answering: http://127.0.0.1:%1").arg(dead)),
+        qPrintable(page->statusText()), kWaitMs);
+    for (const auto& s : m_servers) {
+        const QString name = s->config().name;
+        const auto varz = [&] {
+            bool ok = false;
+            return QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/varz", &ok)).object();
+        };
+        // The health as the port's own /healthz says it.
+        const auto healthz = [&] {
+            bool ok = false;
+            const QJsonObject h =
+                QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/healthz", &ok)).object();
+            return h.value(QStringLiteral("status")).toString() == QStringLiteral("ok")
+                       ? QStringLiteral("ok")
+                       : QStringLiteral("unhealthy");
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::StateColumn),
+                                  healthz(), kWaitMs);
+        QCOMPARE(cell(page->model(), name, ServerTableModel::VersionColumn),
+                 QStringLiteral("2.9.10"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            cell(page->model(), name, ServerTableModel::ConnectionsColumn),
+            QString::number(varz().value(QStringLiteral("connections")).toInt()), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::RoutesColumn),
+                                  QString::number(varz().value(QStringLiteral("routes")).toInt()),
+                                  kWaitMs);
+    }
+    // Every account's replicas and the meta group, from each port's /jsz.
+    w.showPage(MainWindow::Page::JetStream);
+    JetStreamPage* js = w.jetStreamPage();
+    QTRY_VERIFY2_WITH_TIMEOUT(js->statusText().contains(QStringLiteral("monitoring port")),
+                              qPrintable(js->statusText()), kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(js->metaText().contains(QStringLiteral("0 offline")),
+                              qPrintable(js->metaText()), kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        replicaCell(js->model(), QStringLiteral("ORDERS"), {}, ReplicaTableModel::AccountColumn) ==
+            QStringLiteral("APP"),
+        qPrintable(QStringLiteral("%1 rows, %2 streams in the view")
+                       .arg(js->model()->rowCount())
+                       .arg(w.session()->systemMonitor()->jetStream().assets.streams.size())),
+        kWaitMs);
+}
+
 #include "tst_clusterpages.moc"

@@ -135,6 +135,7 @@ void ClientsPage::refresh() {
     const RequestBudget* budget = session()->budget();
     switch (mon->access()) {
     case sys::Access::NoSystemUser:
+    case sys::Access::MonitorPorts:
         m_status->setText(session()->systemAccessHint());
         m_status->setStyleSheet(textStyle(ColorRole::Warning));
         return;

@@ -184,7 +184,7 @@ void JetStreamPage::showAccount() {
         // A user of the system account usually has no JetStream of its own: that is no fault
         // when the page shows every account through it.
         sys::SystemMonitor* mon = session() ? session()->systemMonitor() : nullptr;
-        const bool system = mon && mon->access() == sys::Access::System;
+        const bool system = mon && mon->seesServers();
         m_account->setText(m_listError.isEmpty() ? QString()
                            : system ? tr("This connection's own account: %1 (the streams below are "
                                          "every account's, seen through the system account)")
@@ -308,8 +308,7 @@ void JetStreamPage::refresh() {
         m_meta->setRowCount(0);
         return;
     }
-    const bool system =
-        mon && mon->access() == sys::Access::System && mon->jetStream().at.isValid();
+    const bool system = mon && mon->seesServers() && mon->jetStream().at.isValid();
     QString source;
     QDateTime at;
     if (system) {
@@ -323,9 +322,13 @@ void JetStreamPage::refresh() {
         }
         showMeta(view);
         at = view.at;
-        source = tr("every account, from each server's JSZ through the system account, one "
-                    "round every %1")
-                     .arg(format::duration(qint64(mon->intervalMs()) * 5));
+        source = mon->access() == sys::Access::MonitorPorts
+                     ? tr("every account, from each server's /jsz on its monitoring port, one "
+                          "round every %1")
+                           .arg(format::duration(qint64(mon->intervalMs()) * 5))
+                     : tr("every account, from each server's JSZ through the system account, "
+                          "one round every %1")
+                           .arg(format::duration(qint64(mon->intervalMs()) * 5));
     } else {
         if (m_shownJsz.isValid() || m_shownListing != m_listedAt) {
             m_shownJsz = QDateTime();

@@ -152,14 +152,17 @@ void ServersPage::refresh() {
         m_status->setText(tr("Asking the servers..."));
         m_status->setStyleSheet(QString());
         break;
-    case sys::Access::System: {
+    case sys::Access::System:
+    case sys::Access::MonitorPorts: {
         int answering = 0;
         for (const sys::ServerRow& r : rows)
             answering += r.answering;
         const qint64 age = mon->lastRound().isValid()
                                ? mon->lastRound().msecsTo(QDateTime::currentDateTime())
                                : -1;
-        m_status->setText(
+        const bool ports = mon->access() == sys::Access::MonitorPorts;
+        const QStringList unanswered = mon->unanswered();
+        QString text =
             tr("%1 of %2 server(s) answering · data %3 old · one round every %4, paid from a "
                "budget of %5 requests/s%6")
                 .arg(answering)
@@ -169,8 +172,17 @@ void ServersPage::refresh() {
                 .arg(budget->perSecond(), 0, 'f', 0)
                 .arg(mon->roundsDelayed() > 0
                          ? tr(" (%1 round(s) waited for it)").arg(mon->roundsDelayed())
-                         : QString()));
-        m_status->setStyleSheet(answering < rows.size() ? textStyle(ColorRole::Bad) : QString());
+                         : QString());
+        if (ports)
+            text += tr(" · through the monitoring ports %1 (the user is not in the system "
+                       "account)")
+                        .arg(mon->monitorPorts()->describe());
+        if (!unanswered.isEmpty())
+            text += tr(" · not answering: %1").arg(unanswered.join(QStringLiteral("; ")));
+        m_status->setText(text);
+        m_status->setStyleSheet(answering < rows.size() || !unanswered.isEmpty()
+                                    ? textStyle(ColorRole::Bad)
+                                    : QString());
         break;
     }
     }
