@@ -3,6 +3,7 @@
 #include "app/cli/jshelpers.h"
 #include "core/protocol/json.h"
 #include "core/system/fanout.h"
+#include "core/system/monitorports.h"
 #include "core/system/replicas.h"
 
 #include <QJsonArray>
@@ -37,6 +38,11 @@ void serverOptions(QCommandLineParser& p) {
         {QStringLiteral("account"),
          QStringLiteral("report connections: only this account's connections."),
          QStringLiteral("name")},
+        {QStringLiteral("monitor"),
+         QStringLiteral("Ask the servers' monitoring ports (http://host:8222, several separated "
+                        "by commas) instead of the system account: list, report jetstream and "
+                        "report connections."),
+         QStringLiteral("urls")},
     });
 }
 
@@ -96,6 +102,38 @@ bool runFanout(const QCommandLineParser& p, const Resolved& r, Doc doc, const QB
         return false;
     }
     fo.timeoutMs = int(waitMs);
+    if (p.isSet(QStringLiteral("monitor"))) {
+        // The monitoring ports: no NATS connection, no system account.
+        const auto urls = sys::MonitorPorts::parseUrls(p.value(QStringLiteral("monitor")));
+        if (!urls) {
+            *code = fail(QStringLiteral("--monitor: %1").arg(urls.error().message), kExitUsage);
+            return false;
+        }
+        sys::MonitorPorts ports(urls.value());
+        bool done = false;
+        QObject context;
+        ports.fetch(doc, body, fo, &context, [&](const sys::FanoutResult& res) {
+            run->result = res;
+            done = true;
+        });
+        runLoop([&] { return done; });
+        if (!done) {
+            *code = fail(QStringLiteral("interrupted"));
+            return false;
+        }
+        for (const QString& u : std::as_const(run->result.unanswered))
+            fail(QStringLiteral("not answering: %1").arg(u));
+        for (const QString& m : std::as_const(run->result.malformed))
+            fail(QStringLiteral("a reply was left out: %1").arg(m));
+        if (!run->result.error.ok() || run->result.replies.isEmpty()) {
+            *code =
+                fail(run->result.error.ok()
+                         ? QStringLiteral("no monitoring port answered (%1)").arg(ports.describe())
+                         : run->result.error.message);
+            return false;
+        }
+        return true;
+    }
     run->conn = std::make_unique<Connection>(o.value());
     if (!connectOrFail(*run->conn, r.timeoutMs, code))
         return false;

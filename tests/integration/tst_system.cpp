@@ -510,6 +510,38 @@ void TestSystem::cli() {
         0);
     QVERIFY2(out.contains("3 server(s) answered"), out.constData());
 
+    // Without the system account: the monitoring ports (one down, named on stderr).
+    QString ports;
+    for (int i = 0; i < 3; ++i)
+        ports += QStringLiteral("127.0.0.1:%1,").arg(server(i)->config().monitorPort);
+    const quint16 dead = NatsServerProcess::freePort();
+    ports += QStringLiteral("127.0.0.1:%1").arg(dead);
+    QCOMPARE(
+        cli({QStringLiteral("server"), QStringLiteral("list"), QStringLiteral("--monitor"), ports},
+            &out, &err),
+        0);
+    QVERIFY2(out.contains("sys-1") && out.contains("sys-2") && out.contains("sys-3") &&
+                 out.contains("3 server(s) answered"),
+             out.constData());
+    QVERIFY2(err.contains(QStringLiteral("not answering: http://127.0.0.1:%1").arg(dead).toUtf8()),
+             err.constData());
+    QTRY_VERIFY2_WITH_TIMEOUT(cli({QStringLiteral("server"), QStringLiteral("report"),
+                                   QStringLiteral("jetstream"), QStringLiteral("--monitor"), ports},
+                                  &out) == 0 &&
+                                  out.contains("Every stream and consumer is healthy"),
+                              out.constData(), 15000);
+    QVERIFY2(out.contains("2 stream(s) and 2 consumer(s)"), out.constData());
+    QCOMPARE(cli({QStringLiteral("server"), QStringLiteral("list"), QStringLiteral("--monitor"),
+                  QStringLiteral("nats://127.0.0.1:4222")},
+                 &out, &err),
+             2);
+    QVERIFY2(err.contains("http or https"), err.constData());
+    QCOMPARE(
+        cli({QStringLiteral("server"), QStringLiteral("ping"), QStringLiteral("--monitor"), ports},
+            &out, &err),
+        1);
+    QVERIFY2(err.contains("only through the system account"), err.constData());
+
     ConnectionThread named(as(server(1), QStringLiteral("app"), QStringLiteral("cli-target")));
     VERIFY_OK(named->connectSync());
     QCOMPARE(cli({QStringLiteral("server"), QStringLiteral("report"), QStringLiteral("connections"),
