@@ -57,6 +57,7 @@ void Session::open(const Options& options, const std::optional<Options>& system)
     if (m_watchSystem)
         startSystemMonitor();
     m_clients = std::make_unique<sys::ClientMonitor>(systemSide(), &m_budget);
+    m_clients->setMonitorPorts(m_ports.get());
     if (m_watchClients)
         m_clients->start(); // waits for the connection
     emit clientMonitorChanged(m_clients.get());
@@ -114,6 +115,8 @@ void Session::setMonitorPorts(const QList<QUrl>& urls) {
     auto ports = urls.isEmpty() ? nullptr : std::make_unique<sys::MonitorPorts>(urls);
     if (m_system)
         m_system->setMonitorPorts(ports.get());
+    if (m_clients)
+        m_clients->setMonitorPorts(ports.get());
     m_ports = std::move(ports);
 }
 
@@ -132,7 +135,7 @@ QString Session::systemAccessHint() const {
               "configuration), or give one beside this connection: the saved connection's "
               "\"System account\" fields, or jetdeck --sys-user / --sys-creds. Without one, "
               "jetdeck --monitor http://host:8222 (each server's monitoring port) shows the "
-              "servers and JetStream pages.");
+              "servers, clients and JetStream pages.");
 }
 
 void Session::close() {

@@ -82,6 +82,11 @@ void ClientMonitor::onTick() {
     o.expected = expected;
     o.quietMs = 300;
     o.timeoutMs = qBound(500, m_intervalMs, 2000);
+    if (m_viaPorts && m_ports) {
+        m_ports->fetch(Doc::Connz, connzRequest(m_limit), o, &m_context,
+                       [this](const FanoutResult& r) { onConnz(r); });
+        return;
+    }
     fanout(m_conn, pingSubject(Doc::Connz), connzRequest(m_limit), o, &m_context,
            [this](const FanoutResult& r) { onConnz(r); });
 }
@@ -91,7 +96,10 @@ void ClientMonitor::onScope(const FanoutResult& r) {
     if (!r.error.ok() || (!r.noResponders && r.replies.isEmpty()))
         return; // asked again on the next tick
     m_scopeKnown = true;
-    m_accountOnly = r.noResponders;
+    // Outside the system account the monitoring ports list everyone's connections; without
+    // them the servers answer this account's own.
+    m_viaPorts = r.noResponders && m_ports;
+    m_accountOnly = r.noResponders && !m_viaPorts;
     onTick();
 }
 
@@ -101,7 +109,7 @@ void ClientMonitor::onConnz(const FanoutResult& r) {
     if (r.noResponders)
         a = Access::NoSystemUser;
     else if (!r.replies.isEmpty())
-        a = Access::System;
+        a = m_viaPorts ? Access::MonitorPorts : Access::System;
     else if (!m_conn->isConnected())
         a = Access::NotConnected;
     if (a != m_access) {
@@ -171,27 +179,32 @@ void ClientMonitor::requestSubscriptions(const QString& serverId, quint64 cid, Q
     FanoutOptions o;
     o.expected = 1;
     o.timeoutMs = 2000;
-    fanout(m_conn, serverSubject(serverId, Doc::Connz), connzSubscriptionsRequest(cid), o, context,
-           [cid, done = std::move(done)](const FanoutResult& r) {
-               if (!r.error.ok())
-                   return done(r.error);
-               if (r.noResponders)
-                   return done(Error(ErrorKind::NoResponders, systemAccessHint()));
-               if (r.replies.isEmpty())
-                   return done(Error(ErrorKind::Timeout,
-                                     QStringLiteral("the server did not answer within 2 s")));
-               const ServerReply& reply = r.replies.first();
-               if (!reply.error.ok())
-                   return done(reply.error);
-               Result<Connz> z = Connz::fromJson(reply.data);
-               if (!z)
-                   return done(z.error());
-               for (const ClientConn& c : z->connections)
-                   if (c.cid == cid)
-                       return done(c);
-               return done(Error(ErrorKind::NotFound,
-                                 QStringLiteral("connection %1 is gone (closed since)").arg(cid)));
-           });
+    auto read = [cid, done = std::move(done)](const FanoutResult& r) {
+        if (!r.error.ok())
+            return done(r.error);
+        if (r.noResponders)
+            return done(Error(ErrorKind::NoResponders, systemAccessHint()));
+        if (r.replies.isEmpty())
+            return done(
+                Error(ErrorKind::Timeout, QStringLiteral("the server did not answer within 2 s")));
+        const ServerReply& reply = r.replies.first();
+        if (!reply.error.ok())
+            return done(reply.error);
+        Result<Connz> z = Connz::fromJson(reply.data);
+        if (!z)
+            return done(z.error());
+        for (const ClientConn& c : z->connections)
+            if (c.cid == cid)
+                return done(c);
+        return done(Error(ErrorKind::NotFound,
+                          QStringLiteral("connection %1 is gone (closed since)").arg(cid)));
+    };
+    if (m_viaPorts && m_ports)
+        m_ports->fetchFrom(serverId, Doc::Connz, connzSubscriptionsRequest(cid), o, context,
+                           std::move(read));
+    else
+        fanout(m_conn, serverSubject(serverId, Doc::Connz), connzSubscriptionsRequest(cid), o,
+               context, std::move(read));
 }
 
 } // namespace jetdeck::sys

@@ -58,6 +58,9 @@ public:
     ~ClientMonitor() override;
 
     void setIntervalMs(int ms);
+    /// The servers' monitoring ports: every server's /connz when the system account does not
+    /// answer this user (instead of only the account's own connections).
+    void setMonitorPorts(MonitorPorts* ports) { m_ports = ports; }
     int intervalMs() const { return m_intervalMs; }
     /// Connections listed per server and round (1..10,000).
     void setLimit(int perServer);
@@ -101,6 +104,8 @@ private:
 
     Connection* m_conn;
     RequestBudget* m_budget;
+    MonitorPorts* m_ports = nullptr;
+    bool m_viaPorts = false; ///< the system account does not answer: the ports' /connz
     QTimer m_tick;
     int m_intervalMs = kDefaultIntervalMs;
     int m_limit = kDefaultLimit;

@@ -198,13 +198,38 @@ void MonitorPorts::fetch(Doc doc, QByteArrayView body, const FanoutOptions& opti
     start(doc, body, options, context, std::move(done), {});
 }
 
+void MonitorPorts::fetchFrom(const QString& serverId, Doc doc, QByteArrayView body,
+                             const FanoutOptions& options, QObject* context, FanoutCallback done) {
+    int port = -1;
+    for (auto it = m_identity.cbegin(); it != m_identity.cend(); ++it)
+        if (it->id == serverId)
+            port = it.key();
+    if (port < 0) {
+        QPointer<QObject> alive(context);
+        QMetaObject::invokeMethod(
+            this,
+            [alive, serverId, done = std::move(done)] {
+                if (!alive)
+                    return;
+                FanoutResult r;
+                r.error = Error(
+                    ErrorKind::NotFound,
+                    QStringLiteral("no monitoring port is known for server %1").arg(serverId));
+                done(r);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    start(doc, body, options, context, std::move(done), {}, port);
+}
+
 void MonitorPorts::fetchOffThread(Doc doc, QByteArrayView body, const FanoutOptions& options,
                                   QObject* context, FanoutWork work) {
     start(doc, body, options, context, {}, std::move(work));
 }
 
 void MonitorPorts::start(Doc doc, QByteArrayView body, const FanoutOptions& options,
-                         QObject* context, FanoutCallback done, FanoutWork work) {
+                         QObject* context, FanoutCallback done, FanoutWork work, int onlyPort) {
     auto round = std::make_shared<Round>();
     round->doc = doc;
     round->options = options;
@@ -224,6 +249,11 @@ void MonitorPorts::start(Doc doc, QByteArrayView body, const FanoutOptions& opti
         return;
     }
     round->pathQuery = path.value();
+    if (onlyPort >= 0) {
+        round->pending = 1;
+        ask(round, onlyPort);
+        return;
+    }
     round->pending = int(m_urls.size());
     for (int i = 0; i < int(m_urls.size()); ++i)
         ask(round, i);

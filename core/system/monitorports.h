@@ -36,6 +36,10 @@ public:
     /// `context`'s thread, never if `context` is destroyed first.
     void fetch(Doc doc, QByteArrayView body, const FanoutOptions& options, QObject* context,
                FanoutCallback done);
+    /// fetch() from the one port whose server has `serverId` (as its /varz last said); an
+    /// Error of kind NotFound in the result when no port is known for it.
+    void fetchFrom(const QString& serverId, Doc doc, QByteArrayView body,
+                   const FanoutOptions& options, QObject* context, FanoutCallback done);
     /// The same, with the replies read and `work` run on the background thread (large JSZ).
     void fetchOffThread(Doc doc, QByteArrayView body, const FanoutOptions& options,
                         QObject* context, FanoutWork work);
@@ -43,7 +47,7 @@ public:
 private:
     struct Round;
     void start(Doc doc, QByteArrayView body, const FanoutOptions& options, QObject* context,
-               FanoutCallback done, FanoutWork work);
+               FanoutCallback done, FanoutWork work, int onlyPort = -1);
     void ask(const std::shared_ptr<Round>& round, int port);
     void answered(const std::shared_ptr<Round>& round);
 

@@ -29,6 +29,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QSettings>
@@ -37,6 +38,7 @@
 #include <QTimer>
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 using namespace jetdeck;
 using namespace jetdeck::test;
@@ -700,6 +702,49 @@ void TestClusterPages::throughTheMonitoringPorts() {
                                   QString::number(varz().value(QStringLiteral("routes")).toInt()),
                                   kWaitMs);
     }
+    // Every account's connections, from each port's /connz: as many as the ports list.
+    w.showPage(MainWindow::Page::Clients);
+    const auto portsTotal = [&] {
+        int total = 0;
+        for (const auto& s : m_servers) {
+            bool ok = false;
+            total += QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/connz", &ok))
+                         .object()
+                         .value(QStringLiteral("num_connections"))
+                         .toInt();
+        }
+        return total;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(w.clientsPage()->statusText().contains(QStringLiteral("/connz")),
+                              qPrintable(w.clientsPage()->statusText()), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(w.clientsPage()->model()->rowCount(), portsTotal(), kWaitMs);
+    bool consoleListed = false;
+    for (int r = 0; r < w.clientsPage()->model()->rowCount(); ++r) {
+        const sys::ClientRow* row = w.clientsPage()->model()->rowAt(r);
+        if (row->conn.name == w.connection()->options().name) {
+            QCOMPARE(row->conn.account, QStringLiteral("APP"));
+            consoleListed = true;
+        }
+    }
+    QVERIFY(consoleListed);
+    // One connection's subscriptions, from its own server's port.
+    {
+        const sys::ClientRow* console = nullptr;
+        for (int r = 0; r < w.clientsPage()->model()->rowCount(); ++r)
+            if (w.clientsPage()->model()->rowAt(r)->conn.name == w.connection()->options().name)
+                console = w.clientsPage()->model()->rowAt(r);
+        QVERIFY(console);
+        QObject context;
+        std::optional<Result<sys::ClientConn>> got;
+        w.session()->clientMonitor()->requestSubscriptions(
+            console->serverId, console->conn.cid, &context,
+            [&](const Result<sys::ClientConn>& c) { got = c; });
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), kWaitMs);
+        VERIFY_OK(got->error());
+        QCOMPARE(got->value().cid, console->conn.cid);
+        QVERIFY(!got->value().subscriptionsDetail.isEmpty());
+    }
+
     // Every account's replicas and the meta group, from each port's /jsz.
     w.showPage(MainWindow::Page::JetStream);
     JetStreamPage* js = w.jetStreamPage();

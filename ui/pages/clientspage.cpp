@@ -135,7 +135,6 @@ void ClientsPage::refresh() {
     const RequestBudget* budget = session()->budget();
     switch (mon->access()) {
     case sys::Access::NoSystemUser:
-    case sys::Access::MonitorPorts:
         m_status->setText(session()->systemAccessHint());
         m_status->setStyleSheet(textStyle(ColorRole::Warning));
         return;
@@ -149,6 +148,7 @@ void ClientsPage::refresh() {
         m_status->setStyleSheet(QString());
         return;
     case sys::Access::System:
+    case sys::Access::MonitorPorts:
         break;
     }
     QStringList truncated;
@@ -179,6 +179,9 @@ void ClientsPage::refresh() {
         text = tr("Only this account's connections (the user is not in the system account; a "
                   "user of the system account sees every connection of the cluster): ") +
                text;
+    if (mon->access() == sys::Access::MonitorPorts)
+        text += tr(" · from each server's /connz on its monitoring port (the user is not in the "
+                   "system account)");
     if (!truncated.isEmpty())
         text += QStringLiteral(" · ") + truncated.join(QStringLiteral("; "));
     if (!mon->problems().isEmpty())
