@@ -467,6 +467,134 @@ double ratePerSecond(quint64 now, quint64 before, qint64 ms) {
     return now >= before && ms > 0 ? double(now - before) * 1000.0 / double(ms) : 0;
 }
 
+QString linkKindName(ServerLink::Kind k) {
+    switch (k) {
+    case ServerLink::Kind::Route:
+        return QStringLiteral("route");
+    case ServerLink::Kind::GatewayOut:
+        return QStringLiteral("gateway out");
+    case ServerLink::Kind::GatewayIn:
+        return QStringLiteral("gateway in");
+    case ServerLink::Kind::Leaf:
+        return QStringLiteral("leaf node");
+    }
+    return {};
+}
+
+namespace {
+
+/// The counters every kind of link reports alike.
+void readLinkNumbers(FieldReader& r, ServerLink& l, const char* pendingKey) {
+    QString ip;
+    int port = 0;
+    r.str("ip", ip);
+    r.i32("port", port);
+    if (!ip.isEmpty())
+        l.address = port > 0 ? QStringLiteral("%1:%2").arg(ip).arg(port) : ip;
+    r.str("rtt", l.rtt);
+    r.str("uptime", l.uptime);
+    r.i64(pendingKey, l.pendingBytes);
+    r.u64("in_msgs", l.inMsgs);
+    r.u64("out_msgs", l.outMsgs);
+    r.u64("in_bytes", l.inBytes);
+    r.u64("out_bytes", l.outBytes);
+    r.u64("subscriptions", l.subscriptions);
+}
+
+/// A gateway entry: {"configured": bool, "connection": {...}}.
+Result<ServerLink> readGateway(const nlohmann::json& e, const QString& path, const QString& name,
+                               ServerLink::Kind kind) {
+    if (!e.is_object())
+        return js::detail::notAnObject(path, e, kKind);
+    ServerLink l;
+    l.kind = kind;
+    l.remote = name;
+    FieldReader r(e, path, kKind);
+    r.boolean("configured", l.configured);
+    if (const nlohmann::json* c = r.object("connection")) {
+        FieldReader cr(*c, path + QStringLiteral(".connection"), kKind);
+        readLinkNumbers(cr, l, "pending_bytes");
+        r.adopt(cr.error());
+    }
+    if (!r.ok())
+        return r.error();
+    return l;
+}
+
+} // namespace
+
+Result<QList<ServerLink>> parseLinks(Doc doc, const nlohmann::json& j) {
+    const QString what = QString::fromLatin1(docToken(doc)).toLower();
+    if (!j.is_object())
+        return js::detail::notAnObject(what, j, kKind);
+    QList<ServerLink> out;
+    FieldReader r(j, QString(), kKind);
+    switch (doc) {
+    case Doc::Routez:
+    case Doc::Leafz: {
+        const bool route = doc == Doc::Routez;
+        const char* key = route ? "routes" : "leafs";
+        if (const nlohmann::json* list = r.array(key)) {
+            int i = 0;
+            for (const nlohmann::json& e : *list) {
+                const QString path = QStringLiteral("%1[%2]").arg(QLatin1String(key)).arg(i++);
+                if (!e.is_object())
+                    return js::detail::notAnObject(path, e, kKind);
+                ServerLink l;
+                l.kind = route ? ServerLink::Kind::Route : ServerLink::Kind::Leaf;
+                FieldReader er(e, path, kKind);
+                if (route) {
+                    er.str("remote_id", l.remote);
+                    er.boolean("is_configured", l.configured);
+                } else {
+                    er.str("account", l.remote);
+                }
+                readLinkNumbers(er, l, route ? "pending_size" : "pending_bytes");
+                if (!er.ok())
+                    return er.error();
+                out.append(std::move(l));
+            }
+        }
+        break;
+    }
+    case Doc::Gatewayz: {
+        if (const nlohmann::json* outbound = r.object("outbound_gateways"))
+            for (auto it = outbound->begin(); it != outbound->end(); ++it) {
+                const QString name = QString::fromStdString(it.key());
+                Result<ServerLink> l =
+                    readGateway(*it, QStringLiteral("outbound_gateways.%1").arg(name), name,
+                                ServerLink::Kind::GatewayOut);
+                if (!l)
+                    return l.error();
+                out.append(std::move(l).value());
+            }
+        if (const nlohmann::json* inbound = r.object("inbound_gateways"))
+            for (auto it = inbound->begin(); it != inbound->end(); ++it) {
+                const QString name = QString::fromStdString(it.key());
+                const QString path = QStringLiteral("inbound_gateways.%1").arg(name);
+                if (!it->is_array())
+                    return Error(kKind, QStringLiteral("%1 is not a list").arg(path));
+                int i = 0;
+                for (const nlohmann::json& e : *it) {
+                    Result<ServerLink> l =
+                        readGateway(e, QStringLiteral("%1[%2]").arg(path).arg(i++), name,
+                                    ServerLink::Kind::GatewayIn);
+                    if (!l)
+                        return l.error();
+                    out.append(std::move(l).value());
+                }
+            }
+        break;
+    }
+    default:
+        return Error(ErrorKind::InvalidArgument,
+                     QStringLiteral("%1 is not a document of links").arg(what));
+    }
+    if (!r.ok())
+        return r.error();
+    return out;
+}
+
 QByteArray jszDetailRequest() {
     return R"({"accounts":true,"streams":true,"consumer":true,"config":true})";
 }

@@ -226,6 +226,25 @@ double ratePerSecond(quint64 now, quint64 before, qint64 ms);
 /// The JSZ request body: details for every account, streams and consumers, with configs.
 QByteArray jszDetailRequest();
 
+/// One of a server's links to other servers: a route (ROUTEZ), a gateway connection out or in
+/// (GATEWAYZ) or a leaf node connection (LEAFZ).
+struct ServerLink {
+    enum class Kind { Route, GatewayOut, GatewayIn, Leaf };
+    Kind kind = Kind::Route;
+    QString remote;  ///< route: the remote server's id; gateway: its cluster; leaf: the account
+    QString address; ///< ip:port of the other end
+    bool configured = false; ///< route or gateway from the configuration (not discovered)
+    QString rtt;             ///< as the server wrote it ("201µs"); empty when not measured
+    QString uptime;          ///< route and gateway
+    qint64 pendingBytes = 0; ///< what the server holds for the other end
+    quint64 inMsgs = 0, outMsgs = 0, inBytes = 0, outBytes = 0;
+    quint64 subscriptions = 0;
+};
+QString linkKindName(ServerLink::Kind k);
+/// Every link in a ROUTEZ, GATEWAYZ or LEAFZ document (the "data" of the reply, or the
+/// monitoring port's answer); an Error naming the field when it is not one.
+Result<QList<ServerLink>> parseLinks(Doc doc, const nlohmann::json& j);
+
 /// The server's own duration text: Go durations ("1.5ms", "2m3s") and the uptime form with
 /// days and years ("3d4h5m6s", "1y2d"). Milliseconds; nullopt when it is neither.
 std::optional<qint64> parseServerDurationMs(QStringView text);

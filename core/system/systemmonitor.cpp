@@ -116,6 +116,55 @@ int SystemMonitor::expected() const {
     return int(m_servers.size());
 }
 
+bool SystemMonitor::requestLinks(const QString& serverId, QObject* context,
+                                 std::function<void(const Result<QList<ServerLink>>&)> done) {
+    static constexpr Doc kDocs[] = {Doc::Routez, Doc::Gatewayz, Doc::Leafz};
+    if (m_budget && !m_budget->tryTake(std::size(kDocs)))
+        return false;
+    struct Gathered {
+        int pending = int(std::size(kDocs));
+        QList<ServerLink> links;
+        Error error;
+        std::function<void(const Result<QList<ServerLink>>&)> done;
+    };
+    auto g = std::make_shared<Gathered>();
+    g->done = std::move(done);
+    FanoutOptions o;
+    o.expected = 1;
+    o.timeoutMs = 2000;
+    for (const Doc doc : kDocs) {
+        auto read = [g, doc](const FanoutResult& r) {
+            if (g->error.ok()) {
+                if (!r.error.ok())
+                    g->error = r.error;
+                else if (r.noResponders)
+                    g->error = Error(ErrorKind::NoResponders, systemAccessHint());
+                else if (r.replies.isEmpty())
+                    g->error = Error(ErrorKind::Timeout,
+                                     QStringLiteral("the server did not answer %1 within 2 s")
+                                         .arg(QString::fromLatin1(docToken(doc))));
+                else if (!r.replies.first().error.ok())
+                    g->error = r.replies.first().error;
+                else if (Result<QList<ServerLink>> l = parseLinks(doc, r.replies.first().data))
+                    g->links.append(l.value());
+                else
+                    g->error = l.error();
+            }
+            if (--g->pending > 0)
+                return;
+            if (g->error.ok())
+                g->done(g->links);
+            else
+                g->done(g->error);
+        };
+        if (throughPorts())
+            m_ports->fetchFrom(serverId, doc, {}, o, context, std::move(read));
+        else
+            fanout(m_conn, serverSubject(serverId, doc), {}, o, context, std::move(read));
+    }
+    return true;
+}
+
 bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
     const int cost = qMax(1, expected());
     if (m_budget && !m_budget->tryTake(cost))

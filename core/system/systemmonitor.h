@@ -112,6 +112,12 @@ public:
     bool isRunning() const { return m_tick.isActive(); }
     /// The next round as soon as the budget allows, with the details.
     void pollNow();
+    /// One server's routes, gateway connections and leaf nodes (ROUTEZ, GATEWAYZ, LEAFZ: three
+    /// requests to that server alone, through the system account or its monitoring port, paid
+    /// from the budget); `done` on `context`'s thread with every link or the first error. False
+    /// when the budget has no room now (nothing asked: ask again later).
+    bool requestLinks(const QString& serverId, QObject* context,
+                      std::function<void(const Result<QList<ServerLink>>&)> done);
 
     Access access() const { return m_access; }
     /// The servers, by name; those that stopped answering stay, marked.

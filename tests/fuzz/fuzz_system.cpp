@@ -30,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)sys::Healthz::fromJson(j);
     (void)sys::Connz::fromJson(j);
     (void)sys::Jsz::fromJson(j);
+    for (const sys::Doc d : {sys::Doc::Routez, sys::Doc::Gatewayz, sys::Doc::Leafz})
+        (void)sys::parseLinks(d, j);
     (void)js::StreamInfo::fromJson(j);
     if (j.is_object() && j.contains("data"))
         (void)sys::Jsz::fromJson(j["data"]), (void)sys::Varz::fromJson(j["data"]);

@@ -96,6 +96,42 @@ std::unique_ptr<ConnectionThread> appClient(const NatsServerProcess& server, con
     return c;
 }
 
+/// The chosen server's links on the servers page equal its own /routez: every route, to the
+/// other servers by name.
+void checkLinks(ServersPage* page, const std::vector<std::unique_ptr<NatsServerProcess>>& servers,
+                int waitMs) {
+    page->view()->selectRow(0);
+    const QString chosen =
+        page->view()->model()->index(0, ServerTableModel::NameColumn).data().toString();
+    const NatsServerProcess* server = nullptr;
+    for (const auto& s : servers)
+        if (s->config().name == chosen)
+            server = s.get();
+    QVERIFY(server);
+    bool ok = false;
+    const QJsonObject routez =
+        QJsonDocument::fromJson(httpGet(server->config().monitorPort, "/routez", &ok)).object();
+    QVERIFY(ok);
+    const int routes = routez.value(QStringLiteral("num_routes")).toInt();
+    QCOMPARE(routes, int(servers.size()) - 1);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        page->linksText().startsWith(
+            QStringLiteral("Links of %1: %2 route(s), 0 gateway connection(s), 0 leaf node(s)")
+                .arg(chosen)
+                .arg(routes)),
+        qPrintable(page->linksText()), waitMs);
+    QStringList to;
+    for (int r = 0; r < page->linksTable()->rowCount(); ++r)
+        to << page->linksTable()->item(r, 1)->text();
+    to.sort();
+    QStringList others;
+    for (const auto& s : servers)
+        if (s->config().name != chosen)
+            others << s->config().name;
+    others.sort();
+    QCOMPARE(to, others);
+}
+
 } // namespace
 
 class TestClusterPages : public QObject {
@@ -557,6 +593,9 @@ void TestClusterPages::systemAccountUserBeside() {
     QTRY_COMPARE_WITH_TIMEOUT(w.serversPage()->model()->rowCount(), int(m_servers.size()), kWaitMs);
     QVERIFY2(!w.serversPage()->statusText().contains(QStringLiteral("not in the system account")),
              qPrintable(w.serversPage()->statusText()));
+    checkLinks(w.serversPage(), m_servers, kWaitMs);
+    if (QTest::currentTestFailed())
+        return;
     // Every account's connections, the console's two among them.
     w.showPage(MainWindow::Page::Clients);
     const QString name = w.connection()->options().name;
@@ -702,6 +741,9 @@ void TestClusterPages::throughTheMonitoringPorts() {
                                   QString::number(varz().value(QStringLiteral("routes")).toInt()),
                                   kWaitMs);
     }
+    checkLinks(page, m_servers, kWaitMs);
+    if (QTest::currentTestFailed())
+        return;
     // Every account's connections, from each port's /connz: as many as the ports list.
     w.showPage(MainWindow::Page::Clients);
     const auto portsTotal = [&] {

@@ -2,9 +2,11 @@
 // three-server cluster in tests/data/system/), parsed into the console's types; malformed
 // replies are errors that name the field; the request budget with a clock of its own.
 #include "core/base/requestbudget.h"
+#include "core/protocol/json.h"
 #include "core/system/clientmonitor.h"
 #include "core/system/replicas.h"
 #include "core/system/sysdocs.h"
+#include "tests/support/verify.h"
 
 #include <QFile>
 #include <QtTest>
@@ -61,6 +63,7 @@ private slots:
     void varz();
     void healthzAndStatsz();
     void connz();
+    void links();
     void jszDetail();
     void metaLeader();
     void badDocuments();
@@ -172,6 +175,65 @@ void TestSysDocs::connz() {
     QCOMPARE(first.account, QStringLiteral("SYS"));
     QVERIFY(first.start.isValid());
     QCOMPARE(first.subscriptionsList.size(), qsizetype(first.subscriptions));
+}
+
+void TestSysDocs::links() {
+    // Recorded from nats-server 2.9.10's monitoring port: server A of cluster C1 with a route to
+    // B, a gateway to C2 and a leaf node connection in account APP.
+    Result<QList<ServerLink>> routes = parseLinks(Doc::Routez, json::parse(fixture("routez")));
+    VERIFY_OK(routes.error());
+    QCOMPARE(routes->size(), qsizetype(1));
+    const ServerLink& route = routes->first();
+    QCOMPARE(route.kind, ServerLink::Kind::Route);
+    QCOMPARE(route.remote,
+             QStringLiteral("NC7WWKHAOO4XXHIVXC3VTYNXSQCG3BRLRPLZVYSF42R6DU37LN243EZ3"));
+    QCOMPARE(route.address, QStringLiteral("127.0.0.1:26222"));
+    QVERIFY(route.configured);
+    QVERIFY(!route.rtt.isEmpty());
+    QVERIFY(route.subscriptions > 0);
+
+    Result<QList<ServerLink>> gateways =
+        parseLinks(Doc::Gatewayz, json::parse(fixture("gatewayz")));
+    VERIFY_OK(gateways.error());
+    QCOMPARE(gateways->size(), qsizetype(1));
+    QCOMPARE(gateways->first().kind, ServerLink::Kind::GatewayOut);
+    QCOMPARE(gateways->first().remote, QStringLiteral("C2"));
+    QCOMPARE(gateways->first().address, QStringLiteral("127.0.0.1:27223"));
+    QVERIFY(gateways->first().configured);
+
+    Result<QList<ServerLink>> leafs = parseLinks(Doc::Leafz, json::parse(fixture("leafz")));
+    VERIFY_OK(leafs.error());
+    QCOMPARE(leafs->size(), qsizetype(1));
+    QCOMPARE(leafs->first().kind, ServerLink::Kind::Leaf);
+    QCOMPARE(leafs->first().remote, QStringLiteral("APP"));
+    QCOMPARE(leafs->first().subscriptions, quint64(4));
+
+    // Inbound gateways come as a list per remote cluster.
+    const nlohmann::json in = json::parse(R"({"inbound_gateways": {"C2": [
+        {"configured": false, "connection": {"ip": "10.0.0.9", "port": 7222, "in_msgs": 5}},
+        {"configured": false, "connection": {"ip": "10.0.0.8", "port": 7222}}]}})");
+    Result<QList<ServerLink>> inbound = parseLinks(Doc::Gatewayz, in);
+    VERIFY_OK(inbound.error());
+    QCOMPARE(inbound->size(), qsizetype(2));
+    QCOMPARE(inbound->first().kind, ServerLink::Kind::GatewayIn);
+    QCOMPARE(inbound->first().inMsgs, quint64(5));
+    QCOMPARE(inbound->last().address, QStringLiteral("10.0.0.8:7222"));
+
+    // Malformed: an Error naming the field, never an exception.
+    const auto error = [](Doc d, const char* text) {
+        Result<QList<ServerLink>> r = parseLinks(d, json::parse(text));
+        return r ? QString() : r.error().message;
+    };
+    QVERIFY(error(Doc::Routez, R"([])").contains(QStringLiteral("routez")));
+    QVERIFY(error(Doc::Routez, R"({"routes": [1]})").contains(QStringLiteral("routes[0]")));
+    QVERIFY(error(Doc::Routez, R"({"routes": [{"in_msgs": "many"}]})")
+                .contains(QStringLiteral("in_msgs")));
+    QVERIFY(error(Doc::Leafz, R"({"leafs": {}})").contains(QStringLiteral("leafs")));
+    QVERIFY(error(Doc::Gatewayz, R"({"inbound_gateways": {"C2": {}}})")
+                .contains(QStringLiteral("inbound_gateways.C2")));
+    QVERIFY(error(Doc::Gatewayz, R"({"outbound_gateways": {"C2": {"connection": 3}}})")
+                .contains(QStringLiteral("connection")));
+    QVERIFY(!error(Doc::Varz, R"({})").isEmpty());
 }
 
 void TestSysDocs::jszDetail() {

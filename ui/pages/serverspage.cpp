@@ -15,6 +15,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -23,6 +24,7 @@ namespace jetdeck {
 namespace {
 constexpr int kRefreshMs = 500;
 constexpr int kChartWindowS = 180;
+constexpr qint64 kLinksEveryMs = 5000;
 } // namespace
 
 ServersPage::ServersPage(QWidget* parent)
@@ -80,13 +82,31 @@ ServersPage::ServersPage(QWidget* parent)
         charts->addWidget(view);
     }
     lowerLayout->addLayout(charts);
+    m_linksTitle = new QLabel(lower);
+    m_linksTitle->setObjectName(QStringLiteral("linksTitle"));
+    m_linksTitle->setWordWrap(true);
+    lowerLayout->addWidget(m_linksTitle);
+    m_linkTable = new QTableWidget(0, 9, lower);
+    m_linkTable->setObjectName(QStringLiteral("links"));
+    m_linkTable->setHorizontalHeaderLabels({tr("Link"), tr("To"), tr("Address"), tr("RTT"),
+                                            tr("Pending"), tr("Msgs in / out"),
+                                            tr("Bytes in / out"), tr("Subscriptions"), tr("Up")});
+    m_linkTable->verticalHeader()->hide();
+    m_linkTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_linkTable->setSelectionMode(QAbstractItemView::NoSelection);
+    m_linkTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_linkTable->horizontalHeader()->setStretchLastSection(true);
+    m_linkTable->setMinimumHeight(110);
+    lowerLayout->addWidget(m_linkTable);
     split->addWidget(lower);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     layout->addWidget(split, 1);
 
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            [this] { updateCharts(); });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateCharts();
+        updateLinks();
+    });
     setRefreshInterval(kRefreshMs);
     refresh();
 }
@@ -111,6 +131,118 @@ QString ServersPage::statusText() const {
 
 QString ServersPage::metaText() const {
     return m_meta->text();
+}
+
+QString ServersPage::linksText() const {
+    return m_linksTitle->text();
+}
+
+void ServersPage::updateLinks() {
+    sys::SystemMonitor* mon = session() ? session()->systemMonitor() : nullptr;
+    const QString name = chosenServer();
+    if (!mon || !mon->seesServers() || name.isEmpty()) {
+        m_linksTitle->clear();
+        m_linkTable->setRowCount(0);
+        return;
+    }
+    if (name != m_linksOf) {
+        // Another server: what was asked for the previous one is dropped with its context.
+        delete m_linksContext;
+        m_linksContext = nullptr;
+        m_linksInFlight = false;
+        m_linksOf = name;
+        m_links.clear();
+        m_linksError.clear();
+        m_linksAskedMs = 0;
+        showLinks();
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_linksInFlight || (m_linksAskedMs > 0 && now - m_linksAskedMs < kLinksEveryMs))
+        return;
+    QString id;
+    for (const sys::ServerRow& r : mon->servers())
+        if (sys::serverKey(r.id) == name && r.answering)
+            id = r.id.id;
+    if (id.isEmpty())
+        return; // not answering: its links cannot be asked for
+    if (!m_linksContext)
+        m_linksContext = new QObject(this);
+    const bool asked =
+        mon->requestLinks(id, m_linksContext, [this](const Result<QList<sys::ServerLink>>& links) {
+            m_linksInFlight = false;
+            if (links) {
+                m_links = links.value();
+                m_linksError.clear();
+            } else {
+                m_linksError = links.error().message;
+            }
+            showLinks();
+        });
+    if (asked) {
+        m_linksInFlight = true;
+        m_linksAskedMs = now;
+        if (m_links.isEmpty() && m_linksError.isEmpty())
+            showLinks(); // "asking it..."
+    }
+}
+
+void ServersPage::showLinks() {
+    sys::SystemMonitor* mon = session() ? session()->systemMonitor() : nullptr;
+    // Routes name the remote server by id: shown by name where the monitor knows it.
+    QHash<QString, QString> nameOf;
+    if (mon)
+        for (const sys::ServerRow& r : mon->servers())
+            nameOf.insert(r.id.id, sys::serverKey(r.id));
+    int routes = 0, gateways = 0, leafs = 0;
+    m_linkTable->setRowCount(int(m_links.size()));
+    for (int i = 0; i < int(m_links.size()); ++i) {
+        const sys::ServerLink& l = m_links[i];
+        switch (l.kind) {
+        case sys::ServerLink::Kind::Route:
+            ++routes;
+            break;
+        case sys::ServerLink::Kind::GatewayOut:
+        case sys::ServerLink::Kind::GatewayIn:
+            ++gateways;
+            break;
+        case sys::ServerLink::Kind::Leaf:
+            ++leafs;
+            break;
+        }
+        const QString to = l.kind == sys::ServerLink::Kind::Route ? nameOf.value(l.remote, l.remote)
+                           : l.kind == sys::ServerLink::Kind::Leaf ? tr("account %1").arg(l.remote)
+                                                                   : tr("cluster %1").arg(l.remote);
+        const QStringList cells{
+            sys::linkKindName(l.kind) + (l.configured ? tr(" (configured)") : QString()),
+            to,
+            l.address,
+            l.rtt,
+            format::bytes(l.pendingBytes),
+            QStringLiteral("%1 / %2").arg(format::count(l.inMsgs), format::count(l.outMsgs)),
+            QStringLiteral("%1 / %2").arg(format::bytes(qint64(l.inBytes)),
+                                          format::bytes(qint64(l.outBytes))),
+            QString::number(l.subscriptions),
+            l.uptime};
+        for (int c = 0; c < int(cells.size()); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c == 4 && l.pendingBytes > 0)
+                item->setForeground(roleColor(ColorRole::Warning));
+            m_linkTable->setItem(i, c, item);
+        }
+    }
+    if (m_linksOf.isEmpty()) {
+        m_linksTitle->clear();
+        return;
+    }
+    QString title = tr("Links of %1: %n route(s), ", nullptr, routes).arg(m_linksOf) +
+                    tr("%n gateway connection(s), ", nullptr, gateways) +
+                    tr("%n leaf node(s)", nullptr, leafs);
+    if (m_links.isEmpty() && m_linksError.isEmpty() && m_linksAskedMs > 0 && m_linksInFlight)
+        title = tr("Links of %1: asking it...").arg(m_linksOf);
+    if (!m_linksError.isEmpty())
+        title += tr(" · the last request failed: %1").arg(m_linksError);
+    m_linksTitle->setText(title);
+    m_linksTitle->setStyleSheet(m_linksError.isEmpty() ? QString() : textStyle(ColorRole::Bad));
 }
 
 QString ServersPage::chosenServer() const {
@@ -211,6 +343,7 @@ void ServersPage::refresh() {
         m_meta->setStyleSheet(js.meta.leader.isEmpty() ? textStyle(ColorRole::Bad) : QString());
     }
     updateCharts();
+    updateLinks();
 }
 
 void ServersPage::updateCharts() {

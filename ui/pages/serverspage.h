@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/system/sysdocs.h"
 #include "ui/pages/sessionpage.h"
 
 class QChart;
@@ -7,6 +8,7 @@ class QLabel;
 class QLineSeries;
 class QSortFilterProxyModel;
 class QTableView;
+class QTableWidget;
 class QValueAxis;
 
 namespace jetdeck {
@@ -17,7 +19,9 @@ class ServerTableModel;
 /// answering is marked at the next round), version, uptime, CPU, memory, connections,
 /// subscriptions, slow consumers, traffic per second, routes and leaf nodes, JetStream usage
 /// against its limits and API errors; the JetStream meta group; charts of the chosen server's
-/// traffic and connections. Without system access it says what it needs. The page starts the
+/// traffic and connections, and its routes, gateway connections and leaf nodes (ROUTEZ,
+/// GATEWAYZ, LEAFZ of that server alone, every 5 s while shown). Without system access it
+/// says what it needs. The page starts the
 /// session's system monitor when first shown; the monitor's requests are paid from the
 /// session's request budget, and the page shows what that costs and how old the data is.
 class ServersPage : public SessionPage {
@@ -29,6 +33,10 @@ public:
     QTableView* view() const { return m_view; }
     QString statusText() const;
     QString metaText() const;
+    /// The chosen server's routes, gateways and leaf nodes as last read, and the line above them.
+    const QList<sys::ServerLink>& links() const { return m_links; }
+    QString linksText() const;
+    QTableWidget* linksTable() const { return m_linkTable; }
     void refresh() override;
 
 protected:
@@ -37,6 +45,8 @@ protected:
 
 private:
     void updateCharts();
+    void updateLinks();
+    void showLinks();
     QString chosenServer() const;
 
     ServerTableModel* m_model;
@@ -54,6 +64,14 @@ private:
     QValueAxis* m_connY;
     QLineSeries* m_conns;
     QLineSeries* m_slow;
+    QLabel* m_linksTitle;
+    QTableWidget* m_linkTable;
+    QList<sys::ServerLink> m_links;
+    QString m_linksOf;    ///< the server the links are of
+    QString m_linksError; ///< why the last request failed
+    qint64 m_linksAskedMs = 0;
+    bool m_linksInFlight = false;
+    QObject* m_linksContext = nullptr; ///< answers for a server no longer chosen go with it
 };
 
 } // namespace jetdeck
