@@ -1,5 +1,10 @@
 #include "background.h"
 
+#include <QFuture>
+#include <QPromise>
+
+#include <memory>
+
 namespace jetdeck {
 
 QThreadPool* backgroundPool() {
@@ -11,6 +16,20 @@ QThreadPool* backgroundPool() {
         return p;
     }();
     return pool;
+}
+
+void runInBackground(QObject* context, std::function<std::function<void()>()> work) {
+    // A continuation attached with a context runs on its thread and is dropped with it.
+    auto promise = std::make_shared<QPromise<std::function<void()>>>();
+    promise->future().then(context, [](const std::function<void()>& deliver) {
+        if (deliver)
+            deliver();
+    });
+    backgroundPool()->start([promise, work = std::move(work)] {
+        promise->start();
+        promise->addResult(work());
+        promise->finish();
+    });
 }
 
 } // namespace jetdeck

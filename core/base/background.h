@@ -1,7 +1,9 @@
 #pragma once
 
+#include <QObject>
 #include <QThreadPool>
 
+#include <functional>
 #include <utility>
 
 namespace jetdeck {
@@ -10,6 +12,10 @@ namespace jetdeck {
 /// large server answers (sys::fanoutOffThread) and freeing large data. One thread, so that
 /// such work never takes both cores of a small machine and runs in the order it was given.
 QThreadPool* backgroundPool();
+
+/// Runs `work` on the background thread; the function it returns then runs on `context`'s
+/// thread, and not at all when `context` is destroyed first. `work` must not touch `context`.
+void runInBackground(QObject* context, std::function<std::function<void()>()> work);
 
 /// Lets the last reference to `value` go on the background thread: freeing the previous
 /// listing of tens of thousands of consumers costs a GUI thread milliseconds it has not got.

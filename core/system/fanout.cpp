@@ -4,9 +4,7 @@
 #include "core/client/connection.h"
 
 #include <QElapsedTimer>
-#include <QFuture>
 #include <QPointer>
-#include <QPromise>
 #include <QTimer>
 
 namespace jetdeck::sys {
@@ -111,20 +109,12 @@ private:
     }
 
     void handOver() {
-        // The continuation runs on the context's thread and is dropped with the context.
-        auto promise = std::make_shared<QPromise<std::function<void()>>>();
-        promise->future().then(parent(), [](const std::function<void()>& deliver) {
-            if (deliver)
-                deliver();
-        });
-        backgroundPool()->start([promise, raw = std::move(m_raw), result = std::move(m_result),
-                                 work = std::move(m_work)]() mutable {
-            promise->start();
+        runInBackground(parent(), [raw = std::move(m_raw), result = std::move(m_result),
+                                   work = std::move(m_work)]() mutable {
             for (const auto& [message, elapsedMs] : std::as_const(raw))
                 readReply(message.payload(), elapsedMs, result);
             raw.clear();
-            promise->addResult(work(std::move(result)));
-            promise->finish();
+            return work(std::move(result));
         });
     }
 

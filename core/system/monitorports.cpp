@@ -4,11 +4,9 @@
 #include "core/protocol/json.h"
 
 #include <QElapsedTimer>
-#include <QFuture>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QPointer>
-#include <QPromise>
 #include <QRegularExpression>
 #include <QUrlQuery>
 
@@ -360,18 +358,11 @@ void MonitorPorts::answered(const std::shared_ptr<Round>& round) {
         round->done(read(std::move(round->raw), std::move(round->result)));
         return;
     }
-    auto promise = std::make_shared<QPromise<std::function<void()>>>();
-    promise->future().then(round->context.data(), [](const std::function<void()>& deliver) {
-        if (deliver)
-            deliver();
-    });
-    backgroundPool()->start([promise, read, raw = std::move(round->raw),
-                             result = std::move(round->result),
-                             work = std::move(round->work)]() mutable {
-        promise->start();
-        promise->addResult(work(read(std::move(raw), std::move(result))));
-        promise->finish();
-    });
+    runInBackground(round->context.data(),
+                    [read, raw = std::move(round->raw), result = std::move(round->result),
+                     work = std::move(round->work)]() mutable {
+                        return work(read(std::move(raw), std::move(result)));
+                    });
 }
 
 } // namespace jetdeck::sys
