@@ -32,9 +32,10 @@ ServersPage::ServersPage(QWidget* parent)
     , m_model(new ServerTableModel(this))
     , m_proxy(new QSortFilterProxyModel(this)) {
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("<b>Servers</b> — every server of the cluster, through the "
-                                    "system account"),
-                                 this));
+    m_title = new QLabel(tr("<b>Servers</b> — every server of the cluster, through the system "
+                            "account"),
+                         this);
+    layout->addWidget(m_title);
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("systemStatus"));
     m_status->setWordWrap(true);
@@ -293,6 +294,10 @@ void ServersPage::refresh() {
                                ? mon->lastRound().msecsTo(QDateTime::currentDateTime())
                                : -1;
         const bool ports = mon->access() == sys::Access::MonitorPorts;
+        m_title->setText(ports ? tr("<b>Servers</b> — every server of the cluster, through their "
+                                    "monitoring ports")
+                               : tr("<b>Servers</b> — every server of the cluster, through the "
+                                    "system account"));
         const QStringList unanswered = mon->unanswered();
         QString text =
             tr("%1 of %2 server(s) answering · data %3 old · one round every %4, paid from a "

@@ -52,6 +52,7 @@ private:
     ServerTableModel* m_model;
     QSortFilterProxyModel* m_proxy;
     QTableView* m_view;
+    QLabel* m_title;
     QLabel* m_status;
     QLabel* m_meta;
     QChart* m_rateChart;
