@@ -64,8 +64,9 @@ void SystemMonitor::setMonitorPorts(MonitorPorts* ports) {
 }
 
 bool SystemMonitor::throughPorts() const {
-    return m_ports && (m_access == Access::NoSystemUser || m_access == Access::MonitorPorts ||
-                       !m_conn || !m_conn->isConnected());
+    // The ports when the system account refused this user, and while the connection is down
+    // (the servers may well be up: the ports still tell).
+    return m_ports && (m_systemRefused || !m_conn || !m_conn->isConnected());
 }
 
 void SystemMonitor::setIntervalMs(int ms) {
@@ -188,7 +189,8 @@ bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
                            [this](const FanoutResult& r) { onHealthz(r); });
             break;
         default:
-            m_ports->fetch(doc, body, o, &m_context, [this](const FanoutResult& r) { onVarz(r); });
+            m_ports->fetch(doc, body, o, &m_context,
+                           [this](const FanoutResult& r) { onVarz(r, true); });
             break;
         }
         return true;
@@ -206,7 +208,7 @@ bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
         break;
     default:
         fanout(m_conn, pingSubject(doc), body, o, &m_context,
-               [this](const FanoutResult& r) { onVarz(r); });
+               [this](const FanoutResult& r) { onVarz(r, false); });
         break;
     }
     return true;
@@ -235,12 +237,12 @@ void SystemMonitor::onTick() {
     m_nextDueMs = now + m_intervalMs;
 }
 
-void SystemMonitor::setAccess(const FanoutResult& r) {
+void SystemMonitor::setAccess(const FanoutResult& r, bool fromPorts) {
     Access a = m_access;
-    if (r.noResponders)
-        a = m_ports ? Access::MonitorPorts : Access::NoSystemUser;
-    else if (throughPorts())
+    if (fromPorts)
         a = Access::MonitorPorts;
+    else if (r.noResponders)
+        a = m_ports ? Access::MonitorPorts : Access::NoSystemUser;
     else if (!r.replies.isEmpty())
         a = Access::System;
     else if (!m_conn->isConnected())
@@ -251,15 +253,15 @@ void SystemMonitor::setAccess(const FanoutResult& r) {
     }
 }
 
-void SystemMonitor::onVarz(const FanoutResult& r) {
+void SystemMonitor::onVarz(const FanoutResult& r, bool fromPorts) {
     m_varzInFlight = false;
-    const bool fromPorts = throughPorts();
-    setAccess(r);
-    if (r.noResponders &&
-        !m_ports) // not in the system account: asking every second changes nothing
+    if (!fromPorts && r.noResponders)
+        m_systemRefused = true;
+    setAccess(r, fromPorts);
+    // Not in the system account: asking every second changes nothing.
+    if (r.noResponders && !m_ports)
         m_nextDueMs = steadyNowMs() + kNoAccessRetryMs;
-    if (fromPorts)
-        m_unanswered = r.unanswered;
+    m_unanswered = fromPorts ? r.unanswered : QStringList();
     if (r.noResponders && m_ports) {
         // The system account does not answer this user: the monitoring ports at once.
         m_nextDueMs = 0;

@@ -98,6 +98,8 @@ public:
     bool seesServers() const {
         return m_access == Access::System || m_access == Access::MonitorPorts;
     }
+    /// The system account did not answer this user (not while the connection was down).
+    bool systemRefused() const { return m_systemRefused; }
     /// Monitoring ports that did not answer the latest round, and why.
     QStringList unanswered() const { return m_unanswered; }
 
@@ -142,16 +144,17 @@ signals:
 private:
     void onTick();
     bool startRound(Doc doc, QByteArrayView body);
-    void onVarz(const FanoutResult& r);
+    void onVarz(const FanoutResult& r, bool fromPorts);
     void onHealthz(const FanoutResult& r);
     void onJsz(JszRound&& round);
-    void setAccess(const FanoutResult& r);
+    void setAccess(const FanoutResult& r, bool fromPorts);
     int expected() const;
     bool throughPorts() const;
 
     Connection* m_conn;
     RequestBudget* m_budget;
     MonitorPorts* m_ports = nullptr;
+    bool m_systemRefused = false; ///< the system account did not answer this user
     QStringList m_unanswered;
     QTimer m_tick;
     int m_intervalMs = 1000;

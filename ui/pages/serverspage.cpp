@@ -311,9 +311,10 @@ void ServersPage::refresh() {
                          ? tr(" (%1 round(s) waited for it)").arg(mon->roundsDelayed())
                          : QString());
         if (ports)
-            text += tr(" · through the monitoring ports %1 (the user is not in the system "
-                       "account)")
-                        .arg(mon->monitorPorts()->describe());
+            text += tr(" · through the monitoring ports %1 (%2)")
+                        .arg(mon->monitorPorts()->describe(),
+                             mon->systemRefused() ? tr("the user is not in the system account")
+                                                  : tr("the connection is down"));
         if (!unanswered.isEmpty())
             text += tr(" · not answering: %1").arg(unanswered.join(QStringLiteral("; ")));
         m_status->setText(text);
