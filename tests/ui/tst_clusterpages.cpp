@@ -144,6 +144,7 @@ private slots:
     void outsideTheSystemAccount();
     void systemAccountUserBeside();
     void throughTheMonitoringPorts();
+    void portsWhileTheConnectionIsDown();
 
 private:
     std::vector<std::unique_ptr<NatsServerProcess>> m_servers;
@@ -801,6 +802,53 @@ void TestClusterPages::throughTheMonitoringPorts() {
                        .arg(js->model()->rowCount())
                        .arg(w.session()->systemMonitor()->jetStream().assets.streams.size())),
         kWaitMs);
+}
+
+void TestClusterPages::portsWhileTheConnectionIsDown() {
+    // A user of the system account, pinned to one server, with every monitoring port given:
+    // while its server is down the servers page reads the ports (and says why), then goes back
+    // to the system account once the connection is back.
+    QString text;
+    for (const auto& s : m_servers)
+        text += QStringLiteral("127.0.0.1:%1,").arg(s->config().monitorPort);
+    const auto urls = sys::MonitorPorts::parseUrls(text);
+    VERIFY_OK(urls.error());
+    NatsServerProcess* pinned = m_servers[2].get();
+    MainWindow w;
+    w.show();
+    Options base = fastOptions(pinned->url());
+    base.ignoreDiscoveredServers = true;
+    w.setBaseOptions(base);
+    w.setMonitorUrls(urls.value());
+    QVERIFY(w.connectToUrls(QStringLiteral("nats://sys:sys@127.0.0.1:%1").arg(pinned->port())));
+    QTRY_VERIFY(w.connection() && w.connection()->isConnected());
+    w.showPage(MainWindow::Page::Servers);
+    ServersPage* page = w.serversPage();
+    QTRY_VERIFY2_WITH_TIMEOUT(page->statusText().startsWith(QStringLiteral("3 of 3 server(s)")),
+                              qPrintable(page->statusText()), kWaitMs);
+    QCOMPARE(w.session()->systemMonitor()->access(), sys::Access::System);
+
+    pinned->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.connection()->isConnected(), kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        page->statusText().contains(QStringLiteral("(the connection is down)")) &&
+            page->statusText().contains(QStringLiteral("not answering: http://127.0.0.1:%1")
+                                            .arg(pinned->config().monitorPort)),
+        qPrintable(page->statusText()), kWaitMs);
+    QCOMPARE(w.session()->systemMonitor()->access(), sys::Access::MonitorPorts);
+    for (int i = 0; i < 2; ++i)
+        QTRY_COMPARE_WITH_TIMEOUT(
+            cell(page->model(), m_servers[size_t(i)]->config().name, ServerTableModel::StateColumn),
+            QStringLiteral("ok"), kWaitMs);
+    QVERIFY(cell(page->model(), pinned->config().name, ServerTableModel::StateColumn)
+                .startsWith(QStringLiteral("not answering")));
+
+    VERIFY_OK(pinned->restart());
+    QTRY_VERIFY_WITH_TIMEOUT(w.connection()->isConnected(), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->systemMonitor()->access(), sys::Access::System, kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(page->statusText().startsWith(QStringLiteral("3 of 3 server(s)")) &&
+                                  !page->statusText().contains(QStringLiteral("monitoring ports")),
+                              qPrintable(page->statusText()), kWaitMs);
 }
 
 #include "tst_clusterpages.moc"
