@@ -96,6 +96,24 @@ std::unique_ptr<ConnectionThread> appClient(const NatsServerProcess& server, con
     return c;
 }
 
+/// A server's own document from its monitoring port; an empty object when it does not answer.
+QJsonObject portDoc(const NatsServerProcess& s, const QByteArray& path) {
+    bool ok = false;
+    return QJsonDocument::fromJson(httpGet(s.config().monitorPort, path, &ok)).object();
+}
+
+/// The servers page's row of `s` shows its connections and routes as its own /varz says,
+/// within one poll.
+void sameAsVarz(const ServerTableModel* model, const NatsServerProcess& s, int waitMs) {
+    const QString name = s.config().name;
+    QTRY_COMPARE_WITH_TIMEOUT(
+        cell(model, name, ServerTableModel::ConnectionsColumn),
+        QString::number(portDoc(s, "/varz").value(QStringLiteral("connections")).toInt()), waitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        cell(model, name, ServerTableModel::RoutesColumn),
+        QString::number(portDoc(s, "/varz").value(QStringLiteral("routes")).toInt()), waitMs);
+}
+
 /// The chosen server's links on the servers page equal its own /routez: every route, to the
 /// other servers by name.
 void checkLinks(ServersPage* page, const std::vector<std::unique_ptr<NatsServerProcess>>& servers,
@@ -186,16 +204,7 @@ void TestClusterPages::everyServerAsItsVarzSays() {
                  QStringLiteral("2.9.10"));
         QCOMPARE(cell(page->model(), name, ServerTableModel::ClusterColumn),
                  QStringLiteral("deck"));
-        const auto varz = [&] {
-            bool ok = false;
-            return QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/varz", &ok)).object();
-        };
-        QTRY_COMPARE_WITH_TIMEOUT(
-            cell(page->model(), name, ServerTableModel::ConnectionsColumn),
-            QString::number(varz().value(QStringLiteral("connections")).toInt()), kWaitMs);
-        QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::RoutesColumn),
-                                  QString::number(varz().value(QStringLiteral("routes")).toInt()),
-                                  kWaitMs);
+        sameAsVarz(page->model(), *s, kWaitMs);
         QVERIFY(cell(page->model(), name, ServerTableModel::JsMemoryColumn).contains(u'/'));
     }
     // The metrics endpoint and the JSON export say the same, a series per server.
@@ -718,16 +727,10 @@ void TestClusterPages::throughTheMonitoringPorts() {
         qPrintable(page->statusText()), kWaitMs);
     for (const auto& s : m_servers) {
         const QString name = s->config().name;
-        const auto varz = [&] {
-            bool ok = false;
-            return QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/varz", &ok)).object();
-        };
         // The health as the port's own /healthz says it.
         const auto healthz = [&] {
-            bool ok = false;
-            const QJsonObject h =
-                QJsonDocument::fromJson(httpGet(s->config().monitorPort, "/healthz", &ok)).object();
-            return h.value(QStringLiteral("status")).toString() == QStringLiteral("ok")
+            return portDoc(*s, "/healthz").value(QStringLiteral("status")).toString() ==
+                           QStringLiteral("ok")
                        ? QStringLiteral("ok")
                        : QStringLiteral("unhealthy");
         };
@@ -735,12 +738,7 @@ void TestClusterPages::throughTheMonitoringPorts() {
                                   healthz(), kWaitMs);
         QCOMPARE(cell(page->model(), name, ServerTableModel::VersionColumn),
                  QStringLiteral("2.9.10"));
-        QTRY_COMPARE_WITH_TIMEOUT(
-            cell(page->model(), name, ServerTableModel::ConnectionsColumn),
-            QString::number(varz().value(QStringLiteral("connections")).toInt()), kWaitMs);
-        QTRY_COMPARE_WITH_TIMEOUT(cell(page->model(), name, ServerTableModel::RoutesColumn),
-                                  QString::number(varz().value(QStringLiteral("routes")).toInt()),
-                                  kWaitMs);
+        sameAsVarz(page->model(), *s, kWaitMs);
     }
     checkLinks(page, m_servers, kWaitMs);
     if (QTest::currentTestFailed())
