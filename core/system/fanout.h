@@ -56,6 +56,17 @@ using FanoutWork = std::function<std::function<void()>(FanoutResult&&)>;
 void fanoutOffThread(Connection* connection, QByteArrayView subject, QByteArrayView body,
                      const FanoutOptions& options, QObject* context, FanoutWork work);
 
+/// The FanoutWork that runs `digest` on the replies (on the background thread) and hands
+/// what it made to `done` (on the caller's thread).
+template <typename T>
+FanoutWork digestInto(std::function<T(const FanoutResult&)> digest, std::function<void(T&&)> done) {
+    return [digest = std::move(digest),
+            done = std::move(done)](FanoutResult&& r) -> std::function<void()> {
+        auto value = std::make_shared<T>(digest(r));
+        return [value, done] { done(std::move(*value)); };
+    };
+}
+
 /// fanoutOffThread() with a typed result: `digest` reads the replies on the worker thread,
 /// `done` gets what it made on `context`'s thread.
 template <typename T>
@@ -63,11 +74,7 @@ void fanoutDigested(Connection* connection, QByteArrayView subject, QByteArrayVi
                     const FanoutOptions& options, QObject* context,
                     std::function<T(const FanoutResult&)> digest, std::function<void(T&&)> done) {
     fanoutOffThread(connection, subject, body, options, context,
-                    [digest = std::move(digest),
-                     done = std::move(done)](FanoutResult&& r) -> std::function<void()> {
-                        auto value = std::make_shared<T>(digest(r));
-                        return [value, done] { done(std::move(*value)); };
-                    });
+                    digestInto<T>(std::move(digest), std::move(done)));
 }
 
 /// What a connection's user needs to see the system: words for the console and the CLI when

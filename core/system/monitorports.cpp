@@ -16,30 +16,11 @@ namespace jetdeck::sys {
 
 namespace {
 
+/// "/varz" for VARZ: the port's path is the document's name; STATSZ has none.
 QString docPath(Doc d) {
-    switch (d) {
-    case Doc::Varz:
-        return QStringLiteral("/varz");
-    case Doc::Connz:
-        return QStringLiteral("/connz");
-    case Doc::Routez:
-        return QStringLiteral("/routez");
-    case Doc::Gatewayz:
-        return QStringLiteral("/gatewayz");
-    case Doc::Leafz:
-        return QStringLiteral("/leafz");
-    case Doc::Subsz:
-        return QStringLiteral("/subsz");
-    case Doc::Jsz:
-        return QStringLiteral("/jsz");
-    case Doc::Healthz:
-        return QStringLiteral("/healthz");
-    case Doc::Accountz:
-        return QStringLiteral("/accountz");
-    case Doc::Statsz:
-        break;
-    }
-    return {};
+    if (d == Doc::Statsz)
+        return {};
+    return QLatin1Char('/') + QString::fromLatin1(docToken(d)).toLower();
 }
 
 /// The $SYS request's option name as the port's query word, where they differ.

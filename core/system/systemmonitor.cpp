@@ -174,41 +174,34 @@ bool SystemMonitor::startRound(Doc doc, QByteArrayView body) {
     o.expected = expected();
     o.quietMs = 300;
     o.timeoutMs = qBound(500, m_intervalMs, 2000);
-    if (throughPorts()) {
+    // Each round goes to the monitoring ports or through the system account; the answers
+    // are handled alike.
+    const bool ports = throughPorts();
+    if (ports)
         o.expected = 0; // every port answers or fails on its own
-        switch (doc) {
-        case Doc::Jsz:
-            m_ports->fetchOffThread(doc, body, o, &m_context,
-                                    [this](FanoutResult&& r) -> std::function<void()> {
-                                        auto round = std::make_shared<JszRound>(readJszRound(r));
-                                        return [this, round] { onJsz(std::move(*round)); };
-                                    });
-            break;
-        case Doc::Healthz:
-            m_ports->fetch(doc, body, o, &m_context,
-                           [this](const FanoutResult& r) { onHealthz(r); });
-            break;
-        default:
-            m_ports->fetch(doc, body, o, &m_context,
-                           [this](const FanoutResult& r) { onVarz(r, true); });
-            break;
-        }
-        return true;
-    }
+    const auto ask = [&](FanoutCallback done) {
+        if (ports)
+            m_ports->fetch(doc, body, o, &m_context, std::move(done));
+        else
+            fanout(m_conn, pingSubject(doc), body, o, &m_context, std::move(done));
+    };
     switch (doc) {
-    case Doc::Jsz:
+    case Doc::Jsz: {
         // Every account's streams and consumers with their configurations: megabytes of JSON
-        // on a large cluster, read on the fan-out's worker thread.
-        fanoutDigested<JszRound>(m_conn, pingSubject(doc), body, o, &m_context, &readJszRound,
-                                 [this](JszRound&& round) { onJsz(std::move(round)); });
+        // on a large cluster, read on the background thread.
+        FanoutWork work = digestInto<JszRound>(
+            &readJszRound, [this](JszRound&& round) { onJsz(std::move(round)); });
+        if (ports)
+            m_ports->fetchOffThread(doc, body, o, &m_context, std::move(work));
+        else
+            fanoutOffThread(m_conn, pingSubject(doc), body, o, &m_context, std::move(work));
         break;
+    }
     case Doc::Healthz:
-        fanout(m_conn, pingSubject(doc), body, o, &m_context,
-               [this](const FanoutResult& r) { onHealthz(r); });
+        ask([this](const FanoutResult& r) { onHealthz(r); });
         break;
     default:
-        fanout(m_conn, pingSubject(doc), body, o, &m_context,
-               [this](const FanoutResult& r) { onVarz(r, false); });
+        ask([this, ports](const FanoutResult& r) { onVarz(r, ports); });
         break;
     }
     return true;
