@@ -210,14 +210,14 @@ void TestSysDocs::links() {
 
     // Inbound gateways come as a list per remote cluster.
     const nlohmann::json in = json::parse(R"({"inbound_gateways": {"C2": [
-        {"configured": false, "connection": {"ip": "10.0.0.9", "port": 7222, "in_msgs": 5}},
-        {"configured": false, "connection": {"ip": "10.0.0.8", "port": 7222}}]}})");
+        {"configured": false, "connection": {"ip": "127.0.0.9", "port": 7222, "in_msgs": 5}},
+        {"configured": false, "connection": {"ip": "127.0.0.8", "port": 7222}}]}})");
     Result<QList<ServerLink>> inbound = parseLinks(Doc::Gatewayz, in);
     VERIFY_OK(inbound.error());
     QCOMPARE(inbound->size(), qsizetype(2));
     QCOMPARE(inbound->first().kind, ServerLink::Kind::GatewayIn);
     QCOMPARE(inbound->first().inMsgs, quint64(5));
-    QCOMPARE(inbound->last().address, QStringLiteral("10.0.0.8:7222"));
+    QCOMPARE(inbound->last().address, QStringLiteral("127.0.0.8:7222"));
 
     // Malformed: an Error naming the field, never an exception.
     const auto error = [](Doc d, const char* text) {
