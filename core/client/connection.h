@@ -302,6 +302,20 @@ private:
     /// On the connection's thread: hands the write buffer to the socket now, waiting for the
     /// kernel when it is behind, so a publishing loop streams with bounded memory.
     void writeInline();
+    /// One publish handed to the kernel beside the write buffer, never copied into it.
+    struct DirectFrame {
+        QByteArrayView subject, reply, headerBlock, payload;
+    };
+    /// The socket may be written around (connection thread): plain TCP (TLS encrypts inside
+    /// the socket), connected, and the socket holding nothing of its own to write first.
+    bool canWriteDirect() const;
+    /// Writes the write buffer and then `frame` (if any, already counted as published) to the
+    /// kernel with one sendmsg() per round, the frame's payload from the caller's memory.
+    /// Waits while the kernel is full, for at most a second without progress; what it did not
+    /// take (then, or because the server's data waits to be read, or on an error the socket
+    /// will report) goes to the socket with its ledger entry, the frame copied into the batch
+    /// so that a loss can take it back.
+    void writeDirect(const DirectFrame* frame);
     void emitNotices(const Notices& notices);
     void kickFlushLocked();
     void waitForRoomLocked(std::unique_lock<std::mutex>& lock);
@@ -355,6 +369,7 @@ private:
     bool m_readStalled = false; ///< stallReading(): the socket is not read for now
     QString m_tlsErrorText;
     qint64 m_handshakePingNs = 0;
+    QByteArray m_directHead; ///< writeDirect()'s control line, reused
 
     // Guarded by m_mu.
     mutable std::mutex m_mu;

@@ -28,6 +28,11 @@
 
 #include <chrono>
 
+#include <cerrno>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 namespace jetdeck {
 
 using namespace connection_internal;
@@ -281,15 +286,26 @@ Status Connection::publishRaw(QByteArrayView subject, QByteArrayView reply,
     if (subject::isPlainPublishSubject(subject) &&
         (reply.isEmpty() || subject::isPlainPublishSubject(reply))) {
         std::unique_lock lock(m_mu);
+        const qsizetype size = headerBlock.size() + payload.size();
         if (m_state == State::Connected && m_writable &&
-            m_out.size() < m_options.writeBufferLimit &&
-            headerBlock.size() + payload.size() <= m_info.maxPayload &&
+            m_out.size() < m_options.writeBufferLimit && size <= m_info.maxPayload &&
             (headerBlock.isEmpty() || m_info.headers)) {
-            appendOutLocked(subject, reply, headerBlock, payload);
-            if (m_out.size() < kInlineWriteThreshold || !onConnectionThread()) {
+            // Due for a write once this frame would fill the buffer (or is that large
+            // itself): on the connection's thread it then goes to the kernel now.
+            if (m_out.size() + size < kInlineWriteThreshold || !onConnectionThread()) {
+                appendOutLocked(subject, reply, headerBlock, payload);
                 kickFlushLocked();
                 return {};
             }
+            if (canWriteDirect()) {
+                // The payload is handed to the kernel from the caller's memory.
+                ++m_published;
+                lock.unlock();
+                const DirectFrame frame{subject, reply, headerBlock, payload};
+                writeDirect(&frame);
+                return {};
+            }
+            appendOutLocked(subject, reply, headerBlock, payload);
             lock.unlock();
             writeInline();
             return {};
@@ -328,12 +344,108 @@ Status Connection::publishChecked(QByteArrayView subject, QByteArrayView reply,
 }
 
 void Connection::writeInline() {
+    // Past half the limit the socket's own backlog is waited for: a publishing loop on this
+    // thread streams with bounded memory. Below it, the socket writes what the kernel takes
+    // now; once it holds nothing, the write buffer goes straight to the kernel.
     while (m_socket && m_socket->bytesToWrite() > m_options.writeBufferLimit / 2)
         if (!m_socket->waitForBytesWritten(1000))
             break;
+    if (m_socket && m_socket->bytesToWrite() > 0)
+        m_socket->flush();
+    if (canWriteDirect()) {
+        writeDirect(nullptr);
+        return;
+    }
     flushOut();
     if (m_socket)
         m_socket->flush();
+}
+
+bool Connection::canWriteDirect() const {
+    return m_socket && !m_useTls && m_phase == Phase::Ready && m_refusedBytes == 0 &&
+           m_socket->bytesToWrite() == 0 && m_socket->socketDescriptor() >= 0;
+}
+
+void Connection::writeDirect(const DirectFrame* frame) {
+    FrameBatch batch;
+    {
+        std::lock_guard lock(m_mu);
+        batch = m_out.takeReusing();
+    }
+    m_roomCv.notify_all();
+
+    iovec iov[5];
+    int count = 0;
+    qint64 total = 0;
+    const auto add = [&](const char* data, qsizetype size) {
+        if (size <= 0)
+            return;
+        iov[count++] = iovec{const_cast<char*>(data), size_t(size)};
+        total += size;
+    };
+    add(batch.bytes.constData(), batch.bytes.size());
+    qint64 frameBytes = 0;
+    if (frame) {
+        m_directHead.resize(0);
+        frames::appendPubHead(m_directHead, frame->subject, frame->reply, frame->headerBlock.size(),
+                              frame->payload.size());
+        add(m_directHead.constData(), m_directHead.size());
+        add(frame->headerBlock.data(), frame->headerBlock.size());
+        add(frame->payload.data(), frame->payload.size());
+        add("\r\n", 2);
+        frameBytes = frame->headerBlock.size() + frame->payload.size();
+    }
+
+    // Blocking in spirit (the caller is a publishing loop on this thread), non-blocking in
+    // fact: a full kernel is waited for with poll(), and anything to read ends the wait so
+    // the socket can take it from here.
+    const int fd = int(m_socket->socketDescriptor());
+    qint64 written = 0;
+    int first = 0;
+    while (written < total) {
+        msghdr msg{};
+        msg.msg_iov = iov + first;
+        msg.msg_iovlen = size_t(count - first);
+        const ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            written += n;
+            // Step over what went out.
+            size_t left = size_t(n);
+            while (first < count && left >= iov[first].iov_len)
+                left -= iov[first++].iov_len;
+            if (first < count) {
+                iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+                iov[first].iov_len -= left;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            break; // the socket sees the same error and reports it
+        pollfd p{fd, POLLOUT | POLLIN, 0};
+        if (::poll(&p, 1, 1000) <= 0 || (p.revents & ~POLLOUT) != 0)
+            break;
+    }
+
+    if (written == total) {
+        WriteLedger::Settled s;
+        s.directMsgs = batch.msgs() + (frame ? 1 : 0);
+        s.directBytes = batch.payloadBytes + frameBytes;
+        std::lock_guard lock(m_mu);
+        applySettledLocked(s);
+        m_out.recycle(std::move(batch));
+        return;
+    }
+    // The rest goes through the socket. The ledger holds the whole batch: what the kernel
+    // took never shows in the socket's backlog, so it settles as written.
+    if (frame)
+        batch.appendPub(frame->subject, frame->reply, frame->headerBlock, frame->payload);
+    const QByteArray rest = batch.bytes.sliced(written);
+    const qint64 n = m_socket->write(rest);
+    m_ledger.handed(std::move(batch), WriteLedger::Origin::Direct);
+    if (n < rest.size())
+        m_refusedBytes += rest.size() - qMax<qint64>(0, n);
 }
 
 } // namespace jetdeck

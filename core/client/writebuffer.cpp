@@ -42,4 +42,18 @@ FrameBatch WriteBuffer::take(qsizetype maxReserve) {
     return out;
 }
 
+FrameBatch WriteBuffer::takeReusing() {
+    FrameBatch out = std::exchange(m_batch, std::exchange(m_spare, FrameBatch()));
+    return out;
+}
+
+void WriteBuffer::recycle(FrameBatch&& used) {
+    if (!used.bytes.isDetached() || used.bytes.capacity() <= m_spare.bytes.capacity())
+        return;
+    used.bytes.resize(0); // keeps the capacity, unlike clear()
+    used.pubs.clear();
+    used.payloadBytes = 0;
+    m_spare = std::move(used);
+}
+
 } // namespace jetdeck

@@ -59,9 +59,16 @@ public:
     /// Takes everything out; the buffer starts over empty with room for a batch like this one
     /// (at most `maxReserve` bytes).
     FrameBatch take(qsizetype maxReserve);
+    /// Takes everything out; the buffer starts over in the storage a recycle() gave back, if
+    /// any (no allocation: the same warm memory is laid out again and again).
+    FrameBatch takeReusing();
+    /// Gives back a batch the kernel took whole, to be laid out again by takeReusing()'s
+    /// successor. Ignored when its bytes are still shared with someone.
+    void recycle(FrameBatch&& used);
 
 private:
     FrameBatch m_batch;
+    FrameBatch m_spare; ///< empty, with capacity
 };
 
 } // namespace jetdeck

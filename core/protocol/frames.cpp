@@ -135,6 +135,30 @@ void appendHpub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
     appendHpub(out, subject, reply, headers.toBlock(), payload);
 }
 
+void appendPubHead(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
+                   qsizetype headerBytes, qsizetype payloadBytes) {
+    const bool hpub = headerBytes > 0;
+    const quint64 total = quint64(headerBytes) + quint64(payloadBytes);
+    const qsizetype n =
+        (hpub ? 5 : 4) + subject.size() + 1 + (reply.isEmpty() ? 0 : reply.size() + 1) +
+        (hpub ? decimalDigits(quint64(headerBytes)) + 1 : 0) + decimalDigits(total) + 2;
+    char* p = grow(out, n);
+    p = put(p, hpub ? QByteArrayView("HPUB ") : QByteArrayView("PUB "));
+    p = put(p, subject);
+    *p++ = ' ';
+    if (!reply.isEmpty()) {
+        p = put(p, reply);
+        *p++ = ' ';
+    }
+    if (hpub) {
+        p = writeDecimal(p, quint64(headerBytes));
+        *p++ = ' ';
+    }
+    p = writeDecimal(p, total);
+    *p++ = '\r';
+    *p = '\n';
+}
+
 void appendSub(QByteArray& out, QByteArrayView subject, QByteArrayView queue, quint64 sid) {
     out.append("SUB ");
     out.append(subject);

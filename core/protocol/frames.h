@@ -34,6 +34,12 @@ void appendHpub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
 void appendHpub(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
                 const Headers& headers, QByteArrayView payload);
 /// `SUB <subject> [queue] <sid>\r\n`
+/// Only the control line of a publish ("PUB subject [reply] size\r\n", or HPUB with the
+/// header block's size when there is one): what precedes the header block and payload that a
+/// writer hands to the kernel beside it, followed by "\r\n" after the payload.
+void appendPubHead(QByteArray& out, QByteArrayView subject, QByteArrayView reply,
+                   qsizetype headerBytes, qsizetype payloadBytes);
+
 void appendSub(QByteArray& out, QByteArrayView subject, QByteArrayView queue, quint64 sid);
 /// `UNSUB <sid> [max]\r\n`; max 0 means now.
 void appendUnsub(QByteArray& out, quint64 sid, quint64 max = 0);

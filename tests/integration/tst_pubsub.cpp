@@ -35,6 +35,7 @@ private slots:
     void closeEndsEverything();
     void connectRefusedIsClear();
     void publishManyInOrder();
+    void directWritesKeepFramesWhole();
 
 private:
     std::unique_ptr<NatsServerProcess> m_server;
@@ -518,6 +519,81 @@ void TestPubSub::publishManyInOrder() {
     QTRY_COMPARE_WITH_TIMEOUT(next.load(), n, 20000);
     QVERIFY(inOrder);
     QCOMPARE(pub->stats().outMsgs, quint64(n));
+}
+
+void TestPubSub::directWritesKeepFramesWhole() {
+    // A publishing loop on the connection's own thread hands large payloads to the kernel
+    // beside the write buffer, from the caller's memory: every frame must arrive whole, in
+    // order, with its headers and reply subject, whatever mix of sizes lies before it.
+    ConnectionThread sub(optionsFor(m_server->url()));
+    VERIFY_OK(sub->connectSync());
+    const QList<qsizetype> sizes = {12, 100, 1000, 20000, 70000, 300000, 40, 65536, 65000};
+    const auto payloadFor = [&](int seq) {
+        QByteArray p = QByteArray::number(seq).rightJustified(10, '0');
+        p.resize(sizes[seq % sizes.size()], char('a' + seq % 26));
+        return p;
+    };
+    const auto headersFor = [](int seq) {
+        Headers h;
+        if (seq % 3 == 0)
+            h.append("Seq", QByteArray::number(seq));
+        return h;
+    };
+    constexpr int n = 900;
+    std::mutex mu;
+    QStringList problems;
+    std::atomic<int> next{0};
+    auto s = sub->subscribeInline(
+        "direct.whole",
+        [&](const MsgView& m) {
+            const int seq = next++;
+            const QByteArray want = payloadFor(seq);
+            QString problem;
+            if (m.payload != QByteArrayView(want))
+                problem = QStringLiteral("message %1: %2 bytes, not the %3 published")
+                              .arg(seq)
+                              .arg(m.payload.size())
+                              .arg(want.size());
+            else if (const Headers h = headersFor(seq);
+                     m.headers != QByteArrayView(h.isEmpty() ? QByteArray() : h.toBlock()))
+                problem = QStringLiteral("message %1: headers '%2'")
+                              .arg(seq)
+                              .arg(QString::fromUtf8(m.headers.toByteArray()));
+            else if ((seq % 5 == 0) != (m.reply == "direct.reply"))
+                problem = QStringLiteral("message %1: reply '%2'")
+                              .arg(seq)
+                              .arg(QString::fromUtf8(m.reply));
+            if (!problem.isEmpty()) {
+                std::lock_guard lock(mu);
+                problems << problem;
+            }
+        },
+        SubscribeOptions{{}, 0, 0, 0});
+    QVERIFY(s.ok());
+    VERIFY_OK(sub->flushSync());
+
+    Connection c(optionsFor(m_server->url()));
+    VERIFY_OK(c.connectSync());
+    for (int i = 0; i < n; ++i) {
+        const QByteArray payload = payloadFor(i);
+        const QByteArrayView reply = i % 5 == 0 ? QByteArrayView("direct.reply") : QByteArrayView();
+        if (i % 3 == 0)
+            VERIFY_OK(c.publish("direct.whole", headersFor(i), payload, reply));
+        else
+            VERIFY_OK(c.publish("direct.whole", payload, reply));
+    }
+    VERIFY_OK(c.flushSync(20000));
+    QTRY_COMPARE_WITH_TIMEOUT(next.load(), n, 20000);
+    {
+        std::lock_guard lock(mu);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.mid(0, 5).join(QLatin1Char('\n'))));
+    }
+    const HealthSnapshot h = c.health();
+    QCOMPARE(h.published, quint64(n));
+    QCOMPARE(h.sent, h.published);
+    QCOMPARE(h.bufferedBytes, qint64(0));
+    QCOMPARE(c.stats().outMsgs, quint64(n));
+    c.closeSync();
 }
 
 QTEST_GUILESS_MAIN(TestPubSub)

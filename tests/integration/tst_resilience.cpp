@@ -20,6 +20,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -184,6 +185,49 @@ private:
     qint64 m_seq = 0;
 };
 
+/// A payload of `size` bytes that names its sequence number and whose every other byte
+/// depends on it: a frame cut, joined to another or shifted shows.
+QByteArray framePayload(qint64 seq, qsizetype size) {
+    QByteArray p = QByteArray::number(seq).rightJustified(12, '0');
+    p.resize(size, char('a' + seq % 26));
+    return p;
+}
+
+/// What a subscription received of framePayload()s: their sequence numbers in arrival order
+/// and what was wrong with any of them.
+class FrameLog {
+public:
+    explicit FrameLog(qsizetype size)
+        : m_size(size) {}
+    InlineHandler handler() {
+        return [this](const MsgView& m) {
+            const qint64 seq = m.payload.first(std::min<qsizetype>(12, m.payload.size()))
+                                   .toByteArray()
+                                   .toLongLong();
+            std::lock_guard lock(m_mu);
+            m_seqs.append(seq);
+            if (m.payload != QByteArrayView(framePayload(seq, m_size)) && m_problems.size() < 5)
+                m_problems << QStringLiteral("message %1 arrived with %2 bytes, not as published")
+                                  .arg(seq)
+                                  .arg(m.payload.size());
+        };
+    }
+    QList<qint64> seqs() const {
+        std::lock_guard lock(m_mu);
+        return m_seqs;
+    }
+    QStringList problems() const {
+        std::lock_guard lock(m_mu);
+        return m_problems;
+    }
+
+private:
+    const qsizetype m_size;
+    mutable std::mutex m_mu;
+    QList<qint64> m_seqs;
+    QStringList m_problems;
+};
+
 qint64 median(QList<qint64> v) {
     if (v.isEmpty())
         return -1;
@@ -218,6 +262,8 @@ private slots:
     void publishNeverSilentlyLost();
     void closeCountsUnwrittenPublishes();
     void orderAcrossServerCrashes();
+    void directWritesThroughAStalledServer();
+    void directWritesCutByACrash();
 };
 
 void TestResilience::initTestCase() {
@@ -1234,6 +1280,104 @@ void TestResilience::orderAcrossServerCrashes() {
     QCOMPARE(distinct.size(), got.size()); // exactly once
     qInfo("%d server crashes, %lld messages received", kCycles, qint64(got.size()));
     CHECK_ORDER_WITH_PUBLISHER_AT_LOSS(got);
+}
+
+void TestResilience::directWritesThroughAStalledServer() {
+    // A publishing loop on the connection's own thread writes large payloads straight to the
+    // kernel. The server stops reading for 1.5 s: the kernel fills, the write waits, then hands
+    // the rest of its frame to the socket; publishing goes on through the socket until it has
+    // caught up, then straight again. Nothing is cut, lost or reordered.
+    JETDECK_START_SERVER(server);
+    ConnectionThread sub(optionsFor(server->url()));
+    VERIFY_OK(sub->connectSync());
+    constexpr qsizetype kSize = 256 * 1024;
+    FrameLog log(kSize);
+    QVERIFY(sub->subscribeInline("res.direct", log.handler(), SubscribeOptions{{}, 0, 0, 0}).ok());
+    VERIFY_OK(sub->flushSync());
+
+    Connection c(optionsFor(server->url()));
+    VERIFY_OK(c.connectSync());
+    constexpr int n = 160; // 40 MiB: more than the kernel buffers between the two
+    for (int i = 0; i < 10; ++i)
+        VERIFY_OK(c.publish("res.direct", framePayload(i, kSize)));
+    QVERIFY(server->pause());
+    auto resume = qScopeGuard([&] { server->resume(); });
+    QElapsedTimer t;
+    t.start();
+    // The server's pause ends on another thread while this one is blocked publishing.
+    std::thread resumer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        server->resume();
+    });
+    auto joiner = qScopeGuard([&] { resumer.join(); });
+    for (int i = 10; i < n; ++i)
+        VERIFY_OK(c.publish("res.direct", framePayload(i, kSize)));
+    joiner.dismiss();
+    resumer.join();
+    resume.dismiss();
+    VERIFY_OK(c.flushSync(20000));
+    qInfo("%d frames of 256 KiB published in %lld ms through a 1.5 s stall", n - 10, t.elapsed());
+    QTRY_COMPARE_WITH_TIMEOUT(log.seqs().size(), qsizetype(n), kWaitMs);
+    QVERIFY2(log.problems().isEmpty(), qPrintable(log.problems().join(QLatin1Char('\n'))));
+    QList<qint64> want(n);
+    std::iota(want.begin(), want.end(), 0);
+    QCOMPARE(log.seqs(), want);
+    const HealthSnapshot h = c.health();
+    QCOMPARE(h.published, quint64(n));
+    QCOMPARE(h.sent, quint64(n));
+    QCOMPARE(c.stats().outBytes, quint64(n) * quint64(kSize));
+    c.closeSync();
+}
+
+void TestResilience::directWritesCutByACrash() {
+    // The server stops reading, a publishing loop on the connection's thread fills the kernel
+    // and leaves a frame half written, then the server is killed: the half-written frame and
+    // everything after it are taken back whole into the outbound queue and sent after the
+    // reconnect. Every publish ends in a counter; what arrives arrives once, whole, in order.
+    JETDECK_START_SERVER(server);
+    ConnectionThread sub(fastOptions(server->url()));
+    VERIFY_OK(sub->connectSync());
+    constexpr qsizetype kSize = 200 * 1000; // not a multiple of any buffer size
+    FrameLog log(kSize);
+    QVERIFY(sub->subscribeInline("res.cut", log.handler(), SubscribeOptions{{}, 0, 0, 0}).ok());
+    VERIFY_OK(sub->flushSync());
+
+    Options o = fastOptions(server->url());
+    o.maxPendingBytes = 128 * 1024 * 1024; // room for everything unwritten: nothing dropped
+    Connection c(o);
+    VERIFY_OK(c.connectSync());
+    qint64 seq = 0;
+    for (; seq < 10; ++seq)
+        VERIFY_OK(c.publish("res.cut", framePayload(seq, kSize)));
+    QVERIFY(server->pause());
+    for (int i = 0; i < 40; ++i, ++seq) // 8 MB: the kernel fills, frames wait in the socket
+        VERIFY_OK(c.publish("res.cut", framePayload(seq, kSize)));
+    server->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(c.state(), State::Reconnecting, kWaitMs);
+    for (int i = 0; i < 20; ++i, ++seq) // queued while down
+        VERIFY_OK(c.publish("res.cut", framePayload(seq, kSize)));
+    VERIFY_OK(server->start());
+    QTRY_VERIFY_WITH_TIMEOUT(c.state() == State::Connected && sub->state() == State::Connected,
+                             kWaitMs);
+    VERIFY_OK(sub->flushSync());
+    for (int i = 0; i < 10; ++i, ++seq) // straight again
+        VERIFY_OK(c.publish("res.cut", framePayload(seq, kSize)));
+    VERIFY_OK(c.flushSync(20000));
+    QTRY_VERIFY_WITH_TIMEOUT(!log.seqs().isEmpty() && log.seqs().last() == seq - 1, kWaitMs);
+
+    CHECK_ACCOUNTING(&c);
+    const HealthSnapshot h = c.health();
+    qInfo("%s", qPrintable(accountingText(h)));
+    QCOMPARE(h.published, quint64(seq));
+    QCOMPARE(h.queue.dropped, 0u);
+    QCOMPARE(h.queue.expired, 0u);
+    QVERIFY2(h.queue.flushed >= 20, qPrintable(accountingText(h))); // at least those queued
+    QVERIFY2(log.problems().isEmpty(), qPrintable(log.problems().join(QLatin1Char('\n'))));
+    const QList<qint64> got = log.seqs();
+    qInfo("%lld of %lld frames arrived (the killed server's unread ones are lost)",
+          qint64(got.size()), seq);
+    CHECK_ORDER_WITH_PUBLISHER_AT_LOSS(got);
+    c.closeSync();
 }
 
 QTEST_GUILESS_MAIN(TestResilience)

@@ -480,6 +480,36 @@ private slots:
         QVERIFY(b.bytes.contains("PING\r\n"));
     }
 
+    void theWriteBufferLaysOutAgainInRecycledMemory() {
+        // A batch the kernel took whole comes back and the next batch is laid out in the same
+        // memory; one still shared (the socket holds it) is never reused.
+        WriteBuffer w;
+        w.appendPub("a", {}, {}, QByteArray(50000, 'a'));
+        FrameBatch first = w.takeReusing();
+        QVERIFY(w.isEmpty());
+        const char* memory = first.bytes.constData();
+        const qsizetype capacity = first.bytes.capacity();
+        w.recycle(std::move(first));
+        QCOMPARE(w.size(), 0); // the spare is not the buffer
+        w.appendPub("b", {}, {}, "x");
+        FrameBatch second = w.takeReusing(); // laid out before the spare was taken
+        QCOMPARE(second.msgs(), 1);
+        w.appendPub("c", {}, {}, "y");
+        FrameBatch third = w.takeReusing();
+        QCOMPARE(third.bytes.constData(), memory);
+        QVERIFY(third.bytes.capacity() >= capacity);
+        QCOMPARE(third.bytes, QByteArray("PUB c 1\r\ny\r\n"));
+        QCOMPARE(third.msgs(), 1);
+        QCOMPARE(third.payloadBytes, 1);
+
+        const QByteArray held = third.bytes; // shared, as with the socket
+        w.recycle(std::move(third));
+        w.appendPub("d", {}, {}, "z");
+        FrameBatch fourth = w.takeReusing();
+        QVERIFY(fourth.bytes.constData() != held.constData());
+        QCOMPARE(held, QByteArray("PUB c 1\r\ny\r\n"));
+    }
+
     void theQueueHandsBackIndexedFrames() {
         OutboundQueue q;
         QByteArray f1, f2;

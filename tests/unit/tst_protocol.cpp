@@ -24,6 +24,7 @@ private slots:
     void headersMalformed();
     void framesPub();
     void framesHpub();
+    void framesPubHead();
     void framesSubUnsub();
     void subjects_data();
     void subjects();
@@ -142,6 +143,36 @@ void TestProtocol::framesHpub() {
     const QByteArray block = "NATS/1.0\r\nA: 1\r\n\r\n";
     QCOMPARE(out, QByteArray("HPUB foo r ") + QByteArray::number(block.size()) + ' ' +
                       QByteArray::number(block.size() + 2) + "\r\n" + block + "xy\r\n");
+}
+
+void TestProtocol::framesPubHead() {
+    // The control line alone, for a writer that hands the payload beside it: the same bytes
+    // as the whole frame up to its header block or payload.
+    Headers h;
+    h.append("A", "1");
+    const QByteArray block = h.toBlock();
+    const QByteArray payload(70000, 'p');
+    struct Case {
+        QByteArrayView subject, reply;
+        bool headers;
+    };
+    for (const Case& c : {Case{"foo.bar", {}, false}, Case{"a", "reply.x", false},
+                          Case{"foo", "r", true}, Case{"s", {}, true}}) {
+        QByteArray whole, head;
+        if (c.headers)
+            frames::appendHpub(whole, c.subject, c.reply, block, payload);
+        else
+            frames::appendPub(whole, c.subject, c.reply, payload);
+        head = "keep";
+        frames::appendPubHead(head, c.subject, c.reply, c.headers ? block.size() : 0,
+                              payload.size());
+        QVERIFY(head.startsWith("keep"));
+        head.remove(0, 4);
+        QCOMPARE(head + (c.headers ? block : QByteArray()) + payload + "\r\n", whole);
+    }
+    QByteArray empty;
+    frames::appendPubHead(empty, "x", {}, 0, 0);
+    QCOMPARE(empty, QByteArray("PUB x 0\r\n"));
 }
 
 void TestProtocol::framesSubUnsub() {
