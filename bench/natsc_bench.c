@@ -32,6 +32,8 @@
  *           Both JetStream modes need a server started with -js.
  *
  * mb_per_sec counts payload bytes only, in decimal megabytes (1e6 bytes).
+ * cpu_user_s / cpu_sys_s: this process's CPU time (every nats.c thread) over the timed span,
+ * from getrusage(); not for sub, whose span starts at the first message.
  *
  * Exit codes: 0 ok, 1 runtime failure (connect, I/O, drops, timeout),
  *             2 usage error.
@@ -50,7 +52,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/resource.h>
+
 #include <nats/nats.h>
+
+#include "bench_common.h"
 
 #define SUBJ_PUB "bench.pub"
 #define SUBJ_PS  "bench.ps"
@@ -101,17 +107,28 @@ typedef struct {
     /* js-pub publish acks */
     bool   has_acks;
     long   acked, errors;
+    /* getrusage over the timed span: the whole process (every nats.c thread) */
+    bool   has_cpu;
+    double cpu_user0, cpu_sys0, cpu_user, cpu_sys;
 } bench_result;
 
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int64_t now_ns(void)
+/* CPU time of this process between cpu_start() and cpu_stop(): user and system. */
+static void cpu_start(bench_result *r)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    rusage_seconds(&r->cpu_user0, &r->cpu_sys0);
+}
+
+static void cpu_stop(bench_result *r)
+{
+    double u, s;
+    rusage_seconds(&u, &s);
+    r->cpu_user = u - r->cpu_user0;
+    r->cpu_sys = s - r->cpu_sys0;
+    r->has_cpu = true;
 }
 
 static void fail_status(const char *what, natsStatus s)
@@ -141,21 +158,6 @@ static void usage(FILE *out)
             "  delete the stream " JS_STREAM ".\n",
             DEFAULT_MSGS, DEFAULT_REQ_MSGS, DEFAULT_JS_MSGS, DEFAULT_SIZE, DEFAULT_TIMEOUT_S,
             DEFAULT_BATCH);
-}
-
-static bool parse_long(const char *text, long min, long max, long *out)
-{
-    char *end = NULL;
-    long  v;
-
-    if (text == NULL || *text == '\0')
-        return false;
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (errno != 0 || end == NULL || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
 }
 
 /* Returns 0 on success, 2 on usage error (message already printed). */
@@ -438,6 +440,7 @@ static int run_pub(const bench_args *a, bench_result *r)
         goto out;
 
     t0 = now_ns();
+    cpu_start(r);
     for (i = 0; i < a->msgs && s == NATS_OK; i++)
         s = natsConnection_Publish(nc, SUBJ_PUB, payload, (int) a->size);
     if (s != NATS_OK) {
@@ -450,6 +453,7 @@ static int run_pub(const bench_args *a, bench_result *r)
         goto out;
     }
     t1 = now_ns();
+    cpu_stop(r);
 
     r->seconds = (double) (t1 - t0) / 1e9;
     rc = 0;
@@ -552,6 +556,7 @@ static int run_pubsub(const bench_args *a, bench_result *r)
         goto out;
 
     t0 = now_ns();
+    cpu_start(r);
     for (i = 0; i < a->msgs && s == NATS_OK; i++)
         s = natsConnection_Publish(pnc, SUBJ_PS, payload, (int) a->size);
     if (s == NATS_OK)
@@ -568,6 +573,7 @@ static int run_pubsub(const bench_args *a, bench_result *r)
         goto out;
     }
     r->received = atomic_load(&ws->received);
+    cpu_stop(r);
     r->seconds = (double) (ws->done_ns - t0) / 1e9;
     rc = 0;
 out:
@@ -647,6 +653,7 @@ static int run_req(const bench_args *a, bench_result *r)
         goto out;
 
     t0 = now_ns();
+    cpu_start(r);
     for (i = 0; i < a->msgs; i++) {
         natsMsg   *reply = NULL;
         int64_t    s0 = now_ns();
@@ -671,6 +678,7 @@ static int run_req(const bench_args *a, bench_result *r)
         sum += lat[i];
     }
     t1 = now_ns();
+    cpu_stop(r);
 
     qsort(lat, (size_t) a->msgs, sizeof(double), cmp_double);
     r->seconds = (double) (t1 - t0) / 1e9;
@@ -895,8 +903,10 @@ static int run_js_pub(const bench_args *a, bench_result *r)
         goto out;
 
     t0 = now_ns();
+    cpu_start(r);
     prc = js_publish_all(&env, a, payload, t0 + (int64_t) a->timeout_s * 1000000000LL, "js-pub");
     t1 = now_ns();
+    cpu_stop(r);
 
     r->has_acks = true;
     r->acked = atomic_load(&g_acks.ok);
@@ -991,6 +1001,7 @@ static int run_js_consume(const bench_args *a, bench_result *r)
     }
 
     t0 = now_ns();
+    cpu_start(r);
     deadline = t0 + (int64_t) a->timeout_s * 1000000000LL;
     while (got < a->msgs) {
         natsMsgList list;
@@ -1039,6 +1050,7 @@ static int run_js_consume(const bench_args *a, bench_result *r)
         goto out;
     }
     t1 = now_ns();
+    cpu_stop(r);
 
     if (js_check_consumer_done(&env, a) != 0)
         goto out;
@@ -1079,6 +1091,8 @@ static void print_result(const bench_args *a, const bench_result *r)
             printf(",\"batch\":%ld", a->batch);
         if (a->mode == MODE_JS_PUB || a->mode == MODE_JS_CONSUME)
             printf(",\"storage\":\"%s\"", a->file_storage ? "file" : "memory");
+        if (r->has_cpu)
+            printf(",\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f", r->cpu_user, r->cpu_sys);
         printf("}\n");
     } else {
         printf("nats.c %-6s msgs=%ld size=%ldB time=%.3fs rate=%.0f msg/s (%.2f MB/s)",
@@ -1094,6 +1108,8 @@ static void print_result(const bench_args *a, const bench_result *r)
             printf(" batch=%ld", a->batch);
         if (a->mode == MODE_JS_PUB || a->mode == MODE_JS_CONSUME)
             printf(" storage=%s", a->file_storage ? "file" : "memory");
+        if (r->has_cpu)
+            printf(" cpu user=%.3fs sys=%.3fs", r->cpu_user, r->cpu_sys);
         printf("\n");
     }
     fflush(stdout);

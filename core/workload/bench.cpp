@@ -9,6 +9,8 @@
 #include <QScopeGuard>
 #include <QThread>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -29,6 +31,28 @@ qint64 percentile(const std::vector<qint64>& sorted, double p) {
     return sorted[size_t(idx)];
 }
 
+/// CPU time of this process (all threads) from its construction to stop().
+class CpuSpan {
+public:
+    CpuSpan() { read(&m_user, &m_sys); }
+    void stop(BenchResult& r) const {
+        double u = 0, s = 0;
+        read(&u, &s);
+        r.cpuUserS = u - m_user;
+        r.cpuSysS = s - m_sys;
+    }
+
+private:
+    static void read(double* user, double* sys) {
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        *user = double(ru.ru_utime.tv_sec) + double(ru.ru_utime.tv_usec) / 1e6;
+        *sys = double(ru.ru_stime.tv_sec) + double(ru.ru_stime.tv_usec) / 1e6;
+    }
+    double m_user = 0;
+    double m_sys = 0;
+};
+
 void finish(BenchResult& r, qint64 count, qint64 elapsedNs) {
     r.seconds = double(elapsedNs) / 1e9;
     if (r.seconds > 0) {
@@ -48,12 +72,14 @@ Result<BenchResult> runPub(const BenchConfig& cfg, BenchResult r) {
     const QByteArray payload(qsizetype(cfg.size), 'x');
     QElapsedTimer t;
     t.start();
+    const CpuSpan cpu;
     for (qint64 i = 0; i < cfg.msgs; ++i)
         if (Status s = c.publish(cfg.subject, payload); !s.ok())
             return s;
     if (Status s = c.flushSync(cfg.timeoutMs); !s.ok())
         return s;
     finish(r, cfg.msgs, t.nsecsElapsed());
+    cpu.stop(r);
     r.received = cfg.msgs;
     c.closeSync();
     return r;
@@ -92,6 +118,7 @@ Result<BenchResult> runSubLike(const BenchConfig& cfg, BenchResult r, bool publi
         return f;
 
     qint64 startNs = 0;
+    const CpuSpan cpu;
     if (publishToo) {
         Connection pub(cfg.options);
         if (Status e = connectOn(pub, 10000); !e.ok())
@@ -110,6 +137,7 @@ Result<BenchResult> runSubLike(const BenchConfig& cfg, BenchResult r, bool publi
     while (counter.count.load() < want && wait.elapsed() < cfg.timeoutMs)
         QThread::usleep(200);
     r.received = counter.count.load();
+    cpu.stop(r);
     const qint64 endNs = counter.lastNs.load();
     if (!publishToo)
         startNs = counter.firstNs.load();
@@ -142,6 +170,7 @@ Result<BenchResult> runReq(const BenchConfig& cfg, BenchResult r) {
     lat.reserve(size_t(cfg.msgs));
     QElapsedTimer total;
     total.start();
+    const CpuSpan cpu;
     for (qint64 i = 0; i < cfg.msgs; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         auto reply = c.requestSync(cfg.subject, payload, 5000);
@@ -151,6 +180,7 @@ Result<BenchResult> runReq(const BenchConfig& cfg, BenchResult r) {
         lat.push_back(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count());
     }
     finish(r, cfg.msgs, total.nsecsElapsed());
+    cpu.stop(r);
     r.received = cfg.msgs;
     std::sort(lat.begin(), lat.end());
     r.p50Us = percentile(lat, 0.50);
@@ -194,6 +224,7 @@ Result<BenchResult> runJsPub(const BenchConfig& cfg, BenchResult r) {
     const QByteArray payload(qsizetype(cfg.size), 'x');
     QElapsedTimer t;
     t.start();
+    const CpuSpan cpu;
     for (qint64 i = 0; i < cfg.msgs; ++i) {
         auto id = pub.publish("bench.js.pub", payload, {}, nullptr, cfg.timeoutMs);
         if (!id) {
@@ -203,6 +234,7 @@ Result<BenchResult> runJsPub(const BenchConfig& cfg, BenchResult r) {
     }
     const Status done = pub.waitComplete(cfg.timeoutMs);
     finish(r, cfg.msgs, t.nsecsElapsed());
+    cpu.stop(r);
     const js::AsyncPublishStats st = pub.stats();
     r.acked = qint64(st.acked);
     r.errors = qint64(st.failed + st.timedOut);
@@ -253,6 +285,7 @@ Result<BenchResult> runJsConsume(const BenchConfig& cfg, BenchResult r) {
     co.heartbeatMs = 5000;
     QElapsedTimer t;
     t.start();
+    const CpuSpan cpu;
     if (Status s = consumer.consume(
             [&](js::JsMessage& m) {
                 ++got;
@@ -266,6 +299,7 @@ Result<BenchResult> runJsConsume(const BenchConfig& cfg, BenchResult r) {
     c.waitFor([&] { return got >= cfg.msgs; }, cfg.timeoutMs);
     c.flushSync(cfg.timeoutMs); // the last acks reached the server
     finish(r, got, t.nsecsElapsed());
+    cpu.stop(r);
     consumer.stop();
     r.received = got;
     r.acked = got - ackErrors;
@@ -306,6 +340,10 @@ QJsonObject BenchResult::toJson() const {
         o.insert(QStringLiteral("mean_us"), meanUs);
         o.insert(QStringLiteral("max_us"), maxUs);
     }
+    if (cpuUserS >= 0) {
+        o.insert(QStringLiteral("cpu_user_s"), cpuUserS);
+        o.insert(QStringLiteral("cpu_sys_s"), cpuSysS);
+    }
     return o;
 }
 
@@ -324,6 +362,11 @@ QString BenchResult::toText() const {
                  .arg(p99Us)
                  .arg(meanUs, 0, 'f', 1)
                  .arg(maxUs);
+    if (cpuUserS >= 0)
+        s += QStringLiteral("; CPU %1 s (user %2 s, system %3 s)")
+                 .arg(cpuUserS + cpuSysS, 0, 'f', 3)
+                 .arg(cpuUserS, 0, 'f', 3)
+                 .arg(cpuSysS, 0, 'f', 3);
     return s;
 }
 

@@ -45,6 +45,9 @@ struct BenchResult {
     qint64 errors = 0;
     int batch = 0;
     QString storage;
+    // CPU time of the whole process (every thread) over the timed span, in seconds.
+    double cpuUserS = -1;
+    double cpuSysS = -1;
 
     QJsonObject toJson() const;
     QString toText() const;

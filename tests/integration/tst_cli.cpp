@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTcpSocket>
+#include <QThread>
 #include <QUrl>
 
 using namespace jetdeck;
@@ -518,6 +519,15 @@ void TestCli::benchJson() {
     }
     if (mode == QLatin1String("pubsub"))
         QCOMPARE(o.value(QStringLiteral("received")).toInt(), 2000);
+    // The process's CPU time over the timed span: there, never negative, never more than
+    // every core busy for the span (with a margin for the moments around it).
+    const double user = o.value(QStringLiteral("cpu_user_s")).toDouble(-1);
+    const double sys = o.value(QStringLiteral("cpu_sys_s")).toDouble(-1);
+    QVERIFY2(user >= 0 && sys >= 0, r.out.constData());
+    QVERIFY2(user + sys <= o.value(QStringLiteral("seconds")).toDouble() *
+                                   double(QThread::idealThreadCount()) +
+                               0.05,
+             r.out.constData());
 }
 
 void TestCli::latencyJson() {
