@@ -7,6 +7,7 @@
 #include "core/workload/bench.h"
 #include "core/workload/ratepublisher.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
@@ -40,13 +41,13 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
         return fail(headers.error().toString(), kExitUsage);
     const QByteArray reply = p.value(QStringLiteral("reply")).toUtf8();
 
-    if (p.isSet(QStringLiteral("js"))) {
-        if (p.isSet(QStringLiteral("rate")) || !reply.isEmpty())
-            return fail(QStringLiteral("--js takes neither --rate nor --reply: the PubAck comes "
-                                       "back on the client's own inbox"),
-                        kExitUsage);
+    const bool js = p.isSet(QStringLiteral("js"));
+    if (js && !reply.isEmpty())
+        return fail(QStringLiteral("--js takes no --reply: the PubAck comes back on the "
+                                   "client's own inbox"),
+                    kExitUsage);
+    if (js && !p.isSet(QStringLiteral("rate")))
         return runJsPublish(p, r, json, subject, body, headers.value(), count);
-    }
     double rate = 0;
     if (p.isSet(QStringLiteral("rate"))) {
         bool ok = false;
@@ -55,6 +56,19 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
             return fail(QStringLiteral("--rate needs a positive number of messages per second, "
                                        "got '%1'")
                             .arg(p.value(QStringLiteral("rate"))),
+                        kExitUsage);
+    }
+    if (js) {
+        // A paced JetStream run: the controlled publisher's asynchronous mode, each message's
+        // PubAck counted (stored, duplicate, refused, timed out) in the summary.
+        for (const char* opt : {"expect-stream", "expect-last-seq"})
+            if (p.isSet(QLatin1String(opt)))
+                return fail(QStringLiteral("--%1 is for a single --js publish, not with --rate")
+                                .arg(QLatin1String(opt)),
+                            kExitUsage);
+        if (count > 1 && p.isSet(QStringLiteral("msg-id")))
+            return fail(QStringLiteral("--msg-id with --count would make every message a "
+                                       "duplicate; use --msg-ids to number them"),
                         kExitUsage);
     }
 
@@ -69,6 +83,17 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
     plan.reply = reply;
     plan.count = count;
     plan.rate = rate;
+    if (js) {
+        plan.mode = PublishMode::JetStreamAsync;
+        plan.ackTimeoutMs = r.timeoutMs;
+        if (p.isSet(QStringLiteral("msg-id")))
+            plan.msgId = p.value(QStringLiteral("msg-id")).toUtf8();
+        else if (p.isSet(QStringLiteral("msg-ids")))
+            plan.msgId =
+                "jetdeck-cli-" + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + "-{seq}";
+    }
+    if (Status s = plan.validate(); !s.ok())
+        return fail(s.toString(), kExitUsage);
     RatePublisher publisher(&c, plan);
     PublishSummary summary;
     bool done = false;
@@ -96,15 +121,13 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
         runLoop([&] { return done; });
     }
     QObject::disconnect(&c, nullptr, &publisher, nullptr);
-    const bool clean = summary.rejected == 0 && summary.expired == 0 && summary.dropped == 0 &&
-                       summary.stillQueued == 0 && summary.stillBuffered == 0 &&
-                       summary.confirmed && summary.attempted == count;
+    const bool clean = summary.clean() && summary.attempted == count;
     if (json) {
         QJsonObject o = summary.toJson();
         o.insert(QStringLiteral("subject"), QString::fromUtf8(subject));
         o.insert(QStringLiteral("bytes"), summary.accepted * body.size());
         outBytes(QJsonDocument(o).toJson(QJsonDocument::Compact));
-    } else if (clean && rate <= 0 && summary.reconnects == 0) {
+    } else if (clean && rate <= 0 && !js && summary.reconnects == 0) {
         out(QStringLiteral("Published %1 message%2 of %3 bytes to \"%4\"")
                 .arg(count)
                 .arg(count == 1 ? QString() : QStringLiteral("s"))
@@ -115,7 +138,8 @@ int cmdPub(const QCommandLineParser& p, const Resolved& r, bool json) {
     }
     c.closeSync();
     if (!clean)
-        return fail(summary.confirmed || summary.attempted < count
+        return fail(js ? QStringLiteral("not every message was stored (see the summary)")
+                    : summary.confirmed || summary.attempted < count
                         ? QStringLiteral("not every message was delivered (see the summary)")
                         : QStringLiteral("the server did not confirm the publishes"));
     return kExitOk;
@@ -343,7 +367,8 @@ void pubOptions(QCommandLineParser& p) {
                          "ends with a summary of where every message went."),
           QStringLiteral("msgs/s")},
          {QStringLiteral("js"),
-          QStringLiteral("Publish to JetStream and wait for the stream's acknowledgement.")},
+          QStringLiteral("Publish to JetStream and wait for the stream's acknowledgement; with "
+                         "--rate, paced, every PubAck counted in the summary.")},
          {QStringLiteral("msg-id"), QStringLiteral("--js: Nats-Msg-Id for de-duplication."),
           QStringLiteral("id")},
          {QStringLiteral("msg-ids"),

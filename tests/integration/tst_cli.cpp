@@ -389,6 +389,40 @@ void TestCli::jetStreamCommands() {
     QCOMPARE(many.code, 0);
     QCOMPARE(QJsonDocument::fromJson(many.out.trimmed()).object().value(QStringLiteral("acked")),
              QJsonValue(500));
+    // Paced: 300 messages at 2,000 a second, every PubAck counted in the summary (a stream of
+    // their own: CLIJS's counts below stay as they are).
+    QCOMPARE(ok({QStringLiteral("stream"), QStringLiteral("add"), QStringLiteral("CLIPACED"),
+                 QStringLiteral("--subjects"), QStringLiteral("clipaced.>"),
+                 QStringLiteral("--storage"), QStringLiteral("memory")})
+                 .code,
+             0);
+    Run paced = ok({QStringLiteral("pub"), QStringLiteral("clipaced.r"), QStringLiteral("x"),
+                    QStringLiteral("--js"), QStringLiteral("--rate"), QStringLiteral("2000"),
+                    QStringLiteral("--count"), QStringLiteral("300"), QStringLiteral("--msg-ids"),
+                    QStringLiteral("--json")});
+    QCOMPARE(paced.code, 0);
+    const QJsonObject ps = QJsonDocument::fromJson(paced.out.trimmed()).object();
+    QCOMPARE(ps.value(QStringLiteral("mode")).toString(), QStringLiteral("js-async"));
+    QCOMPARE(ps.value(QStringLiteral("accepted")).toInt(), 300);
+    QCOMPARE(ps.value(QStringLiteral("acked")).toInt(), 300);
+    QCOMPARE(ps.value(QStringLiteral("duplicates")).toInt(), 0);
+    QCOMPARE(ps.value(QStringLiteral("failed")).toInt(), 0);
+    QCOMPARE(ps.value(QStringLiteral("clean")).toBool(), true);
+    QVERIFY2(ps.value(QStringLiteral("seconds")).toDouble() >= 0.12, paced.out.constData());
+    QVERIFY2(ps.value(QStringLiteral("rate")).toDouble() <= 2000 * 1.1, paced.out.constData());
+    // No stream takes the subject: every message ends refused, the summary says so, exit 1.
+    Run lost = cli({QStringLiteral("pub"), QStringLiteral("nostream.x"), QStringLiteral("x"),
+                    QStringLiteral("--js"), QStringLiteral("--rate"), QStringLiteral("500"),
+                    QStringLiteral("--count"), QStringLiteral("5"), QStringLiteral("--json"),
+                    QStringLiteral("-s"), js->url()});
+    QCOMPARE(lost.code, 1);
+    const QJsonObject lostSummary = QJsonDocument::fromJson(lost.out.trimmed()).object();
+    QCOMPARE(lostSummary.value(QStringLiteral("acked")).toInt(), 0);
+    QCOMPARE(lostSummary.value(QStringLiteral("failed")).toInt() +
+                 lostSummary.value(QStringLiteral("timed_out")).toInt(),
+             5);
+    QCOMPARE(lostSummary.value(QStringLiteral("clean")).toBool(), false);
+    QVERIFY2(lost.err.contains("not every message was stored"), lost.err.constData());
 
     Run cadd =
         ok({QStringLiteral("consumer"), QStringLiteral("add"), QStringLiteral("CLIJS"),
@@ -482,10 +516,23 @@ void TestCli::jetStreamBadInput_data() {
                                                 QStringLiteral("c"), QStringLiteral("--ack"),
                                                 QStringLiteral("--nak")}
                                  << QByteArray("choose one");
-    QTest::newRow("js with rate") << QStringList{QStringLiteral("pub"), QStringLiteral("a"),
-                                                 QStringLiteral("--js"), QStringLiteral("--rate"),
-                                                 QStringLiteral("10")}
-                                  << QByteArray("--js takes neither");
+    QTest::newRow("js with reply")
+        << QStringList{QStringLiteral("pub"), QStringLiteral("a"), QStringLiteral("--js"),
+                       QStringLiteral("--reply"), QStringLiteral("r")}
+        << QByteArray("--js takes no --reply");
+    QTest::newRow("paced js expecting")
+        << QStringList{QStringLiteral("pub"),  QStringLiteral("a"),
+                       QStringLiteral("--js"), QStringLiteral("--rate"),
+                       QStringLiteral("10"),   QStringLiteral("--expect-stream"),
+                       QStringLiteral("S")}
+        << QByteArray("is for a single --js publish");
+    QTest::newRow("paced js one id")
+        << QStringList{QStringLiteral("pub"),  QStringLiteral("a"),
+                       QStringLiteral("--js"), QStringLiteral("--rate"),
+                       QStringLiteral("10"),   QStringLiteral("--count"),
+                       QStringLiteral("5"),    QStringLiteral("--msg-id"),
+                       QStringLiteral("m")}
+        << QByteArray("every message a duplicate");
 }
 
 void TestCli::jetStreamBadInput() {
