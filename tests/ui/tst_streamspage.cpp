@@ -5,6 +5,7 @@
 #include "ui/dialogs/consumerdialog.h"
 #include "ui/dialogs/streamdialog.h"
 #include "ui/mainwindow.h"
+#include "ui/models/sortproxy.h"
 #include "ui/models/streamtreemodel.h"
 #include "ui/pages/streamspage.h"
 
@@ -41,6 +42,7 @@ private slots:
     void initTestCase();
     void modelUpdatesKeepRows();
     void modelTellsOnlyWhatChanged();
+    void namesSortNaturally();
     void streamDialogValidates_data();
     void streamDialogValidates();
     void consumerDialogValidates_data();
@@ -106,6 +108,58 @@ void TestStreamsPage::modelUpdatesKeepRows() {
              3);
     model.update(js::JetStreamSnapshot{});
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestStreamsPage::namesSortNaturally() {
+    // Numbers in names by their value, case ignored, ties by the exact text: the order a
+    // person expects from S1..S10 and c9/c10.
+    QCOMPARE(naturalCompare(u"S2", u"S10") < 0, true);
+    QCOMPARE(naturalCompare(u"S10", u"S2") > 0, true);
+    QCOMPARE(naturalCompare(u"n09", u"n10") < 0, true);
+    QCOMPARE(naturalCompare(u"orders", u"ORDERS.new") < 0, true);
+    QCOMPARE(naturalCompare(u"a99999999999999999999999", u"a100000000000000000000000") < 0, true);
+    QCOMPARE(naturalCompare(u"S02", u"S2") != 0, true); // equal as read, still a total order
+    QCOMPARE(naturalCompare(u"S2", u"S2"), 0);
+    QCOMPARE(naturalCompare(u"", u"a") < 0, true);
+    QCOMPARE(naturalCompare(u"x1y2", u"x1y10") < 0, true);
+
+    StreamTreeModel model;
+    SortProxy proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(StreamTreeModel::SortRole);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    js::JetStreamSnapshot snap;
+    for (const char* name : {"S10", "S2", "s1", "ORDERS", "S1"}) {
+        js::StreamInfo si;
+        si.config.name = QLatin1String(name);
+        si.state.messages = 10 - quint64(qstrlen(name));
+        snap.streams << si;
+    }
+    for (const char* name : {"c10", "c9", "C1"}) {
+        js::ConsumerInfo ci;
+        ci.stream = QStringLiteral("S2");
+        ci.name = QLatin1String(name);
+        snap.consumers[QStringLiteral("S2")] << ci;
+    }
+    model.update(snap);
+    const auto names = [&](const QModelIndex& parent) {
+        QStringList out;
+        for (int r = 0; r < proxy.rowCount(parent); ++r)
+            out << proxy.index(r, StreamTreeModel::NameColumn, parent).data().toString();
+        return out;
+    };
+    proxy.sort(StreamTreeModel::NameColumn, Qt::AscendingOrder);
+    QCOMPARE(names({}),
+             (QStringList{QStringLiteral("ORDERS"), QStringLiteral("S1"), QStringLiteral("s1"),
+                          QStringLiteral("S2"), QStringLiteral("S10")}));
+    const QModelIndex s2 = proxy.index(3, StreamTreeModel::NameColumn);
+    QCOMPARE(names(s2),
+             (QStringList{QStringLiteral("C1"), QStringLiteral("c9"), QStringLiteral("c10")}));
+    proxy.sort(StreamTreeModel::NameColumn, Qt::DescendingOrder);
+    QCOMPARE(names({}).first(), QStringLiteral("S10"));
+    // Numbers still sort as numbers.
+    proxy.sort(StreamTreeModel::MessagesColumn, Qt::AscendingOrder);
+    QCOMPARE(names({}).first(), QStringLiteral("ORDERS")); // 4 messages, the fewest
 }
 
 void TestStreamsPage::modelTellsOnlyWhatChanged() {

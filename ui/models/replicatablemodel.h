@@ -4,7 +4,7 @@
 
 #include "ui/models/listtablemodel.h"
 
-#include <QSortFilterProxyModel>
+#include "sortproxy.h"
 
 namespace jetdeck {
 
@@ -50,10 +50,10 @@ protected:
 };
 
 /// Words over every column, and optionally only the rows that are not ok.
-class ReplicaFilter : public QSortFilterProxyModel {
+class ReplicaFilter : public SortProxy {
     Q_OBJECT
 public:
-    using QSortFilterProxyModel::QSortFilterProxyModel;
+    using SortProxy::SortProxy;
     void setOnlyProblems(bool on);
     bool onlyProblems() const { return m_onlyProblems; }
 

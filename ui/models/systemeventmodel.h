@@ -2,8 +2,8 @@
 
 #include "core/system/events.h"
 
+#include "sortproxy.h"
 #include <QAbstractTableModel>
-#include <QSortFilterProxyModel>
 
 #include <deque>
 #include <optional>
@@ -43,10 +43,10 @@ private:
 
 /// Which events a filter lets through: a kind (or warnings and errors only) and a text found
 /// in the kind, the place, the summary or the client.
-class SystemEventFilter : public QSortFilterProxyModel {
+class SystemEventFilter : public SortProxy {
     Q_OBJECT
 public:
-    using QSortFilterProxyModel::QSortFilterProxyModel;
+    using SortProxy::SortProxy;
     /// nullopt: every kind.
     void setKind(std::optional<sys::EventKind> kind);
     void setWarningsOnly(bool on);

@@ -1,6 +1,7 @@
 #include "clientspage.h"
 
 #include "ui/models/clienttablemodel.h"
+#include "ui/models/sortproxy.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/theme.h"
 
@@ -22,7 +23,7 @@ constexpr int kRefreshMs = 500;
 ClientsPage::ClientsPage(QWidget* parent)
     : SessionPage(parent)
     , m_model(new ClientTableModel(this))
-    , m_proxy(new QSortFilterProxyModel(this)) {
+    , m_proxy(new SortProxy(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(
         tr("<b>Clients</b> — every client connection of the cluster, like <i>nats top</i>"), this));

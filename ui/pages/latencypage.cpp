@@ -1,5 +1,6 @@
 #include "latencypage.h"
 
+#include "ui/models/sortproxy.h"
 #include "ui/widgets/timechart.h"
 
 #include "ui/models/latencymodel.h"
@@ -61,7 +62,7 @@ LatencyPage::LatencyPage(QWidget* parent)
     layout->addLayout(head);
 
     m_model = new LatencyModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy = new SortProxy(this);
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(LatencyModel::SortRole);
     m_view = new QTableView(this);

@@ -2,6 +2,7 @@
 
 #include "core/client/connection.h"
 #include "ui/models/servertablemodel.h"
+#include "ui/models/sortproxy.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/theme.h"
 #include "ui/widgets/timechart.h"
@@ -30,7 +31,7 @@ constexpr qint64 kLinksEveryMs = 5000;
 ServersPage::ServersPage(QWidget* parent)
     : SessionPage(parent)
     , m_model(new ServerTableModel(this))
-    , m_proxy(new QSortFilterProxyModel(this)) {
+    , m_proxy(new SortProxy(this)) {
     auto* layout = new QVBoxLayout(this);
     m_title = new QLabel(tr("<b>Servers</b> — every server of the cluster, through the system "
                             "account"),

@@ -4,6 +4,7 @@
 #include "core/metrics/registry.h"
 #include "ui/dialogs/consumerdialog.h"
 #include "ui/dialogs/streamdialog.h"
+#include "ui/models/sortproxy.h"
 #include "ui/widgets/background.h"
 #include "ui/widgets/sparklinedelegate.h"
 #include "ui/widgets/theme.h"
@@ -56,7 +57,7 @@ StreamsPage::StreamsPage(QWidget* parent)
     layout->addLayout(bar);
 
     m_model = new StreamTreeModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy = new SortProxy(this);
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(StreamTreeModel::SortRole);
     m_proxy->setFilterKeyColumn(-1);
