@@ -52,8 +52,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sys/resource.h>
-
 #include <nats/nats.h>
 
 #include "bench_common.h"

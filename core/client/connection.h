@@ -266,8 +266,9 @@ private:
     void applySettledLocked(const WriteLedger::Settled& settled);
     /// Counts what the socket has written to the kernel since the last call as sent.
     void settleWrites();
-    /// Hands bytes to the socket and records them in the ledger.
-    void writeToSocket(FrameBatch batch, WriteLedger::Origin origin);
+    /// Hands bytes to the socket and records them in the ledger; `written` bytes at the
+    /// batch's start already went to the kernel directly.
+    void writeToSocket(FrameBatch batch, WriteLedger::Origin origin, qsizetype written = 0);
     /// Writes what is buffered out to the kernel, waiting at most timeoutMs (close, lame duck).
     /// Returns the bytes still unwritten.
     qint64 writeOut(int timeoutMs);

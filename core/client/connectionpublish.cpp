@@ -58,14 +58,16 @@ void Connection::settleWrites() {
     applySettledLocked(s);
 }
 
-void Connection::writeToSocket(FrameBatch batch, WriteLedger::Origin origin) {
+void Connection::writeToSocket(FrameBatch batch, WriteLedger::Origin origin, qsizetype written) {
     if (!m_socket || batch.isEmpty())
         return;
-    const qsizetype size = batch.bytes.size();
-    const qint64 n = m_socket->write(batch.bytes);
+    // The first `written` bytes already reached the kernel: the socket gets the rest (shared,
+    // not copied, when that is all of it) and the ledger the whole batch, so they settle.
+    const QByteArray rest = written == 0 ? batch.bytes : batch.bytes.sliced(written);
+    const qint64 n = m_socket->write(rest);
     m_ledger.handed(std::move(batch), origin);
-    if (n < size)
-        m_refusedBytes += size - qMax<qint64>(0, n);
+    if (n < rest.size())
+        m_refusedBytes += rest.size() - qMax<qint64>(0, n);
 }
 
 qint64 Connection::writeOut(int timeoutMs) {
@@ -437,15 +439,11 @@ void Connection::writeDirect(const DirectFrame* frame) {
         m_out.recycle(std::move(batch));
         return;
     }
-    // The rest goes through the socket. The ledger holds the whole batch: what the kernel
-    // took never shows in the socket's backlog, so it settles as written.
+    // The rest goes through the socket, the frame copied into the batch so a loss can take
+    // it back whole.
     if (frame)
         batch.appendPub(frame->subject, frame->reply, frame->headerBlock, frame->payload);
-    const QByteArray rest = batch.bytes.sliced(written);
-    const qint64 n = m_socket->write(rest);
-    m_ledger.handed(std::move(batch), WriteLedger::Origin::Direct);
-    if (n < rest.size())
-        m_refusedBytes += rest.size() - qMax<qint64>(0, n);
+    writeToSocket(std::move(batch), WriteLedger::Origin::Direct, qsizetype(written));
 }
 
 } // namespace jetdeck
