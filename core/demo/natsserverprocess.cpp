@@ -197,7 +197,12 @@ Status NatsServerProcess::start(int timeoutMs) {
             if (probe.waitForConnected(200)) {
                 // Accepting TCP is not enough when JetStream is still recovering; wait for the
                 // line the server prints when it is ready for clients.
-                if (logFrom(logStart).contains("Server is ready")) {
+                // A cluster member binds its route port after it says it is ready, and exits
+                // when that port is taken: it is ready once it listens for routes too.
+                const QByteArray lines = logFrom(logStart);
+                if (lines.contains("Server is ready") &&
+                    (m_config.clusterName.isEmpty() ||
+                     lines.contains("Listening for route connections"))) {
                     qCInfo(lcServer).noquote()
                         << QStringLiteral("nats-server %1 ready on %2 (pid %3, store %4)")
                                .arg(m_config.name, url())
@@ -206,12 +211,16 @@ Status NatsServerProcess::start(int timeoutMs) {
                     return {};
                 }
             }
-            QThread::msleep(20);
+            // Waiting on the process (not sleeping) notices at once that it exited: its state
+            // is only updated by the event loop or a wait.
+            m_process->waitForFinished(20);
         }
         lastLog = QString::fromUtf8(logFrom(logStart));
         const bool portClash = lastLog.contains(QLatin1String("address already in use"));
+        // Which port clashed: only one we picked ourselves is worth picking again.
+        const bool routeClash = lastLog.contains(QLatin1String("router port"));
         stop();
-        if (!(portClash && (pickPort || pickCluster)))
+        if (!portClash || (routeClash ? !pickCluster : !pickPort))
             break;
     }
     const QStringList lines = lastLog.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
@@ -321,8 +330,12 @@ Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>*
     return startLocalCluster(n, out, base, namePrefix);
 }
 
-Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
-                         const NatsServerConfig& base, const QString& namePrefix) {
+namespace {
+
+constexpr int kAttempts = 5;
+
+Status startLocalClusterOnce(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
+                             const NatsServerConfig& base, const QString& namePrefix, int attempt) {
     if (n < 1 || n > 9)
         return Error{ErrorKind::InvalidArgument,
                      QStringLiteral("a local cluster has 1 to 9 servers, not %1").arg(n)};
@@ -339,6 +352,7 @@ Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>*
     if (picked.size() < wanted)
         return Error{ErrorKind::Io, QStringLiteral("no free route ports on 127.0.0.1")};
     const QList<quint16> routePorts = picked.mid(0, n);
+    const size_t first = out->size();
     for (int i = 0; i < n; ++i) {
         NatsServerConfig cfg = base;
         cfg.port = 0;
@@ -352,10 +366,26 @@ Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>*
             if (j != i)
                 cfg.routes << QStringLiteral("nats-route://127.0.0.1:%1").arg(routePorts[j]);
         out->push_back(std::make_unique<NatsServerProcess>(cfg));
-        if (Status s = out->back()->start(); !s.ok())
+        if (Status s = out->back()->start(); !s.ok()) {
+            // A route or monitoring port picked above can be taken by another process before
+            // its member binds it; the members' routes name each other's ports, so the whole
+            // cluster starts again on fresh ports.
+            if (attempt + 1 < kAttempts &&
+                s.message.contains(QLatin1String("address already in use"))) {
+                out->erase(out->begin() + qsizetype(first), out->end());
+                return startLocalClusterOnce(n, out, base, namePrefix, attempt + 1);
+            }
             return s;
+        }
     }
     return {};
+}
+
+} // namespace
+
+Status startLocalCluster(int n, std::vector<std::unique_ptr<NatsServerProcess>>* out,
+                         const NatsServerConfig& base, const QString& namePrefix) {
+    return startLocalClusterOnce(n, out, base, namePrefix, 0);
 }
 
 } // namespace jetdeck

@@ -27,6 +27,7 @@
 #include <QDirIterator>
 #include <QLineEdit>
 #include <QProcess>
+#include <QTcpServer>
 #include <QtTest>
 
 #include <csignal>
@@ -86,6 +87,7 @@ private slots:
     void everyPageShowsData();
     void stopLeavesNothing();
     void clusterReplicates();
+    void aTakenRoutePortIsNotReady();
     void clusterDemoThroughAKilledServer();
     void binaryExitsClean_data();
     void binaryExitsClean();
@@ -214,6 +216,28 @@ void TestDemo::clusterReplicates() {
         QVERIFY(!processAlive(pid));
     for (const QString& d : std::as_const(dirs))
         QVERIFY(!QDir(d).exists());
+}
+
+// A cluster member says "Server is ready" before it binds its route port, and exits when that
+// port is taken (CI saw it: a route port picked free was taken by another suite's process before
+// the member bound it). Such a member is not ready; the error names the clash, which is what
+// startLocalCluster starts the cluster again on fresh ports for.
+void TestDemo::aTakenRoutePortIsNotReady() {
+    QTcpServer holder;
+    QVERIFY(holder.listen(QHostAddress::LocalHost, 0));
+    NatsServerConfig cfg;
+    cfg.clusterName = QStringLiteral("taken");
+    cfg.clusterPort = holder.serverPort();
+    NatsServerProcess server(cfg);
+    const Status s = server.start(5000);
+    QVERIFY(!s.ok());
+    QVERIFY2(s.message.contains(QLatin1String("address already in use")), qPrintable(s.message));
+    QVERIFY(!server.isRunning());
+
+    // With its route port free, the same member is ready and listens for routes.
+    holder.close();
+    VERIFY_OK(server.start(5000));
+    QVERIFY(server.log().contains(QLatin1String("Listening for route connections")));
 }
 
 void TestDemo::clusterDemoThroughAKilledServer() {
