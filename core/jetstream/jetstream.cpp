@@ -1,5 +1,6 @@
 #include "jetstream.h"
 #include "core/protocol/json.h"
+#include "core/protocol/subject.h"
 
 #include "core/logging/logging.h"
 
@@ -242,10 +243,13 @@ Result<ConsumerInfo> JetStream::addConsumer(const QString& stream,
     if (name.isEmpty()) {
         suffix = "CONSUMER.CREATE." + stream.toUtf8(); // ephemeral
     } else if (version == 0 || version >= 20900) {
-        // 2.9 names consumers in the subject and can put the filter there for permissions.
+        // 2.9 names consumers in the subject and can put the filter there for permissions;
+        // a filter with wildcards stays in the body only, as a subject to publish to cannot
+        // hold them.
         suffix = "CONSUMER.CREATE." + stream.toUtf8() + '.' + name.toUtf8();
-        if (!config.filterSubject.isEmpty() && !config.filterSubject.contains(QLatin1Char(' ')))
-            suffix += '.' + config.filterSubject.toUtf8();
+        const QByteArray filter = config.filterSubject.toUtf8();
+        if (!filter.isEmpty() && !filter.contains(' ') && !subject::hasWildcards(filter))
+            suffix += '.' + filter;
     } else if (!config.durableName.isEmpty()) {
         suffix = "CONSUMER.DURABLE.CREATE." + stream.toUtf8() + '.' + config.durableName.toUtf8();
     } else {

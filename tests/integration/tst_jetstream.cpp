@@ -675,6 +675,16 @@ void TestJetStream::consumerManagement() {
     QCOMPARE(p->config.filterSubject, QStringLiteral("cons.a"));
     QCOMPARE(p->numPending, qint64(3));
 
+    // A wildcard filter: it cannot go into the create subject (a subject to publish to), only
+    // into the body.
+    ConsumerConfig wild = pullConfig(QStringLiteral("WILDC"), 10000, 5);
+    wild.filterSubject = QStringLiteral("cons.*");
+    auto w = js.addConsumer(stream, wild);
+    CHECK_OK(w);
+    QCOMPARE(w->config.filterSubject, QStringLiteral("cons.*"));
+    QCOMPARE(w->numPending, qint64(5));
+    CHECK_OK(js.deleteConsumer(stream, QStringLiteral("WILDC")));
+
     // Durable push with a deliver group.
     ConsumerConfig push = pushConfig(QStringLiteral("PUSHC"), QStringLiteral("deliver.cons"), 0,
                                      QStringLiteral("grp"));
