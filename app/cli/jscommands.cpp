@@ -6,6 +6,8 @@
 
 #include "core/jetstream/asyncpublisher.h"
 #include "core/jetstream/jetstream.h"
+#include "core/jetstream/messagebrowser.h"
+#include "core/protocol/subject.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -140,29 +142,209 @@ void streamOptions(QCommandLineParser& p) {
          QStringLiteral("duration")},
         {QStringLiteral("description"), QStringLiteral("add: description."),
          QStringLiteral("text")},
-        {QStringLiteral("subject"), QStringLiteral("purge: only this subject."),
+        {QStringLiteral("subject"),
+         QStringLiteral("purge: only this subject; view: only messages on this subject "
+                        "(wildcards allowed)."),
          QStringLiteral("subject")},
         {QStringLiteral("keep"), QStringLiteral("purge: keep this many newest."),
          QStringLiteral("n")},
-        {QStringLiteral("seq"), QStringLiteral("purge: remove below this sequence."),
+        {QStringLiteral("seq"),
+         QStringLiteral("purge: remove below this sequence; view: start at this sequence; "
+                        "get: this message."),
          QStringLiteral("n")},
+        {QStringLiteral("since"),
+         QStringLiteral("view: start at the first message stored since this long ago (10m, "
+                        "2h, 1d) or this time (2026-12-07T08:00:00Z)."),
+         QStringLiteral("when")},
+        {QStringLiteral("newest"), QStringLiteral("view: the newest --count messages.")},
+        {QStringLiteral("last-per-subject"),
+         QStringLiteral("view: the last message of each subject (with --subject: of each "
+                        "subject it matches).")},
+        {QStringLiteral("count"),
+         QStringLiteral("view: messages to show (default 10, at most 1000)."), QStringLiteral("n")},
+        {QStringLiteral("last-for"), QStringLiteral("get: the last message on this subject."),
+         QStringLiteral("subject")},
+        {QStringLiteral("erase"),
+         QStringLiteral("rmm: also overwrite the message's bytes on disk (slower).")},
         {{QStringLiteral("f"), QStringLiteral("force")},
-         QStringLiteral("rm, purge: do it without asking.")},
+         QStringLiteral("rm, purge, rmm: do it without asking.")},
     });
+}
+
+// --- stream view / get / rmm: messages read without a consumer ---------------------------
+
+QJsonObject storedJson(const QString& stream, const StoredMessage& m) {
+    return toQt(messageRecord(stream, m));
+}
+
+void printStored(const StoredMessage& m) {
+    out(QStringLiteral("[%1] %2  %3 (%4)")
+            .arg(m.seq)
+            .arg(m.time.toString(Qt::ISODateWithMs), m.subject, bytesText(quint64(m.data.size()))));
+    for (const auto& e : m.headers.entries())
+        out(QStringLiteral("  %1: %2")
+                .arg(QString::fromUtf8(e.first), QString::fromUtf8(e.second)));
+    const QString text = QString::fromUtf8(m.data);
+    if (text.toUtf8() == m.data)
+        out(text);
+    else
+        out(QStringLiteral("<%1 bytes of binary data; --json shows them as base64>")
+                .arg(m.data.size()));
+    out(QString());
+}
+
+int cmdStreamMessages(const QCommandLineParser& p, const Resolved& r, bool json,
+                      const QString& verb, const QString& name) {
+    const QStringList pos = p.positionalArguments();
+    QString err;
+    qint64 seq = 0;
+    if (!parseCount(p, QStringLiteral("seq"), 0, &seq, &err))
+        return fail(err, kExitUsage);
+    if (verb == QLatin1String("rmm")) {
+        bool ok = false;
+        const quint64 which = pos.value(3).toULongLong(&ok);
+        if (!ok || which == 0)
+            return fail(QStringLiteral("stream rmm needs a stream and a message's sequence: "
+                                       "stream rmm NAME SEQ --force"),
+                        kExitUsage);
+        if (!p.isSet(QStringLiteral("force")))
+            return fail(QStringLiteral("stream rmm removes message %1 from %2; add --force to do "
+                                       "it")
+                            .arg(which)
+                            .arg(name),
+                        kExitUsage);
+        Session s;
+        int code = 0;
+        if (!openSession(r, &s, &code))
+            return code;
+        if (Status st = s.js->deleteMessage(name, which, p.isSet(QStringLiteral("erase")));
+            !st.ok())
+            return fail(st.toString());
+        if (json)
+            printJson(
+                {{QStringLiteral("stream"), name}, {QStringLiteral("deleted"), qint64(which)}});
+        else
+            out(QStringLiteral("Deleted message %1 from %2").arg(which).arg(name));
+        return kExitOk;
+    }
+    if (verb == QLatin1String("get")) {
+        const QString lastFor = p.value(QStringLiteral("last-for"));
+        if ((seq > 0) == !lastFor.isEmpty())
+            return fail(QStringLiteral("stream get takes --seq N or --last-for SUBJECT"),
+                        kExitUsage);
+        if (!lastFor.isEmpty()) {
+            if (Status st = subject::validatePublish(lastFor.toUtf8()); !st.ok())
+                return fail(QStringLiteral("--last-for: %1").arg(st.message), kExitUsage);
+        }
+        Session s;
+        int code = 0;
+        if (!openSession(r, &s, &code))
+            return code;
+        auto m = lastFor.isEmpty() ? s.js->getMessage(name, quint64(seq))
+                                   : s.js->getLastMessage(name, lastFor);
+        if (!m)
+            return fail(QStringLiteral("%1 of %2: %3")
+                            .arg(lastFor.isEmpty()
+                                     ? QStringLiteral("message %1").arg(seq)
+                                     : QStringLiteral("the last message on %1").arg(lastFor),
+                                 name, m.error().toString()));
+        if (json)
+            printJson(storedJson(name, m.value()));
+        else
+            printStored(m.value());
+        return kExitOk;
+    }
+
+    // view
+    BrowseRequest req;
+    qint64 n = 10;
+    if (!parseCount(p, QStringLiteral("count"), 10, &n, &err))
+        return fail(err, kExitUsage);
+    if (n < 1 || n > BrowseRequest::kMaxCount)
+        return fail(QStringLiteral("--count: a page shows 1 to %1 messages, got %2")
+                        .arg(BrowseRequest::kMaxCount)
+                        .arg(n),
+                    kExitUsage);
+    req.count = int(n);
+    req.subject = p.value(QStringLiteral("subject"));
+    const bool since = p.isSet(QStringLiteral("since"));
+    const bool newest = p.isSet(QStringLiteral("newest"));
+    const bool lastPer = p.isSet(QStringLiteral("last-per-subject"));
+    if (int(seq > 0) + int(since) + int(newest) + int(lastPer) > 1)
+        return fail(QStringLiteral("stream view starts at one place: --seq, --since, --newest or "
+                                   "--last-per-subject"),
+                    kExitUsage);
+    if (seq > 0) {
+        req.from = BrowseFrom::Sequence;
+        req.seq = quint64(seq);
+    } else if (since) {
+        auto t = parseSince(p.value(QStringLiteral("since")), QDateTime::currentDateTimeUtc());
+        if (!t)
+            return fail(QStringLiteral("--since: %1").arg(t.error().message), kExitUsage);
+        req.from = BrowseFrom::Time;
+        req.time = t.value();
+    } else if (newest) {
+        req.from = BrowseFrom::Newest;
+    } else if (lastPer) {
+        req.from = BrowseFrom::LastPerSubject;
+    }
+    if (Status st = req.validate(); !st.ok())
+        return fail(st.message, kExitUsage);
+    Session s;
+    int code = 0;
+    if (!openSession(r, &s, &code))
+        return code;
+    MessageBrowser browser(*s.js);
+    auto page = browser.read(name, req);
+    if (!page)
+        return fail(page.error().toString());
+    if (json) {
+        for (const StoredMessage& m : page->messages)
+            outBytes(QJsonDocument(storedJson(name, m)).toJson(QJsonDocument::Compact));
+        return kExitOk;
+    }
+    for (const StoredMessage& m : page->messages)
+        printStored(m);
+    QString summary;
+    if (page->messages.isEmpty())
+        summary = page->total == 0 ? QStringLiteral("Stream %1 is empty").arg(name)
+                                   : QStringLiteral("No message of %1 matches").arg(name);
+    else
+        summary = QStringLiteral("%1 message%2 of %3 (%4 stored, sequences %5..%6)")
+                      .arg(page->messages.size())
+                      .arg(page->messages.size() == 1 ? QString() : QStringLiteral("s"))
+                      .arg(name, count(page->total))
+                      .arg(page->firstSeq)
+                      .arg(page->lastSeq);
+    if (page->more)
+        summary += req.from == BrowseFrom::LastPerSubject
+                       ? QStringLiteral("; %1 subjects in all").arg(page->subjects)
+                       : QStringLiteral("; more from --seq %1").arg(page->next);
+    if (page->scanCapped)
+        summary += QStringLiteral("; stopped after reading back %1 messages: start with --since "
+                                  "or --seq to go further")
+                       .arg(MessageBrowser::kNewestScanLimit);
+    out(summary);
+    return kExitOk;
 }
 
 int cmdStream(const QCommandLineParser& p, const Resolved& r, bool json) {
     const QStringList pos = p.positionalArguments();
     const QString verb = pos.value(1);
     const QString name = pos.value(2);
-    const QStringList verbs{QStringLiteral("ls"), QStringLiteral("info"), QStringLiteral("add"),
-                            QStringLiteral("rm"), QStringLiteral("purge")};
+    const QStringList verbs{QStringLiteral("ls"),  QStringLiteral("info"),  QStringLiteral("add"),
+                            QStringLiteral("rm"),  QStringLiteral("purge"), QStringLiteral("view"),
+                            QStringLiteral("get"), QStringLiteral("rmm")};
     if (!verbs.contains(verb))
-        return fail(QStringLiteral("stream needs one of: ls, info, add, rm, purge"), kExitUsage);
+        return fail(QStringLiteral("stream needs one of: %1").arg(verbs.join(QStringLiteral(", "))),
+                    kExitUsage);
     if (verb != QLatin1String("ls")) {
         if (Status s = validateName(name, QStringLiteral("stream name")); !s.ok())
             return fail(s.toString(), kExitUsage);
     }
+    if (verb == QLatin1String("view") || verb == QLatin1String("get") ||
+        verb == QLatin1String("rmm"))
+        return cmdStreamMessages(p, r, json, verb, name);
     std::optional<StreamConfig> config;
     if (verb == QLatin1String("add")) {
         auto c = streamConfigFromFlags(p, name);
@@ -327,8 +509,9 @@ int runJsPublish(const QCommandLineParser& p, const Resolved& r, bool json,
 
 QList<Command> jetStreamCommands() {
     QList<Command> commands{
-        {"stream", "ls|info|add|rm|purge [NAME]", "Manage JetStream streams", streamOptions,
-         cmdStream},
+        {"stream", "ls|info|add|rm|purge|view|get|rmm [NAME] [SEQ]",
+         "Manage JetStream streams; read (view, get) and remove (rmm) their messages",
+         streamOptions, cmdStream},
     };
     commands += consumerCommands();
     return commands;

@@ -175,6 +175,27 @@ Result<StoredMessage> JetStream::getLastMessage(const QString& stream,
                                          nlohmann::json{{"last_by_subj", subject.toStdString()}}));
 }
 
+Status JetStream::deleteMessage(const QString& stream, quint64 seq, bool erase) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
+        return s;
+    if (seq == 0)
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("sequences start at 1")};
+    nlohmann::json body{{"seq", seq}};
+    if (!erase)
+        body["no_erase"] = true;
+    auto r = request(QByteArray("STREAM.MSG.DELETE." + stream.toUtf8()), body);
+    if (!r)
+        return r.error();
+    const nlohmann::json& j = r.value();
+    if (!j.is_object() || !j.contains("success") || !j["success"].is_boolean() ||
+        !j["success"].get<bool>())
+        return Error{ErrorKind::Protocol,
+                     QStringLiteral("the server did not confirm deleting message %1 of %2")
+                         .arg(seq)
+                         .arg(stream)};
+    return {};
+}
+
 Result<QStringList> JetStream::streamNames(const QString& subject) const {
     return collectPages<QString>(
         [&](int offset) {

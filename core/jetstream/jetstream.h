@@ -74,6 +74,9 @@ public:
     /// One stored message by sequence, or the last one stored on a subject.
     Result<StoredMessage> getMessage(const QString& stream, quint64 seq) const;
     Result<StoredMessage> getLastMessage(const QString& stream, const QString& subject) const;
+    /// Removes one message (STREAM.MSG.DELETE). Its bytes stay on disk until compaction unless
+    /// `erase` asks the server to overwrite them (slower).
+    Status deleteMessage(const QString& stream, quint64 seq, bool erase = false) const;
 
     // --- consumers -----------------------------------------------------------------------
     /// Creates or updates a consumer (durable when the config names one).

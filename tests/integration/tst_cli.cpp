@@ -446,6 +446,78 @@ void TestCli::jetStreamCommands() {
     QCOMPARE(ci.value(QStringLiteral("num_pending")).toInt(), 498); // 501 stored, 3 acked
     QCOMPARE(ci.value(QStringLiteral("ack_floor_stream_seq")).toInt(), 3);
 
+    // Reading messages takes nothing from the consumer: stream view and get use STREAM.MSG.GET.
+    auto jsonLines = [](const Run& r) {
+        QList<QJsonObject> out;
+        for (const QByteArray& line : r.out.trimmed().split('\n'))
+            if (!line.isEmpty())
+                out << QJsonDocument::fromJson(line).object();
+        return out;
+    };
+    auto seqOf = [](const QJsonObject& o) { return o.value(QStringLiteral("seq")).toInt(); };
+    const QList<QJsonObject> firstThree =
+        jsonLines(ok({QStringLiteral("stream"), QStringLiteral("view"), QStringLiteral("CLIJS"),
+                      QStringLiteral("--count"), QStringLiteral("3"), QStringLiteral("--json")}));
+    QCOMPARE(firstThree.size(), 3);
+    QCOMPARE(seqOf(firstThree[0]), 1);
+    QCOMPARE(firstThree[0].value(QStringLiteral("data")).toString(), QStringLiteral("hello"));
+    QCOMPARE(firstThree[0].value(QStringLiteral("subject")).toString(), QStringLiteral("clijs.a"));
+    QCOMPARE(firstThree[0].value(QStringLiteral("stream")).toString(), QStringLiteral("CLIJS"));
+    QVERIFY(firstThree[0]
+                .value(QStringLiteral("headers"))
+                .toObject()
+                .contains(QStringLiteral("Nats-Msg-Id")));
+    QCOMPARE(seqOf(firstThree[2]), 3);
+    Run onA = ok({QStringLiteral("stream"), QStringLiteral("view"), QStringLiteral("CLIJS"),
+                  QStringLiteral("--subject"), QStringLiteral("clijs.a")});
+    QVERIFY2(onA.out.contains("[1] ") && onA.out.contains("hello") &&
+                 onA.out.contains("1 message of CLIJS (501 stored, sequences 1..501)"),
+             onA.out.constData());
+    const QList<QJsonObject> newest =
+        jsonLines(ok({QStringLiteral("stream"), QStringLiteral("view"), QStringLiteral("CLIJS"),
+                      QStringLiteral("--newest"), QStringLiteral("--count"), QStringLiteral("2"),
+                      QStringLiteral("--json")}));
+    QCOMPARE(newest.size(), 2);
+    QCOMPARE(seqOf(newest[0]), 500);
+    QCOMPARE(seqOf(newest[1]), 501);
+    const QList<QJsonObject> since =
+        jsonLines(ok({QStringLiteral("stream"), QStringLiteral("view"), QStringLiteral("CLIJS"),
+                      QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("--count"),
+                      QStringLiteral("1"), QStringLiteral("--json")}));
+    QCOMPARE(since.size(), 1);
+    QCOMPARE(seqOf(since[0]), 1);
+    const QList<QJsonObject> lastPer =
+        jsonLines(ok({QStringLiteral("stream"), QStringLiteral("view"), QStringLiteral("CLIJS"),
+                      QStringLiteral("--last-per-subject"), QStringLiteral("--json")}));
+    QCOMPARE(lastPer.size(), 2);
+    QCOMPARE(seqOf(lastPer[0]), 1);
+    QCOMPARE(seqOf(lastPer[1]), 501);
+    Run lastB =
+        ok({QStringLiteral("stream"), QStringLiteral("get"), QStringLiteral("CLIJS"),
+            QStringLiteral("--last-for"), QStringLiteral("clijs.b"), QStringLiteral("--json")});
+    QCOMPARE(seqOf(QJsonDocument::fromJson(lastB.out.trimmed()).object()), 501);
+    Run getOne = ok({QStringLiteral("stream"), QStringLiteral("get"), QStringLiteral("CLIJS"),
+                     QStringLiteral("--seq"), QStringLiteral("1")});
+    QVERIFY2(getOne.out.contains("clijs.a") && getOne.out.contains("hello") &&
+                 getOne.out.contains("Nats-Msg-Id: m1"),
+             getOne.out.constData());
+    Run rmm = ok({QStringLiteral("stream"), QStringLiteral("rmm"), QStringLiteral("CLIJS"),
+                  QStringLiteral("2"), QStringLiteral("--force"), QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(rmm.out.trimmed()).object().value(QStringLiteral("deleted")),
+             QJsonValue(2));
+    Run gone2 =
+        cli({QStringLiteral("stream"), QStringLiteral("get"), QStringLiteral("CLIJS"),
+             QStringLiteral("--seq"), QStringLiteral("2"), QStringLiteral("-s"), js->url()});
+    QCOMPARE(gone2.code, 1);
+    QVERIFY2(gone2.err.contains("message 2 of CLIJS: ") && gone2.err.contains("no message found"),
+             gone2.err.constData());
+    // The consumer saw none of it.
+    Run after = ok({QStringLiteral("consumer"), QStringLiteral("info"), QStringLiteral("CLIJS"),
+                    QStringLiteral("work"), QStringLiteral("--json")});
+    const QJsonObject ca = QJsonDocument::fromJson(after.out.trimmed()).object();
+    QCOMPARE(ca.value(QStringLiteral("num_pending")).toInt(), 498);
+    QCOMPARE(ca.value(QStringLiteral("ack_floor_stream_seq")).toInt(), 3);
+
     Run ls = ok({QStringLiteral("stream"), QStringLiteral("ls")});
     QVERIFY(ls.out.contains("CLIJS"));
     Run cls = ok({QStringLiteral("consumer"), QStringLiteral("ls"), QStringLiteral("CLIJS")});
@@ -453,7 +525,7 @@ void TestCli::jetStreamCommands() {
     Run purge = ok({QStringLiteral("stream"), QStringLiteral("purge"), QStringLiteral("CLIJS"),
                     QStringLiteral("--force"), QStringLiteral("--json")});
     QCOMPARE(QJsonDocument::fromJson(purge.out.trimmed()).object().value(QStringLiteral("purged")),
-             QJsonValue(501));
+             QJsonValue(500)); // 501 stored, one removed by rmm
     QCOMPARE(ok({QStringLiteral("consumer"), QStringLiteral("rm"), QStringLiteral("CLIJS"),
                  QStringLiteral("work"), QStringLiteral("--force")})
                  .code,
@@ -490,6 +562,36 @@ void TestCli::jetStreamBadInput_data() {
                                             QStringLiteral("S"), QStringLiteral("--max-age"),
                                             QStringLiteral("forever")}
                              << QByteArray("--max-age");
+    QTest::newRow("view two starts")
+        << QStringList{QStringLiteral("stream"), QStringLiteral("view"), QStringLiteral("S"),
+                       QStringLiteral("--seq"),  QStringLiteral("3"),    QStringLiteral("--newest")}
+        << QByteArray("one place");
+    QTest::newRow("view count") << QStringList{QStringLiteral("stream"), QStringLiteral("view"),
+                                               QStringLiteral("S"), QStringLiteral("--count"),
+                                               QStringLiteral("5000")}
+                                << QByteArray("--count: a page shows 1 to 1000");
+    QTest::newRow("view since") << QStringList{QStringLiteral("stream"), QStringLiteral("view"),
+                                               QStringLiteral("S"), QStringLiteral("--since"),
+                                               QStringLiteral("yesterday")}
+                                << QByteArray("--since: 'yesterday' is neither");
+    QTest::newRow("view filter") << QStringList{QStringLiteral("stream"), QStringLiteral("view"),
+                                                QStringLiteral("S"), QStringLiteral("--subject"),
+                                                QStringLiteral("a..b")}
+                                 << QByteArray("subject filter");
+    QTest::newRow("get neither") << QStringList{QStringLiteral("stream"), QStringLiteral("get"),
+                                                QStringLiteral("S")}
+                                 << QByteArray("--seq N or --last-for SUBJECT");
+    QTest::newRow("get wildcard") << QStringList{QStringLiteral("stream"), QStringLiteral("get"),
+                                                 QStringLiteral("S"), QStringLiteral("--last-for"),
+                                                 QStringLiteral("a.*")}
+                                  << QByteArray("--last-for");
+    QTest::newRow("rmm no seq") << QStringList{QStringLiteral("stream"), QStringLiteral("rmm"),
+                                               QStringLiteral("S")}
+                                << QByteArray("stream rmm NAME SEQ --force");
+    QTest::newRow("rmm without force")
+        << QStringList{QStringLiteral("stream"), QStringLiteral("rmm"), QStringLiteral("S"),
+                       QStringLiteral("3")}
+        << QByteArray("removes message 3 from S; add --force");
     QTest::newRow("rm without force")
         << QStringList{QStringLiteral("stream"), QStringLiteral("rm"), QStringLiteral("S")}
         << QByteArray("--force");

@@ -1,0 +1,317 @@
+#include "messagebrowser.h"
+
+#include "core/base/naturalsort.h"
+#include "core/protocol/subject.h"
+
+#include <algorithm>
+
+namespace jetdeck::js {
+
+namespace {
+
+constexpr int kNoMessageFound = 10037; // STREAM.MSG.GET: nothing at or after that sequence
+
+bool isNoMessage(const Error& e) {
+    return e.apiErrCode == kNoMessageFound || (e.apiCode == 404 && e.apiErrCode == 0);
+}
+
+QString filterOrAll(const QString& subject) {
+    return subject.isEmpty() ? QStringLiteral(">") : subject;
+}
+
+} // namespace
+
+Status BrowseRequest::validate() const {
+    if (count < 1 || count > kMaxCount)
+        return Error{
+            ErrorKind::InvalidArgument,
+            QStringLiteral("a page holds 1 to %1 messages, not %2").arg(kMaxCount).arg(count)};
+    if (!subject.isEmpty()) {
+        if (Status s = subject::validateSubscribe(subject.toUtf8()); !s.ok())
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("subject filter: %1").arg(s.message)};
+    }
+    if (from == BrowseFrom::Sequence && seq == 0)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("sequences start at 1; give a sequence of 1 or more")};
+    if (from == BrowseFrom::Time && !time.isValid())
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("a start time is needed")};
+    if (offset < 0)
+        return Error{ErrorKind::InvalidArgument,
+                     QStringLiteral("a subject offset is not negative")};
+    return {};
+}
+
+Result<std::optional<StoredMessage>> MessageBrowser::nextFrom(const QString& stream, quint64 seq,
+                                                              const QString& filter) const {
+    auto r = m_js.request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()),
+                          nlohmann::json{{"seq", seq}, {"next_by_subj", filter.toStdString()}});
+    if (!r) {
+        if (isNoMessage(r.error()))
+            return std::optional<StoredMessage>{};
+        return r.error();
+    }
+    auto m = StoredMessage::fromJson(r.value());
+    if (!m) {
+        if (isNoMessage(m.error()))
+            return std::optional<StoredMessage>{};
+        return m.error();
+    }
+    return std::optional<StoredMessage>{std::move(m).value()};
+}
+
+Result<quint64> MessageBrowser::sequenceAt(const QString& stream, const QDateTime& time,
+                                           const QString& subject, int* requests) const {
+    auto info = m_js.streamInfo(stream);
+    if (requests)
+        ++*requests;
+    if (!info)
+        return info.error();
+    const QString filter = filterOrAll(subject);
+    // Stored times never go back within a stream: the first message at or after `time` is
+    // found by bisecting the sequences. Each probe reads the first message at or after the
+    // middle, so gaps (deleted messages) and a filter only move the probe forward.
+    quint64 lo = qMax<quint64>(info->state.firstSeq, 1);
+    quint64 hi = info->state.lastSeq + 1; // the answer is in [lo, hi]; hi: none found yet
+    quint64 found = 0;
+    while (lo < hi) {
+        const quint64 mid = lo + (hi - lo) / 2;
+        auto m = nextFrom(stream, mid, filter);
+        if (requests)
+            ++*requests;
+        if (!m)
+            return m.error();
+        if (!m.value() || m.value()->time >= time) {
+            if (m.value()) {
+                found = m.value()->seq;
+                hi = mid; // something at or after mid is late enough: look left of mid
+            } else {
+                hi = mid; // nothing at or after mid: look left of it
+            }
+        } else {
+            lo = m.value()->seq + 1; // too early, and so is everything up to it
+        }
+    }
+    return found;
+}
+
+Result<BrowsePage> MessageBrowser::readForward(const QString& stream, quint64 from,
+                                               const QString& filter, int count,
+                                               BrowsePage page) const {
+    quint64 seq = qMax<quint64>(from, 1);
+    while (page.messages.size() < count && seq <= page.lastSeq) {
+        auto m = nextFrom(stream, seq, filter);
+        ++page.requests;
+        if (!m)
+            return m.error();
+        if (!m.value()) {
+            seq = page.lastSeq + 1; // nothing more on this filter
+            break;
+        }
+        seq = m.value()->seq + 1;
+        page.messages.append(std::move(*m.value()));
+    }
+    page.more = seq <= page.lastSeq && page.messages.size() == count;
+    page.next = page.more ? seq : 0;
+    return page;
+}
+
+Result<BrowsePage> MessageBrowser::readNewest(const QString& stream, const BrowseRequest& request,
+                                              BrowsePage page) const {
+    if (page.lastSeq == 0 || page.total == 0)
+        return page;
+    if (request.subject.isEmpty()) {
+        // Without a filter the newest N are the last N sequences, less any gaps among them:
+        // read forward from there, then once more from before them for what the gaps took.
+        quint64 from =
+            page.lastSeq >= quint64(request.count) ? page.lastSeq - quint64(request.count) + 1 : 1;
+        from = qMax(from, page.firstSeq);
+        auto forward = readForward(stream, from, QString(QStringLiteral(">")), request.count, page);
+        if (!forward)
+            return forward;
+        BrowsePage out = forward.value();
+        // Gaps: walk back one message at a time until the page is full or the stream begins.
+        quint64 seq = from;
+        int scanned = 0;
+        while (out.messages.size() < request.count && seq > page.firstSeq &&
+               scanned < kNewestScanLimit) {
+            --seq;
+            ++scanned;
+            auto m = m_js.getMessage(stream, seq);
+            ++out.requests;
+            if (!m) {
+                if (isNoMessage(m.error()))
+                    continue;
+                return m.error();
+            }
+            out.messages.prepend(std::move(m).value());
+        }
+        out.scanCapped = scanned >= kNewestScanLimit && out.messages.size() < request.count;
+        out.more = false;
+        out.next = 0;
+        return out;
+    }
+    // With a filter: walk back from the last sequence, keeping what matches.
+    const QByteArray filter = request.subject.toUtf8();
+    quint64 seq = page.lastSeq + 1;
+    int scanned = 0;
+    QList<StoredMessage> found;
+    while (found.size() < request.count && seq > page.firstSeq && seq > 1 &&
+           scanned < kNewestScanLimit) {
+        --seq;
+        ++scanned;
+        auto m = m_js.getMessage(stream, seq);
+        ++page.requests;
+        if (!m) {
+            if (isNoMessage(m.error()))
+                continue;
+            return m.error();
+        }
+        if (subject::matches(filter, m->subject.toUtf8()))
+            found.prepend(std::move(m).value());
+    }
+    page.scanCapped = scanned >= kNewestScanLimit && found.size() < request.count;
+    page.messages = std::move(found);
+    page.more = false;
+    page.next = 0;
+    return page;
+}
+
+Result<BrowsePage> MessageBrowser::readLastPerSubject(const QString& stream,
+                                                      const BrowseRequest& request,
+                                                      BrowsePage page) const {
+    auto info =
+        m_js.request(QByteArray("STREAM.INFO." + stream.toUtf8()),
+                     nlohmann::json{{"subjects_filter", filterOrAll(request.subject).toStdString()},
+                                    {"offset", 0}});
+    ++page.requests;
+    if (!info)
+        return info.error();
+    QStringList subjects;
+    const nlohmann::json& j = info.value();
+    if (j.contains("state") && j["state"].is_object() && j["state"].contains("subjects") &&
+        j["state"]["subjects"].is_object()) {
+        for (auto it = j["state"]["subjects"].begin(); it != j["state"]["subjects"].end(); ++it) {
+            if (subjects.size() >= kMaxSubjects)
+                break;
+            subjects << QString::fromStdString(it.key());
+        }
+    }
+    std::sort(subjects.begin(), subjects.end(),
+              [](const QString& a, const QString& b) { return naturalCompare(a, b) < 0; });
+    page.subjects = subjects.size();
+    const qsizetype end =
+        qMin<qsizetype>(subjects.size(), qsizetype(request.offset) + request.count);
+    for (qsizetype i = request.offset; i < end; ++i) {
+        auto m = m_js.getLastMessage(stream, subjects[i]);
+        ++page.requests;
+        if (!m) {
+            if (isNoMessage(m.error())) // removed since the listing
+                continue;
+            return m.error();
+        }
+        page.messages.append(std::move(m).value());
+    }
+    page.more = end < subjects.size();
+    page.next = page.more ? quint64(end) : 0;
+    return page;
+}
+
+Result<BrowsePage> MessageBrowser::read(const QString& stream, const BrowseRequest& request) const {
+    if (Status s = validateName(stream, QStringLiteral("stream name")); !s.ok())
+        return s;
+    if (Status s = request.validate(); !s.ok())
+        return s;
+    BrowsePage page;
+    auto info = m_js.streamInfo(stream);
+    ++page.requests;
+    if (!info)
+        return info.error();
+    page.firstSeq = info->state.firstSeq;
+    page.lastSeq = info->state.lastSeq;
+    page.total = info->state.messages;
+    const QString filter = filterOrAll(request.subject);
+    switch (request.from) {
+    case BrowseFrom::First:
+        return readForward(stream, page.firstSeq, filter, request.count, page);
+    case BrowseFrom::Sequence:
+        return readForward(stream, request.seq, filter, request.count, page);
+    case BrowseFrom::Time: {
+        int requests = 0;
+        auto seq = sequenceAt(stream, request.time, request.subject, &requests);
+        page.requests += requests;
+        if (!seq)
+            return seq.error();
+        if (seq.value() == 0)
+            return page; // every message is older
+        return readForward(stream, seq.value(), filter, request.count, page);
+    }
+    case BrowseFrom::Newest:
+        return readNewest(stream, request, page);
+    case BrowseFrom::LastPerSubject:
+        return readLastPerSubject(stream, request, page);
+    }
+    return page;
+}
+
+nlohmann::json messageRecord(const QString& stream, const StoredMessage& m) {
+    nlohmann::json o{{"stream", stream.toStdString()},
+                     {"seq", m.seq},
+                     {"subject", m.subject.toStdString()},
+                     {"time", m.time.toUTC().toString(Qt::ISODateWithMs).toStdString()}};
+    if (!m.headers.isEmpty()) {
+        nlohmann::json h = nlohmann::json::object();
+        for (const auto& e : m.headers.entries())
+            // Through QString: bytes that are not UTF-8 become U+FFFD instead of a JSON dump
+            // that throws.
+            h[QString::fromUtf8(e.first).toStdString()].push_back(
+                QString::fromUtf8(e.second).toStdString());
+        o["headers"] = std::move(h);
+    }
+    const QString text = QString::fromUtf8(m.data);
+    if (text.toUtf8() == m.data) {
+        o["data"] = text.toStdString();
+    } else {
+        o["data"] = m.data.toBase64().toStdString();
+        o["encoding"] = "base64";
+    }
+    return o;
+}
+
+Result<QDateTime> parseSince(const QString& text, const QDateTime& now) {
+    const QString t = text.trimmed();
+    const Error bad{ErrorKind::InvalidArgument,
+                    QStringLiteral("'%1' is neither a duration (10m, 1h30m, 2d) nor a time "
+                                   "(2026-12-07T08:00:00Z)")
+                        .arg(text)};
+    if (t.isEmpty())
+        return bad;
+    // Days first ("2d", "1d12h"): Go's durations, which parseDurationNs reads, have none.
+    qint64 days = 0;
+    QStringView rest = t;
+    if (const qsizetype d = t.indexOf(QLatin1Char('d')); d > 0) {
+        bool ok = false;
+        days = t.left(d).toLongLong(&ok);
+        if (!ok || days < 0 || days > 100000)
+            return bad;
+        rest = QStringView(t).sliced(d + 1);
+    }
+    if (rest.isEmpty() && days > 0)
+        return now.addDays(-days);
+    if (auto ns = parseDurationNs(rest)) {
+        if (*ns < 0)
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("'%1': a duration back in time is positive").arg(text)};
+        return now.addDays(-days).addMSecs(-(*ns / 1000000));
+    }
+    if (days > 0)
+        return bad;
+    QDateTime at = QDateTime::fromString(t, Qt::ISODateWithMs);
+    if (!at.isValid())
+        at = QDateTime::fromString(t, Qt::ISODate);
+    if (!at.isValid())
+        return bad;
+    return at.toUTC();
+}
+
+} // namespace jetdeck::js
