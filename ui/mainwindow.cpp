@@ -12,6 +12,7 @@
 #include "ui/pages/faultspage.h"
 #include "ui/pages/jetstreampage.h"
 #include "ui/pages/latencypage.h"
+#include "ui/pages/messagespage.h"
 #include "ui/pages/outboundpage.h"
 #include "ui/pages/publishpage.h"
 #include "ui/pages/scenariopage.h"
@@ -69,6 +70,7 @@ constexpr PageInfo kPages[] = {
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Outbound queue")},
     {MainWindow::Page::Publish, "publish", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Publish")},
     {MainWindow::Page::Consumer, "consumer", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Consumer")},
+    {MainWindow::Page::Messages, "messages", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Messages")},
     {MainWindow::Page::Faults, "faults", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Faults")},
     {MainWindow::Page::Scenarios, "scenarios",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Scenarios")},
@@ -196,6 +198,7 @@ QWidget* MainWindow::createPages() {
     m_jetStream = new JetStreamPage(this);
     m_events = new EventsPage(this);
     m_streams = new StreamsPage(this);
+    m_messages = new MessagesPage(this);
     m_latency = new LatencyPage(this);
     m_outbound = new OutboundPage(this);
     m_publish = new PublishPage(this);
@@ -214,6 +217,7 @@ QWidget* MainWindow::createPages() {
         {m_outbound, m_outbound},
         {m_publish, m_publish},
         {m_consumer, m_consumer},
+        {m_messages, m_messages},
         {m_faults, m_faults},
         {m_scenarios, m_scenarios},
     }};
@@ -337,8 +341,14 @@ void MainWindow::connectPages() {
                        tr("Report written to %1"),
                        [this](const QString& path) { return m_scenarios->saveReport(path); });
     });
-    connect(m_streams, &StreamsPage::refreshed, this,
-            [this] { m_consumer->setConsumers(m_streams->consumerList()); });
+    connect(m_streams, &StreamsPage::refreshed, this, [this] {
+        m_consumer->setConsumers(m_streams->consumerList());
+        m_messages->setStreams(m_streams->streamNames());
+    });
+    connect(m_streams, &StreamsPage::messagesRequested, this, [this](const QString& stream) {
+        m_messages->openStream(stream);
+        showPage(Page::Messages);
+    });
     connect(m_streams, &StreamsPage::consumerActivated, this,
             [this](const QString& stream, const QString& consumer) {
                 m_consumer->openConsumer(stream, consumer);

@@ -29,6 +29,7 @@ class EventLogPanel;
 class FaultMarks;
 class FaultsPage;
 class LatencyPage;
+class MessagesPage;
 class OutboundPage;
 class PublishPage;
 class ScenarioPage;
@@ -61,6 +62,7 @@ public:
         Outbound,
         Publish,
         Consumer,
+        Messages,
         Faults,
         Scenarios
     };
@@ -109,6 +111,7 @@ public:
     JetStreamPage* jetStreamPage() const { return m_jetStream; }
     EventsPage* eventsPage() const { return m_events; }
     StreamsPage* streamsPage() const { return m_streams; }
+    MessagesPage* messagesPage() const { return m_messages; }
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
     PublishPage* publishPage() const { return m_publish; }
@@ -168,6 +171,7 @@ private:
     JetStreamPage* m_jetStream;
     EventsPage* m_events;
     StreamsPage* m_streams;
+    MessagesPage* m_messages;
     LatencyPage* m_latency;
     OutboundPage* m_outbound;
     PublishPage* m_publish;

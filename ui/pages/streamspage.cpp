@@ -42,6 +42,8 @@ StreamsPage::StreamsPage(QWidget* parent)
     m_newConsumerButton = toolButton(this, tr("New co&nsumer..."), QStringLiteral("newConsumer"));
     m_editButton = toolButton(this, tr("&Edit..."), QStringLiteral("edit"));
     m_deleteButton = toolButton(this, tr("&Delete..."), QStringLiteral("delete"));
+    m_messagesButton = toolButton(this, tr("&Messages"), QStringLiteral("messages"));
+    m_messagesButton->setToolTip(tr("Browse the stream's messages (read without a consumer)"));
     auto* refreshButton = toolButton(this, tr("&Refresh"), QStringLiteral("refresh"));
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("streamFilter"));
@@ -50,7 +52,7 @@ StreamsPage::StreamsPage(QWidget* parent)
     for (QWidget* w :
          {static_cast<QWidget*>(newStreamButton), static_cast<QWidget*>(m_newConsumerButton),
           static_cast<QWidget*>(m_editButton), static_cast<QWidget*>(m_deleteButton),
-          static_cast<QWidget*>(refreshButton)})
+          static_cast<QWidget*>(m_messagesButton), static_cast<QWidget*>(refreshButton)})
         bar->addWidget(w);
     bar->addStretch(1);
     bar->addWidget(m_filter);
@@ -113,6 +115,10 @@ StreamsPage::StreamsPage(QWidget* parent)
             deleteConsumer(selectedStream(), selectedConsumer());
         else if (!selectedStream().isEmpty())
             deleteStream(selectedStream());
+    });
+    connect(m_messagesButton, &QToolButton::clicked, this, [this] {
+        if (!selectedStream().isEmpty())
+            emit messagesRequested(selectedStream());
     });
     connect(refreshButton, &QToolButton::clicked, this, &StreamsPage::refresh);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
@@ -237,6 +243,15 @@ void StreamsPage::updateActions() {
     m_newConsumerButton->setEnabled(connected && any);
     m_editButton->setEnabled(connected && any);
     m_deleteButton->setEnabled(connected && any);
+    m_messagesButton->setEnabled(connected && any);
+}
+
+QStringList StreamsPage::streamNames() const {
+    QStringList out;
+    for (int r = 0; r < m_model->rowCount(); ++r)
+        if (const js::StreamInfo* info = m_model->streamAt(m_model->index(r, 0)))
+            out << info->config.name;
+    return out;
 }
 
 QList<QPair<QString, QString>> StreamsPage::consumerList() const {
@@ -259,6 +274,8 @@ void StreamsPage::contextMenu(const QPoint& pos) {
     const QString consumer = selectedConsumer();
     menu.addAction(tr("New stream..."), this, [this] { newStream(); });
     if (!stream.isEmpty()) {
+        menu.addAction(tr("Browse messages of %1").arg(stream), this,
+                       [this, stream] { emit messagesRequested(stream); });
         menu.addAction(tr("New consumer on %1...").arg(stream), this,
                        [this, stream] { newConsumer(stream); });
         menu.addSeparator();

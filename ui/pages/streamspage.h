@@ -45,6 +45,8 @@ public:
     void deleteConsumer(const QString& stream, const QString& consumer, bool confirmed = false);
     /// Every consumer listed, as (stream, consumer).
     QList<QPair<QString, QString>> consumerList() const;
+    /// Every stream listed.
+    QStringList streamNames() const;
     /// The last error an action or refresh produced (shown in the status line).
     QString lastError() const { return m_lastError; }
 
@@ -52,6 +54,8 @@ signals:
     void refreshed();
     /// The user asked to open a consumer (double click, or the context menu).
     void consumerActivated(const QString& stream, const QString& consumer);
+    /// The user asked to browse a stream's messages (the Messages button or the context menu).
+    void messagesRequested(const QString& stream);
     /// A create, edit or delete finished (ok, or with the server's error).
     void actionFinished(bool ok, const QString& message);
 
@@ -82,6 +86,7 @@ private:
     QToolButton* m_editButton;
     QToolButton* m_deleteButton;
     QToolButton* m_newConsumerButton;
+    QToolButton* m_messagesButton;
 };
 
 } // namespace jetdeck
