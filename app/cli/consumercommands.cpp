@@ -276,6 +276,13 @@ void consumeOptions(QCommandLineParser& p) {
          QStringLiteral("n")},
         {QStringLiteral("ack"), QStringLiteral("Acknowledge each message (the default).")},
         {QStringLiteral("nak"), QStringLiteral("NAK each message (redeliver).")},
+        {QStringLiteral("nak-delay"),
+         QStringLiteral("With --nak: ask for redelivery after this long (5s)."),
+         QStringLiteral("duration")},
+        {QStringLiteral("nak-backoff"),
+         QStringLiteral("With --nak: a delay that grows with the delivery count, "
+                        "INITIAL[,MAX][,xMULTIPLIER][,JITTER%] (1s,60s,x2,20%)."),
+         QStringLiteral("policy")},
         {QStringLiteral("term"), QStringLiteral("Terminate each message (never redeliver).")},
         {QStringLiteral("no-ack"), QStringLiteral("Leave messages unacknowledged.")},
         {QStringLiteral("batch"), QStringLiteral("Pull batch size (default 10)."),
@@ -285,7 +292,8 @@ void consumeOptions(QCommandLineParser& p) {
     });
 }
 
-void printJsMessage(const JsMessage& m, quint64 n, const QString& action, bool json) {
+void printJsMessage(const JsMessage& m, quint64 n, const QString& action, bool json,
+                    qint64 nakDelayNs = 0) {
     const JsMetadata& md = m.metadata();
     if (json) {
         QJsonObject o = messageJson(m.message());
@@ -297,6 +305,8 @@ void printJsMessage(const JsMessage& m, quint64 n, const QString& action, bool j
         o.insert(QStringLiteral("pending"), qint64(md.pending));
         o.insert(QStringLiteral("time"), md.timestamp.toString(Qt::ISODateWithMs));
         o.insert(QStringLiteral("action"), action);
+        if (nakDelayNs > 0)
+            o.insert(QStringLiteral("nak_delay_ms"), nakDelayNs / 1000000);
         printJson(o);
         return;
     }
@@ -308,7 +318,10 @@ void printJsMessage(const JsMessage& m, quint64 n, const QString& action, bool j
             .arg(md.consumerSeq)
             .arg(md.delivered)
             .arg(md.pending)
-            .arg(md.timestamp.toString(Qt::ISODateWithMs), action));
+            .arg(md.timestamp.toString(Qt::ISODateWithMs),
+                 nakDelayNs > 0 ? QStringLiteral("%1, redeliver in %2")
+                                      .arg(action, formatDurationNs(nakDelayNs))
+                                : action));
     printMessage(m.message(), n, false);
 }
 
@@ -329,6 +342,29 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
                            : p.isSet(QStringLiteral("term"))   ? QStringLiteral("term")
                            : p.isSet(QStringLiteral("no-ack")) ? QStringLiteral("none")
                                                                : QStringLiteral("ack");
+    std::optional<NakDelayPolicy> backoff;
+    qint64 nakDelayMs = 0;
+    {
+        const bool delay = p.isSet(QStringLiteral("nak-delay"));
+        const bool grows = p.isSet(QStringLiteral("nak-backoff"));
+        if ((delay || grows) && action != QLatin1String("nak"))
+            return fail(QStringLiteral("--nak-delay and --nak-backoff go with --nak"), kExitUsage);
+        if (delay && grows)
+            return fail(QStringLiteral("choose --nak-delay (fixed) or --nak-backoff (growing)"),
+                        kExitUsage);
+        QString derr;
+        if (delay && (!parseDurationMs(p, QStringLiteral("nak-delay"), 0, &nakDelayMs, &derr) ||
+                      nakDelayMs < 0))
+            return fail(derr.isEmpty() ? QStringLiteral("--nak-delay is not negative") : derr,
+                        kExitUsage);
+        if (grows) {
+            auto pol = NakDelayPolicy::parse(p.value(QStringLiteral("nak-backoff")));
+            if (!pol)
+                return fail(QStringLiteral("--nak-backoff: %1").arg(pol.error().message),
+                            kExitUsage);
+            backoff = pol.value();
+        }
+    }
     QString err;
     qint64 want = 1, batch = 10, waitMs = 5000;
     if (!parseCount(p, QStringLiteral("count"), 1, &want, &err) ||
@@ -351,15 +387,17 @@ int cmdConsume(const QCommandLineParser& p, const Resolved& r, bool json) {
     auto handle = [&](JsMessage& m) {
         ++n;
         Status st;
+        qint64 delayNs = 0;
         if (action == QLatin1String("ack"))
             st = m.ack();
-        else if (action == QLatin1String("nak"))
-            st = m.nak();
-        else if (action == QLatin1String("term"))
+        else if (action == QLatin1String("nak")) {
+            delayNs = backoff ? backoff->delayNs(m.metadata().delivered) : nakDelayMs * 1000000;
+            st = m.nak(delayNs);
+        } else if (action == QLatin1String("term"))
             st = m.term(QStringLiteral("terminated with jetdeck-cli consume --term"));
         if (!st.ok() && actionError.ok())
             actionError = st;
-        printJsMessage(m, n, action, json);
+        printJsMessage(m, n, action, json, delayNs);
     };
     if (info->config.isPush()) {
         PushConsumer push(*s.js, stream, consumer);

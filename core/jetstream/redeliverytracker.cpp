@@ -2,6 +2,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/windowedhistogram.h"
+#include "core/jetstream/jscommon.h"
 #include "core/protocol/headers.h"
 
 #include <QRandomGenerator>
@@ -38,6 +39,84 @@ qint64 NakDelayPolicy::delayNs(quint64 deliveries, double unit) const {
     return b.delay(int(std::min<quint64>(deliveries, 64)), unit) * 1000000;
 }
 
+Status NakDelayPolicy::validate() const {
+    auto bad = [](const QString& what) {
+        return Error{ErrorKind::InvalidArgument, QStringLiteral("NAK backoff: %1").arg(what)};
+    };
+    if (initialMs < 1 || initialMs > 3600 * 1000)
+        return bad(QStringLiteral("the first delay is 1ms to 1h, not %1")
+                       .arg(formatDurationNs(initialMs * 1000000)));
+    if (maxMs < initialMs || maxMs > 12 * 3600 * 1000)
+        return bad(
+            QStringLiteral("the longest delay is at least the first (%1) and at most 12h, "
+                           "not %2")
+                .arg(formatDurationNs(initialMs * 1000000), formatDurationNs(maxMs * 1000000)));
+    if (!(multiplier >= 1.0 && multiplier <= 10.0))
+        return bad(QStringLiteral("the multiplier is 1 to 10, not %1").arg(multiplier));
+    if (jitterPercent < 0 || jitterPercent > 100)
+        return bad(QStringLiteral("the jitter is 0%-100%, not %1%").arg(jitterPercent));
+    return {};
+}
+
+Result<NakDelayPolicy> NakDelayPolicy::parse(const QString& text) {
+    NakDelayPolicy p;
+    const QStringList parts = text.split(QLatin1Char(','));
+    int durations = 0;
+    bool maxGiven = false;
+    for (const QString& raw : parts) {
+        const QString part = raw.trimmed();
+        auto bad = [&](const QString& why) {
+            return Error{ErrorKind::InvalidArgument,
+                         QStringLiteral("NAK backoff '%1': %2 (write INITIAL[,MAX][,xMULTIPLIER]"
+                                        "[,JITTER%], such as 1s,60s,x2,20%)")
+                             .arg(text, why)};
+        };
+        if (part.isEmpty())
+            return bad(QStringLiteral("an empty part"));
+        if (part.endsWith(QLatin1Char('%'))) {
+            bool ok = false;
+            const int v = part.chopped(1).toInt(&ok);
+            if (!ok)
+                return bad(QStringLiteral("'%1' is not a whole percent").arg(part));
+            p.jitterPercent = v;
+        } else if (part.startsWith(QLatin1Char('x')) || part.startsWith(QLatin1Char('*'))) {
+            bool ok = false;
+            const double v = part.mid(1).toDouble(&ok);
+            if (!ok)
+                return bad(QStringLiteral("'%1' is not a multiplier such as x2").arg(part));
+            p.multiplier = v;
+        } else {
+            const auto ns = parseDurationNs(part);
+            if (!ns)
+                return bad(QStringLiteral("'%1' is not a duration such as 500ms or 2s").arg(part));
+            if (durations == 0)
+                p.initialMs = *ns / 1000000;
+            else if (durations == 1) {
+                p.maxMs = *ns / 1000000;
+                maxGiven = true;
+            } else
+                return bad(QStringLiteral("more than two durations"));
+            ++durations;
+        }
+    }
+    if (durations == 0)
+        return Error{
+            ErrorKind::InvalidArgument,
+            QStringLiteral("NAK backoff '%1': the first delay is missing (such as 1s)").arg(text)};
+    if (!maxGiven)
+        p.maxMs = std::max(p.maxMs, p.initialMs);
+    if (Status s = p.validate(); !s.ok())
+        return s;
+    return p;
+}
+
+QString NakDelayPolicy::toString() const {
+    return QStringLiteral("%1,%2,x%3,%4%")
+        .arg(formatDurationNs(initialMs * 1000000), formatDurationNs(maxMs * 1000000))
+        .arg(multiplier)
+        .arg(jitterPercent);
+}
+
 qint64 NakDelayPolicy::delayNs(quint64 deliveries) const {
     return delayNs(deliveries, QRandomGenerator::global()->generateDouble() * 2.0 - 1.0);
 }
@@ -47,6 +126,8 @@ RedeliveryTracker::RedeliveryTracker(QString stream, QString consumer, std::size
     , m_consumer(std::move(consumer))
     , m_memory(std::max<std::size_t>(1, memory)) {
     m_stats.deliveryCounts.fill(0, Buckets);
+    m_stats.afterNakByCount.fill(0, Buckets);
+    m_stats.afterAckWaitByCount.fill(0, Buckets);
 }
 
 void RedeliveryTracker::setLatencyProbes(std::shared_ptr<metrics::WindowedHistogram> endToEnd,
@@ -98,7 +179,8 @@ void RedeliveryTracker::onDelivered(const JsMetadata& meta) {
     std::lock_guard lock(m_mu);
     ++m_stats.delivered;
     const quint64 n = std::max<quint64>(1, meta.delivered);
-    ++m_stats.deliveryCounts[qsizetype(std::min<quint64>(n, Buckets) - 1)];
+    const qsizetype bucket = qsizetype(std::min<quint64>(n, Buckets) - 1);
+    ++m_stats.deliveryCounts[bucket];
     if (n == 1) {
         ++m_stats.firstDeliveries;
         return;
@@ -107,12 +189,14 @@ void RedeliveryTracker::onDelivered(const JsMetadata& meta) {
     auto it = m_naked.find(meta.streamSeq);
     if (it != m_naked.end()) {
         ++m_stats.afterNak;
+        ++m_stats.afterNakByCount[bucket];
         if (--it->second.count == 0) {
             m_nakOrder.erase(it->second.at);
             m_naked.erase(it);
         }
     } else {
         ++m_stats.afterAckWait;
+        ++m_stats.afterAckWaitByCount[bucket];
     }
 }
 

@@ -37,6 +37,10 @@ struct RedeliveryStats {
     quint64 terminatedAdvisories = 0; ///< MSG_TERMINATED advisories from the server
     /// deliveryCounts[i] = deliveries whose count was i + 1; the last bucket holds the rest.
     QList<quint64> deliveryCounts;
+    /// Redeliveries by cause and delivery count, bucketed as deliveryCounts (index 0, a first
+    /// delivery, stays 0): afterNakByCount sums to afterNak, afterAckWaitByCount to afterAckWait.
+    QList<quint64> afterNakByCount;
+    QList<quint64> afterAckWaitByCount;
 };
 
 /// One notable event (a message that hit MaxDeliver, a termination) for the console's log.
@@ -59,6 +63,18 @@ struct NakDelayPolicy {
     /// Nanoseconds, for JsMessage::nak(), for a message delivered `deliveries` times.
     qint64 delayNs(quint64 deliveries) const;
     qint64 delayNs(quint64 deliveries, double unit) const;
+
+    /// "INITIAL[,MAX][,xMULTIPLIER][,JITTER%]": "1s", "500ms,30s", "1s,60s,x3,10%". Unset parts
+    /// keep their defaults (60 s, x2, 20 %). InvalidArgument naming the bad part otherwise
+    /// (initial 1 ms to 1 h, max at least the initial and at most 12 h, multiplier 1 to 10,
+    /// jitter 0 to 100 %).
+    static Result<NakDelayPolicy> parse(const QString& text);
+    /// The same form back: "1s,60s,x2,20%".
+    QString toString() const;
+    /// The same checks for a policy built field by field.
+    Status validate() const;
+
+    friend bool operator==(const NakDelayPolicy&, const NakDelayPolicy&) = default;
 };
 
 /// Watches one consumer's deliveries and this client's answers to tell redeliveries apart by

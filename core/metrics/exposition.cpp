@@ -242,12 +242,24 @@ const FamilyDef<K> kConsumerFamilies[] = {
     {"jetdeck_jetstream_consumer_info_up", T::Gauge, "1 when the last CONSUMER.INFO poll succeeded",
      [](const K& c, const Put& put) { put({}, c.info && c.infoError.isEmpty() ? 1 : 0); }},
     {"jetdeck_jetstream_redeliveries_total", T::Counter,
-     "Redeliveries seen by this client, by cause (nak or ack_wait)",
+     "Redeliveries seen by this client, by cause (nak or ack_wait) and delivery count (2 to 9, "
+     "10+)",
      [](const K& c, const Put& put) {
-         if (c.redelivery) {
-             put(with("cause", "nak"), double(c.redelivery->afterNak));
-             put(with("cause", "ack_wait"), double(c.redelivery->afterAckWait));
-         }
+         if (!c.redelivery)
+             return;
+         // Every series of a cause, zeros included, so that a rate over them is defined from
+         // the first scrape on; summed over delivery_count they are the cause's total.
+         const auto byCount = [&](const char* cause, const QList<quint64>& counts) {
+             for (qsizetype i = 1; i < counts.size(); ++i) {
+                 Labels l = with("cause", cause);
+                 l.append({QStringLiteral("delivery_count"), i + 1 == counts.size()
+                                                                 ? QStringLiteral("%1+").arg(i + 1)
+                                                                 : QString::number(i + 1)});
+                 put(l, double(counts[i]));
+             }
+         };
+         byCount("nak", c.redelivery->afterNakByCount);
+         byCount("ack_wait", c.redelivery->afterAckWaitByCount);
      }},
     {"jetdeck_jetstream_acks_total", T::Counter, "Answers this client sent, by kind",
      [](const K& c, const Put& put) {

@@ -4,6 +4,7 @@
 #include "core/client/options.h"
 #include "core/faults/faultspec.h"
 #include "core/jetstream/consumertypes.h"
+#include "core/jetstream/redeliverytracker.h"
 #include "core/jetstream/streamtypes.h"
 #include "core/scenario/jsonlines.h"
 #include "core/workload/publishplan.h"
@@ -38,6 +39,10 @@ struct ConsumeStep {
     QString stream;
     QString consumer;
     int nakPercent = 0;
+    /// How long the NAKed ones wait for their redelivery: fixed (nakDelayMs) or growing with
+    /// the delivery count (nakBackoff); neither: at once.
+    qint64 nakDelayMs = 0;
+    std::optional<js::NakDelayPolicy> nakBackoff;
     int batch = 100;
 };
 

@@ -518,6 +518,20 @@ void TestCli::jetStreamCommands() {
     QCOMPARE(ca.value(QStringLiteral("num_pending")).toInt(), 498);
     QCOMPARE(ca.value(QStringLiteral("ack_floor_stream_seq")).toInt(), 3);
 
+    // NAK with a delay that grows with the delivery count: the first redelivery after 200 ms.
+    Run nak = ok({QStringLiteral("consume"), QStringLiteral("CLIJS"), QStringLiteral("work"),
+                  QStringLiteral("--count"), QStringLiteral("1"), QStringLiteral("--nak"),
+                  QStringLiteral("--nak-backoff"), QStringLiteral("200ms,1s,0%"),
+                  QStringLiteral("--json")});
+    const QJsonObject naked = QJsonDocument::fromJson(nak.out.trimmed()).object();
+    QCOMPARE(naked.value(QStringLiteral("action")).toString(), QStringLiteral("nak"));
+    QCOMPARE(naked.value(QStringLiteral("delivered")).toInt(), 1);
+    QCOMPARE(naked.value(QStringLiteral("nak_delay_ms")).toInt(), 200);
+    Run again = ok({QStringLiteral("consume"), QStringLiteral("CLIJS"), QStringLiteral("work"),
+                    QStringLiteral("--count"), QStringLiteral("1"), QStringLiteral("--nak"),
+                    QStringLiteral("--nak-delay"), QStringLiteral("50ms")});
+    QVERIFY2(again.out.contains("nak, redeliver in 50ms"), again.out.constData());
+
     Run ls = ok({QStringLiteral("stream"), QStringLiteral("ls")});
     QVERIFY(ls.out.contains("CLIJS"));
     Run cls = ok({QStringLiteral("consumer"), QStringLiteral("ls"), QStringLiteral("CLIJS")});
@@ -592,6 +606,28 @@ void TestCli::jetStreamBadInput_data() {
         << QStringList{QStringLiteral("stream"), QStringLiteral("rmm"), QStringLiteral("S"),
                        QStringLiteral("3")}
         << QByteArray("removes message 3 from S; add --force");
+    QTest::newRow("nak delay without nak")
+        << QStringList{QStringLiteral("consume"), QStringLiteral("S"), QStringLiteral("c"),
+                       QStringLiteral("--nak-backoff"), QStringLiteral("1s")}
+        << QByteArray("go with --nak");
+    QTest::newRow("nak backoff words")
+        << QStringList{QStringLiteral("consume"),
+                       QStringLiteral("S"),
+                       QStringLiteral("c"),
+                       QStringLiteral("--nak"),
+                       QStringLiteral("--nak-backoff"),
+                       QStringLiteral("soon")}
+        << QByteArray("--nak-backoff: NAK backoff 'soon': 'soon' is not a duration");
+    QTest::newRow("nak delay and backoff")
+        << QStringList{QStringLiteral("consume"),
+                       QStringLiteral("S"),
+                       QStringLiteral("c"),
+                       QStringLiteral("--nak"),
+                       QStringLiteral("--nak-backoff"),
+                       QStringLiteral("1s"),
+                       QStringLiteral("--nak-delay"),
+                       QStringLiteral("1s")}
+        << QByteArray("choose --nak-delay (fixed) or --nak-backoff");
     QTest::newRow("rm without force")
         << QStringList{QStringLiteral("stream"), QStringLiteral("rm"), QStringLiteral("S")}
         << QByteArray("--force");

@@ -14,14 +14,17 @@
 #include "ui/mainwindow.h"
 #include "ui/pages/consumerpage.h"
 #include "ui/pages/streamspage.h"
+#include "ui/widgets/format.h"
 #include "ui/widgets/messageviewer.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QtTest>
@@ -43,6 +46,7 @@ private slots:
     void pushConsumerRefusesFetch();
     void openedFromStreamsPage();
     void everyWorkerSampledByTheServer();
+    void nakBackoffGrowsWithDeliveries();
     void cleanupTestCase();
 
 private:
@@ -213,6 +217,74 @@ void TestConsumerPage::nakThenRedelivered() {
     // The delivery-count chart: the second deliveries of those three.
     QTRY_VERIFY_WITH_TIMEOUT(
         page->deliveryCountBars().value(0) >= 5 && page->deliveryCountBars().value(1) == 3, 5000);
+    // Exported by cause and delivery count, as the router did: three after a NAK, at 2.
+    const auto exported = [&](const char* cause, const char* count) -> QByteArray {
+        for (const QByteArray& line : m_window->session()->registry()->prometheusText().split('\n'))
+            if (line.startsWith("jetdeck_jetstream_redeliveries_total{") &&
+                line.contains("consumer=\"work\"") &&
+                line.contains(QByteArray(QByteArray("cause=\"") + cause + '"')) &&
+                line.contains(QByteArray(QByteArray("delivery_count=\"") + count + '"')))
+                return line.mid(line.lastIndexOf(' ') + 1);
+        return "missing";
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(exported("nak", "2"), QByteArray("3"), 5000);
+    QCOMPARE(exported("nak", "3"), QByteArray("0"));
+    QCOMPARE(exported("ack_wait", "2"), QByteArray("0"));
+    QCOMPARE(exported("nak", "10+"), QByteArray("0"));
+}
+
+// The NAK delay policy of the earlier router: a delay that grows with the delivery count.
+void TestConsumerPage::nakBackoffGrowsWithDeliveries() {
+    js::StreamConfig sc;
+    sc.name = QStringLiteral("BACKOFF");
+    sc.subjects = {QStringLiteral("backoff.>")};
+    sc.storage = js::StorageType::Memory;
+    QVERIFY(m_js->addStream(sc).ok());
+    js::ConsumerConfig cc;
+    cc.durableName = QStringLiteral("b");
+    cc.ackWaitNs = 30LL * 1000000000LL;
+    QVERIFY(m_js->addConsumer(QStringLiteral("BACKOFF"), cc).ok());
+    QVERIFY(m_js->publish("backoff.job", "retry me").ok());
+
+    ConsumerPage* page = m_window->consumerPage();
+    m_window->showPage(MainWindow::Page::Consumer);
+    page->openConsumer(QStringLiteral("BACKOFF"), QStringLiteral("b"));
+    QVERIFY2(fetchOnce(1, 2000), qPrintable(page->statusText()));
+    QCOMPARE(rowOf(1, 1), 0);
+
+    js::NakDelayPolicy policy;
+    policy.initialMs = 1500;
+    policy.maxMs = 60000;
+    policy.jitterPercent = 0;
+    page->setNakBackoff(policy);
+    QVERIFY(page->findChild<QSpinBox*>(QStringLiteral("nakMax"))->isVisibleTo(page));
+    QCOMPARE(page->nakBackoff()->toString(), QStringLiteral("1.5s,1m0s,x2,0%"));
+    QElapsedTimer sinceNak;
+    sinceNak.start();
+    selectRows({0});
+    QTest::mouseClick(page->findChild<QPushButton*>(QStringLiteral("nak")), Qt::LeftButton);
+    QCOMPARE(
+        rowsInState(QStringLiteral("NAKed (redeliver in %1, backoff)").arg(format::duration(1500))),
+        QList<int>{0});
+    // Not back before its delay; back after it, delivered twice.
+    QVERIFY(fetchOnce(1, 700));
+    QCOMPARE(rowOf(1, 2), -1);
+    for (int i = 0; i < 5 && rowOf(1, 2) < 0; ++i)
+        QVERIFY(fetchOnce(1, 2000));
+    QVERIFY(rowOf(1, 2) >= 0);
+    QVERIFY2(sinceNak.elapsed() >= 1300, qPrintable(QString::number(sinceNak.elapsed())));
+    // The second NAK of the same message waits twice as long.
+    selectRows({rowOf(1, 2)});
+    QTest::mouseClick(page->findChild<QPushButton*>(QStringLiteral("nak")), Qt::LeftButton);
+    QCOMPARE(
+        rowsInState(QStringLiteral("NAKed (redeliver in %1, backoff)").arg(format::duration(3000))),
+        QList<int>{rowOf(1, 2)});
+    // A fixed delay and "at once" are still there.
+    page->setNakDelay(250);
+    QVERIFY(!page->nakBackoff());
+    QVERIFY(!page->findChild<QSpinBox*>(QStringLiteral("nakMax"))->isVisibleTo(page));
+    page->setNakDelay(0);
+    QVERIFY(!page->findChild<QSpinBox*>(QStringLiteral("nakDelay"))->isVisibleTo(page));
 }
 
 void TestConsumerPage::termAndMaxDeliverEvents() {

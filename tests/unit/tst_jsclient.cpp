@@ -85,6 +85,8 @@ private slots:
     void nakDelayGrowthAndCap();
     void nakDelayJitterBounds();
     void nakDelayEdgeCases();
+    void nakDelayPolicyParses_data();
+    void nakDelayPolicyParses();
 
     void queueInline();
     void queueOnContextThread();
@@ -280,12 +282,20 @@ void TestJsClient::causeOfRedelivery() {
     QCOMPARE(s.afterAckWait, quint64(2));
     QCOMPARE(s.redelivered, quint64(4));
     QCOMPARE(s.naked, quint64(2));
+    // By delivery count: after a NAK at counts 2 and 4, after the ack wait at 2 and 3.
+    QCOMPARE(s.afterNakByCount, (QList<quint64>{0, 1, 0, 1, 0, 0, 0, 0, 0, 0}));
+    QCOMPARE(s.afterAckWaitByCount, (QList<quint64>{0, 1, 1, 0, 0, 0, 0, 0, 0, 0}));
+    // The last bucket holds 10 and more.
+    t.onDelivered(meta(1, 25));
+    QCOMPARE(t.stats().afterAckWaitByCount.last(), quint64(1));
+    QCOMPARE(sum(t.stats().afterAckWaitByCount), t.stats().afterAckWait);
+    QCOMPARE(sum(t.stats().afterNakByCount), t.stats().afterNak);
 
     // A NAK of a message that is then acked on another path does not leak into the next
     // message's attribution.
     t.onAnswered(meta(7, 1), AckKind::Nak);
     t.onDelivered(meta(8, 2));
-    QCOMPARE(t.stats().afterAckWait, quint64(3));
+    QCOMPARE(t.stats().afterAckWait, quint64(4));
     QCOMPARE(t.stats().afterNak, quint64(2));
 }
 
@@ -729,6 +739,64 @@ void TestJsClient::queueContextDestroyed() {
     QCoreApplication::processEvents();
     QVERIFY2(!wrongThread, "the handler ran on the pushing thread after its context was destroyed");
     QCOMPARE(handled.load(), 1);
+}
+
+void TestJsClient::nakDelayPolicyParses_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("back"); // toString(), or the error's words
+    QTest::addColumn<bool>("ok");
+    QTest::newRow("initial") << "1s"
+                             << "1s,1m0s,x2,20%" << true;
+    QTest::newRow("initial above default max") << "2m"
+                                               << "2m0s,2m0s,x2,20%" << true;
+    QTest::newRow("two") << "500ms,30s"
+                         << "500ms,30s,x2,20%" << true;
+    QTest::newRow("all") << "1s, 60s, x3, 10%"
+                         << "1s,1m0s,x3,10%" << true;
+    QTest::newRow("star") << "1s,*1.5,0%"
+                          << "1s,1m0s,x1.5,0%" << true;
+    QTest::newRow("empty") << ""
+                           << "an empty part" << false;
+    QTest::newRow("no initial") << "x2,20%"
+                                << "the first delay is missing" << false;
+    QTest::newRow("three durations") << "1s,2s,3s"
+                                     << "more than two durations" << false;
+    QTest::newRow("word") << "soon"
+                          << "'soon' is not a duration" << false;
+    QTest::newRow("percent") << "1s,lots%"
+                             << "not a whole percent" << false;
+    QTest::newRow("jitter") << "1s,150%"
+                            << "the jitter is 0%-100%" << false;
+    QTest::newRow("multiplier") << "1s,x0.5"
+                                << "the multiplier is 1 to 10" << false;
+    QTest::newRow("multiplier word") << "1s,xfast"
+                                     << "not a multiplier" << false;
+    QTest::newRow("zero") << "0s"
+                          << "the first delay is 1ms to 1h" << false;
+    QTest::newRow("cap below") << "10s,1s"
+                               << "at least the first (10s)" << false;
+    QTest::newRow("cap huge") << "1s,100h"
+                              << "at most 12h" << false;
+    QTest::newRow("trailing comma") << "1s,"
+                                    << "an empty part" << false;
+}
+
+void TestJsClient::nakDelayPolicyParses() {
+    QFETCH(QString, text);
+    QFETCH(QString, back);
+    QFETCH(bool, ok);
+    auto p = NakDelayPolicy::parse(text);
+    QCOMPARE(p.ok(), ok);
+    if (!ok) {
+        QCOMPARE(p.error().kind, ErrorKind::InvalidArgument);
+        QVERIFY2(p.error().message.contains(back), qPrintable(p.error().message));
+        return;
+    }
+    QCOMPARE(p->toString(), back);
+    // The text it writes reads back as the same policy.
+    auto again = NakDelayPolicy::parse(p->toString());
+    QVERIFY(again);
+    QVERIFY(again.value() == p.value());
 }
 
 QTEST_GUILESS_MAIN(TestJsClient)

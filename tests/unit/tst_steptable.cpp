@@ -87,6 +87,12 @@ void TestStepTable::kinds_data() {
     row("await", R"({"step": "await"})", "await every background publish");
     row("consume", R"({"step": "consume", "stream": "S", "consumer": "d", "nak_percent": 10})",
         "consume S > d (NAK 10%)");
+    row("consume", R"({"step": "consume", "stream": "S", "consumer": "d", "nak_percent": 10,
+        "nak_delay": "2s"})",
+        "consume S > d (NAK 10%, after 2s)");
+    row("consume", R"({"step": "consume", "stream": "S", "consumer": "d", "nak_percent": 10,
+        "nak_backoff": "500ms,30s"})",
+        "consume S > d (NAK 10%, backoff 500ms,30s,x2,20%)");
     row("stop", R"({"step": "stop", "worker": "c"})", "stop worker c");
     row("wait", R"({"step": "wait", "duration": "1m30s"})", "wait 90s");
     row("wait", R"({"step": "wait", "duration": 250})", "wait 250ms");
@@ -237,6 +243,18 @@ void TestStepTable::badFields_data() {
     row("consume nak_percent", R"({"step": "consume", "stream": "S", "consumer": "d",
         "nak_percent": 101})",
         "steps[3].nak_percent", "must be between 0 and 100, got 101");
+    row("consume backoff", R"({"step": "consume", "stream": "S", "consumer": "d",
+        "nak_percent": 5, "nak_backoff": "1s,100ms"})",
+        "steps[3].nak_backoff", "the longest delay is at least the first (1s)");
+    row("consume backoff words", R"({"step": "consume", "stream": "S", "consumer": "d",
+        "nak_percent": 5, "nak_backoff": "soon"})",
+        "steps[3].nak_backoff", "'soon' is not a duration");
+    row("consume delay and backoff", R"({"step": "consume", "stream": "S", "consumer": "d",
+        "nak_percent": 5, "nak_delay": "1s", "nak_backoff": "1s"})",
+        "steps[3].nak_backoff", "not both");
+    row("consume delay without naks", R"({"step": "consume", "stream": "S", "consumer": "d",
+        "nak_delay": "1s"})",
+        "steps[3].nak_delay", "nak_percent is 0");
     row("consume batch", R"({"step": "consume", "stream": "S", "consumer": "d", "batch": 0})",
         "steps[3].batch", "must be between 1 and 10000, got 0");
     row("consume stream missing", R"({"step": "consume", "consumer": "d"})", "steps[3].stream",

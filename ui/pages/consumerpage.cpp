@@ -139,21 +139,41 @@ ConsumerPage::ConsumerPage(QWidget* parent)
     m_ackButton->setObjectName(QStringLiteral("ack"));
     m_nakButton = new QPushButton(tr("&NAK"), bottom);
     m_nakButton->setObjectName(QStringLiteral("nak"));
+    m_nakMode = new QComboBox(bottom);
+    m_nakMode->setObjectName(QStringLiteral("nakMode"));
+    m_nakMode->addItem(tr("at once"));
+    m_nakMode->addItem(tr("after"));
+    m_nakMode->addItem(tr("backoff from"));
+    m_nakMode->setToolTip(
+        tr("When the server redelivers a NAKed message: at once, after a fixed delay, or after "
+           "a delay that doubles with each delivery (from the first delay up to the longest, "
+           "give or take the jitter, so a burst of NAKs does not come back at once)"));
     m_nakDelay = new QSpinBox(bottom);
-    m_nakDelay->setRange(0, 3'600'000);
-    m_nakDelay->setSuffix(tr(" ms delay"));
-    m_nakDelay->setSpecialValueText(tr("no delay"));
+    m_nakDelay->setObjectName(QStringLiteral("nakDelay"));
+    m_nakDelay->setRange(1, 3'600'000);
+    m_nakDelay->setValue(1000);
+    m_nakDelay->setSuffix(tr(" ms"));
+    m_nakMax = new QSpinBox(bottom);
+    m_nakMax->setObjectName(QStringLiteral("nakMax"));
+    m_nakMax->setRange(1, 12 * 3'600'000);
+    m_nakMax->setValue(60000);
+    m_nakMax->setPrefix(tr("to "));
+    m_nakMax->setSuffix(tr(" ms"));
+    m_nakJitter = new QSpinBox(bottom);
+    m_nakJitter->setObjectName(QStringLiteral("nakJitter"));
+    m_nakJitter->setRange(0, 100);
+    m_nakJitter->setValue(20);
+    m_nakJitter->setPrefix(tr("±"));
+    m_nakJitter->setSuffix(tr(" %"));
     m_wpiButton = new QPushButton(tr("In &progress"), bottom);
     m_wpiButton->setObjectName(QStringLiteral("inProgress"));
     m_termButton = new QPushButton(tr("&Term"), bottom);
     m_termButton->setObjectName(QStringLiteral("term"));
     m_termReason = new QLineEdit(bottom);
     m_termReason->setPlaceholderText(tr("term reason (optional)"));
+    // Two rows: fetching (and sampling) above, answering below, so the NAK's delay fields fit
+    // a 1366-pixel screen.
     for (QWidget* w : std::initializer_list<QWidget*>{m_fetchCount, m_fetchExpires, m_fetchButton})
-        actions->addWidget(w);
-    actions->addSpacing(16);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_ackButton, m_nakButton, m_nakDelay,
-                                                      m_wpiButton, m_termButton, m_termReason})
         actions->addWidget(w);
     actions->addStretch(1);
     m_sampleButton = new QPushButton(tr("Sample acks..."), bottom);
@@ -163,6 +183,13 @@ ConsumerPage::ConsumerPage(QWidget* parent)
            "of every worker, any service's, then shows as \"All workers P95\""));
     actions->addWidget(m_sampleButton);
     bottomLayout->addLayout(actions);
+    auto* answers = new QHBoxLayout;
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{m_ackButton, m_nakButton, m_nakMode, m_nakDelay, m_nakMax,
+                                         m_nakJitter, m_wpiButton, m_termButton, m_termReason})
+        answers->addWidget(w);
+    answers->addStretch(1);
+    bottomLayout->addLayout(answers);
 
     auto* hsplit = new QSplitter(Qt::Horizontal, bottom);
     m_messages = new FetchedMessageModel(this);
@@ -200,6 +227,8 @@ ConsumerPage::ConsumerPage(QWidget* parent)
             [this] { fetch(m_fetchCount->value(), m_fetchExpires->value()); });
     connect(m_ackButton, &QPushButton::clicked, this, [this] { answerSelected(js::AckKind::Ack); });
     connect(m_nakButton, &QPushButton::clicked, this, [this] { answerSelected(js::AckKind::Nak); });
+    connect(m_nakMode, &QComboBox::currentIndexChanged, this, &ConsumerPage::updateNakFields);
+    updateNakFields();
     connect(m_wpiButton, &QPushButton::clicked, this,
             [this] { answerSelected(js::AckKind::InProgress); });
     connect(m_termButton, &QPushButton::clicked, this,
@@ -460,12 +489,20 @@ void ConsumerPage::answerSelected(js::AckKind kind) {
             s = f.message->ack();
             state = tr("acked");
             break;
-        case js::AckKind::Nak:
-            s = f.message->nak(qint64(m_nakDelay->value()) * 1000000);
-            state = m_nakDelay->value() > 0
-                        ? tr("NAKed (redeliver in %1)").arg(format::duration(m_nakDelay->value()))
-                        : tr("NAKed");
+        case js::AckKind::Nak: {
+            // The backoff's delay follows this message's own delivery count.
+            const auto backoff = nakBackoff();
+            const qint64 delayNs = backoff ? backoff->delayNs(f.message->metadata().delivered)
+                                   : m_nakMode->currentIndex() == 1
+                                       ? qint64(m_nakDelay->value()) * 1000000
+                                       : 0;
+            s = f.message->nak(delayNs);
+            state = delayNs > 0 ? tr("NAKed (redeliver in %1%2)")
+                                      .arg(format::duration(delayNs / 1000000),
+                                           backoff ? tr(", backoff") : QString())
+                                : tr("NAKed");
             break;
+        }
         case js::AckKind::InProgress:
             s = f.message->inProgress();
             state = tr("in progress");
@@ -669,6 +706,43 @@ void ConsumerPage::refresh() {
 void ConsumerPage::recordHistory() {
     if (m_tracker)
         m_charts->recordRates(m_tracker->stats());
+}
+
+void ConsumerPage::updateNakFields() {
+    const int mode = m_nakMode->currentIndex();
+    m_nakDelay->setVisible(mode >= 1);
+    m_nakMax->setVisible(mode == 2);
+    m_nakJitter->setVisible(mode == 2);
+    m_nakDelay->setToolTip(mode == 2 ? tr("The delay after the first delivery; it doubles with "
+                                          "each further one")
+                                     : tr("How long the server waits before redelivering"));
+}
+
+void ConsumerPage::setNakDelay(qint64 ms) {
+    if (ms <= 0) {
+        m_nakMode->setCurrentIndex(0);
+        return;
+    }
+    m_nakMode->setCurrentIndex(1);
+    m_nakDelay->setValue(int(qMin<qint64>(ms, m_nakDelay->maximum())));
+}
+
+void ConsumerPage::setNakBackoff(const js::NakDelayPolicy& policy) {
+    m_nakMode->setCurrentIndex(2);
+    m_nakDelay->setValue(int(qBound(qint64(1), policy.initialMs, qint64(m_nakDelay->maximum()))));
+    m_nakMax->setValue(int(qBound(qint64(1), policy.maxMs, qint64(m_nakMax->maximum()))));
+    m_nakJitter->setValue(policy.jitterPercent);
+}
+
+std::optional<js::NakDelayPolicy> ConsumerPage::nakBackoff() const {
+    if (m_nakMode->currentIndex() != 2)
+        return std::nullopt;
+    js::NakDelayPolicy p;
+    p.initialMs = m_nakDelay->value();
+    // A longest delay below the first one means "no growth": the first one, always.
+    p.maxMs = qMax(m_nakMax->value(), m_nakDelay->value());
+    p.jitterPercent = m_nakJitter->value();
+    return p;
 }
 
 } // namespace jetdeck

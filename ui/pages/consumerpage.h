@@ -47,6 +47,11 @@ public:
     bool fetch(int count, int expiresMs = 2000);
     /// Answers the selected messages (all pending ones when none is selected).
     void answerSelected(js::AckKind kind);
+    /// How a NAK asks for its redelivery: at once (nullopt and no delay), after a fixed delay,
+    /// or after a delay that grows with the message's delivery count (the backoff).
+    void setNakDelay(qint64 ms);
+    void setNakBackoff(const js::NakDelayPolicy& policy);
+    std::optional<js::NakDelayPolicy> nakBackoff() const;
     bool isFetching() const { return m_fetching; }
     /// Asks the server to sample `percent` of this consumer's acks (sample_freq; 0 stops it):
     /// every worker's processing time then reaches the page ("All workers P95"), at the cost of
@@ -76,6 +81,7 @@ protected:
     void recordHistory() override;
 
 private:
+    void updateNakFields();
     void onFetched(quint64 generation, const Result<js::FetchOutcome>& outcome);
     void onSelectionChanged();
     void setStatus(const QString& text, bool error);
@@ -105,7 +111,10 @@ private:
     QPushButton* m_fetchButton;
     QPushButton* m_ackButton;
     QPushButton* m_nakButton;
-    QSpinBox* m_nakDelay;
+    QComboBox* m_nakMode;  ///< at once, after a fixed delay, or a backoff by delivery count
+    QSpinBox* m_nakDelay;  ///< the fixed delay, or the backoff's first one
+    QSpinBox* m_nakMax;    ///< the backoff's longest delay
+    QSpinBox* m_nakJitter; ///< the backoff's jitter, percent
     QPushButton* m_wpiButton;
     QPushButton* m_termButton;
     QLineEdit* m_termReason;

@@ -21,6 +21,24 @@ Status readConsume(Reader& r, Step& step, ParseContext& ctx) {
         return e;
     if (Status e = r.integer(QStringLiteral("batch"), &c.batch, 1, 10000); !e.ok())
         return e;
+    if (Status e = r.duration(QStringLiteral("nak_delay"), &c.nakDelayMs); !e.ok())
+        return e;
+    QString backoff;
+    if (Status e = r.string(QStringLiteral("nak_backoff"), &backoff); !e.ok())
+        return e;
+    if (!backoff.isEmpty()) {
+        if (c.nakDelayMs > 0)
+            return r.error(QStringLiteral("nak_backoff"),
+                           QStringLiteral("give nak_delay (fixed) or nak_backoff (growing with "
+                                          "the delivery count), not both"));
+        auto policy = js::NakDelayPolicy::parse(backoff);
+        if (!policy)
+            return r.error(QStringLiteral("nak_backoff"), policy.error().message);
+        c.nakBackoff = policy.value();
+    }
+    if ((c.nakDelayMs > 0 || c.nakBackoff) && c.nakPercent == 0)
+        return r.error(c.nakBackoff ? QStringLiteral("nak_backoff") : QStringLiteral("nak_delay"),
+                       QStringLiteral("delays the NAKed messages, and nak_percent is 0: set it"));
     if (step.name.isEmpty())
         step.name = c.consumer;
     if (ctx.workers.contains(step.name))
@@ -34,7 +52,15 @@ Status readConsume(Reader& r, Step& step, ParseContext& ctx) {
 QString titleConsume(const Step& step) {
     const auto& b = std::get<ConsumeStep>(step.body);
     QString t = QStringLiteral("consume %1 > %2").arg(b.stream, b.consumer);
-    if (b.nakPercent > 0)
+    if (b.nakPercent > 0 && b.nakBackoff)
+        t += QStringLiteral(" (NAK %1%, backoff %2)")
+                 .arg(b.nakPercent)
+                 .arg(b.nakBackoff->toString());
+    else if (b.nakPercent > 0 && b.nakDelayMs > 0)
+        t += QStringLiteral(" (NAK %1%, after %2)")
+                 .arg(b.nakPercent)
+                 .arg(js::formatDurationNs(b.nakDelayMs * 1000000));
+    else if (b.nakPercent > 0)
         t += QStringLiteral(" (NAK %1%)").arg(b.nakPercent);
     return t;
 }
@@ -61,18 +87,20 @@ StepResult runConsume(Run& run, const Step& step) {
         raw->arrived.insert(meta.streamSeq);
     });
     const int nakPercent = c.nakPercent;
+    const qint64 nakDelayNs = c.nakDelayMs * 1000000;
+    const std::optional<js::NakDelayPolicy> backoff = c.nakBackoff;
     js::ConsumeOptions co;
     co.batch = c.batch;
     co.expiresMs = 5000;
     co.heartbeatMs = 1000;
     if (Status s = w->consumer->consume(
-            [raw, nakPercent](js::JsMessage& m) {
+            [raw, nakPercent, nakDelayNs, backoff](js::JsMessage& m) {
                 {
                     QMutexLocker l(&raw->mu);
                     raw->seen.insert(m.metadata().streamSeq);
                 }
                 if (nakPercent > 0 && int(QRandomGenerator::global()->bounded(100)) < nakPercent)
-                    m.nak();
+                    m.nak(backoff ? backoff->delayNs(m.metadata().delivered) : nakDelayNs);
                 else
                     m.ack();
             },
