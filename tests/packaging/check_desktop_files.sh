@@ -47,7 +47,7 @@ complete_words() { # script function words... -> what completes the last word
         _ "$@"
 }
 [[ "$(complete_words "$comp" _jetdeck_cli jetdeck-cli scen)" == "scenario" ]] || fail "scen"
-[[ "$(complete_words "$comp" _jetdeck_cli jetdeck-cli -s nats://x stream "")" == "ls info add rm purge" ]] ||
+[[ "$(complete_words "$comp" _jetdeck_cli jetdeck-cli -s nats://x stream "")" == "ls info add rm purge view get rmm" ]] ||
     fail "stream subcommands"
 [[ "$(complete_words "$comp" _jetdeck_cli jetdeck-cli fault st)" == "stepdown" ]] || fail "fault"
 [[ "$(complete_words "$comp" _jetdeck_cli jetdeck-cli pub x --cou)" == "--count" ]] || fail "pub --count"
