@@ -3,6 +3,7 @@
 #include "core/demo/demosession.h"
 #include "core/metrics/metricsserver.h"
 #include "core/metrics/registry.h"
+#include "ui/connections/connectiondialog.h"
 #include "ui/connections/connectionsidebar.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/clientspage.h"
@@ -18,11 +19,13 @@
 #include "ui/pages/scenariopage.h"
 #include "ui/pages/serverspage.h"
 #include "ui/pages/streamspage.h"
+#include "ui/pages/welcomepage.h"
 #include "ui/widgets/eventlogpanel.h"
 #include "ui/widgets/faultmarks.h"
 #include "ui/widgets/layoutsettings.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QChartView>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -34,6 +37,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPainter>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
@@ -83,6 +87,60 @@ constexpr bool inPageOrder() {
     return true;
 }
 static_assert(inPageOrder(), "kPages lists the pages in the order of MainWindow::Page");
+/// A page's icon: a rounded tile in its group's colour with a symbol, drawn here so that it
+/// looks the same on every desktop and offscreen (no icon theme needed).
+QIcon pageIcon(int page) {
+    struct Look {
+        QChar symbol;
+        QColor colour;
+    };
+    const QColor connection(0x2e, 0x7d, 0x32), cluster(0x15, 0x65, 0xc0),
+        jetstream(0x6a, 0x1b, 0x9a), measure(0xef, 0x6c, 0x00), act(0xc6, 0x28, 0x28);
+    static const QChar symbols[] = {QChar(0x26A1), QChar(0x2630), QChar(0x263A), QChar(0x2261),
+                                    QChar(0x2691), QChar(0x25A4), QChar(0x25D4), QChar(0x21C4),
+                                    QChar(0x25B6), QChar(0x2699), QChar(0x2709), QChar(0x26A0),
+                                    QChar(0x2611)};
+    static_assert(std::size(symbols) == size_t(MainWindow::kPageCount));
+    QColor colour;
+    switch (MainWindow::Page(page)) {
+    case MainWindow::Page::Connection:
+    case MainWindow::Page::Outbound:
+        colour = connection;
+        break;
+    case MainWindow::Page::Servers:
+    case MainWindow::Page::Clients:
+    case MainWindow::Page::Events:
+        colour = cluster;
+        break;
+    case MainWindow::Page::JetStream:
+    case MainWindow::Page::Streams:
+    case MainWindow::Page::Consumer:
+    case MainWindow::Page::Messages:
+        colour = jetstream;
+        break;
+    case MainWindow::Page::Latency:
+        colour = measure;
+        break;
+    default:
+        colour = act;
+    }
+    QPixmap pm(36, 36);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colour);
+    p.drawRoundedRect(QRectF(1, 1, 34, 34), 8, 8);
+    QFont f = p.font();
+    f.setPixelSize(24);
+    f.setBold(true);
+    p.setFont(f);
+    p.setPen(Qt::white);
+    p.drawText(QRectF(0, 0, 36, 36), Qt::AlignCenter, QString(symbols[page]));
+    p.end();
+    return QIcon(pm);
+}
+
 } // namespace
 
 QString MainWindow::pageName(Page page) {
@@ -130,8 +188,10 @@ MainWindow::MainWindow(QWidget* parent)
     left->setObjectName(QStringLiteral("leftColumn"));
     left->addWidget(m_sidebar);
     left->addWidget(m_nav);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
+    // The pages get the room: the connections list is a few lines until there are many.
+    left->setStretchFactor(0, 2);
+    left->setStretchFactor(1, 3);
+    left->setSizes({260, 420});
     auto* central = new QSplitter(Qt::Horizontal, this);
     central->setObjectName(QStringLiteral("centralSplitter"));
     central->addWidget(left);
@@ -151,11 +211,16 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    // The console lets go of its connection before a demo it started stops its servers, so
+    // that their going away is not reported as a lost connection.
+    if (m_ownDemo)
+        disconnectFromServer();
     m_session->release();
     // The pages' background work (JetStream snapshots, faults) may still hold the connection;
     // closed, it fails fast. Waiting here ends it while the application is whole, so the
     // connection is deleted on its own thread and nothing outlives the window.
     QThreadPool::globalInstance()->waitForDone(kBackgroundDrainMs);
+    m_ownDemo.reset();
 }
 
 void MainWindow::createServerBar() {
@@ -228,7 +293,7 @@ QWidget* MainWindow::createPages() {
         m_pages[size_t(i)] = pages[size_t(i)].first;
         m_pages[size_t(i)]->setSession(m_session);
         m_stack->addWidget(pages[size_t(i)].second);
-        m_nav->addItem(tr(kPages[i].title));
+        m_nav->addItem(new QListWidgetItem(pageIcon(i), tr(kPages[i].title)));
         auto* go = new QAction(this);
         if (i < 10) // Alt+1 ... Alt+9, then Alt+0
             go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(i < 9 ? Qt::Key_1 + i : Qt::Key_0)));
@@ -246,7 +311,33 @@ QWidget* MainWindow::createPages() {
             [this] { showPage(Page((m_nav->currentRow() + kPageCount - 1) % kPageCount)); });
     addAction(previous);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    // A click on the page already chosen leaves the welcome too.
+    connect(m_nav, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { m_stack->setCurrentIndex(m_nav->row(item)); });
+    m_nav->setIconSize(QSize(18, 18));
+    m_nav->setSpacing(1);
     m_nav->setCurrentRow(0);
+
+    m_welcome = new WelcomePage(this);
+    m_stack->addWidget(m_welcome); // after the pages: index kPageCount
+    connect(m_welcome, &WelcomePage::connectUrlRequested, this, [this](const QString& urls) {
+        if (connectToUrls(urls)) {
+            m_welcome->reset();
+            showPage(Page::Connection);
+        } else
+            m_welcome->setMessage(m_lastMessage, true);
+    });
+    connect(m_welcome, &WelcomePage::connectContextRequested, this, [this](const QString& name) {
+        if (m_sidebar->connectTo(QStringLiteral("context:") + name)) {
+            m_welcome->reset();
+            showPage(Page::Connection);
+        } else
+            m_welcome->setMessage(m_sidebar->statusText(), true);
+    });
+    connect(m_welcome, &WelcomePage::demoRequested, this, [this] { startDemo(); });
+    connect(m_welcome, &WelcomePage::newConnectionRequested, this,
+            [this] { m_sidebar->newConnection()->open(); });
+    connect(m_welcome, &WelcomePage::consoleRequested, this, [this] { showPage(currentPage()); });
     return m_stack;
 }
 
@@ -358,10 +449,56 @@ void MainWindow::connectPages() {
 
 void MainWindow::showPage(Page page) {
     m_nav->setCurrentRow(int(page));
+    m_stack->setCurrentIndex(int(page)); // also when the welcome covers the page already chosen
 }
 
 MainWindow::Page MainWindow::currentPage() const {
-    return Page(m_stack->currentIndex());
+    return Page(qBound(0, m_nav->currentRow(), kPageCount - 1));
+}
+
+void MainWindow::showWelcome() {
+    QStringList contexts;
+    for (const QString& key : m_sidebar->keys())
+        if (key.startsWith(QLatin1String("context:")))
+            contexts << key.mid(8);
+    m_welcome->setContexts(contexts, m_sidebar->contextDirectory());
+    m_stack->setCurrentWidget(m_welcome);
+}
+
+bool MainWindow::isWelcomeShown() const {
+    return m_stack->currentWidget() == m_welcome;
+}
+
+bool MainWindow::hasSavedConnections() const {
+    for (const QString& key : m_sidebar->keys())
+        if (key.startsWith(QLatin1String("saved:")))
+            return true;
+    return false;
+}
+
+Status MainWindow::startDemo(int clusterSize) {
+    if (m_ownDemo)
+        return {};
+    m_welcome->setBusy(true, tr("Starting the demo: a local nats-server, its stream and "
+                                "workers (a few seconds)..."));
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    QCoreApplication::processEvents(); // the message shows before the work
+    DemoSession::Config cfg;
+    cfg.clusterSize = clusterSize;
+    auto demo = std::make_unique<DemoSession>(cfg);
+    const Status s = demo->start();
+    QApplication::restoreOverrideCursor();
+    if (!s.ok()) {
+        const QString why = tr("The demo could not start: %1").arg(s.toString());
+        m_welcome->setMessage(why, true);
+        showMessage(why, true);
+        return s;
+    }
+    m_ownDemo = std::move(demo);
+    m_welcome->setMessage(QString(), false);
+    attachDemo(*m_ownDemo);
+    showPage(Page::Connection);
+    return {};
 }
 
 Connection* MainWindow::connection() const {
@@ -460,6 +597,8 @@ void MainWindow::onStateChanged(const SessionState& s) {
     updateButtons(s.state);
     if (s.state == ConnectionState::Connected) {
         showMessage(tr("Connected to %1").arg(s.server), false);
+        if (isWelcomeShown()) // connected from the sidebar: the console takes over
+            showPage(currentPage());
     } else if ((s.state == ConnectionState::Disconnected ||
                 s.state == ConnectionState::Reconnecting || s.state == ConnectionState::Closed) &&
                !s.lastError.ok()) {

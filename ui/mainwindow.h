@@ -9,6 +9,7 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QComboBox;
@@ -30,6 +31,7 @@ class FaultMarks;
 class FaultsPage;
 class LatencyPage;
 class MessagesPage;
+class WelcomePage;
 class OutboundPage;
 class PublishPage;
 class ScenarioPage;
@@ -132,6 +134,18 @@ public:
     Status exportEventsCsv(const QString& path);
     void showPage(Page page);
     Page currentPage() const;
+    /// The first start's page: a URL, the natscli contexts found, the demo. Until a connection
+    /// is made or a page is chosen.
+    void showWelcome();
+    bool isWelcomeShown() const;
+    WelcomePage* welcomePage() const { return m_welcome; }
+    /// Nothing saved yet: what the first start looks like (main() then shows the welcome when
+    /// no server was given either).
+    bool hasSavedConnections() const;
+    /// Starts the built-in demo in this process (the welcome's button) and shows it; the
+    /// demo's servers stop with the window.
+    Status startDemo(int clusterSize = 1);
+    DemoSession* ownDemo() const { return m_ownDemo.get(); }
     EventLogModel* eventModel() const;
     QString serverBarText() const;
     /// Light, dark, or as the desktop says; kept in the settings.
@@ -172,6 +186,8 @@ private:
     EventsPage* m_events;
     StreamsPage* m_streams;
     MessagesPage* m_messages;
+    WelcomePage* m_welcome = nullptr;
+    std::unique_ptr<DemoSession> m_ownDemo;
     LatencyPage* m_latency;
     OutboundPage* m_outbound;
     PublishPage* m_publish;

@@ -197,6 +197,8 @@ int main(int argc, char** argv) {
             qEnvironmentVariableIsSet("NATS_URL") || !ctx->sourcePath.isEmpty();
         if (explicitTarget)
             window.connectWith(o);
+        else if (!window.hasSavedConnections())
+            window.showWelcome(); // the first start: nothing saved, no server given
     }
     if (p.isSet(QStringLiteral("theme"))) {
         const auto theme = themeFromName(p.value(QStringLiteral("theme")));

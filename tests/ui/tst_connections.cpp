@@ -10,6 +10,7 @@
 #include "ui/connections/connectionsidebar.h"
 #include "ui/connections/savedconnection.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/welcomepage.h"
 
 #include <QComboBox>
 #include <QLineEdit>
@@ -34,6 +35,7 @@ private slots:
     void connectsAndColoursTheDot();
     void wrongPasswordTurnsRed();
     void natscliContext();
+    void welcomeOnFirstStart();
 
 private:
     void writeContext(const QString& name, const QString& json);
@@ -360,6 +362,82 @@ void TestConnections::natscliContext() {
     d->nameEdit()->setText(QStringLiteral("dev copy"));
     QVERIFY(d->tryAccept());
     QVERIFY(sidebar->keys().contains(QStringLiteral("saved:dev copy")));
+}
+
+// The first start (nothing saved, no server given) opens on the welcome: a URL, the natscli
+// contexts found, the demo; each way in leaves it for the console, each mistake is said there.
+void TestConnections::welcomeOnFirstStart() {
+    writeContext(QStringLiteral("dev"),
+                 QStringLiteral("{\"url\": \"%1\", \"user\": \"alice\", \"password\": \"s3cret\"}")
+                     .arg(m_server->url()));
+    writeContext(QStringLiteral("broken"), QStringLiteral("{\"url\": \"http://nope\"}"));
+    MainWindow window;
+    window.show();
+    ConnectionSidebar* sidebar = window.connectionSidebar();
+    sidebar->setContextDir(m_files.filePath(QStringLiteral("context")));
+    QVERIFY(!window.hasSavedConnections());
+    window.showWelcome();
+    QVERIFY(window.isWelcomeShown());
+    WelcomePage* welcome = window.welcomePage();
+    QCOMPARE(welcome->contextButtons(),
+             (QStringList{QStringLiteral("broken"), QStringLiteral("dev")}));
+    // The keyring in one line, its meaning on demand.
+    QVERIFY2(sidebar->keyringText().startsWith(QStringLiteral("Secrets: ")),
+             qPrintable(sidebar->keyringText()));
+    auto* url = welcome->findChild<QLineEdit*>(QStringLiteral("welcomeUrl"));
+    auto* go = welcome->findChild<QPushButton*>(QStringLiteral("welcomeConnect"));
+    QVERIFY(url && go);
+
+    // Mistakes are said on the welcome, which stays.
+    url->clear();
+    QTest::mouseClick(go, Qt::LeftButton);
+    QVERIFY2(welcome->messageText().contains(QStringLiteral("Type a server's URL first")),
+             qPrintable(welcome->messageText()));
+    url->setText(QStringLiteral("nats://127.0.0.1:99999"));
+    QTest::mouseClick(go, Qt::LeftButton);
+    QVERIFY2(welcome->messageText().startsWith(QStringLiteral("Not connecting")),
+             qPrintable(welcome->messageText()));
+    QVERIFY(window.isWelcomeShown());
+    QTest::mouseClick(welcome->findChild<QPushButton*>(QStringLiteral("welcomeContext:broken")),
+                      Qt::LeftButton);
+    QVERIFY2(welcome->messageText().contains(QStringLiteral("broken")),
+             qPrintable(welcome->messageText()));
+    QVERIFY(window.isWelcomeShown());
+
+    // A context: one click, and the console shows the connection.
+    QTest::mouseClick(welcome->findChild<QPushButton*>(QStringLiteral("welcomeContext:dev")),
+                      Qt::LeftButton);
+    QVERIFY(!window.isWelcomeShown());
+    QCOMPARE(window.currentPage(), MainWindow::Page::Connection);
+    QTRY_COMPARE_WITH_TIMEOUT(sidebar->dotColor(QStringLiteral("context:dev")),
+                              QStringLiteral("green"), 10000);
+    window.disconnectFromServer();
+
+    // A URL.
+    window.showWelcome();
+    url->setText(QStringLiteral("nats://alice:s3cret@127.0.0.1:%1").arg(m_server->port()));
+    QTest::keyClick(url, Qt::Key_Return);
+    QVERIFY(!window.isWelcomeShown());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.connection() && window.connection()->state() == ConnectionState::Connected, 10000);
+
+    // Or straight to the console.
+    window.showWelcome();
+    QTest::mouseClick(welcome->findChild<QPushButton*>(QStringLiteral("welcomeSkip")),
+                      Qt::LeftButton);
+    QVERIFY(!window.isWelcomeShown());
+    // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_connections
+    QVERIFY2(url->text().isEmpty(), "the URL typed (with its password) stays after connecting");
+    if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        window.disconnectFromServer();
+        MainWindow fresh; // as a first start looks
+        fresh.resize(1280, 760);
+        fresh.show();
+        fresh.connectionSidebar()->setContextDir(m_files.filePath(QStringLiteral("context")));
+        fresh.showWelcome();
+        QTest::qWait(300); // laid out before the picture
+        QVERIFY(fresh.grab().save(dir + QStringLiteral("/console-welcome.png")));
+    }
 }
 
 QTEST_MAIN(TestConnections)

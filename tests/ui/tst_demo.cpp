@@ -22,11 +22,13 @@
 #include "ui/pages/publishpage.h"
 #include "ui/pages/serverspage.h"
 #include "ui/pages/streamspage.h"
+#include "ui/pages/welcomepage.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QTcpServer>
 #include <QtTest>
 
@@ -88,6 +90,7 @@ private slots:
     void stopLeavesNothing();
     void clusterReplicates();
     void aTakenRoutePortIsNotReady();
+    void welcomeStartsTheDemo();
     void clusterDemoThroughAKilledServer();
     void binaryExitsClean_data();
     void binaryExitsClean();
@@ -238,6 +241,40 @@ void TestDemo::aTakenRoutePortIsNotReady() {
     holder.close();
     VERIFY_OK(server.start(5000));
     QVERIFY(server.log().contains(QLatin1String("Listening for route connections")));
+}
+
+// The first start's welcome starts the demo with one click, in the window's own process; the
+// window's end takes its servers and their directories along.
+void TestDemo::welcomeStartsTheDemo() {
+    QList<qint64> pids;
+    QStringList dirs;
+    {
+        MainWindow window;
+        window.show();
+        window.showWelcome();
+        QTest::mouseClick(
+            window.welcomePage()->findChild<QPushButton*>(QStringLiteral("welcomeDemo")),
+            Qt::LeftButton);
+        QVERIFY2(window.ownDemo(), qPrintable(window.welcomePage()->messageText()));
+        QVERIFY(!window.isWelcomeShown());
+        QVERIFY(window.windowTitle().contains(QStringLiteral("demo")));
+        QTRY_VERIFY_WITH_TIMEOUT(window.connection() &&
+                                     window.connection()->state() == ConnectionState::Connected,
+                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.streamsPage()->model()->indexOfStream(DemoSession::streamName()).isValid(),
+            15000);
+        // A second click while it runs starts nothing more.
+        VERIFY_OK(window.startDemo());
+        for (NatsServerProcess* p : window.ownDemo()->servers())
+            pids << p->pid();
+        dirs = window.ownDemo()->directories();
+        QCOMPARE(pids.size(), 1);
+    }
+    for (qint64 pid : std::as_const(pids))
+        QVERIFY2(!processAlive(pid), qPrintable(QString::number(pid)));
+    for (const QString& d : std::as_const(dirs))
+        QVERIFY2(!QDir(d).exists(), qPrintable(d));
 }
 
 void TestDemo::clusterDemoThroughAKilledServer() {

@@ -98,7 +98,28 @@ ConnectionSidebar::ConnectionSidebar(std::unique_ptr<SecretStore> secrets, QWidg
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("status"));
     m_status->setWordWrap(true);
+    m_status->hide(); // until there is something to say
     layout->addWidget(m_status);
+    // Where secrets go, in one line; what it means on demand.
+    m_keyring = new QLabel(this);
+    m_keyring->setObjectName(QStringLiteral("keyring"));
+    m_keyring->setTextFormat(Qt::RichText);
+    m_keyring->setTextInteractionFlags(Qt::LinksAccessibleByMouse);
+    const bool keyring = m_secrets->isAvailable();
+    const QString details =
+        keyring ? tr("Passwords and tokens of saved connections are kept in %1, never in the "
+                     "settings file.")
+                      .arg(m_secrets->description())
+                : tr("%1: passwords and tokens are not saved. JetDeck keeps paths to credential "
+                     "files and asks for a password when it connects.")
+                      .arg(m_secrets->description());
+    m_keyring->setText(
+        (keyring ? tr("Secrets: system keyring") : tr("Secrets: not saved (no keyring)")) +
+        QStringLiteral(" <a href=\"#\">%1</a>").arg(tr("why?")));
+    m_keyring->setToolTip(details);
+    connect(m_keyring, &QLabel::linkActivated, this,
+            [this, details] { QMessageBox::information(this, tr("Where secrets go"), details); });
+    layout->addWidget(m_keyring);
 
     connect(m_tree, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         const QString key = item->data(0, KeyRole).toString();
@@ -127,11 +148,10 @@ ConnectionSidebar::ConnectionSidebar(std::unique_ptr<SecretStore> secrets, QWidg
             deleteConnection(key.mid(6));
     });
     reload();
-    if (!m_secrets->isAvailable())
-        setStatus(tr("%1: passwords and tokens are not saved; JetDeck keeps paths to "
-                     "credential files and asks for a password when it connects.")
-                      .arg(m_secrets->description()),
-                  false);
+}
+
+QString ConnectionSidebar::keyringText() const {
+    return m_keyring->text() + QLatin1Char('\n') + m_keyring->toolTip();
 }
 
 ConnectionSidebar::~ConnectionSidebar() = default;
@@ -418,6 +438,7 @@ void ConnectionSidebar::deleteConnection(const QString& name, bool confirmed) {
 
 void ConnectionSidebar::setStatus(const QString& text, bool error) {
     m_status->setText(text);
+    m_status->setVisible(!text.isEmpty());
     m_status->setStyleSheet(error ? textStyle(ColorRole::Bad) : QString());
 }
 

@@ -33,6 +33,9 @@ public:
 
     /// Where natscli contexts are read from (default: natscli's own directory).
     void setContextDir(const QString& dir);
+    QString contextDirectory() const { return m_contextDir; }
+    /// The keyring's state in one line (the details in its tooltip and behind its link).
+    QString keyringText() const;
     /// Asks for a password or token at connect time (when the keyring has none); nullopt
     /// cancels. The default shows an input dialog.
     void setSecretPrompt(std::function<std::optional<QString>(const QString& what)> prompt);
@@ -93,6 +96,7 @@ private:
     QPushButton* m_edit;
     QPushButton* m_delete;
     QLabel* m_status;
+    QLabel* m_keyring;
 };
 
 } // namespace jetdeck
