@@ -6,6 +6,7 @@
 #include "ui/mainwindow.h"
 #include "ui/models/outboundqueuemodel.h"
 #include "ui/pages/outboundpage.h"
+#include "ui/widgets/faultmarks.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -94,6 +95,21 @@ void TestOutboundPage::holdsWhileAwayAndFlushes() {
                 .contains(QStringLiteral("%1 operation(s) wait").arg(held)));
     // 25 of 10000: under one percent.
     QCOMPARE(page->findChild<QProgressBar*>(QStringLiteral("queueFill"))->value(), 0);
+    // Over time: the charts have the outage (a sample a second), with the console's fault marks.
+    auto peak = [](const std::deque<QPointF>& pts) {
+        double m = 0;
+        for (const QPointF& p : pts)
+            m = qMax(m, p.y());
+        return m;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(peak(page->depthHistory()) >= 25, 5000);
+    QVERIFY2(peak(page->depthHistory()) <= 26,
+             qPrintable(QString::number(peak(page->depthHistory()))));
+    QVERIFY2(peak(page->bytesHistory()) > 25 * 100 / 1024.0,
+             qPrintable(QString::number(peak(page->bytesHistory()))));
+    QTRY_VERIFY_WITH_TIMEOUT(page->oldestHistory().back().y() > 0, 5000);
+    m_window->session()->faultMarks()->add(QStringLiteral("server killed"), true);
+    QTRY_VERIFY_WITH_TIMEOUT(page->visibleFaultMarks() >= 1, 5000);
     // For the documentation: JETDECK_SCREENSHOT_DIR=docs ctest -R tst_outboundpage
     if (const QString dir = qEnvironmentVariable("JETDECK_SCREENSHOT_DIR"); !dir.isEmpty()) {
         m_window->resize(1100, 700);
@@ -117,6 +133,10 @@ void TestOutboundPage::holdsWhileAwayAndFlushes() {
     QTRY_VERIFY_WITH_TIMEOUT(c->state() == ConnectionState::Connected, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
     QCOMPARE(page->counterText(QStringLiteral("flushed")), QString::number(held));
+    // ... and the charts come back down to nothing held.
+    QTRY_COMPARE_WITH_TIMEOUT(page->depthHistory().back().y(), 0.0, 5000);
+    QCOMPARE(page->bytesHistory().back().y(), 0.0);
+    QCOMPARE(page->oldestHistory().back().y(), 0.0);
     QCOMPARE(page->counterText(QStringLiteral("expired")), QStringLiteral("0"));
     QCOMPARE(page->counterText(QStringLiteral("rejected")), QStringLiteral("0"));
 }

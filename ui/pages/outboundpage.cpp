@@ -2,8 +2,17 @@
 
 #include "core/client/connection.h"
 #include "ui/models/outboundqueuemodel.h"
+#include "ui/widgets/chartcsv.h"
+#include "ui/widgets/faultmarks.h"
 #include "ui/widgets/format.h"
 #include "ui/widgets/theme.h"
+#include "ui/widgets/timechart.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QHBoxLayout>
+#include <QLineSeries>
+#include <QValueAxis>
 
 #include <QGridLayout>
 #include <QHeaderView>
@@ -62,6 +71,37 @@ OutboundPage::OutboundPage(QWidget* parent)
     m_note->setWordWrap(true);
     layout->addWidget(m_note);
 
+    // The last five minutes: an outage shows whole, how it filled and how it drained.
+    auto* chartRow = new QHBoxLayout;
+    m_depthChart =
+        charts::makeTimeChart(tr("Operations held"), kChartWindowS, &m_depthX, &m_depthY);
+    m_depthSeries = charts::addLine(m_depthChart, m_depthX, m_depthY, tr("held"),
+                                    chartColor(ChartColor::MessagesOut));
+    m_bytesChart =
+        charts::makeTimeChart(tr("Bytes held (KiB)"), kChartWindowS, &m_bytesX, &m_bytesY);
+    m_bytesSeries = charts::addLine(m_bytesChart, m_bytesX, m_bytesY, tr("KiB"),
+                                    chartColor(ChartColor::MessagesIn));
+    m_oldestChart =
+        charts::makeTimeChart(tr("Oldest waiting (s)"), kChartWindowS, &m_oldestX, &m_oldestY);
+    m_oldestSeries = charts::addLine(m_oldestChart, m_oldestX, m_oldestY, tr("age"),
+                                     chartColor(ChartColor::Rtt));
+    for (QChart* c : {m_depthChart, m_bytesChart, m_oldestChart}) {
+        c->legend()->hide();
+        auto* view = new QChartView(c, this);
+        addCsvExport(view, "seconds"); // right click: the series as CSV
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumHeight(170);
+        chartRow->addWidget(view);
+    }
+    charts::setYMax(m_depthY, 0, 10.0);
+    charts::setYMax(m_bytesY, 0, 1.0);
+    charts::setYMax(m_oldestY, 0, 1.0);
+    layout->addLayout(chartRow);
+    m_depthMarks = std::make_unique<ChartFaultMarkers>(m_depthChart, m_depthX, m_depthY);
+    m_bytesMarks = std::make_unique<ChartFaultMarkers>(m_bytesChart, m_bytesX, m_bytesY);
+    m_oldestMarks = std::make_unique<ChartFaultMarkers>(m_oldestChart, m_oldestX, m_oldestY);
+    m_clock.start();
+
     m_model = new OutboundQueueModel(this);
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("queueView"));
@@ -79,8 +119,42 @@ OutboundPage::OutboundPage(QWidget* parent)
     refresh();
 }
 
+OutboundPage::~OutboundPage() = default;
+
 void OutboundPage::connectionChanged(const std::shared_ptr<ConnectionThread>&) {
     refresh();
+}
+
+void OutboundPage::recordHistory() {
+    if (connection())
+        record(connection()->connection()->health());
+}
+
+void OutboundPage::record(const HealthSnapshot& h) {
+    const qint64 nowMs = m_clock.elapsed();
+    if (m_lastSampleMs >= 0 && nowMs - m_lastSampleMs < kChartSampleMs)
+        return;
+    m_lastSampleMs = nowMs;
+    const double nowS = double(nowMs) / 1000.0;
+    m_depthPoints.emplace_back(nowS, double(h.queueDepth));
+    m_bytesPoints.emplace_back(nowS, double(h.queueBytes) / 1024.0);
+    m_oldestPoints.emplace_back(nowS, h.queueDepth > 0 ? double(h.queueOldestAgeMs) / 1000.0 : 0.0);
+    for (auto* pts : {&m_depthPoints, &m_bytesPoints, &m_oldestPoints})
+        while (!pts->empty() && pts->front().x() < nowS - kChartWindowS)
+            pts->pop_front();
+}
+
+void OutboundPage::drawCharts() {
+    const double nowS = double(m_clock.elapsed()) / 1000.0;
+    charts::setYMax(m_depthY, charts::replaceRelative(m_depthSeries, m_depthPoints, nowS), 10.0);
+    charts::setYMax(m_bytesY, charts::replaceRelative(m_bytesSeries, m_bytesPoints, nowS), 1.0);
+    charts::setYMax(m_oldestY, charts::replaceRelative(m_oldestSeries, m_oldestPoints, nowS), 1.0);
+    for (auto* marks : {m_depthMarks.get(), m_bytesMarks.get(), m_oldestMarks.get()})
+        marks->update(faultMarks());
+}
+
+int OutboundPage::visibleFaultMarks() const {
+    return m_depthMarks->visibleCount();
 }
 
 QString OutboundPage::counterText(const QString& name) const {
@@ -97,6 +171,8 @@ void OutboundPage::refresh() {
     }
     const Connection* c = connection()->connection();
     const HealthSnapshot h = c->health();
+    record(h);
+    drawCharts();
     auto set = [&](const char* name, const QString& text) {
         m_counters.value(QLatin1String(name))->setText(text);
     };
