@@ -19,6 +19,7 @@
 #include "ui/pages/scenariopage.h"
 #include "ui/pages/serverspage.h"
 #include "ui/pages/streamspage.h"
+#include "ui/pages/tailpage.h"
 #include "ui/pages/welcomepage.h"
 #include "ui/widgets/eventlogpanel.h"
 #include "ui/widgets/faultmarks.h"
@@ -75,6 +76,7 @@ constexpr PageInfo kPages[] = {
     {MainWindow::Page::Publish, "publish", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Publish")},
     {MainWindow::Page::Consumer, "consumer", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Consumer")},
     {MainWindow::Page::Messages, "messages", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Messages")},
+    {MainWindow::Page::Tail, "tail", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Tail & request")},
     {MainWindow::Page::Faults, "faults", QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Faults")},
     {MainWindow::Page::Scenarios, "scenarios",
      QT_TRANSLATE_NOOP("jetdeck::MainWindow", "Scenarios")},
@@ -98,8 +100,8 @@ QIcon pageIcon(int page) {
         jetstream(0x6a, 0x1b, 0x9a), measure(0xef, 0x6c, 0x00), act(0xc6, 0x28, 0x28);
     static const QChar symbols[] = {QChar(0x26A1), QChar(0x2630), QChar(0x263A), QChar(0x2261),
                                     QChar(0x2691), QChar(0x25A4), QChar(0x25D4), QChar(0x21C4),
-                                    QChar(0x25B6), QChar(0x2699), QChar(0x2709), QChar(0x26A0),
-                                    QChar(0x2611)};
+                                    QChar(0x25B6), QChar(0x2699), QChar(0x2709), QChar(0x00BB),
+                                    QChar(0x26A0), QChar(0x2611)};
     static_assert(std::size(symbols) == size_t(MainWindow::kPageCount));
     QColor colour;
     switch (MainWindow::Page(page)) {
@@ -110,6 +112,7 @@ QIcon pageIcon(int page) {
     case MainWindow::Page::Servers:
     case MainWindow::Page::Clients:
     case MainWindow::Page::Events:
+    case MainWindow::Page::Tail:
         colour = cluster;
         break;
     case MainWindow::Page::JetStream:
@@ -264,6 +267,7 @@ QWidget* MainWindow::createPages() {
     m_events = new EventsPage(this);
     m_streams = new StreamsPage(this);
     m_messages = new MessagesPage(this);
+    m_tail = new TailPage(this);
     m_latency = new LatencyPage(this);
     m_outbound = new OutboundPage(this);
     m_publish = new PublishPage(this);
@@ -283,6 +287,7 @@ QWidget* MainWindow::createPages() {
         {m_publish, m_publish},
         {m_consumer, m_consumer},
         {m_messages, m_messages},
+        {m_tail, m_tail},
         {m_faults, m_faults},
         {m_scenarios, m_scenarios},
     }};

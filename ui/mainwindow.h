@@ -31,6 +31,7 @@ class FaultMarks;
 class FaultsPage;
 class LatencyPage;
 class MessagesPage;
+class TailPage;
 class WelcomePage;
 class OutboundPage;
 class PublishPage;
@@ -65,6 +66,7 @@ public:
         Publish,
         Consumer,
         Messages,
+        Tail,
         Faults,
         Scenarios
     };
@@ -114,6 +116,7 @@ public:
     EventsPage* eventsPage() const { return m_events; }
     StreamsPage* streamsPage() const { return m_streams; }
     MessagesPage* messagesPage() const { return m_messages; }
+    TailPage* tailPage() const { return m_tail; }
     LatencyPage* latencyPage() const { return m_latency; }
     OutboundPage* outboundPage() const { return m_outbound; }
     PublishPage* publishPage() const { return m_publish; }
@@ -186,6 +189,7 @@ private:
     EventsPage* m_events;
     StreamsPage* m_streams;
     MessagesPage* m_messages;
+    TailPage* m_tail;
     WelcomePage* m_welcome = nullptr;
     std::unique_ptr<DemoSession> m_ownDemo;
     LatencyPage* m_latency;
