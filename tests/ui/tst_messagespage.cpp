@@ -247,7 +247,7 @@ void TestMessagesPage::startsAndFilters() {
     since->setText(QDateTime::currentDateTimeUtc().addSecs(60).toString(Qt::ISODate));
     QVERIFY(readForm());
     QCOMPARE(m_page->model()->rowCount(), 0);
-    auto* empty = m_page->findChild<QLabel*>(QStringLiteral("messagesEmpty"));
+    auto* empty = m_page->view()->viewport()->findChild<QLabel*>(QStringLiteral("emptyState"));
     QVERIFY(empty->isVisibleTo(m_page));
     QVERIFY2(empty->text().contains(QStringLiteral("No message matches")),
              qPrintable(empty->text()));

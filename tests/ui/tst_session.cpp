@@ -11,8 +11,11 @@
 #include "ui/pages/sessionpage.h"
 #include "ui/pages/streamspage.h"
 
+#include <QAbstractItemView>
 #include <QChart>
 #include <QChartView>
+#include <QHeaderView>
+#include <QLabel>
 #include <QLineSeries>
 #include <QSet>
 #include <QSettings>
@@ -75,6 +78,7 @@ private slots:
     void changeReachesEveryPage();
     void hiddenPagesStopTheirTimers();
     void chartsKeepHistoryWhileHidden();
+    void everyEmptyTableSaysWhatToDo();
 
 private:
     std::unique_ptr<NatsServerProcess> m_a, m_b;
@@ -247,6 +251,40 @@ void TestSession::chartsKeepHistoryWhileHidden() {
     const auto [gap, points] = seriesSpacing(w.connectionPage(), title, QStringLiteral("in"));
     QVERIFY2(points >= before + 4, qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(points)));
     QVERIFY2(gap < 1.5, qPrintable(QStringLiteral("a gap of %1 s in the chart").arg(gap)));
+}
+
+// "Every page has an empty state that says what to do": on every page, every table or list that
+// is shown without rows has a line over it saying why and what to do; disconnected, then
+// connected to a server with JetStream and nothing in it.
+void TestSession::everyEmptyTableSaysWhatToDo() {
+    MainWindow w;
+    w.resize(1280, 800);
+    w.show();
+    auto check = [&](const QString& when) {
+        QStringList mute;
+        for (int i = 0; i < MainWindow::kPageCount; ++i) {
+            w.showPage(Page(i));
+            QCoreApplication::processEvents();
+            for (QAbstractItemView* v : w.page(Page(i))->findChildren<QAbstractItemView*>()) {
+                if (qobject_cast<QHeaderView*>(v) || !v->isVisibleTo(w.page(Page(i))) ||
+                    !v->model() || v->model()->rowCount() > 0)
+                    continue;
+                const auto* label = v->viewport()->findChild<QLabel*>(QStringLiteral("emptyState"));
+                if (!label || !label->isVisibleTo(v) || label->text().trimmed().isEmpty())
+                    mute << QStringLiteral("%1: %2 (%3)")
+                                .arg(MainWindow::pageName(Page(i)), v->objectName(),
+                                     QString::fromLatin1(v->metaObject()->className()));
+            }
+        }
+        QVERIFY2(mute.isEmpty(),
+                 qPrintable(when + QStringLiteral(": ") + mute.join(QStringLiteral("; "))));
+    };
+    check(QStringLiteral("disconnected"));
+    QVERIFY(w.connectToUrls(m_a->url()));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.connection() && w.connection()->state() == ConnectionState::Connected, 10000);
+    QTest::qWait(500);
+    check(QStringLiteral("connected"));
 }
 
 QTEST_MAIN(TestSession)

@@ -82,6 +82,16 @@ ClientsPage::ClientsPage(QWidget* parent)
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] { onSelection(); });
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        return tr("No clients yet: every server's connections come through the system "
+                  "account (or --monitor) every few seconds; the line above says what is "
+                  "missing, if anything.");
+    });
+    addEmptyState(m_subs, [this] {
+        return connection() ? tr("Select a client to see its subscriptions.") : notConnectedText();
+    });
     setRefreshInterval(kRefreshMs);
     refresh();
 }

@@ -240,6 +240,22 @@ ConsumerPage::ConsumerPage(QWidget* parent)
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ConsumerPage::onSelectionChanged);
 
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        if (m_stream.isEmpty())
+            return tr("Choose a consumer above (or double-click one on the streams page).");
+        if (m_isPush)
+            return tr("%1 is a push consumer: the server sends its messages to its deliver "
+                      "subject, nothing to fetch here.")
+                .arg(m_consumer);
+        return tr("Fetch messages to read them here and answer them: Ack, NAK, In progress or "
+                  "Term. They are yours until you answer or AckWait runs out.");
+    });
+    addEmptyState(m_events, [this] {
+        return tr("Messages that hit MaxDeliver or were terminated show here, from the "
+                  "server's advisories.");
+    });
     setRefreshInterval(kRefreshMs);
     setRefreshPaused(true); // until a consumer is open
     setStatus(tr("Choose a consumer above, or open one from the streams page."), false);
@@ -380,6 +396,7 @@ void ConsumerPage::openConsumer(const QString& stream, const QString& consumer) 
     setStatus(tr("Watching %1 / %2").arg(stream, consumer), false);
     updateActions();
     refresh();
+    updateEmptyStates();
 }
 
 bool ConsumerPage::fetch(int count, int expiresMs) {

@@ -115,6 +115,13 @@ EventsPage::EventsPage(QWidget* parent)
         if (isShown())
             refresh();
     });
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        return tr("No events yet. The servers' own events (connections, leaders elected, "
+                  "quorum lost, slow consumers...) and JetStream advisories show here as they "
+                  "happen; the servers' events need the system account.");
+    });
     setRefreshInterval(kRefreshMs);
     refresh();
 }

@@ -232,6 +232,11 @@ FaultsPage::FaultsPage(QWidget* parent)
     connect(m_consumerStepDown, &QPushButton::clicked, this, [this] {
         stepDownLeader(m_jsStream->currentText().trimmed(), m_jsConsumer->currentText().trimmed());
     });
+    addEmptyState(m_table, [this] {
+        return connection() ? tr("No fault active. Choose one above (latency, a cut, a slow "
+                                 "link...) and Add: it applies between JetDeck and the server.")
+                            : notConnectedText();
+    });
     setRefreshInterval(1000);
     updateForm();
     updateServers();

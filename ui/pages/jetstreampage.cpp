@@ -119,6 +119,18 @@ JetStreamPage::JetStreamPage(QWidget* parent)
     connect(m_text, &QLineEdit::textChanged, m_filter,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_onlyProblems, &QCheckBox::toggled, m_filter, &ReplicaFilter::setOnlyProblems);
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        return tr("No replicas to show: every stream's and consumer's replicas come from the "
+                  "servers' JetStream (JSZ) through the system account or --monitor; an "
+                  "account without streams has none.");
+    });
+    addEmptyState(m_meta, [this] {
+        return connection() ? tr("The meta group (the cluster's JetStream leader and its "
+                                 "peers) shows here once the servers answer.")
+                            : notConnectedText();
+    });
     setRefreshInterval(kRefreshMs);
     refresh();
 }

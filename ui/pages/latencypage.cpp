@@ -138,6 +138,13 @@ LatencyPage::LatencyPage(QWidget* parent)
     connect(snapshot, &QPushButton::clicked, this, &LatencyPage::exportSnapshotRequested);
 
     m_clock.start();
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        return tr("No latency yet: the round trip fills in with the next PING (a few "
+                  "seconds); requests, JetStream publishes and consumers add theirs as they "
+                  "run (the Publish page, the Consumer page, the demo).");
+    });
     setRefreshInterval(kRefreshMs);
 }
 

@@ -162,12 +162,7 @@ MessagesPage::MessagesPage(QWidget* parent)
                                                      QHeaderView::Stretch);
     m_view->setColumnWidth(StoredMessageModel::SeqColumn, 90);
     m_view->setColumnWidth(StoredMessageModel::TimeColumn, 190);
-    m_empty = new QLabel(tableBox);
-    m_empty->setObjectName(QStringLiteral("messagesEmpty"));
-    m_empty->setWordWrap(true);
-    m_empty->setAlignment(Qt::AlignCenter);
     tableLayout->addWidget(m_view, 1);
-    tableLayout->addWidget(m_empty);
     m_viewer = new MessageViewer(split);
     split->addWidget(tableBox);
     split->addWidget(m_viewer);
@@ -217,9 +212,22 @@ MessagesPage::MessagesPage(QWidget* parent)
 
     updateForm();
     updateActions();
-    m_empty->setText(tr("Choose a stream and press Read. Messages are read one by one with "
-                        "STREAM.MSG.GET: no consumer is made, nothing is taken from the "
-                        "stream's consumers."));
+    addEmptyState(m_view, [this]() -> QString {
+        if (!connection())
+            return notConnectedText();
+        if (m_reading)
+            return tr("Reading ...");
+        if (m_stream.isEmpty())
+            return tr("Choose a stream and press Read. Messages are read one by one with "
+                      "STREAM.MSG.GET: no consumer is made, nothing is taken from the stream's "
+                      "consumers.");
+        if (m_page.total == 0)
+            return tr("Stream %1 holds no messages. Publish to one of its subjects and press "
+                      "Refresh.")
+                .arg(m_stream);
+        return tr("No message matches. Try another start, a wider subject filter (orders.>), "
+                  "or Newest.");
+    });
     setStatus(tr("Not connected"), false);
 }
 
@@ -325,6 +333,7 @@ void MessagesPage::read(const js::BrowseRequest& request) {
     const quint64 generation = ++m_generation;
     m_reading = true;
     updateActions();
+    updateEmptyStates();
     setStatus(tr("Reading %1...").arg(name), false);
     runInBackground(
         this,
@@ -338,6 +347,7 @@ void MessagesPage::read(const js::BrowseRequest& request) {
             if (!page) {
                 setStatus(tr("%1: %2").arg(name, page.error().toString()), true);
                 updateActions();
+                updateEmptyStates();
                 emit pageRead(false);
                 return;
             }
@@ -361,13 +371,6 @@ void MessagesPage::read(const js::BrowseRequest& request) {
                                                .arg(name, format::count(m_page.total))
                                                .arg(m_page.firstSeq)
                                                .arg(m_page.lastSeq);
-                m_empty->setText(
-                    m_page.total == 0
-                        ? tr("Stream %1 holds no messages. Publish to one of its subjects and "
-                             "press Refresh.")
-                              .arg(name)
-                        : tr("No message matches. Try another start, a wider subject filter "
-                             "(orders.>), or Newest."));
             } else {
                 const quint64 lo = m_page.messages.first().seq;
                 const quint64 hi = m_page.messages.last().seq;
@@ -394,7 +397,7 @@ void MessagesPage::read(const js::BrowseRequest& request) {
                             .arg(js::MessageBrowser::kNewestScanLimit);
             text += tr(" · %n request(s)", nullptr, m_page.requests);
             setStatus(text, false);
-            m_empty->setVisible(m_page.messages.isEmpty());
+            updateEmptyStates();
             updateActions();
             emit pageRead(true);
         });

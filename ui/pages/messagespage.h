@@ -108,7 +108,6 @@ private:
     QTableView* m_view;
     MessageViewer* m_viewer;
     QLabel* m_status;
-    QLabel* m_empty;
 
     QString m_stream; ///< the stream of the page shown
     js::BrowseRequest m_request;

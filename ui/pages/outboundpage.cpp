@@ -115,6 +115,12 @@ OutboundPage::OutboundPage(QWidget* parent)
     m_view->setColumnWidth(OutboundQueueModel::KindColumn, 90);
     layout->addWidget(m_view, 1);
 
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        return tr("Nothing waits: publishes go straight to the server. While the server is "
+                  "away they wait here, oldest first, until it is back or they expire.");
+    });
     setRefreshInterval(kRefreshMs);
     refresh();
 }

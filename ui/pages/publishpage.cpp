@@ -202,6 +202,11 @@ PublishPage::PublishPage(QWidget* parent)
     for (QLineEdit* e : {m_subject, m_msgId})
         connect(e, &QLineEdit::textEdited, this, [this] { m_error->clear(); });
 
+    addEmptyState(m_view, [this] {
+        return connection() ? tr("No runs yet: fill in the form and press Start; every run "
+                                 "stays here with where its messages went.")
+                            : notConnectedText();
+    });
     setRefreshInterval(kRefreshMs);
     setRefreshPaused(true); // until a run starts
     updateControls();

@@ -109,6 +109,18 @@ ServersPage::ServersPage(QWidget* parent)
         updateCharts();
         updateLinks();
     });
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        return tr("No servers yet: they answer through the system account (or the monitoring "
+                  "ports given with --monitor) every few seconds. The line above says what is "
+                  "missing, if anything.");
+    });
+    addEmptyState(m_linkTable, [this] {
+        return connection() ? tr("The selected server's routes, gateways and leaf nodes show "
+                                 "here; a single server has none.")
+                            : notConnectedText();
+    });
     setRefreshInterval(kRefreshMs);
     refresh();
 }

@@ -1,5 +1,7 @@
 #include "sessionpage.h"
 
+#include "ui/widgets/emptystate.h"
+
 #include <QTimer>
 
 #include <utility>
@@ -10,6 +12,7 @@ SessionPage::SessionPage(QWidget* parent)
     : QWidget(parent)
     , m_timer(new QTimer(this)) {
     connect(m_timer, &QTimer::timeout, this, &SessionPage::refresh);
+    connect(m_timer, &QTimer::timeout, this, &SessionPage::updateEmptyStates);
 }
 
 SessionPage::~SessionPage() = default;
@@ -22,10 +25,12 @@ void SessionPage::setSession(Session* session) {
                 m_connection = connection;
                 m_state = m_session->state();
                 connectionChanged(connection);
+                updateEmptyStates();
             });
     connect(session, &Session::stateChanged, this, [this](const SessionState& state) {
         m_state = state;
         stateChanged(state);
+        updateEmptyStates();
     });
     connect(session, &Session::ticked, this, [this] {
         if (!m_shown)
@@ -35,6 +40,21 @@ void SessionPage::setSession(Session* session) {
     m_connection = session->connection();
     m_state = session->state();
     connectionChanged(m_connection);
+    updateEmptyStates();
+}
+
+void SessionPage::addEmptyState(QAbstractItemView* view, std::function<QString()> text) {
+    m_emptyStates.push_back(std::make_unique<EmptyState>(view, std::move(text)));
+}
+
+void SessionPage::updateEmptyStates() {
+    for (const auto& e : m_emptyStates)
+        e->update();
+}
+
+QString SessionPage::notConnectedText() {
+    return tr("Not connected. Connect to a server above, or pick a saved connection or a "
+              "natscli context on the left.");
 }
 
 void SessionPage::connectionChanged(const std::shared_ptr<ConnectionThread>&) {}
@@ -75,8 +95,10 @@ void SessionPage::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
     const bool wasShown = std::exchange(m_shown, true);
     updateTimer();
-    if (!wasShown)
+    if (!wasShown) {
         refresh(); // what happened while it was hidden, at once
+        updateEmptyStates();
+    }
 }
 
 void SessionPage::hideEvent(QHideEvent* event) {

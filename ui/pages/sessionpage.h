@@ -5,11 +5,16 @@
 #include <QPointer>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
+class QAbstractItemView;
 class QTimer;
 
 namespace jetdeck {
+
+class EmptyState;
 
 /// A page of the console: it shows the session it is given. The session announces its
 /// connection and the connection's state; the page keeps both (connection(), sessionState())
@@ -48,6 +53,13 @@ protected:
     /// A page with nothing to refresh for now (no consumer chosen, no run going) pauses its
     /// timer, shown or not.
     void setRefreshPaused(bool paused);
+    /// What `view` says while it has no rows (EmptyState): `text` is asked again when its rows
+    /// change, when the connection or its state changes and after every refresh, so it can
+    /// follow the page's state. An empty text says nothing.
+    void addEmptyState(QAbstractItemView* view, std::function<QString()> text);
+    void updateEmptyStates();
+    /// "Not connected: ..." for the empty states of pages that need a connection.
+    static QString notConnectedText();
     /// Between a show event and a hide event. Unlike isVisible(), also false while the window
     /// system keeps the window out of sight (minimised) and says so with a hide event.
     bool isShown() const { return m_shown; }
@@ -75,6 +87,7 @@ private:
     QTimer* m_timer;
     bool m_shown = false;
     bool m_paused = false;
+    std::vector<std::unique_ptr<EmptyState>> m_emptyStates;
 };
 
 } // namespace jetdeck

@@ -133,6 +133,18 @@ StreamsPage::StreamsPage(QWidget* parent)
             emit consumerActivated(selectedStream(), consumer);
     });
 
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        if (!m_listingError.isEmpty())
+            return tr("No streams to show: %1").arg(m_listingError);
+        if (m_refreshes == 0)
+            return tr("Reading the account's streams ...");
+        if (!m_filter->text().isEmpty())
+            return tr("No stream or consumer matches '%1'.").arg(m_filter->text());
+        return tr("No streams in this account yet: New stream... creates one (or jetdeck-cli "
+                  "stream add).");
+    });
     updateActions();
     setStatus(tr("Not connected"), false);
 }
@@ -169,9 +181,12 @@ void StreamsPage::refresh() {
 
 void StreamsPage::apply(const Result<js::JetStreamSnapshot>& snapshot) {
     if (!snapshot) {
-        setStatus(snapshot.error().toString(), true);
+        m_listingError = snapshot.error().toString();
+        setStatus(m_listingError, true);
+        updateEmptyStates();
         return;
     }
+    m_listingError.clear();
     m_model->update(snapshot.value());
     // The session gave the listing's numbers to the registry: backpressure and rates from there,
     // the lag sparkline from the last kLagReadings listings.
@@ -213,6 +228,7 @@ void StreamsPage::apply(const Result<js::JetStreamSnapshot>& snapshot) {
                       .arg(snapshot->taken.toString(QStringLiteral("HH:mm:ss")), cost),
               false);
     updateActions();
+    updateEmptyStates();
     emit refreshed();
 }
 

@@ -75,6 +75,7 @@ private:
 
     int m_refreshes = 0;
     QString m_lastError;
+    QString m_listingError; ///< why the last listing failed; empty when it worked
 
     static constexpr int kLagReadings = 60; ///< two minutes at the default refresh
     QHash<QString, QList<qreal>> m_lag;     ///< num_pending readings per "stream/consumer"

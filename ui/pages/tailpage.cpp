@@ -190,7 +190,18 @@ TailPage::TailPage(QWidget* parent)
                      "come. Nothing is taken from anyone: a tail is one more subscriber."),
                   false);
     m_pauseButton->setEnabled(false);
+    addEmptyState(m_view, [this] {
+        if (!connection())
+            return notConnectedText();
+        if (!isTailing())
+            return tr("Type a subject above and press Watch.");
+        if (!m_filter->text().isEmpty() && m_model->rowCount() > 0)
+            return tr("No row matches '%1'.").arg(m_filter->text());
+        return tr("Watching %1: nothing has come yet.").arg(m_tailSubject);
+    });
+    addEmptyState(m_history, [] { return tr("The requests you send show here."); });
     setRefreshInterval(kRefreshMs);
+    setRefreshPaused(true); // until there is a tail to draw
 }
 
 TailPage::~TailPage() {
@@ -237,6 +248,8 @@ Status TailPage::startTail(const QString& subjectText) {
     m_pauseButton->setEnabled(true);
     m_startButton->setText(tr("&Stop"));
     setTailStatus(tr("Watching %1 ...").arg(subjectText), false);
+    setRefreshPaused(false);
+    updateEmptyStates();
     return {};
 }
 
@@ -255,6 +268,8 @@ void TailPage::stopTail() {
     m_pauseButton->setChecked(false);
     m_pauseButton->setEnabled(false);
     m_startButton->setText(tr("&Watch"));
+    setRefreshPaused(true);
+    updateEmptyStates();
 }
 
 void TailPage::setPaused(bool paused) {
