@@ -4,6 +4,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen
+# A first run's layout, not the one this machine's user left behind.
+XDG_CONFIG_HOME=$(mktemp -d)
+export XDG_CONFIG_HOME
+trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
 app=build/app/jetdeck
 $app --demo-cluster 3 --theme dark --page consumer --screenshot docs/console-dark.png --screenshot-delay 12000
 $app --demo --theme light --page connection --screenshot docs/console-demo.png --screenshot-delay 8000
