@@ -116,64 +116,53 @@ Result<BrowsePage> MessageBrowser::readForward(const QString& stream, quint64 fr
     return page;
 }
 
-Result<BrowsePage> MessageBrowser::readNewest(const QString& stream, const BrowseRequest& request,
-                                              BrowsePage page) const {
-    if (page.lastSeq == 0 || page.total == 0)
-        return page;
-    if (request.subject.isEmpty()) {
-        // Without a filter the newest N are the last N sequences, less any gaps among them:
-        // read forward from there, then once more from before them for what the gaps took.
-        quint64 from =
-            page.lastSeq >= quint64(request.count) ? page.lastSeq - quint64(request.count) + 1 : 1;
-        from = qMax(from, page.firstSeq);
-        auto forward = readForward(stream, from, QString(QStringLiteral(">")), request.count, page);
-        if (!forward)
-            return forward;
-        BrowsePage out = forward.value();
-        // Gaps: walk back one message at a time until the page is full or the stream begins.
-        quint64 seq = from;
-        int scanned = 0;
-        while (out.messages.size() < request.count && seq > page.firstSeq &&
-               scanned < kNewestScanLimit) {
-            --seq;
-            ++scanned;
-            auto m = m_js.getMessage(stream, seq);
-            ++out.requests;
-            if (!m) {
-                if (isNoMessage(m.error()))
-                    continue;
-                return m.error();
-            }
-            out.messages.prepend(std::move(m).value());
-        }
-        out.scanCapped = scanned >= kNewestScanLimit && out.messages.size() < request.count;
-        out.more = false;
-        out.next = 0;
-        return out;
-    }
-    // With a filter: walk back from the last sequence, keeping what matches.
-    const QByteArray filter = request.subject.toUtf8();
-    quint64 seq = page.lastSeq + 1;
+Status MessageBrowser::walkBack(const QString& stream, quint64 below, const QByteArray& filter,
+                                int count, BrowsePage* page) const {
+    // One message at a time from `below` down, prepending what matches, until the page is
+    // full, the stream begins or the walk reaches its bound.
+    quint64 seq = below;
     int scanned = 0;
-    QList<StoredMessage> found;
-    while (found.size() < request.count && seq > page.firstSeq && seq > 1 &&
+    while (page->messages.size() < count && seq > page->firstSeq && seq > 1 &&
            scanned < kNewestScanLimit) {
         --seq;
         ++scanned;
         auto m = m_js.getMessage(stream, seq);
-        ++page.requests;
+        ++page->requests;
         if (!m) {
             if (isNoMessage(m.error()))
-                continue;
+                continue; // a gap
             return m.error();
         }
-        if (subject::matches(filter, m->subject.toUtf8()))
-            found.prepend(std::move(m).value());
+        if (filter.isEmpty() || subject::matches(filter, m->subject.toUtf8()))
+            page->messages.prepend(std::move(m).value());
     }
-    page.scanCapped = scanned >= kNewestScanLimit && found.size() < request.count;
-    page.messages = std::move(found);
-    page.more = false;
-    page.next = 0;
+    page->scanCapped = scanned >= kNewestScanLimit && page->messages.size() < count;
+    page->more = false;
+    page->next = 0;
+    return {};
+}
+
+Result<BrowsePage> MessageBrowser::readNewest(const QString& stream, const BrowseRequest& request,
+                                              BrowsePage page) const {
+    if (page.lastSeq == 0 || page.total == 0)
+        return page;
+    quint64 below = page.lastSeq + 1;
+    if (request.subject.isEmpty()) {
+        // Without a filter the newest N are the last N sequences, less any gaps among them:
+        // read forward from there, then walk back from before them for what the gaps took.
+        below =
+            page.lastSeq >= quint64(request.count) ? page.lastSeq - quint64(request.count) + 1 : 1;
+        below = qMax(below, page.firstSeq);
+        auto forward =
+            readForward(stream, below, QString(QStringLiteral(">")), request.count, page);
+        if (!forward)
+            return forward;
+        page = forward.value();
+    }
+    // Then back: before the forward read for what the gaps took, or (with a filter) from the
+    // last sequence, keeping what matches.
+    if (Status s = walkBack(stream, below, request.subject.toUtf8(), request.count, &page); !s.ok())
+        return s;
     return page;
 }
 

@@ -80,6 +80,9 @@ private:
                                    int count, BrowsePage page) const;
     Result<BrowsePage> readNewest(const QString& stream, const BrowseRequest& request,
                                   BrowsePage page) const;
+    /// Newest: prepends the messages below `below` on `filter` (empty: any), walking back.
+    Status walkBack(const QString& stream, quint64 below, const QByteArray& filter, int count,
+                    BrowsePage* page) const;
     Result<BrowsePage> readLastPerSubject(const QString& stream, const BrowseRequest& request,
                                           BrowsePage page) const;
 
