@@ -320,6 +320,8 @@ int cmdStreamMessages(const QCommandLineParser& p, const Resolved& r, bool json,
         summary += req.from == BrowseFrom::LastPerSubject
                        ? QStringLiteral("; %1 subjects in all").arg(page->subjects)
                        : QStringLiteral("; more from --seq %1").arg(page->next);
+    if (page->direct)
+        summary += QStringLiteral("; read with DIRECT.GET");
     if (page->scanCapped)
         summary += QStringLiteral("; stopped after reading back %1 messages: start with --since "
                                   "or --seq to go further")

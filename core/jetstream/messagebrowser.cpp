@@ -1,6 +1,7 @@
 #include "messagebrowser.h"
 
 #include "core/base/naturalsort.h"
+#include "core/protocol/json.h"
 #include "core/protocol/subject.h"
 
 #include <algorithm>
@@ -42,10 +43,17 @@ Status BrowseRequest::validate() const {
     return {};
 }
 
-Result<std::optional<StoredMessage>> MessageBrowser::nextFrom(const QString& stream, quint64 seq,
-                                                              const QString& filter) const {
-    auto r = m_js.request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()),
-                          nlohmann::json{{"seq", seq}, {"next_by_subj", filter.toStdString()}});
+Result<StreamInfo> MessageBrowser::info(const QString& stream) const {
+    auto i = m_js.streamInfo(stream);
+    m_direct = i && m_useDirect && i->config.allowDirect;
+    return i;
+}
+
+Result<std::optional<StoredMessage>> MessageBrowser::get(const QString& stream,
+                                                         const nlohmann::json& body) const {
+    if (m_direct)
+        return directGet(stream, body);
+    auto r = m_js.request(QByteArray("STREAM.MSG.GET." + stream.toUtf8()), body);
     if (!r) {
         if (isNoMessage(r.error()))
             return std::optional<StoredMessage>{};
@@ -60,9 +68,52 @@ Result<std::optional<StoredMessage>> MessageBrowser::nextFrom(const QString& str
     return std::optional<StoredMessage>{std::move(m).value()};
 }
 
+Result<std::optional<StoredMessage>> MessageBrowser::directGet(const QString& stream,
+                                                               const nlohmann::json& body) const {
+    // The answer is the stored message itself: its headers plus Nats-Stream, Nats-Subject,
+    // Nats-Sequence and Nats-Time-Stamp; a status 404 when there is none.
+    const QByteArray subject = m_js.apiSubject(QByteArray("DIRECT.GET." + stream.toUtf8()));
+    auto r =
+        m_js.connection()->requestSync(subject, json::dumpBytes(body), m_js.options().timeoutMs);
+    if (!r)
+        return r.error();
+    const Message& reply = r.value();
+    const int status = reply.status();
+    if (status == 404)
+        return std::optional<StoredMessage>{};
+    Headers h = reply.headers();
+    if (status != 0)
+        return Error{ErrorKind::Protocol, QStringLiteral("DIRECT.GET on %1 answered %2 %3")
+                                              .arg(stream)
+                                              .arg(status)
+                                              .arg(QString::fromUtf8(h.description()))};
+    StoredMessage m;
+    bool ok = false;
+    m.seq = h.value("Nats-Sequence").toULongLong(&ok);
+    m.subject = QString::fromUtf8(h.value("Nats-Subject"));
+    // As MSG.GET's "time" is read, so that both ways give the same millisecond.
+    m.time = fromRfc3339Nano(QString::fromLatin1(h.value("Nats-Time-Stamp")));
+    if (!ok || m.subject.isEmpty())
+        return Error{ErrorKind::Protocol,
+                     QStringLiteral("DIRECT.GET on %1: a reply without Nats-Sequence or "
+                                    "Nats-Subject")
+                         .arg(stream)};
+    for (const char* own :
+         {"Nats-Stream", "Nats-Subject", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Last-Sequence"})
+        h.remove(own);
+    m.headers = h;
+    m.data = reply.payload().toByteArray();
+    return std::optional<StoredMessage>{std::move(m)};
+}
+
+Result<std::optional<StoredMessage>> MessageBrowser::nextFrom(const QString& stream, quint64 seq,
+                                                              const QString& filter) const {
+    return get(stream, nlohmann::json{{"seq", seq}, {"next_by_subj", filter.toStdString()}});
+}
+
 Result<quint64> MessageBrowser::sequenceAt(const QString& stream, const QDateTime& time,
                                            const QString& subject, int* requests) const {
-    auto info = m_js.streamInfo(stream);
+    auto info = this->info(stream);
     if (requests)
         ++*requests;
     if (!info)
@@ -126,15 +177,14 @@ Status MessageBrowser::walkBack(const QString& stream, quint64 below, const QByt
            scanned < kNewestScanLimit) {
         --seq;
         ++scanned;
-        auto m = m_js.getMessage(stream, seq);
+        auto m = get(stream, nlohmann::json{{"seq", seq}});
         ++page->requests;
-        if (!m) {
-            if (isNoMessage(m.error()))
-                continue; // a gap
+        if (!m)
             return m.error();
-        }
-        if (filter.isEmpty() || subject::matches(filter, m->subject.toUtf8()))
-            page->messages.prepend(std::move(m).value());
+        if (!m.value())
+            continue; // a gap
+        if (filter.isEmpty() || subject::matches(filter, m.value()->subject.toUtf8()))
+            page->messages.prepend(std::move(*m.value()));
     }
     page->scanCapped = scanned >= kNewestScanLimit && page->messages.size() < count;
     page->more = false;
@@ -192,14 +242,12 @@ Result<BrowsePage> MessageBrowser::readLastPerSubject(const QString& stream,
     const qsizetype end =
         qMin<qsizetype>(subjects.size(), qsizetype(request.offset) + request.count);
     for (qsizetype i = request.offset; i < end; ++i) {
-        auto m = m_js.getLastMessage(stream, subjects[i]);
+        auto m = get(stream, nlohmann::json{{"last_by_subj", subjects[i].toStdString()}});
         ++page.requests;
-        if (!m) {
-            if (isNoMessage(m.error())) // removed since the listing
-                continue;
+        if (!m)
             return m.error();
-        }
-        page.messages.append(std::move(m).value());
+        if (m.value()) // else removed since the listing
+            page.messages.append(std::move(*m.value()));
     }
     page.more = end < subjects.size();
     page.next = page.more ? quint64(end) : 0;
@@ -212,10 +260,11 @@ Result<BrowsePage> MessageBrowser::read(const QString& stream, const BrowseReque
     if (Status s = request.validate(); !s.ok())
         return s;
     BrowsePage page;
-    auto info = m_js.streamInfo(stream);
+    auto info = this->info(stream);
     ++page.requests;
     if (!info)
         return info.error();
+    page.direct = m_direct;
     page.firstSeq = info->state.firstSeq;
     page.lastSeq = info->state.lastSeq;
     page.total = info->state.messages;

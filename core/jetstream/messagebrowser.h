@@ -43,6 +43,7 @@ struct BrowsePage {
     qint64 subjects = -1;    ///< LastPerSubject: subjects matching the filter
     int requests = 0;        ///< API requests the page took
     bool scanCapped = false; ///< Newest with a filter: stopped at the scan's bound, see below
+    bool direct = false;     ///< read with DIRECT.GET (the stream allows it), else MSG.GET
 };
 
 /// Reads a stream's messages without a consumer: every message comes from STREAM.MSG.GET (by
@@ -64,6 +65,10 @@ public:
     explicit MessageBrowser(const JetStream& js)
         : m_js(js) {}
 
+    /// On a stream with allow_direct, messages are read with DIRECT.GET (any replica answers,
+    /// the leader is spared) unless this is off; MSG.GET otherwise. On by default.
+    void setUseDirect(bool use) { m_useDirect = use; }
+
     /// Blocking: call it off the GUI thread.
     Result<BrowsePage> read(const QString& stream, const BrowseRequest& request) const;
 
@@ -76,6 +81,14 @@ private:
     /// The first message at or after `seq` on `filter` (">" for any); nullopt when none.
     Result<std::optional<StoredMessage>> nextFrom(const QString& stream, quint64 seq,
                                                   const QString& filter) const;
+    /// One message for a MSG.GET / DIRECT.GET body ({seq}, {seq, next_by_subj},
+    /// {last_by_subj}); nullopt when there is none.
+    Result<std::optional<StoredMessage>> get(const QString& stream,
+                                             const nlohmann::json& body) const;
+    Result<std::optional<StoredMessage>> directGet(const QString& stream,
+                                                   const nlohmann::json& body) const;
+    /// The stream's info; notes whether it allows direct gets.
+    Result<StreamInfo> info(const QString& stream) const;
     Result<BrowsePage> readForward(const QString& stream, quint64 from, const QString& filter,
                                    int count, BrowsePage page) const;
     Result<BrowsePage> readNewest(const QString& stream, const BrowseRequest& request,
@@ -87,6 +100,8 @@ private:
                                           BrowsePage page) const;
 
     const JetStream& m_js;
+    bool m_useDirect = true;
+    mutable bool m_direct = false; ///< the stream being read allows DIRECT.GET (and it is on)
 };
 
 /// One stored message as a JSON record (a line of an export, `stream view --json`): stream,

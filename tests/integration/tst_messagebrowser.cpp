@@ -53,6 +53,7 @@ private slots:
     void newest();
     void lastPerSubject();
     void takesNothingFromConsumers();
+    void directGetReadsTheSame();
     void largeStreamOpensAnywhere();
     void deleteMessage();
     void badInput();
@@ -333,6 +334,67 @@ void TestMessageBrowser::takesNothingFromConsumers() {
     QCOMPARE(wqAfter->delivered.streamSeq, wqBefore->delivered.streamSeq);
     QCOMPARE(intAfter->numPending, intBefore->numPending);
     QCOMPARE(intAfter->delivered.streamSeq, intBefore->delivered.streamSeq);
+}
+
+// A stream with allow_direct is read with DIRECT.GET (any replica answers): every kind of page is
+// the same message for message as through STREAM.MSG.GET, headers and times included.
+void TestMessageBrowser::directGetReadsTheSame() {
+    StreamConfig c = memoryStream(QStringLiteral("DIRECT"), {QStringLiteral("dir.>")});
+    c.allowDirect = true;
+    QVERIFY(m_js->addStream(c));
+    for (int i = 0; i < 30; ++i) {
+        Headers h;
+        h.append("Order", QByteArray::number(i));
+        const QByteArray subject = QByteArray("dir.") + QByteArray::number(i % 4);
+        const QByteArray body = QByteArray("payload ") + QByteArray::number(i);
+        QVERIFY(m_js->publish(subject, body, {}, &h));
+    }
+    for (quint64 s : {3, 4, 17})
+        VERIFY_OK(m_js->deleteMessage(QStringLiteral("DIRECT"), s));
+    const QDateTime middle = m_js->getMessage(QStringLiteral("DIRECT"), 15)->time;
+    MessageBrowser direct(*m_js);
+    MessageBrowser viaApi(*m_js);
+    viaApi.setUseDirect(false);
+    for (BrowseFrom from : {BrowseFrom::First, BrowseFrom::Sequence, BrowseFrom::Time,
+                            BrowseFrom::Newest, BrowseFrom::LastPerSubject}) {
+        for (const QString& filter : {QString(), QStringLiteral("dir.2")}) {
+            BrowseRequest r;
+            r.from = from;
+            r.seq = 2;
+            r.time = middle;
+            r.subject = filter;
+            r.count = 8;
+            auto a = direct.read(QStringLiteral("DIRECT"), r);
+            auto b = viaApi.read(QStringLiteral("DIRECT"), r);
+            QVERIFY2(a && b, qPrintable(a ? b.error().toString() : a.error().toString()));
+            QVERIFY(a->direct);
+            QVERIFY(!b->direct);
+            QVERIFY2(!a->messages.isEmpty(), qPrintable(QString::number(int(from))));
+            QCOMPARE(seqs(a.value()), seqs(b.value()));
+            for (qsizetype k = 0; k < a->messages.size(); ++k) {
+                const StoredMessage& x = a->messages[k];
+                const StoredMessage& y = b->messages[k];
+                QCOMPARE(x.subject, y.subject);
+                QCOMPARE(x.data, y.data);
+                QCOMPARE(x.headers.entries(), y.headers.entries());
+                QCOMPARE(x.time.toMSecsSinceEpoch(), y.time.toMSecsSinceEpoch());
+            }
+        }
+    }
+    // A gap and the end are "nothing there", not errors.
+    BrowseRequest past;
+    past.from = BrowseFrom::Sequence;
+    past.seq = 31;
+    auto none = direct.read(QStringLiteral("DIRECT"), past);
+    QVERIFY(none);
+    QVERIFY(none->messages.isEmpty());
+    // A stream without allow_direct is read with MSG.GET.
+    QVERIFY(m_js->addStream(memoryStream(QStringLiteral("PLAIN"), {QStringLiteral("plain")})));
+    QVERIFY(m_js->publish("plain", "x"));
+    auto plain = direct.read(QStringLiteral("PLAIN"), BrowseRequest{});
+    QVERIFY(plain);
+    QVERIFY(!plain->direct);
+    QCOMPARE(plain->messages.size(), 1);
 }
 
 // "Paged, so a stream of millions opens at once": a page costs about its size in requests

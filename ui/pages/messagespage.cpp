@@ -395,7 +395,8 @@ void MessagesPage::read(const js::BrowseRequest& request) {
                 text += tr("; stopped after reading back %1 messages: start by time or "
                            "sequence to go further")
                             .arg(js::MessageBrowser::kNewestScanLimit);
-            text += tr(" · %n request(s)", nullptr, m_page.requests);
+            text += tr(" · %n request(s)", nullptr, m_page.requests) +
+                    (m_page.direct ? tr(" (DIRECT.GET: any replica answers)") : QString());
             setStatus(text, false);
             updateEmptyStates();
             updateActions();
