@@ -642,6 +642,7 @@ void MainWindow::attachDemo(DemoSession& demo) {
     const int servers = int(demo.servers().size());
     setWindowTitle(servers > 1 ? tr("JetDeck — demo (%1-server cluster)").arg(servers)
                                : tr("JetDeck — demo"));
+    m_demoAttached = true;
     setWatchedSubjects({DemoSession::subjects()});
     // The servers, clients, JetStream and events pages see the whole demo at once.
     setSystemCredentials(demo.systemCredentials());
@@ -726,13 +727,48 @@ void MainWindow::saveSettings() {
                m_log->view()->horizontalHeader()->saveState());
     s.setValue(QStringLiteral("window/pageName"), pageName(currentPage()));
     // Only the URL without credentials: secrets do not go to the settings file.
+    bool secret = true;
     if (auto parsed = parseServerList(m_urlEdit->text()); parsed.ok()) {
-        bool secret = false;
+        secret = false;
         for (const ServerUrl& u : parsed.value())
             secret |= !u.password.isEmpty() || !u.token.isEmpty();
         if (!secret)
             s.setValue(QStringLiteral("connection/lastUrl"), m_urlEdit->text());
     }
+    // What is open, to open it again next time: an entry of the sidebar by its key, else the
+    // URL when it holds no secret. A demo's servers go with it: nothing to restore.
+    QString open;
+    const ConnectionState st = m_session->state().state;
+    const bool live = m_session->connection() &&
+                      (st == ConnectionState::Connected || st == ConnectionState::Connecting ||
+                       st == ConnectionState::Reconnecting);
+    if (live && !m_demoAttached) {
+        if (!m_activeKey.isEmpty())
+            open = m_activeKey;
+        else if (!secret)
+            open = QStringLiteral("url:") + m_urlEdit->text();
+    }
+    if (open.isEmpty())
+        s.remove(QStringLiteral("connection/openAtExit"));
+    else
+        s.setValue(QStringLiteral("connection/openAtExit"), open);
+}
+
+bool MainWindow::restoreOpenConnection() {
+    const QString open = QSettings().value(QStringLiteral("connection/openAtExit")).toString();
+    if (open.isEmpty())
+        return false;
+    if (open.startsWith(QLatin1String("url:")))
+        return connectToUrls(open.mid(4));
+    if (!m_sidebar->keys().contains(open)) {
+        showMessage(tr("Not reconnecting: %1 is gone since the last run").arg(open), true);
+        return false;
+    }
+    if (!m_sidebar->connectTo(open)) {
+        showMessage(m_sidebar->statusText(), true);
+        return false;
+    }
+    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -145,6 +145,10 @@ public:
     /// Nothing saved yet: what the first start looks like (main() then shows the welcome when
     /// no server was given either).
     bool hasSavedConnections() const;
+    /// Connects again to what was open when the window last closed (a saved connection or a
+    /// natscli context by name, or a URL without credentials; never a demo, whose servers are
+    /// gone). False when nothing was open or it cannot be opened (the reason in lastMessage()).
+    bool restoreOpenConnection();
     /// Starts the built-in demo in this process (the welcome's button) and shows it; the
     /// demo's servers stop with the window.
     Status startDemo(int clusterSize = 1);
@@ -192,6 +196,7 @@ private:
     TailPage* m_tail;
     WelcomePage* m_welcome = nullptr;
     std::unique_ptr<DemoSession> m_ownDemo;
+    bool m_demoAttached = false; ///< the connection is a demo's: nothing to restore next time
     LatencyPage* m_latency;
     OutboundPage* m_outbound;
     PublishPage* m_publish;

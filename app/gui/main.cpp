@@ -197,8 +197,10 @@ int main(int argc, char** argv) {
             qEnvironmentVariableIsSet("NATS_URL") || !ctx->sourcePath.isEmpty();
         if (explicitTarget)
             window.connectWith(o);
-        else if (!window.hasSavedConnections())
-            window.showWelcome(); // the first start: nothing saved, no server given
+        // Else what was open when the window last closed; else, on a first start (nothing
+        // saved, no server given), the welcome.
+        else if (!window.restoreOpenConnection() && !window.hasSavedConnections())
+            window.showWelcome();
     }
     if (p.isSet(QStringLiteral("theme"))) {
         const auto theme = themeFromName(p.value(QStringLiteral("theme")));

@@ -36,6 +36,7 @@ private slots:
     void wrongPasswordTurnsRed();
     void natscliContext();
     void welcomeOnFirstStart();
+    void reopensWhatWasOpen();
 
 private:
     void writeContext(const QString& name, const QString& json);
@@ -438,6 +439,66 @@ void TestConnections::welcomeOnFirstStart() {
         QTest::qWait(300); // laid out before the picture
         QVERIFY(fresh.grab().save(dir + QStringLiteral("/console-welcome.png")));
     }
+}
+
+// "The window restores the connections that were open": a saved connection open at close is
+// open again in the next window; one closed before is not; a URL with a password is never kept.
+void TestConnections::reopensWhatWasOpen() {
+    saveAliceAs(QStringLiteral("kept open"));
+    {
+        MainWindow window;
+        window.show();
+        ConnectionSidebar* sidebar = window.connectionSidebar();
+        // Without a keyring the password is asked for when connecting.
+        sidebar->setSecretPrompt(
+            [](const QString&) { return std::optional<QString>(QStringLiteral("s3cret")); });
+        sidebar->reload();
+        QVERIFY(sidebar->connectTo(QStringLiteral("saved:kept open")));
+        QTRY_COMPARE_WITH_TIMEOUT(sidebar->dotColor(QStringLiteral("saved:kept open")),
+                                  QStringLiteral("green"), 10000);
+        window.close(); // saves what is open
+    }
+    {
+        MainWindow window;
+        window.show();
+        window.connectionSidebar()->setSecretPrompt(
+            [](const QString&) { return std::optional<QString>(QStringLiteral("s3cret")); });
+        QVERIFY2(window.restoreOpenConnection(), qPrintable(window.lastMessage()));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.connectionSidebar()->dotColor(QStringLiteral("saved:kept open")),
+            QStringLiteral("green"), 10000);
+        window.disconnectFromServer();
+        window.close(); // nothing open now
+    }
+    {
+        MainWindow window;
+        // Nothing may be tried: a prompt would say so.
+        window.connectionSidebar()->setSecretPrompt([](const QString& what) {
+            qWarning("asked for %s", qPrintable(what));
+            return std::optional<QString>();
+        });
+        QVERIFY(!window.restoreOpenConnection());
+        // A URL with a password in it is not written down, so not reopened.
+        window.show();
+        QVERIFY(window.connectToUrls(
+            QStringLiteral("nats://alice:s3cret@127.0.0.1:%1").arg(m_server->port())));
+        QTRY_VERIFY_WITH_TIMEOUT(window.connection() &&
+                                     window.connection()->state() == ConnectionState::Connected,
+                                 10000);
+        window.close();
+    }
+    QVERIFY(!QSettings().contains(QStringLiteral("connection/openAtExit")));
+    {
+        MainWindow window;
+        QVERIFY(!window.restoreOpenConnection());
+    }
+    // A saved connection deleted since: said, not tried.
+    QSettings().setValue(QStringLiteral("connection/openAtExit"), QStringLiteral("saved:gone"));
+    MainWindow window;
+    QVERIFY(!window.restoreOpenConnection());
+    QVERIFY2(window.lastMessage().contains(QStringLiteral("gone since the last run")),
+             qPrintable(window.lastMessage()));
+    QSettings().remove(QStringLiteral("connection/openAtExit"));
 }
 
 QTEST_MAIN(TestConnections)

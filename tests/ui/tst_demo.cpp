@@ -29,6 +29,7 @@
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QTcpServer>
 #include <QtTest>
 
@@ -270,6 +271,9 @@ void TestDemo::welcomeStartsTheDemo() {
             pids << p->pid();
         dirs = window.ownDemo()->directories();
         QCOMPARE(pids.size(), 1);
+        // A demo's servers go with it: the next start has nothing to reopen.
+        window.close();
+        QVERIFY(!QSettings().contains(QStringLiteral("connection/openAtExit")));
     }
     for (qint64 pid : std::as_const(pids))
         QVERIFY2(!processAlive(pid), qPrintable(QString::number(pid)));
