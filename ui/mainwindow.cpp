@@ -214,10 +214,8 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
-    // The console lets go of its connection before a demo it started stops its servers, so
-    // that their going away is not reported as a lost connection.
     if (m_ownDemo)
-        disconnectFromServer();
+        disconnectFromServer(); // before the demo's servers stop, below
     m_session->release();
     // The pages' background work (JetStream snapshots, faults) may still hold the connection;
     // closed, it fails fast. Waiting here ends it while the application is whole, so the
@@ -468,6 +466,13 @@ void MainWindow::showWelcome() {
             contexts << key.mid(8);
     m_welcome->setContexts(contexts, m_sidebar->contextDirectory());
     m_stack->setCurrentWidget(m_welcome);
+}
+
+void MainWindow::stopDemo() {
+    if (!m_ownDemo)
+        return;
+    disconnectFromServer();
+    m_ownDemo.reset();
 }
 
 bool MainWindow::isWelcomeShown() const {

@@ -153,6 +153,9 @@ public:
     /// demo's servers stop with the window.
     Status startDemo(int clusterSize = 1);
     DemoSession* ownDemo() const { return m_ownDemo.get(); }
+    /// Lets go of the connection, then stops a demo the window started (its servers and their
+    /// directories go), so that their going away is not reported as a lost connection.
+    void stopDemo();
     EventLogModel* eventModel() const;
     QString serverBarText() const;
     /// Light, dark, or as the desktop says; kept in the settings.

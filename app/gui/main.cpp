@@ -3,7 +3,6 @@
 #include "core/client/connectoptions.h"
 #include "core/client/natscontext.h"
 #include "core/client/systemcredentials.h"
-#include "core/demo/demosession.h"
 #include "core/logging/logging.h"
 #include "core/metrics/registry.h"
 #include "core/system/monitorports.h"
@@ -159,24 +158,23 @@ int main(int argc, char** argv) {
             return fail(QStringLiteral("--monitor: %1").arg(urls.error().message));
         window.setMonitorUrls(urls.value());
     }
-    std::unique_ptr<DemoSession> demo;
     if (p.isSet(QStringLiteral("demo")) || p.isSet(QStringLiteral("demo-cluster"))) {
-        DemoSession::Config dc;
+        int servers = 1;
         if (p.isSet(QStringLiteral("demo-cluster"))) {
             bool ok = false;
-            dc.clusterSize = p.value(QStringLiteral("demo-cluster")).toInt(&ok);
-            if (!ok || dc.clusterSize < 3 || dc.clusterSize > 5)
+            servers = p.value(QStringLiteral("demo-cluster")).toInt(&ok);
+            if (!ok || servers < 3 || servers > 5)
                 return fail(QStringLiteral("--demo-cluster needs 3, 4 or 5 servers, not '%1'")
                                 .arg(p.value(QStringLiteral("demo-cluster"))));
         }
-        demo = std::make_unique<DemoSession>(dc);
-        if (Status s = demo->start(); !s.ok()) {
+        // The window owns the demo, as when its welcome starts one: the servers stop after it
+        // lets go of its connection.
+        if (Status s = window.startDemo(servers); !s.ok()) {
             QMessageBox::critical(
                 nullptr, QStringLiteral("JetDeck"),
                 QStringLiteral("The demo could not start:\n\n%1").arg(s.toString()));
             return fail(s.toString());
         }
-        window.attachDemo(*demo);
     } else {
         NatsContext flags;
         flags.url = p.value(QStringLiteral("server"));
@@ -251,10 +249,9 @@ int main(int argc, char** argv) {
     // and their directories go.
     quitOnSignals();
     const int rc = QApplication::exec();
-    // The console lets go of its connection before the demo's servers stop, so that their
-    // going away is not reported as a lost connection.
+    // While logging still runs: the connection goes, then a demo's servers.
     window.disconnectFromServer();
-    demo.reset();
+    window.stopDemo();
     qCInfo(lcUi) << "JetDeck exits with" << rc;
     logging::shutdown();
     return rc;

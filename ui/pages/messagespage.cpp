@@ -319,7 +319,10 @@ void MessagesPage::readFromForm() {
 }
 
 void MessagesPage::read(const js::BrowseRequest& request) {
-    const QString name = stream();
+    readPage(stream(), request);
+}
+
+void MessagesPage::readPage(const QString& name, const js::BrowseRequest& request) {
     auto fail = [this](const QString& why) {
         setStatus(why, true);
         emit pageRead(false);
@@ -407,10 +410,7 @@ void MessagesPage::read(const js::BrowseRequest& request) {
 void MessagesPage::refresh() {
     if (m_stream.isEmpty() || m_reading)
         return;
-    const QString chosen = stream();
-    m_streamCombo->setCurrentText(m_stream);
-    read(m_request);
-    m_streamCombo->setCurrentText(chosen);
+    readPage(m_stream, m_request);
 }
 
 bool MessagesPage::hasNext() const {
@@ -428,15 +428,13 @@ void MessagesPage::readNext() {
         next.seq = m_page.next;
     }
     m_history.append(m_request);
-    m_streamCombo->setCurrentText(m_stream);
-    read(next);
+    readPage(m_stream, next);
 }
 
 void MessagesPage::readPrevious() {
     if (m_history.isEmpty() || m_reading)
         return;
-    m_streamCombo->setCurrentText(m_stream);
-    read(m_history.takeLast());
+    readPage(m_stream, m_history.takeLast());
 }
 
 QList<quint64> MessagesPage::selectedSequences() const {

@@ -81,6 +81,9 @@ protected:
     void connectionChanged(const std::shared_ptr<ConnectionThread>& connection) override;
 
 private:
+    /// Reads `request` on `stream` (the chosen one for read(); the shown one for paging and
+    /// refresh, whatever the chooser holds meanwhile).
+    void readPage(const QString& stream, const js::BrowseRequest& request);
     const js::StoredMessage* messageAt(quint64 seq) const;
     void showSelected();
     void setStatus(const QString& text, bool error);
