@@ -469,8 +469,23 @@ Labels replicaLabels(const R& r) {
 } // namespace
 
 QByteArray MetricsRegistry::prometheusText() {
-    const QList<ConnectionMetrics> conns = connections();
     PrometheusWriter w;
+    writePrometheus(w);
+    return w.text();
+}
+
+QByteArray
+MetricsRegistry::prometheusText(const QList<std::pair<QString, MetricsRegistry*>>& named) {
+    PrometheusWriter w;
+    for (const auto& [name, registry] : named) {
+        w.setCommonLabels({{QStringLiteral("connection"), name}});
+        registry->writePrometheus(w);
+    }
+    return w.text();
+}
+
+void MetricsRegistry::writePrometheus(PrometheusWriter& w) {
+    const QList<ConnectionMetrics> conns = connections();
     writeTable(w, kConnectionFamilies, conns, &connectionLabels);
     QList<SubscriptionRow> subscriptions;
     for (const ConnectionMetrics& c : conns)
@@ -532,7 +547,6 @@ QByteArray MetricsRegistry::prometheusText() {
             w.sample("jetdeck_latency_window_seconds", l, double(us) / 1e6);
         }
     }
-    return w.text();
 }
 
 QJsonObject MetricsRegistry::toJson(Window window) {

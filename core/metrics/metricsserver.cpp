@@ -42,6 +42,10 @@ MetricsServer::MetricsServer(MetricsRegistry* registry, QObject* parent)
     : QObject(parent)
     , m_registry(registry) {}
 
+MetricsServer::MetricsServer(Source source, QObject* parent)
+    : QObject(parent)
+    , m_source(std::move(source)) {}
+
 MetricsServer::~MetricsServer() {
     close();
 }
@@ -173,16 +177,17 @@ void MetricsServer::onReadyRead(QTcpSocket* socket) {
         respond(socket, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
         return;
     }
-    if (!m_registry) {
+    if (!m_registry && !m_source.prometheus) {
         respond(socket, 503, "text/plain; charset=utf-8", "no registry\n", head);
         return;
     }
     if (path == "/metrics") {
         respond(socket, 200, "text/plain; version=0.0.4; charset=utf-8",
-                m_registry->prometheusText(), head);
+                m_source.prometheus ? m_source.prometheus() : m_registry->prometheusText(), head);
     } else if (path == "/snapshot.json") {
+        const QJsonObject json = m_source.json ? m_source.json() : m_registry->toJson();
         respond(socket, 200, "application/json",
-                QJsonDocument(m_registry->toJson()).toJson(QJsonDocument::Indented), head);
+                QJsonDocument(json).toJson(QJsonDocument::Indented), head);
     } else if (path == "/" || path == "/index.html") {
         respond(socket, 200, "text/html; charset=utf-8",
                 "<html><head><title>JetDeck metrics</title></head><body><h1>JetDeck</h1>"

@@ -3,6 +3,7 @@
 #include "core/base/error.h"
 
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 
@@ -28,6 +29,13 @@ class MetricsServer : public QObject {
     Q_OBJECT
 public:
     explicit MetricsServer(MetricsRegistry* registry, QObject* parent = nullptr);
+    /// What to serve when it is more than one registry (the window's connections): the text
+    /// exposition and the JSON snapshot, made at each request on this object's thread.
+    struct Source {
+        std::function<QByteArray()> prometheus;
+        std::function<QJsonObject()> json;
+    };
+    explicit MetricsServer(Source source, QObject* parent = nullptr);
     ~MetricsServer() override;
 
     /// port 0 picks a free one (see port()). A port in use or not allowed is a clear error.
@@ -53,6 +61,7 @@ private:
     bool hostAllowed(QByteArrayView host) const;
 
     QPointer<MetricsRegistry> m_registry;
+    Source m_source;
     QTcpServer* m_server = nullptr;
     quint64 m_served = 0;
     int m_open = 0;

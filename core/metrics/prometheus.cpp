@@ -1,5 +1,6 @@
 #include "prometheus.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace jetdeck::metrics {
@@ -78,7 +79,22 @@ void PrometheusWriter::appendLabels(QByteArray& out, const Labels& labels, const
     out.append('}');
 }
 
-void PrometheusWriter::sample(const QByteArray& name, const Labels& labels, double value) {
+Labels PrometheusWriter::withCommon(const Labels& labels) const {
+    if (m_common.isEmpty())
+        return labels;
+    Labels out;
+    for (const auto& common : m_common) {
+        const bool own = std::any_of(labels.cbegin(), labels.cend(),
+                                     [&](const auto& l) { return l.first == common.first; });
+        if (!own)
+            out.append(common);
+    }
+    out.append(labels);
+    return out;
+}
+
+void PrometheusWriter::sample(const QByteArray& name, const Labels& ownLabels, double value) {
+    const Labels labels = withCommon(ownLabels);
     auto it = m_families.find(name);
     Q_ASSERT_X(it != m_families.end(), "PrometheusWriter::sample", "family not declared");
     if (it == m_families.end())
@@ -90,8 +106,9 @@ void PrometheusWriter::sample(const QByteArray& name, const Labels& labels, doub
     ++m_series;
 }
 
-void PrometheusWriter::histogram(const QByteArray& name, const Labels& labels,
+void PrometheusWriter::histogram(const QByteArray& name, const Labels& ownLabels,
                                  const CumulativeBuckets& b) {
+    const Labels labels = withCommon(ownLabels);
     auto it = m_families.find(name);
     Q_ASSERT_X(it != m_families.end(), "PrometheusWriter::histogram", "family not declared");
     if (it == m_families.end())

@@ -28,6 +28,9 @@ public:
 
     QByteArray text() const;
     int seriesCount() const { return m_series; }
+    /// Labels put first on every sample from now on, unless the sample has a label of the same
+    /// name already (several registries in one exposition: connection="...").
+    void setCommonLabels(const Labels& labels) { m_common = labels; }
 
     /// A valid metric name: [a-zA-Z_:][a-zA-Z0-9_:]*.
     static bool validName(QByteArrayView name);
@@ -43,6 +46,8 @@ private:
     };
     static void appendLabels(QByteArray& out, const Labels& labels, const char* extraName = nullptr,
                              const QByteArray& extraValue = {});
+    Labels withCommon(const Labels& labels) const;
+    Labels m_common;
     QList<QByteArray> m_order;
     QHash<QByteArray, Family> m_families;
     int m_series = 0;

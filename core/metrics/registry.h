@@ -93,6 +93,8 @@ struct SubjectMetrics {
 ///
 /// Lives on one thread (the console's main thread); probe() and recording into a probe work
 /// from any thread. Connections and monitors must be removed (or outlive the registry).
+class PrometheusWriter;
+
 class MetricsRegistry : public QObject {
     Q_OBJECT
 public:
@@ -169,6 +171,12 @@ public:
 
     /// The Prometheus text exposition (format 0.0.4) of everything above.
     QByteArray prometheusText();
+    /// The same into `w` (its common labels apply).
+    void writePrometheus(PrometheusWriter& w);
+    /// Several registries in one exposition, every sample labelled connection=<its name> (the
+    /// connection series carry that label already): a family's HELP and TYPE once, its
+    /// samples from every registry together.
+    static QByteArray prometheusText(const QList<std::pair<QString, MetricsRegistry*>>& named);
     /// Everything above as one JSON object, with latency over `window`.
     QJsonObject toJson(Window window = Window::Last1m);
 

@@ -31,6 +31,7 @@ private slots:
     void rateMeter();
     void registryProbes();
     void registryExposition();
+    void severalRegistriesInOneExposition();
     void registryJson();
     void subjectProbesBounded();
     void registryConsumersByName();
@@ -228,6 +229,49 @@ void TestMetrics::registryExposition() {
             QVERIFY2(typed.contains(name), line.constData());
         }
     }
+}
+
+void TestMetrics::severalRegistriesInOneExposition() {
+    // Two connections' registries (the console's window with two open): one exposition, every
+    // sample labelled with its connection, each family declared once with all its samples.
+    MetricsRegistry staging, prod;
+    staging
+        .probe(QStringLiteral("request"),
+               {{QStringLiteral("connection"), QStringLiteral("staging")}})
+        ->record(100);
+    prod.probe(QStringLiteral("request"), {{QStringLiteral("connection"), QStringLiteral("prod")}})
+        ->record(300);
+    BackpressureThresholds t;
+    t.pendingWarn = 7;
+    prod.setThresholds(t);
+    const QByteArray text = MetricsRegistry::prometheusText(
+        {{QStringLiteral("staging"), &staging}, {QStringLiteral("prod"), &prod}});
+    // A label the series has already is kept, not doubled.
+    QVERIFY(text.contains("jetdeck_latency_window_seconds{probe=\"request\",connection=\"staging\","
+                          "window=\"1m\",percentile=\"50\"} 0.0001\n"));
+    QVERIFY(text.contains("jetdeck_latency_window_seconds{probe=\"request\",connection=\"prod\","
+                          "window=\"1m\",percentile=\"50\"} 0.0003\n"));
+    // One the series lacks goes first.
+    QVERIFY(text.contains("jetdeck_backpressure_threshold{connection=\"staging\",signal=\"num_"
+                          "pending\",level=\"warn\"} 1000\n"));
+    QVERIFY(text.contains("jetdeck_backpressure_threshold{connection=\"prod\",signal=\"num_"
+                          "pending\",level=\"warn\"} 7\n"));
+    QCOMPARE(text.count("# TYPE jetdeck_backpressure_threshold gauge\n"), qsizetype(1));
+    QCOMPARE(text.count("# TYPE jetdeck_latency_seconds histogram\n"), qsizetype(1));
+    // A family's samples are together: no other family's line between two of them.
+    QByteArray current;
+    QSet<QByteArray> closed;
+    for (const QByteArray& line : text.split('\n')) {
+        if (!line.startsWith("# TYPE "))
+            continue;
+        const QByteArray name = line.split(' ').value(2);
+        QVERIFY2(!closed.contains(name), name.constData());
+        closed.insert(current);
+        current = name;
+    }
+    // A label value is escaped like any other.
+    const QByteArray odd = MetricsRegistry::prometheusText({{QStringLiteral("a\"b"), &staging}});
+    QVERIFY(odd.contains("connection=\"a\\\"b\""));
 }
 
 void TestMetrics::registryJson() {
