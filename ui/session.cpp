@@ -141,6 +141,10 @@ QString Session::systemAccessHint() const {
 void Session::close() {
     if (m_conn)
         m_conn->connection()->close();
+    // The system account's connection is this connection's companion: it goes with it, or it
+    // would go on asking the cluster (and reporting a server that stops as lost) unseen.
+    if (m_sysConn)
+        m_sysConn->connection()->close();
 }
 
 void Session::release() {
