@@ -219,4 +219,31 @@ QByteArray httpGet(quint16 port, const QByteArray& pathAndQuery, bool* ok) {
     return reply.mid(split + 4);
 }
 
+TurnGaps::TurnGaps(int intervalMs) {
+    m_timer.setInterval(intervalMs);
+    QObject::connect(&m_timer, &QTimer::timeout, &m_timer,
+                     [this] { m_gapsMs.append(m_since.restart()); });
+}
+
+void TurnGaps::start() {
+    m_gapsMs.clear();
+    m_since.start();
+    m_timer.start();
+}
+
+void TurnGaps::stop() {
+    m_timer.stop();
+    std::sort(m_gapsMs.begin(), m_gapsMs.end());
+}
+
+qint64 TurnGaps::percentileMs(int p) const {
+    if (m_gapsMs.isEmpty())
+        return -1;
+    return m_gapsMs.value(qMin(m_gapsMs.size() - 1, m_gapsMs.size() * p / 100));
+}
+
+qint64 TurnGaps::maxMs() const {
+    return m_gapsMs.isEmpty() ? -1 : m_gapsMs.last();
+}
+
 } // namespace jetdeck::test

@@ -6,8 +6,10 @@
 #include "core/scenario/report.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QString>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include <algorithm>
@@ -94,5 +96,23 @@ template <class Cond>
         QTest::qWait(int(std::clamp<qint64>(deadline.remainingTime(), 1, 10)));
     }
 }
+
+/// The GUI thread's turns: a timer every `intervalMs` on this thread, and how long each gap
+/// between two of its turns really was, so a stall shows as a long gap.
+class TurnGaps {
+public:
+    explicit TurnGaps(int intervalMs = 5);
+    void start();
+    void stop();
+    qsizetype count() const { return m_gapsMs.size(); }
+    /// The gap at percentile `p` (0..100) and the longest, in milliseconds; -1 without any.
+    qint64 percentileMs(int p) const;
+    qint64 maxMs() const;
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_since;
+    QList<qint64> m_gapsMs;
+};
 
 } // namespace jetdeck::test

@@ -223,27 +223,21 @@ void TestTailPage::fullSpeedKeepsTheWindowResponsive() {
         done = true;
     });
     // The GUI thread's turns: a 5 ms timer, and how long each gap really was.
-    QList<qint64> gapsMs;
-    QElapsedTimer sinceTick;
-    sinceTick.start();
-    QTimer ticker;
-    ticker.setInterval(5);
-    connect(&ticker, &QTimer::timeout, this, [&] { gapsMs.append(sinceTick.restart()); });
-    ticker.start();
+    TurnGaps gaps;
+    gaps.start();
     QTRY_VERIFY_WITH_TIMEOUT(done.load() && page->arrived() >= quint64(kMessages), 60000);
     const double seconds = double(took.nsecsElapsed()) / 1e9;
-    ticker.stop();
+    gaps.stop();
     publisher.join();
     QCOMPARE(failures.load(), 0);
     QCOMPARE(page->arrived(), quint64(kMessages));
     QVERIFY(page->skipped() > 0); // most were counted, not shown
     QVERIFY(page->tailModel()->rowCount() <= page->tailModel()->capacity());
-    std::sort(gapsMs.begin(), gapsMs.end());
-    const qint64 p99 = gapsMs.value(int(gapsMs.size() * 99 / 100));
-    const qint64 worst = gapsMs.isEmpty() ? -1 : gapsMs.last();
+    const qint64 p99 = gaps.percentileMs(99);
+    const qint64 worst = gaps.maxMs();
     qInfo("%d messages in %.2f s (%.0f/s through the tail); GUI timer gaps: %lld samples, "
           "P99 %lld ms, max %lld ms; %d rows shown",
-          kMessages, seconds, kMessages / seconds, qlonglong(gapsMs.size()), qlonglong(p99),
+          kMessages, seconds, kMessages / seconds, qlonglong(gaps.count()), qlonglong(p99),
           qlonglong(worst), page->tailModel()->rowCount());
     // Generous for sanitizer builds on a loaded two-core machine; typically single digits.
     QVERIFY2(p99 < 100, qPrintable(QString::number(p99)));
