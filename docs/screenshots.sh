@@ -14,5 +14,5 @@ $app --demo --theme light --page connection --screenshot docs/console-demo.png -
 $app --demo --theme light --page streams --screenshot docs/console-streams.png --screenshot-delay 8000
 $app --demo-cluster 3 --theme light --scenario jetstream-faults --run-scenario --screenshot docs/console-scenarios.png --screenshot-delay 40000
 $app --demo --theme light --page latency --screenshot docs/console-latency.png --screenshot-delay 12000
-(cd build && JETDECK_SCREENSHOT_DIR="$PWD/../docs" ctest -R 'tst_mainwindow|tst_outboundpage|tst_publishpage|tst_consumerpage|tst_faultspage|tst_clusterpages|tst_eventspage|tst_messagespage|tst_connections|tst_tailpage' >/dev/null)
+(cd build && JETDECK_SCREENSHOT_DIR="$PWD/../docs" ctest -R 'tst_mainwindow|tst_outboundpage|tst_publishpage|tst_consumerpage|tst_faultspage|tst_clusterpages|tst_eventspage|tst_messagespage|tst_connections|tst_tailpage|tst_multiconnection' >/dev/null)
 echo "screenshots written to docs/"

@@ -5,6 +5,7 @@
 #include "core/metrics/registry.h"
 #include "ui/connections/connectiondialog.h"
 #include "ui/connections/connectionsidebar.h"
+#include "ui/connectionview.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/pages/clientspage.h"
 #include "ui/pages/connectionpage.h"
@@ -15,15 +16,18 @@
 #include "ui/pages/latencypage.h"
 #include "ui/pages/messagespage.h"
 #include "ui/pages/outboundpage.h"
+#include "ui/pages/overviewpage.h"
 #include "ui/pages/publishpage.h"
 #include "ui/pages/scenariopage.h"
 #include "ui/pages/serverspage.h"
 #include "ui/pages/streamspage.h"
 #include "ui/pages/tailpage.h"
 #include "ui/pages/welcomepage.h"
+#include "ui/session.h"
 #include "ui/widgets/eventlogpanel.h"
 #include "ui/widgets/faultmarks.h"
 #include "ui/widgets/layoutsettings.h"
+#include "ui/widgets/pagestack.h"
 
 #include <QAction>
 #include <QApplication>
@@ -34,10 +38,11 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
+#include <QMenu>
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
@@ -47,6 +52,7 @@
 #include <QTableView>
 #include <QThreadPool>
 #include <QToolBar>
+#include <QTreeWidget>
 
 namespace jetdeck {
 
@@ -90,12 +96,9 @@ constexpr bool inPageOrder() {
 }
 static_assert(inPageOrder(), "kPages lists the pages in the order of MainWindow::Page");
 /// A page's icon: a rounded tile in its group's colour with a symbol, drawn here so that it
-/// looks the same on every desktop and offscreen (no icon theme needed).
+/// looks the same on every desktop and offscreen (no icon theme needed). -1: the overview of
+/// all connections.
 QIcon pageIcon(int page) {
-    struct Look {
-        QChar symbol;
-        QColor colour;
-    };
     const QColor connection(0x2e, 0x7d, 0x32), cluster(0x15, 0x65, 0xc0),
         jetstream(0x6a, 0x1b, 0x9a), measure(0xef, 0x6c, 0x00), act(0xc6, 0x28, 0x28);
     static const QChar symbols[] = {QChar(0x26A1), QChar(0x2630), QChar(0x263A), QChar(0x2261),
@@ -103,7 +106,7 @@ QIcon pageIcon(int page) {
                                     QChar(0x25B6), QChar(0x2699), QChar(0x2709), QChar(0x00BB),
                                     QChar(0x26A0), QChar(0x2611)};
     static_assert(std::size(symbols) == size_t(MainWindow::kPageCount));
-    QColor colour;
+    QColor colour(0x45, 0x5a, 0x64);
     switch (MainWindow::Page(page)) {
     case MainWindow::Page::Connection:
     case MainWindow::Page::Outbound:
@@ -124,8 +127,11 @@ QIcon pageIcon(int page) {
     case MainWindow::Page::Latency:
         colour = measure;
         break;
-    default:
+    case MainWindow::Page::Publish:
+    case MainWindow::Page::Faults:
+    case MainWindow::Page::Scenarios:
         colour = act;
+        break;
     }
     QPixmap pm(36, 36);
     pm.fill(Qt::transparent);
@@ -139,7 +145,8 @@ QIcon pageIcon(int page) {
     f.setBold(true);
     p.setFont(f);
     p.setPen(Qt::white);
-    p.drawText(QRectF(0, 0, 36, 36), Qt::AlignCenter, QString(symbols[page]));
+    p.drawText(QRectF(0, 0, 36, 36), Qt::AlignCenter,
+               QString(page < 0 ? QChar(0x229E) : symbols[page]));
     p.end();
     return QIcon(pm);
 }
@@ -164,165 +171,65 @@ QStringList MainWindow::pageNames() {
     return out;
 }
 
+namespace {
+constexpr int kViewRole = Qt::UserRole + 1; ///< a navigation entry's view id
+constexpr int kPageRole = Qt::UserRole + 2; ///< its page; -1 for the connection itself
+
+/// A connection's state in the navigation: a dot in the sidebar's colours.
+QIcon stateDot(ConnectionState state, bool failed) {
+    ColorRole role = ColorRole::DotIdle;
+    if (state == ConnectionState::Connected)
+        role = ColorRole::Good;
+    else if (failed)
+        role = ColorRole::Bad;
+    else if (state == ConnectionState::Connecting || state == ConnectionState::Reconnecting ||
+             state == ConnectionState::Draining)
+        role = ColorRole::DotBusy;
+    QPixmap pm(14, 14);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(roleColor(role));
+    p.drawEllipse(QRectF(2, 2, 10, 10));
+    p.end();
+    return QIcon(pm);
+}
+
+/// The name a connection gets from its sidebar entry ("saved:prod" -> "prod").
+QString titleOfKey(const QString& key) {
+    const qsizetype colon = key.indexOf(QLatin1Char(':'));
+    return colon < 0 ? key : key.mid(colon + 1);
+}
+} // namespace
+
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent)
-    , m_session(new Session(this)) {
+    : QMainWindow(parent) {
     setWindowTitle(tr("JetDeck"));
     // A console keeps trying: a server that is down now may be back in a minute.
     m_baseOptions.retryOnFailedConnect = true;
     setObjectName(QStringLiteral("mainWindow"));
 
     createServerBar();
-    QWidget* pages = createPages();
-    // The left column: saved connections and natscli contexts above, the pages below.
-    m_sidebar = new ConnectionSidebar(SecretStore::system(), this);
-    connect(m_sidebar, &ConnectionSidebar::connectRequested, this,
-            [this](const Options& options, const QString& key, const QString&,
-                   const SystemCredentials& system) {
-                // A saved connection brings its own system account user, or none.
-                m_sysCreds = system;
-                connectWith(options);
-                m_activeKey = key;
-                m_sidebar->setActive(key, ConnectionState::Connecting);
-            });
-    connect(m_sidebar, &ConnectionSidebar::disconnectRequested, this,
-            &MainWindow::disconnectFromServer);
-    auto* left = new QSplitter(Qt::Vertical, this);
-    left->setObjectName(QStringLiteral("leftColumn"));
-    left->addWidget(m_sidebar);
-    left->addWidget(m_nav);
-    // The pages get the room: the connections list is a few lines until there are many.
-    left->setStretchFactor(0, 2);
-    left->setStretchFactor(1, 3);
-    left->setSizes({260, 420});
-    auto* central = new QSplitter(Qt::Horizontal, this);
-    central->setObjectName(QStringLiteral("centralSplitter"));
-    central->addWidget(left);
-    central->addWidget(pages);
-    central->setStretchFactor(1, 1);
-    central->setSizes({210, 990});
-    setCentralWidget(central);
-    createStatusBarAndActions();
-
-    connect(m_session, &Session::eventAdded, m_log->model(), &EventLogModel::append);
-    connect(m_session, &Session::stateChanged, this, &MainWindow::onStateChanged);
-    connectPages();
-
-    resize(1100, 800);
-    restoreSettings();
-    updateButtons(ConnectionState::Closed);
-}
-
-MainWindow::~MainWindow() {
-    if (m_ownDemo)
-        disconnectFromServer(); // before the demo's servers stop, below
-    m_session->release();
-    // The pages' background work (JetStream snapshots, faults) may still hold the connection;
-    // closed, it fails fast. Waiting here ends it while the application is whole, so the
-    // connection is deleted on its own thread and nothing outlives the window.
-    QThreadPool::globalInstance()->waitForDone(kBackgroundDrainMs);
-    m_ownDemo.reset();
-}
-
-void MainWindow::createServerBar() {
-    auto* bar = addToolBar(tr("Server"));
-    bar->setObjectName(QStringLiteral("serverBar"));
-    bar->setMovable(false);
-    bar->addWidget(new QLabel(tr(" Server: "), this));
-    m_urlEdit = new QLineEdit(this);
-    m_urlEdit->setObjectName(QStringLiteral("serverUrl"));
-    m_urlEdit->setPlaceholderText(tr("nats://127.0.0.1:4222, tls://host:4443 ..."));
-    m_urlEdit->setClearButtonEnabled(true);
-    m_urlEdit->setMinimumWidth(360);
-    bar->addWidget(m_urlEdit);
-    m_connectButton = new QPushButton(tr("&Connect"), this);
-    m_connectButton->setObjectName(QStringLiteral("connectButton"));
-    m_disconnectButton = new QPushButton(tr("&Disconnect"), this);
-    m_disconnectButton->setObjectName(QStringLiteral("disconnectButton"));
-    bar->addWidget(m_connectButton);
-    bar->addWidget(m_disconnectButton);
-    connect(m_connectButton, &QPushButton::clicked, this,
-            [this] { connectToUrls(m_urlEdit->text()); });
-    connect(m_urlEdit, &QLineEdit::returnPressed, this,
-            [this] { connectToUrls(m_urlEdit->text()); });
-    connect(m_disconnectButton, &QPushButton::clicked, this, &MainWindow::disconnectFromServer);
-}
-
-QWidget* MainWindow::createPages() {
-    // The connection page shares its place with the event log.
-    auto* splitter = new QSplitter(Qt::Vertical, this);
-    splitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_connectionPage = new ConnectionPage(splitter);
-    m_log = new EventLogPanel(splitter);
-    splitter->addWidget(m_connectionPage);
-    splitter->addWidget(m_log);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-
-    m_servers = new ServersPage(this);
-    m_clients = new ClientsPage(this);
-    m_jetStream = new JetStreamPage(this);
-    m_events = new EventsPage(this);
-    m_streams = new StreamsPage(this);
-    m_messages = new MessagesPage(this);
-    m_tail = new TailPage(this);
-    m_latency = new LatencyPage(this);
-    m_outbound = new OutboundPage(this);
-    m_publish = new PublishPage(this);
-    m_consumer = new ConsumerPage(this);
-    m_faults = new FaultsPage(this);
-    m_scenarios = new ScenarioPage(this);
-    // In Page's order: the page, and what the stack shows for it.
-    const std::array<std::pair<SessionPage*, QWidget*>, kPageCount> pages{{
-        {m_connectionPage, splitter},
-        {m_servers, m_servers},
-        {m_clients, m_clients},
-        {m_jetStream, m_jetStream},
-        {m_events, m_events},
-        {m_streams, m_streams},
-        {m_latency, m_latency},
-        {m_outbound, m_outbound},
-        {m_publish, m_publish},
-        {m_consumer, m_consumer},
-        {m_messages, m_messages},
-        {m_tail, m_tail},
-        {m_faults, m_faults},
-        {m_scenarios, m_scenarios},
-    }};
-    m_stack = new QStackedWidget(this);
-    m_nav = new QListWidget(this);
-    m_nav->setObjectName(QStringLiteral("navigation"));
-    for (int i = 0; i < kPageCount; ++i) {
-        m_pages[size_t(i)] = pages[size_t(i)].first;
-        m_pages[size_t(i)]->setSession(m_session);
-        m_stack->addWidget(pages[size_t(i)].second);
-        m_nav->addItem(new QListWidgetItem(pageIcon(i), tr(kPages[i].title)));
-        auto* go = new QAction(this);
-        if (i < 10) // Alt+1 ... Alt+9, then Alt+0
-            go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(i < 9 ? Qt::Key_1 + i : Qt::Key_0)));
-        connect(go, &QAction::triggered, this, [this, i] { showPage(Page(i)); });
-        addAction(go);
-    }
-    auto* next = new QAction(this);
-    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
-    connect(next, &QAction::triggered, this,
-            [this] { showPage(Page((m_nav->currentRow() + 1) % kPageCount)); });
-    addAction(next);
-    auto* previous = new QAction(this);
-    previous->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
-    connect(previous, &QAction::triggered, this,
-            [this] { showPage(Page((m_nav->currentRow() + kPageCount - 1) % kPageCount)); });
-    addAction(previous);
-    connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
-    // A click on the page already chosen leaves the welcome too.
-    connect(m_nav, &QListWidget::itemClicked, this,
-            [this](QListWidgetItem* item) { m_stack->setCurrentIndex(m_nav->row(item)); });
-    m_nav->setIconSize(QSize(18, 18));
-    m_nav->setSpacing(1);
-    m_nav->setCurrentRow(0);
+    m_stack = new PageStack(this);
+    m_stack->setObjectName(QStringLiteral("connectionStack"));
+    createNavigation();
+    m_overview = new OverviewPage(this);
+    m_overview->setSource([this] { return connectionRows(); });
+    m_stack->addWidget(m_overview);
+    connect(m_overview, &OverviewPage::showRequested, this, [this](quint64 id) {
+        if (ConnectionView* v = viewById(id)) {
+            switchTo(v);
+            showPage(v->currentPage());
+        }
+    });
+    connect(m_overview, &OverviewPage::closeRequested, this,
+            [this](quint64 id) { closeConnection(viewById(id)); });
+    connect(m_overview, &OverviewPage::newConnectionRequested, this,
+            &MainWindow::newConnectionView);
 
     m_welcome = new WelcomePage(this);
-    m_stack->addWidget(m_welcome); // after the pages: index kPageCount
+    m_stack->addWidget(m_welcome);
     connect(m_welcome, &WelcomePage::connectUrlRequested, this, [this](const QString& urls) {
         if (connectToUrls(urls)) {
             m_welcome->reset();
@@ -341,7 +248,458 @@ QWidget* MainWindow::createPages() {
     connect(m_welcome, &WelcomePage::newConnectionRequested, this,
             [this] { m_sidebar->newConnection()->open(); });
     connect(m_welcome, &WelcomePage::consoleRequested, this, [this] { showPage(currentPage()); });
-    return m_stack;
+
+    // The left column: saved connections and natscli contexts above, the navigation below.
+    m_sidebar = new ConnectionSidebar(SecretStore::system(), this);
+    connect(m_sidebar, &ConnectionSidebar::connectRequested, this,
+            [this](const Options& options, const QString& key, const QString& label,
+                   const SystemCredentials& system) {
+                // Open already: show it, and connect it again only when it is down.
+                if (ConnectionView* v = viewForKey(key)) {
+                    switchTo(v);
+                    showPage(v->currentPage());
+                    if (!v->live()) {
+                        v->setSystemCredentials(system);
+                        connectView(v, options);
+                    }
+                    return;
+                }
+                // A saved connection brings its own system account user, or none.
+                openConnection(options, key, key.isEmpty() ? label : titleOfKey(key), system);
+            });
+    connect(m_sidebar, &ConnectionSidebar::disconnectRequested, this, [this](const QString& key) {
+        if (ConnectionView* v = viewForKey(key))
+            v->session()->close();
+    });
+    auto* left = new QSplitter(Qt::Vertical, this);
+    left->setObjectName(QStringLiteral("leftColumn"));
+    left->addWidget(m_sidebar);
+    left->addWidget(m_nav);
+    // The pages get the room: the connections list is a few lines until there are many.
+    left->setStretchFactor(0, 2);
+    left->setStretchFactor(1, 3);
+    left->setSizes({240, 440});
+    auto* central = new QSplitter(Qt::Horizontal, this);
+    central->setObjectName(QStringLiteral("centralSplitter"));
+    central->addWidget(left);
+    central->addWidget(m_stack);
+    central->setStretchFactor(1, 1);
+    central->setSizes({230, 970});
+    setCentralWidget(central);
+    createStatusBarAndActions();
+
+    switchTo(addView());
+    resize(1100, 800);
+    restoreSettings();
+    updateButtons(ConnectionState::Closed);
+}
+
+MainWindow::~MainWindow() {
+    if (m_ownDemo)
+        stopDemo(); // its connection goes before its servers stop
+    for (ConnectionView* v : std::as_const(m_views))
+        v->session()->release();
+    // The pages' background work (JetStream snapshots, faults) may still hold a connection;
+    // closed, it fails fast. Waiting here ends it while the application is whole, so the
+    // connection is deleted on its own thread and nothing outlives the window.
+    QThreadPool::globalInstance()->waitForDone(kBackgroundDrainMs);
+    m_ownDemo.reset();
+}
+
+void MainWindow::createServerBar() {
+    auto* bar = addToolBar(tr("Server"));
+    bar->setObjectName(QStringLiteral("serverBar"));
+    bar->setMovable(false);
+    bar->addWidget(new QLabel(tr(" Server: "), this));
+    m_urlEdit = new QLineEdit(this);
+    m_urlEdit->setObjectName(QStringLiteral("serverUrl"));
+    m_urlEdit->setPlaceholderText(tr("nats://127.0.0.1:4222, tls://host:4443 ..."));
+    m_urlEdit->setClearButtonEnabled(true);
+    m_urlEdit->setMinimumWidth(360);
+    m_urlEdit->setToolTip(tr("The shown connection's servers; Enter connects it there. "
+                             "New connection (Ctrl+T) opens another one beside it."));
+    bar->addWidget(m_urlEdit);
+    m_connectButton = new QPushButton(tr("&Connect"), this);
+    m_connectButton->setObjectName(QStringLiteral("connectButton"));
+    m_disconnectButton = new QPushButton(tr("&Disconnect"), this);
+    m_disconnectButton->setObjectName(QStringLiteral("disconnectButton"));
+    m_newButton = new QPushButton(tr("&New connection"), this);
+    m_newButton->setObjectName(QStringLiteral("newConnectionButton"));
+    m_newButton->setToolTip(tr("Open another connection beside the open ones (Ctrl+T)"));
+    bar->addWidget(m_connectButton);
+    bar->addWidget(m_disconnectButton);
+    bar->addSeparator();
+    bar->addWidget(m_newButton);
+    connect(m_connectButton, &QPushButton::clicked, this,
+            [this] { connectToUrls(m_urlEdit->text()); });
+    connect(m_urlEdit, &QLineEdit::returnPressed, this,
+            [this] { connectToUrls(m_urlEdit->text()); });
+    connect(m_disconnectButton, &QPushButton::clicked, this, &MainWindow::disconnectFromServer);
+    connect(m_newButton, &QPushButton::clicked, this, &MainWindow::newConnectionView);
+}
+
+void MainWindow::createNavigation() {
+    m_nav = new QTreeWidget(this);
+    m_nav->setObjectName(QStringLiteral("navigation"));
+    m_nav->setHeaderHidden(true);
+    m_nav->setIconSize(QSize(18, 18));
+    m_nav->setIndentation(14);
+    m_nav->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_overviewItem = new QTreeWidgetItem(m_nav, {tr("All connections")});
+    m_overviewItem->setIcon(0, pageIcon(-1));
+    m_overviewItem->setToolTip(0, tr("Every open connection at a glance"));
+    connect(m_nav, &QTreeWidget::currentItemChanged, this,
+            [this](QTreeWidgetItem* item) { navigationChosen(item); });
+    // A click on the entry already chosen leaves the welcome too.
+    connect(m_nav, &QTreeWidget::itemClicked, this,
+            [this](QTreeWidgetItem* item) { navigationChosen(item); });
+    connect(m_nav, &QTreeWidget::customContextMenuRequested, this, &MainWindow::navigationMenu);
+    for (int i = 0; i < kPageCount; ++i) {
+        auto* go = new QAction(this);
+        if (i < 10) // Alt+1 ... Alt+9, then Alt+0
+            go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(i < 9 ? Qt::Key_1 + i : Qt::Key_0)));
+        connect(go, &QAction::triggered, this, [this, i] { showPage(Page(i)); });
+        addAction(go);
+    }
+    auto* next = new QAction(this);
+    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
+    connect(next, &QAction::triggered, this,
+            [this] { showPage(Page((int(currentPage()) + 1) % kPageCount)); });
+    addAction(next);
+    auto* previous = new QAction(this);
+    previous->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
+    connect(previous, &QAction::triggered, this,
+            [this] { showPage(Page((int(currentPage()) + kPageCount - 1) % kPageCount)); });
+    addAction(previous);
+    auto* newView = new QAction(tr("New connection"), this);
+    newView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    connect(newView, &QAction::triggered, this, &MainWindow::newConnectionView);
+    addAction(newView);
+    auto* overview = new QAction(tr("All connections"), this);
+    overview->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Home));
+    connect(overview, &QAction::triggered, this, &MainWindow::showOverview);
+    addAction(overview);
+}
+
+ConnectionView* MainWindow::addView() {
+    auto* v = new ConnectionView(m_stack);
+    v->id = m_nextViewId++;
+    v->setTitle(uniqueTitle(tr("New connection"), v));
+    v->setSystemCredentials(m_sysCreds);
+    if (!m_monitorUrls.isEmpty())
+        v->session()->setMonitorPorts(m_monitorUrls);
+    m_stack->addWidget(v);
+    m_views.append(v);
+
+    auto* item = new QTreeWidgetItem(m_nav);
+    item->setData(0, kViewRole, v->id);
+    item->setData(0, kPageRole, -1);
+    for (int i = 0; i < kPageCount; ++i) {
+        auto* child = new QTreeWidgetItem(item, {tr(kPages[i].title)});
+        child->setIcon(0, pageIcon(i));
+        child->setData(0, kViewRole, v->id);
+        child->setData(0, kPageRole, i);
+    }
+    updateNavItem(v);
+
+    connect(v->session(), &Session::stateChanged, this,
+            [this, v](const SessionState& s) { onStateChanged(v, s); });
+    connect(v, &QStackedWidget::currentChanged, this, [this, v] {
+        if (v == m_current && m_stack->currentWidget() == v)
+            syncNavigation();
+    });
+    connect(v, &ConnectionView::titleChanged, this, [this, v] { updateNavItem(v); });
+    connect(v, &ConnectionView::unreadChanged, this, [this, v] { updateNavItem(v); });
+    connect(v->logPanel(), &EventLogPanel::exportRequested, this, [this] {
+        saveWithDialog(tr("Export events"), QStringLiteral("jetdeck-events"), QStringLiteral("csv"),
+                       tr("CSV files (*.csv)"), tr("Events written to %1"),
+                       [this](const QString& path) { return exportEventsCsv(path); });
+    });
+    connect(v->latencyPage(), &LatencyPage::exportSnapshotRequested, this, [this] {
+        saveWithDialog(tr("Export snapshot"), QStringLiteral("jetdeck-snapshot"),
+                       QStringLiteral("json"), tr("JSON files (*.json)"),
+                       tr("Snapshot written to %1"),
+                       [this](const QString& path) { return exportSnapshot(path); });
+    });
+    connect(v->faultsPage(), &FaultsPage::routeThroughProxy, this,
+            [this, v](const QString& proxyUrl) {
+                if (!v->session()->connection())
+                    return;
+                v->directOptions = v->session()->connection()->connection()->options();
+                auto proxied = Options::fromUrls(proxyUrl);
+                if (!proxied)
+                    return;
+                Options o = v->directOptions;
+                ServerUrl via = proxied->servers.value(0);
+                const ServerUrl first = o.servers.value(0);
+                via.user = first.user;
+                via.password = first.password;
+                via.token = first.token;
+                o.servers = {via};
+                o.noRandomize = true;
+                // The system account's connection stays direct: the servers page goes on
+                // seeing the cluster while the console's own connection lives through the
+                // fault.
+                connectView(v, o, v->directOptions);
+            });
+    connect(v->faultsPage(), &FaultsPage::routeDirect, this, [this, v] {
+        if (!v->directOptions.servers.isEmpty())
+            connectView(v, v->directOptions);
+    });
+    // A view made later looks like the others: the theme's chart colours, the columns and
+    // splitters where the user left them.
+    for (QChartView* view : v->findChildren<QChartView*>())
+        applyChartPalette(view->chart(), paletteFor(m_theme));
+    restoreLayout(v, QSettings());
+    return v;
+}
+
+ConnectionView* MainWindow::viewForNewConnection() {
+    if (m_current && !m_current->used())
+        return m_current;
+    return addView();
+}
+
+ConnectionView* MainWindow::viewForKey(const QString& key) const {
+    if (key.isEmpty())
+        return nullptr;
+    for (ConnectionView* v : m_views)
+        if (v->key() == key)
+            return v;
+    return nullptr;
+}
+
+ConnectionView* MainWindow::viewById(quint64 id) const {
+    for (ConnectionView* v : m_views)
+        if (v->id == id)
+            return v;
+    return nullptr;
+}
+
+QString MainWindow::uniqueTitle(const QString& base, const ConnectionView* except) const {
+    auto taken = [&](const QString& t) {
+        return std::any_of(m_views.cbegin(), m_views.cend(),
+                           [&](const ConnectionView* v) { return v != except && v->title() == t; });
+    };
+    if (!taken(base))
+        return base;
+    for (int n = 2;; ++n)
+        if (const QString t = QStringLiteral("%1 (%2)").arg(base).arg(n); !taken(t))
+            return t;
+}
+
+ConnectionView* MainWindow::newConnectionView() {
+    ConnectionView* v = viewForNewConnection();
+    switchTo(v);
+    showPage(Page::Connection);
+    m_urlEdit->clear();
+    m_urlEdit->setFocus();
+    showMessage(tr("Type a server URL and press Enter, or pick a saved connection or a context "
+                   "on the left: it opens beside the others."),
+                false);
+    return v;
+}
+
+ConnectionView* MainWindow::openConnection(const Options& options, const QString& key,
+                                           const QString& title,
+                                           const std::optional<SystemCredentials>& system) {
+    ConnectionView* v = viewForNewConnection();
+    v->setKey(key);
+    v->setTitle(uniqueTitle(title.isEmpty() ? options.servers.value(0).hostPort() : title, v));
+    if (system)
+        v->setSystemCredentials(*system);
+    switchTo(v);
+    if (isOverviewShown() || isWelcomeShown())
+        showPage(v->currentPage());
+    connectView(v, options);
+    return v;
+}
+
+void MainWindow::switchTo(ConnectionView* view) {
+    if (!view)
+        return;
+    if (m_current && m_current != view)
+        m_current->setShownInWindow(false);
+    m_current = view;
+    view->setShownInWindow(true);
+    if (!isOverviewShown() && !isWelcomeShown())
+        m_stack->setCurrentWidget(view);
+    m_urlEdit->setText(view->barText());
+    m_urlEdit->setStyleSheet(QString());
+    m_urlEdit->setToolTip(QString());
+    const SessionState& s = view->session()->state();
+    const bool failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
+    m_sidebar->setActive(view->key(), s.state, failed);
+    m_statusState->setText(view->used() ? connectionStateName(s.state) : QString());
+    updateButtons(view->session()->connection() ? s.state : ConnectionState::Closed);
+    for (ConnectionView* v : std::as_const(m_views))
+        updateNavItem(v);
+    syncNavigation();
+}
+
+void MainWindow::closeConnection(ConnectionView* view) {
+    if (!view || !m_views.contains(view))
+        return;
+    const bool wasCurrent = view == m_current;
+    if (!view->key().isEmpty())
+        m_sidebar->clearEntryState(view->key());
+    view->session()->release();
+    if (view->demo && m_ownDemo) // the demo's servers go with its connection
+        m_ownDemo.reset();
+    delete navItem(view);
+    m_views.removeOne(view);
+    m_stack->removeWidget(view);
+    if (wasCurrent)
+        m_current = nullptr;
+    view->deleteLater();
+    if (m_views.isEmpty())
+        switchTo(addView());
+    else if (wasCurrent)
+        switchTo(m_views.last());
+    if (!isOverviewShown() && !isWelcomeShown())
+        m_stack->setCurrentWidget(m_current);
+    m_overview->refresh();
+    syncNavigation();
+}
+
+void MainWindow::showOverview() {
+    m_stack->setCurrentWidget(m_overview);
+    syncNavigation();
+}
+
+bool MainWindow::isOverviewShown() const {
+    return m_stack->currentWidget() == m_overview;
+}
+
+QTreeWidgetItem* MainWindow::navItem(const ConnectionView* view) const {
+    for (int i = 0; i < m_nav->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = m_nav->topLevelItem(i);
+        if (item != m_overviewItem && item->data(0, kViewRole).toULongLong() == view->id)
+            return item;
+    }
+    return nullptr;
+}
+
+void MainWindow::updateNavItem(ConnectionView* view) {
+    QTreeWidgetItem* item = navItem(view);
+    if (!item)
+        return;
+    const SessionState& s = view->session()->state();
+    const bool failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
+    QString text = view->title();
+    if (view->unreadErrors() > 0)
+        text += QStringLiteral("  (%1)").arg(view->unreadErrors());
+    item->setText(0, text);
+    item->setIcon(0, stateDot(view->used() ? s.state : ConnectionState::Closed, failed));
+    QStringList tip{view->title()};
+    if (view->used())
+        tip << connectionStateName(s.state);
+    if (!s.server.isEmpty())
+        tip << tr("server %1").arg(s.server);
+    if (failed)
+        tip << s.lastError.toString();
+    if (view->unreadErrors() > 0)
+        tip << tr("%n unread error(s) in its event log", nullptr, view->unreadErrors());
+    item->setToolTip(0, tip.join(QLatin1Char('\n')));
+    QFont f = m_nav->font();
+    f.setBold(view == m_current);
+    item->setFont(0, f);
+    if (view->unreadErrors() > 0)
+        item->setForeground(0, roleColor(ColorRole::Bad));
+    else
+        item->setData(0, Qt::ForegroundRole, QVariant());
+}
+
+void MainWindow::syncNavigation() {
+    QTreeWidgetItem* target = nullptr;
+    if (isOverviewShown()) {
+        target = m_overviewItem;
+    } else if (m_current && !isWelcomeShown()) {
+        if (QTreeWidgetItem* item = navItem(m_current))
+            target = item->child(int(m_current->currentPage()));
+    }
+    // Only the shown connection's pages are unfolded: ten connections stay readable.
+    for (int i = 0; i < m_nav->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = m_nav->topLevelItem(i);
+        if (item != m_overviewItem)
+            item->setExpanded(m_current && item->data(0, kViewRole).toULongLong() == m_current->id);
+    }
+    if (!target)
+        return;
+    m_syncingNav = true;
+    m_nav->setCurrentItem(target);
+    m_syncingNav = false;
+}
+
+void MainWindow::navigationChosen(QTreeWidgetItem* item) {
+    if (m_syncingNav || !item)
+        return;
+    if (item == m_overviewItem) {
+        showOverview();
+        return;
+    }
+    ConnectionView* v = viewById(item->data(0, kViewRole).toULongLong());
+    if (!v)
+        return;
+    const int page = item->data(0, kPageRole).toInt();
+    switchTo(v);
+    showPage(page < 0 ? v->currentPage() : Page(page));
+}
+
+void MainWindow::navigationMenu(const QPoint& pos) {
+    QTreeWidgetItem* item = m_nav->itemAt(pos);
+    QMenu menu(this);
+    ConnectionView* v =
+        item && item != m_overviewItem ? viewById(item->data(0, kViewRole).toULongLong()) : nullptr;
+    if (v) {
+        menu.addAction(tr("Show"), this, [this, v] {
+            switchTo(v);
+            showPage(v->currentPage());
+        });
+        if (v->live())
+            menu.addAction(tr("Disconnect"), this, [v] { v->session()->close(); });
+        else if (v->session()->connection())
+            menu.addAction(tr("Connect again"), this, [this, v] {
+                connectView(v, v->session()->connection()->connection()->options());
+            });
+        menu.addAction(tr("Close connection"), this, [this, v] { closeConnection(v); });
+        menu.addSeparator();
+    }
+    menu.addAction(tr("New connection"), this, &MainWindow::newConnectionView);
+    menu.addAction(tr("All connections"), this, &MainWindow::showOverview);
+    menu.exec(m_nav->viewport()->mapToGlobal(pos));
+}
+
+QList<ConnectionRow> MainWindow::connectionRows() const {
+    QList<ConnectionRow> rows;
+    for (ConnectionView* v : m_views) {
+        ConnectionRow r;
+        r.id = v->id;
+        r.name = v->title();
+        const SessionState& s = v->session()->state();
+        r.state = v->used() ? s.state : ConnectionState::Closed;
+        r.failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
+        r.server = s.server;
+        r.lastError = s.lastError.ok() ? QString() : s.lastError.toString();
+        r.unreadErrors = v->unreadErrors();
+        r.shown = v == m_current;
+        metrics::MetricsRegistry* registry = v->session()->registry();
+        for (const metrics::ConnectionMetrics& c : registry->connections()) {
+            r.rttUs = c.health.rttUs;
+            r.inMsgsPerSec = c.inMsgsPerSec;
+            r.outMsgsPerSec = c.outMsgsPerSec;
+            r.outboundHeld = c.health.queueDepth;
+        }
+        const QList<metrics::ConsumerMetrics> consumers = registry->consumers();
+        r.consumers = int(consumers.size());
+        for (const metrics::ConsumerMetrics& c : consumers)
+            if (int(c.backpressure.level) > int(r.worst)) {
+                r.worst = c.backpressure.level;
+                r.worstConsumer = c.stream + QLatin1Char('/') + c.consumer;
+            }
+        rows.append(r);
+    }
+    return rows;
 }
 
 void MainWindow::createStatusBarAndActions() {
@@ -363,7 +721,10 @@ void MainWindow::createStatusBarAndActions() {
     addAction(quit);
     auto* exportAction = new QAction(tr("Export snapshot..."), this);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    connect(exportAction, &QAction::triggered, m_latency, &LatencyPage::exportSnapshotRequested);
+    connect(exportAction, &QAction::triggered, this, [this] {
+        if (m_current)
+            emit m_current->latencyPage()->exportSnapshotRequested();
+    });
     addAction(exportAction);
     auto* focusUrl = new QAction(tr("Edit server URL"), this);
     focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
@@ -374,89 +735,16 @@ void MainWindow::createStatusBarAndActions() {
     addAction(focusUrl);
 }
 
-void MainWindow::connectPages() {
-    connect(m_log, &EventLogPanel::exportRequested, this, [this] {
-        saveWithDialog(tr("Export events"), QStringLiteral("jetdeck-events"), QStringLiteral("csv"),
-                       tr("CSV files (*.csv)"), tr("Events written to %1"),
-                       [this](const QString& path) { return exportEventsCsv(path); });
-    });
-    connect(m_latency, &LatencyPage::exportSnapshotRequested, this, [this] {
-        saveWithDialog(tr("Export snapshot"), QStringLiteral("jetdeck-snapshot"),
-                       QStringLiteral("json"), tr("JSON files (*.json)"),
-                       tr("Snapshot written to %1"),
-                       [this](const QString& path) { return exportSnapshot(path); });
-    });
-    connect(m_publish, &PublishPage::runFinished, this, [this](const PublishSummary& s) {
-        m_session->addEvent(s.clean() ? ConnectionEvent::Kind::Info : ConnectionEvent::Kind::Error,
-                            tr("publish run: %1").arg(s.toText().section(QLatin1Char('\n'), 0, 0)));
-    });
-    connect(m_faults, &FaultsPage::faultEvent, m_session, &Session::recordFault);
-    connect(m_faults, &FaultsPage::routeThroughProxy, this, [this](const QString& proxyUrl) {
-        if (!m_session->connection())
-            return;
-        m_directOptions = m_session->connection()->connection()->options();
-        auto proxied = Options::fromUrls(proxyUrl);
-        if (!proxied)
-            return;
-        Options o = m_directOptions;
-        ServerUrl via = proxied->servers.value(0);
-        const ServerUrl first = o.servers.value(0);
-        via.user = first.user;
-        via.password = first.password;
-        via.token = first.token;
-        o.servers = {via};
-        o.noRandomize = true;
-        // The system account's connection stays direct: the servers page goes on seeing the
-        // cluster while the console's own connection lives through the fault.
-        connectWith(o, m_directOptions);
-    });
-    connect(m_faults, &FaultsPage::routeDirect, this, [this] {
-        if (!m_directOptions.servers.isEmpty())
-            connectWith(m_directOptions);
-    });
-    connect(m_scenarios, &ScenarioPage::faultEvent, this,
-            [this](const QString& what, bool started) {
-                m_session->recordFault(tr("scenario: %1").arg(what), started);
-            });
-    connect(m_scenarios, &ScenarioPage::runFinished, this,
-            [this](const scenario::ScenarioReport& r) {
-                m_session->addEvent(r.passed() ? ConnectionEvent::Kind::Info
-                                               : ConnectionEvent::Kind::Error,
-                                    tr("scenario %1: %2, %3 failed check(s), %4 error(s)")
-                                        .arg(r.name, r.passed()    ? tr("passed")
-                                                     : r.cancelled ? tr("stopped")
-                                                                   : tr("failed"))
-                                        .arg(r.failures())
-                                        .arg(r.errors()));
-            });
-    connect(m_scenarios, &ScenarioPage::saveReportRequested, this, [this] {
-        saveWithDialog(tr("Save scenario report"), QStringLiteral("jetdeck-scenario-report"),
-                       QStringLiteral("json"), tr("JSON files (*.json)"),
-                       tr("Report written to %1"),
-                       [this](const QString& path) { return m_scenarios->saveReport(path); });
-    });
-    connect(m_streams, &StreamsPage::refreshed, this, [this] {
-        m_consumer->setConsumers(m_streams->consumerList());
-        m_messages->setStreams(m_streams->streamNames());
-    });
-    connect(m_streams, &StreamsPage::messagesRequested, this, [this](const QString& stream) {
-        m_messages->openStream(stream);
-        showPage(Page::Messages);
-    });
-    connect(m_streams, &StreamsPage::consumerActivated, this,
-            [this](const QString& stream, const QString& consumer) {
-                m_consumer->openConsumer(stream, consumer);
-                showPage(Page::Consumer);
-            });
-}
-
 void MainWindow::showPage(Page page) {
-    m_nav->setCurrentRow(int(page));
-    m_stack->setCurrentIndex(int(page)); // also when the welcome covers the page already chosen
+    if (!m_current)
+        return;
+    m_current->showPage(page);
+    m_stack->setCurrentWidget(m_current); // also when the welcome or the overview covers it
+    syncNavigation();
 }
 
 MainWindow::Page MainWindow::currentPage() const {
-    return Page(qBound(0, m_nav->currentRow(), kPageCount - 1));
+    return m_current ? m_current->currentPage() : Page::Connection;
 }
 
 void MainWindow::showWelcome() {
@@ -471,8 +759,16 @@ void MainWindow::showWelcome() {
 void MainWindow::stopDemo() {
     if (!m_ownDemo)
         return;
-    disconnectFromServer();
+    for (ConnectionView* v : std::as_const(m_views))
+        if (v->demo && v->session()->connection())
+            v->session()->close();
     m_ownDemo.reset();
+}
+
+void MainWindow::disconnectAll() {
+    for (ConnectionView* v : std::as_const(m_views))
+        if (v->session()->connection())
+            v->session()->close();
 }
 
 bool MainWindow::isWelcomeShown() const {
@@ -511,20 +807,70 @@ Status MainWindow::startDemo(int clusterSize) {
     return {};
 }
 
+Session* MainWindow::session() const {
+    return m_current->session();
+}
+
 Connection* MainWindow::connection() const {
-    return m_session->connection() ? m_session->connection()->connection() : nullptr;
+    return session()->connection() ? session()->connection()->connection() : nullptr;
+}
+
+SessionPage* MainWindow::page(Page page) const {
+    return m_current->page(page);
+}
+ConnectionPage* MainWindow::connectionPage() const {
+    return m_current->connectionPage();
+}
+ServersPage* MainWindow::serversPage() const {
+    return m_current->serversPage();
+}
+ClientsPage* MainWindow::clientsPage() const {
+    return m_current->clientsPage();
+}
+JetStreamPage* MainWindow::jetStreamPage() const {
+    return m_current->jetStreamPage();
+}
+EventsPage* MainWindow::eventsPage() const {
+    return m_current->eventsPage();
+}
+StreamsPage* MainWindow::streamsPage() const {
+    return m_current->streamsPage();
+}
+MessagesPage* MainWindow::messagesPage() const {
+    return m_current->messagesPage();
+}
+TailPage* MainWindow::tailPage() const {
+    return m_current->tailPage();
+}
+LatencyPage* MainWindow::latencyPage() const {
+    return m_current->latencyPage();
+}
+OutboundPage* MainWindow::outboundPage() const {
+    return m_current->outboundPage();
+}
+PublishPage* MainWindow::publishPage() const {
+    return m_current->publishPage();
+}
+ConsumerPage* MainWindow::consumerPage() const {
+    return m_current->consumerPage();
+}
+FaultsPage* MainWindow::faultsPage() const {
+    return m_current->faultsPage();
+}
+ScenarioPage* MainWindow::scenarioPage() const {
+    return m_current->scenarioPage();
 }
 
 FaultMarks* MainWindow::faultMarks() const {
-    return m_session->faultMarks();
+    return session()->faultMarks();
 }
 
 metrics::MetricsRegistry* MainWindow::metricsRegistry() const {
-    return m_session->registry();
+    return session()->registry();
 }
 
 EventLogModel* MainWindow::eventModel() const {
-    return m_log->model();
+    return m_current->eventModel();
 }
 
 QString MainWindow::serverBarText() const {
@@ -550,8 +896,8 @@ bool MainWindow::connectToUrls(const QString& urls) {
     o.servers = parsed.value();
     // The bar masks the credentials of the connection in use ("user:***@"): a masked one means
     // "the same as now", never the three stars as a password or token.
-    const QList<ServerUrl> current = m_session->connection()
-                                         ? m_session->connection()->connection()->options().servers
+    const QList<ServerUrl> current = session()->connection()
+                                         ? session()->connection()->connection()->options().servers
                                          : QList<ServerUrl>();
     for (ServerUrl& u : o.servers) {
         const bool maskedPassword = u.password == QLatin1String("***");
@@ -571,39 +917,89 @@ bool MainWindow::connectToUrls(const QString& urls) {
         u.password = same->password;
         u.token = same->token;
     }
-    m_activeKey.clear(); // typed in the bar: no sidebar entry is the current one
+    // Typed in the bar: no sidebar entry is this connection any more, and it is named after
+    // where it goes.
+    ConnectionView* v = m_current;
+    if (!v->key().isEmpty())
+        m_sidebar->clearEntryState(v->key());
+    v->setKey({});
+    v->setTitle(uniqueTitle(o.servers.value(0).hostPort(), v));
     m_sidebar->setActive({}, ConnectionState::Disconnected);
-    connectWith(o);
+    connectView(v, o);
+    return true;
+}
+
+bool MainWindow::openUrls(const QString& urls) {
+    auto parsed = parseServerList(urls);
+    if (!parsed) {
+        showMessage(tr("Not connecting to %1: %2").arg(urls, parsed.error().message), true);
+        return false;
+    }
+    Options o = m_baseOptions;
+    o.servers = parsed.value();
+    openConnection(o);
     return true;
 }
 
 void MainWindow::connectWith(const Options& options, const std::optional<Options>& systemBase) {
+    connectView(m_current, options, systemBase);
+}
+
+void MainWindow::connectView(ConnectionView* v, const Options& options,
+                             const std::optional<Options>& systemBase) {
     QStringList shown;
     for (const ServerUrl& u : options.servers)
         shown << u.redacted();
     // The log keeps what happened before (a reconnect through a fault proxy, a switch of
     // server): a line marks where the new connection begins.
-    if (eventModel()->rowCount() > 0)
-        m_session->addEvent(ConnectionEvent::Kind::Info,
-                            tr("new connection to %1").arg(shown.join(QStringLiteral(", "))));
+    if (v->eventModel()->rowCount() > 0)
+        v->session()->addEvent(ConnectionEvent::Kind::Info,
+                               tr("new connection to %1").arg(shown.join(QStringLiteral(", "))));
     // The bar shows where this connection goes (credentials masked), whatever it held.
-    m_urlEdit->setText(shown.join(QStringLiteral(", ")));
-    showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
+    v->setBarText(shown.join(QStringLiteral(", ")));
+    if (v->title().isEmpty() || !v->used())
+        if (v->key().isEmpty() && !v->demo)
+            v->setTitle(uniqueTitle(options.servers.value(0).hostPort(), v));
     std::optional<Options> system;
-    if (m_sysCreds.isSet())
-        system = m_sysCreds.applyTo(systemBase ? *systemBase : options);
-    m_session->open(options, system);
-    updateButtons(m_session->connection()->connection()->state());
+    if (v->systemCredentials().isSet())
+        system = v->systemCredentials().applyTo(systemBase ? *systemBase : options);
+    v->session()->setName(v->title());
+    v->session()->open(options, system);
+    updateNavItem(v);
+    if (v != m_current)
+        return;
+    m_urlEdit->setText(v->barText());
+    showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
+    updateButtons(v->session()->connection()->connection()->state());
+    if (!v->key().isEmpty())
+        m_sidebar->setActive(v->key(), ConnectionState::Connecting);
+}
+
+void MainWindow::setSystemCredentials(const SystemCredentials& credentials) {
+    m_sysCreds = credentials;
+    if (m_current)
+        m_current->setSystemCredentials(credentials);
+}
+
+const SystemCredentials& MainWindow::systemCredentials() const {
+    return m_current ? m_current->systemCredentials() : m_sysCreds;
 }
 
 void MainWindow::setMonitorUrls(const QList<QUrl>& urls) {
-    m_session->setMonitorPorts(urls);
+    m_monitorUrls = urls;
+    for (ConnectionView* v : std::as_const(m_views))
+        v->session()->setMonitorPorts(urls);
 }
 
-void MainWindow::onStateChanged(const SessionState& s) {
+void MainWindow::onStateChanged(ConnectionView* v, const SessionState& s) {
+    const bool failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
+    if (!v->key().isEmpty())
+        m_sidebar->setEntryState(v->key(), s.state, failed);
+    updateNavItem(v);
+    if (v != m_current)
+        return;
     m_statusState->setText(connectionStateName(s.state));
-    m_sidebar->setActive(m_activeKey, s.state,
-                         !s.lastError.ok() && s.state != ConnectionState::Connected);
+    m_sidebar->setActive(v->key(), s.state, failed);
     updateButtons(s.state);
     if (s.state == ConnectionState::Connected) {
         showMessage(tr("Connected to %1").arg(s.server), false);
@@ -640,6 +1036,8 @@ void MainWindow::setTheme(Theme theme) {
     // The charts are this window's: recolour them even before it is shown.
     for (QChartView* view : findChildren<QChartView*>())
         applyChartPalette(view->chart(), paletteFor(theme));
+    for (ConnectionView* v : std::as_const(m_views))
+        updateNavItem(v);
     QSettings().setValue(QStringLiteral("view/theme"), themeName(theme));
 }
 
@@ -647,24 +1045,63 @@ void MainWindow::attachDemo(DemoSession& demo) {
     const int servers = int(demo.servers().size());
     setWindowTitle(servers > 1 ? tr("JetDeck — demo (%1-server cluster)").arg(servers)
                                : tr("JetDeck — demo"));
-    m_demoAttached = true;
-    setWatchedSubjects({DemoSession::subjects()});
+    ConnectionView* v = viewForNewConnection();
+    v->setKey({});
+    v->demo = true;
+    v->setTitle(uniqueTitle(servers > 1 ? tr("demo cluster") : tr("demo"), v));
+    switchTo(v);
+    v->session()->setWatchedSubjects({DemoSession::subjects()});
     // The servers, clients, JetStream and events pages see the whole demo at once.
-    setSystemCredentials(demo.systemCredentials());
+    v->setSystemCredentials(demo.systemCredentials());
     for (const auto& tracker : demo.trackers())
-        m_session->registry()->attachTracker(tracker);
-    connectToUrls(demo.url());
+        v->session()->registry()->attachTracker(tracker);
+    auto parsed = parseServerList(demo.url());
+    if (parsed) {
+        Options o = m_baseOptions;
+        o.servers = parsed.value();
+        connectView(v, o);
+    } else {
+        showMessage(tr("Not connecting to the demo: %1").arg(parsed.error().message), true);
+    }
     // Pages that need a choice open on something worth seeing.
-    m_consumer->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
-    m_publish->presetForDemo();
-    m_faults->setDemo(&demo);
-    m_faults->setJetStreamTarget(DemoSession::streamName(), QStringLiteral("fulfilment"));
-    m_scenarios->setDemo(&demo);
+    v->consumerPage()->openConsumer(DemoSession::streamName(), QStringLiteral("audit"));
+    v->publishPage()->presetForDemo();
+    v->faultsPage()->setDemo(&demo);
+    v->faultsPage()->setJetStreamTarget(DemoSession::streamName(), QStringLiteral("fulfilment"));
+    v->scenarioPage()->setDemo(&demo);
+}
+
+QByteArray MainWindow::metricsText() const {
+    QList<std::pair<QString, metrics::MetricsRegistry*>> named;
+    for (ConnectionView* v : m_views)
+        if (v->used())
+            named.append({v->title(), v->session()->registry()});
+    if (named.isEmpty())
+        named.append({m_current->title(), m_current->session()->registry()});
+    return metrics::MetricsRegistry::prometheusText(named);
 }
 
 Status MainWindow::startMetricsServer(quint16 port) {
-    if (!m_metricsServer)
-        m_metricsServer = new metrics::MetricsServer(m_session->registry(), this);
+    if (!m_metricsServer) {
+        metrics::MetricsServer::Source source;
+        source.prometheus = [this] { return metricsText(); };
+        source.json = [this] {
+            // The shown connection's snapshot, as the export writes it; the others beside it.
+            QJsonObject o = m_current->session()->registry()->toJson();
+            o.insert(QStringLiteral("connection"), m_current->title());
+            QJsonArray others;
+            for (ConnectionView* v : std::as_const(m_views))
+                if (v != m_current && v->used()) {
+                    QJsonObject other = v->session()->registry()->toJson();
+                    other.insert(QStringLiteral("connection"), v->title());
+                    others.append(other);
+                }
+            if (!others.isEmpty())
+                o.insert(QStringLiteral("other_connections"), others);
+            return o;
+        };
+        m_metricsServer = new metrics::MetricsServer(source, this);
+    }
     if (Status s = m_metricsServer->listen(port); !s.ok())
         return s;
     showMessage(tr("Serving Prometheus metrics on %1").arg(m_metricsServer->url()), false);
@@ -676,7 +1113,7 @@ QString MainWindow::metricsUrl() const {
 }
 
 Status MainWindow::exportEventsCsv(const QString& path) {
-    return m_log->exportCsv(path);
+    return m_current->logPanel()->exportCsv(path);
 }
 
 Status MainWindow::exportSnapshot(const QString& path) {
@@ -684,8 +1121,9 @@ Status MainWindow::exportSnapshot(const QString& path) {
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return Error{ErrorKind::InvalidArgument,
                      tr("cannot write the snapshot to %1: %2").arg(path, f.errorString())};
-    const QByteArray json = QJsonDocument(m_session->registry()->toJson(m_latency->window()))
-                                .toJson(QJsonDocument::Indented);
+    const QByteArray json =
+        QJsonDocument(session()->registry()->toJson(m_current->latencyPage()->window()))
+            .toJson(QJsonDocument::Indented);
     if (f.write(json) != json.size())
         return Error{ErrorKind::InvalidArgument,
                      tr("cannot write the snapshot to %1: %2").arg(path, f.errorString())};
@@ -693,14 +1131,14 @@ Status MainWindow::exportSnapshot(const QString& path) {
 }
 
 void MainWindow::disconnectFromServer() {
-    if (!m_session->connection())
+    if (!session()->connection())
         return;
-    m_session->close();
+    session()->close();
     showMessage(tr("Disconnected"), false);
 }
 
 void MainWindow::setWatchedSubjects(const QList<QByteArray>& subjects) {
-    m_session->setWatchedSubjects(subjects);
+    session()->setWatchedSubjects(subjects);
 }
 
 void MainWindow::updateButtons(ConnectionState st) {
@@ -714,8 +1152,9 @@ void MainWindow::restoreSettings() {
     QSettings s;
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreLayout(this, s);
-    m_log->view()->horizontalHeader()->restoreState(
-        s.value(QStringLiteral("window/eventColumns")).toByteArray());
+    for (ConnectionView* v : std::as_const(m_views))
+        v->logPanel()->view()->horizontalHeader()->restoreState(
+            s.value(QStringLiteral("window/eventColumns")).toByteArray());
     m_urlEdit->setText(s.value(QStringLiteral("connection/lastUrl")).toString());
     // By name: a page added to the list does not move the one that was open.
     showPage(pageFromName(s.value(QStringLiteral("window/pageName")).toString())
@@ -728,52 +1167,89 @@ void MainWindow::saveSettings() {
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     saveLayout(this, s);
+    // Every view has the same tables and splitters: the shown one's layout is the one kept.
+    saveLayout(m_current, s);
     s.setValue(QStringLiteral("window/eventColumns"),
-               m_log->view()->horizontalHeader()->saveState());
+               m_current->logPanel()->view()->horizontalHeader()->saveState());
     s.setValue(QStringLiteral("window/pageName"), pageName(currentPage()));
-    // Only the URL without credentials: secrets do not go to the settings file.
-    bool secret = true;
-    if (auto parsed = parseServerList(m_urlEdit->text()); parsed.ok()) {
-        secret = false;
+    auto withoutSecret = [](const QString& urls) {
+        auto parsed = parseServerList(urls);
+        if (!parsed.ok())
+            return false;
         for (const ServerUrl& u : parsed.value())
-            secret |= !u.password.isEmpty() || !u.token.isEmpty();
-        if (!secret)
-            s.setValue(QStringLiteral("connection/lastUrl"), m_urlEdit->text());
-    }
+            if (!u.password.isEmpty() || !u.token.isEmpty())
+                return false;
+        return true;
+    };
+    // Only a URL without credentials: secrets do not go to the settings file.
+    if (withoutSecret(m_urlEdit->text()))
+        s.setValue(QStringLiteral("connection/lastUrl"), m_urlEdit->text());
     // What is open, to open it again next time: an entry of the sidebar by its key, else the
     // URL when it holds no secret. A demo's servers go with it: nothing to restore.
-    QString open;
-    const ConnectionState st = m_session->state().state;
-    const bool live = m_session->connection() &&
-                      (st == ConnectionState::Connected || st == ConnectionState::Connecting ||
-                       st == ConnectionState::Reconnecting);
-    if (live && !m_demoAttached) {
-        if (!m_activeKey.isEmpty())
-            open = m_activeKey;
-        else if (!secret)
-            open = QStringLiteral("url:") + m_urlEdit->text();
+    QStringList open;
+    QString shown;
+    for (ConnectionView* v : std::as_const(m_views)) {
+        if (!v->live() || v->demo)
+            continue;
+        QString entry;
+        if (!v->key().isEmpty())
+            entry = v->key();
+        else if (withoutSecret(v->barText()))
+            entry = QStringLiteral("url:") + v->barText();
+        if (entry.isEmpty() || open.contains(entry))
+            continue;
+        open << entry;
+        if (v == m_current)
+            shown = entry;
     }
     if (open.isEmpty())
         s.remove(QStringLiteral("connection/openAtExit"));
     else
         s.setValue(QStringLiteral("connection/openAtExit"), open);
+    if (shown.isEmpty())
+        s.remove(QStringLiteral("connection/shownAtExit"));
+    else
+        s.setValue(QStringLiteral("connection/shownAtExit"), shown);
 }
 
-bool MainWindow::restoreOpenConnection() {
-    const QString open = QSettings().value(QStringLiteral("connection/openAtExit")).toString();
-    if (open.isEmpty())
-        return false;
-    if (open.startsWith(QLatin1String("url:")))
-        return connectToUrls(open.mid(4));
-    if (!m_sidebar->keys().contains(open)) {
-        showMessage(tr("Not reconnecting: %1 is gone since the last run").arg(open), true);
+bool MainWindow::restoreEntry(const QString& entry) {
+    if (entry.startsWith(QLatin1String("url:")))
+        return openUrls(entry.mid(4));
+    if (!m_sidebar->keys().contains(entry)) {
+        showMessage(tr("Not reconnecting: %1 is gone since the last run").arg(entry), true);
         return false;
     }
-    if (!m_sidebar->connectTo(open)) {
+    if (!m_sidebar->connectTo(entry)) {
         showMessage(m_sidebar->statusText(), true);
         return false;
     }
     return true;
+}
+
+bool MainWindow::restoreOpenConnection() {
+    QSettings s;
+    // One entry (written by an earlier version) reads as a list of one.
+    const QStringList open = s.value(QStringLiteral("connection/openAtExit")).toStringList();
+    const QString shown = s.value(QStringLiteral("connection/shownAtExit")).toString();
+    ConnectionView* toShow = nullptr;
+    QStringList failures;
+    bool any = false;
+    for (const QString& entry : open) {
+        if (entry.isEmpty())
+            continue;
+        if (restoreEntry(entry)) {
+            any = true;
+            if (entry == shown)
+                toShow = m_current;
+        } else {
+            failures << m_lastMessage;
+        }
+    }
+    if (toShow)
+        switchTo(toShow);
+    if (!failures.isEmpty())
+        showMessage(failures.join(QStringLiteral("; ")), true);
+    return any;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

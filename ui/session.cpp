@@ -52,7 +52,7 @@ void Session::open(const Options& options, const std::optional<Options>& system)
     }
     m_state = SessionState{c->state(), QString(), Error()};
     emit connectionChanged(m_conn);
-    m_registry->addConnection(QStringLiteral("console"), c);
+    m_registry->addConnection(m_name, c);
     subscribeWatched();
     if (m_watchSystem)
         startSystemMonitor();

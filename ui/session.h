@@ -54,12 +54,18 @@ public:
     explicit Session(QObject* parent = nullptr);
     ~Session() override;
 
+    /// What the connection is called in the registry and the metrics (connection="..."), from
+    /// the next open(). Default "console".
+    void setName(const QString& name) { m_name = name; }
+    QString name() const { return m_name; }
+
     /// Lets the current connection go (release()), then makes one from `options` and opens it.
     /// With `system` (a user of the system account on the same servers, when the connection's
     /// own user is not one: SystemCredentials) a second connection opens beside it, and the
     /// servers, clients and JetStream pages and the servers' client events go through that one.
     void open(const Options& options, const std::optional<Options>& system = std::nullopt);
-    /// Closes the connection and keeps it: the pages go on showing it, CLOSED.
+    /// Closes the connection (and the system account's beside it) and keeps it: the pages go
+    /// on showing it, CLOSED.
     void close();
     /// Tells everyone that there is no connection, then closes it and lets it go (background
     /// work that still holds it fails fast and drops it).
@@ -166,6 +172,7 @@ private:
     /// The connection the system monitor, the client monitor and the client events use.
     Connection* systemSide() const;
     SessionState m_state;
+    QString m_name = QStringLiteral("console");
     metrics::MetricsRegistry* m_registry;
     FaultMarks* m_faultMarks;
     QList<QByteArray> m_watched;

@@ -6,6 +6,7 @@
 #include "core/logging/logging.h"
 #include "core/metrics/registry.h"
 #include "core/system/monitorports.h"
+#include "ui/connections/connectionsidebar.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/scenariopage.h"
 
@@ -87,10 +88,13 @@ int main(int argc, char** argv) {
          QStringLiteral("As --demo, with a JetStream cluster of N servers on loopback (3 to 5; the "
                         "demo's stream is replicated on three of them)."),
          QStringLiteral("n")},
-        {{QStringLiteral("s"), QStringLiteral("server")},
-         QStringLiteral("Connect to these NATS server URLs (comma separated)."),
+        {{QStringLiteral("s"), QStringLiteral("server"), QStringLiteral("connect")},
+         QStringLiteral("Connect to these NATS server URLs (comma separated: one connection to a "
+                        "pool of servers). Repeat it, or mix it with --context, to open several "
+                        "connections at once."),
          QStringLiteral("urls")},
-        {QStringLiteral("context"), QStringLiteral("Use this natscli context."),
+        {QStringLiteral("context"),
+         QStringLiteral("Use this natscli context (repeatable: one connection each)."),
          QStringLiteral("name")},
         {QStringLiteral("ignore-discovered"),
          QStringLiteral("Connect only to the given servers, not to those the cluster advertises "
@@ -176,29 +180,71 @@ int main(int argc, char** argv) {
             return fail(s.toString());
         }
     } else {
+        const QStringList servers = p.values(QStringLiteral("server"));
+        const QStringList contexts = p.values(QStringLiteral("context"));
         NatsContext flags;
-        flags.url = p.value(QStringLiteral("server"));
         flags.ignoreDiscoveredServers = p.isSet(QStringLiteral("ignore-discovered"));
-        auto ctx = resolveNatsContext(p.value(QStringLiteral("context")), flags,
-                                      QProcessEnvironment::systemEnvironment());
-        if (!ctx)
-            return fail(ctx.error().toString());
-        auto opts = optionsFromContext(ctx.value());
-        if (!opts)
-            return fail(opts.error().toString());
-        Options o = opts.value();
-        o.name = QStringLiteral("jetdeck");
-        o.retryOnFailedConnect = true;
-        window.setBaseOptions(o);
-        const bool explicitTarget =
-            p.isSet(QStringLiteral("server")) || p.isSet(QStringLiteral("context")) ||
-            qEnvironmentVariableIsSet("NATS_URL") || !ctx->sourcePath.isEmpty();
-        if (explicitTarget)
-            window.connectWith(o);
-        // Else what was open when the window last closed; else, on a first start (nothing
-        // saved, no server given), the welcome.
-        else if (!window.restoreOpenConnection() && !window.hasSavedConnections())
-            window.showWelcome();
+        // The options of a context (none: NATS_URL, natscli's selected context...), as the
+        // console connects: named, and trying again while a server is down.
+        auto contextOptions = [&](const QString& name, const QString& url) -> Result<Options> {
+            NatsContext f = flags;
+            f.url = url;
+            auto ctx = resolveNatsContext(name, f, QProcessEnvironment::systemEnvironment());
+            if (!ctx)
+                return ctx.error();
+            auto opts = optionsFromContext(ctx.value());
+            if (!opts)
+                return opts.error();
+            Options o = opts.value();
+            o.name = QStringLiteral("jetdeck");
+            o.retryOnFailedConnect = true;
+            return o;
+        };
+        if (servers.size() > 1 || contexts.size() > 1) {
+            // Several connections at once, in the order given: each --server a pool of its own
+            // (with the default context's credentials), each --context its own.
+            auto base = contextOptions(QString(), QString());
+            if (!base)
+                return fail(base.error().toString());
+            window.setBaseOptions(base.value());
+            qsizetype nextServer = 0, nextContext = 0;
+            for (const QString& name : p.optionNames()) {
+                if (name == QLatin1String("context")) {
+                    const QString context = contexts.value(nextContext++);
+                    auto o = contextOptions(context, QString());
+                    if (!o)
+                        return fail(
+                            QStringLiteral("--context %1: %2").arg(context, o.error().toString()));
+                    const QString key = QStringLiteral("context:") + context;
+                    window.openConnection(
+                        o.value(),
+                        window.connectionSidebar()->keys().contains(key) ? key : QString(),
+                        context);
+                } else if (name == QLatin1String("s") || name == QLatin1String("server") ||
+                           name == QLatin1String("connect")) {
+                    if (!window.openUrls(servers.value(nextServer++)))
+                        return fail(window.lastMessage());
+                }
+            }
+        } else {
+            auto opts = contextOptions(p.value(QStringLiteral("context")),
+                                       p.value(QStringLiteral("server")));
+            if (!opts)
+                return fail(opts.error().toString());
+            const Options& o = opts.value();
+            window.setBaseOptions(o);
+            auto ctx = resolveNatsContext(p.value(QStringLiteral("context")), flags,
+                                          QProcessEnvironment::systemEnvironment());
+            const bool explicitTarget = !servers.isEmpty() || !contexts.isEmpty() ||
+                                        qEnvironmentVariableIsSet("NATS_URL") ||
+                                        (ctx && !ctx->sourcePath.isEmpty());
+            if (explicitTarget)
+                window.connectWith(o);
+            // Else what was open when the window last closed; else, on a first start (nothing
+            // saved, no server given), the welcome.
+            else if (!window.restoreOpenConnection() && !window.hasSavedConnections())
+                window.showWelcome();
+        }
     }
     if (p.isSet(QStringLiteral("theme"))) {
         const auto theme = themeFromName(p.value(QStringLiteral("theme")));
@@ -250,8 +296,8 @@ int main(int argc, char** argv) {
     quitOnSignals();
     const int rc = QApplication::exec();
     // While logging still runs: the connection goes, then a demo's servers.
-    window.disconnectFromServer();
     window.stopDemo();
+    window.disconnectAll();
     qCInfo(lcUi) << "JetDeck exits with" << rc;
     logging::shutdown();
     return rc;

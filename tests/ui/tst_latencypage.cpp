@@ -7,6 +7,7 @@
 #include "core/metrics/registry.h"
 #include "tests/support/testsupport.h"
 #include "tests/support/verify.h"
+#include "ui/connectionview.h"
 #include "ui/mainwindow.h"
 #include "ui/models/eventlogmodel.h"
 #include "ui/models/latencymodel.h"
@@ -71,7 +72,10 @@ void TestLatencyPage::probesFillWhileTrafficFlows() {
     for (int i = 0; i < 50; ++i)
         QVERIFY(c->requestSync("echo", "ping", 3000).ok());
     // The streams page's JetStream API calls are requests too: at least our 50.
-    const QString key = QStringLiteral("request connection=console");
+    // The connection is named after its server (typed in the bar): the probes say which.
+    const QString name = m_window->currentView()->title();
+    QCOMPARE(name, QStringLiteral("127.0.0.1:%1").arg(m_server->port()));
+    const QString key = QStringLiteral("request connection=") + name;
     QTRY_VERIFY_WITH_TIMEOUT(page->selectProbe(key), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
@@ -102,7 +106,8 @@ void TestLatencyPage::windowSelectorAndCsv() {
     page->setWindow(metrics::Window::Last5m);
     QCOMPARE(box->currentIndex(), 2);
     // The chart keeps a point a second per probe; CSV has a header and those points.
-    QVERIFY(page->selectProbe(QStringLiteral("request connection=console")));
+    QVERIFY(page->selectProbe(QStringLiteral("request connection=") +
+                              m_window->currentView()->title()));
     QTRY_VERIFY_WITH_TIMEOUT(page->chartCsv().count('\n') >= 3, 5000);
     const QList<QByteArray> lines = page->chartCsv().trimmed().split('\n');
     QCOMPARE(lines.first(), QByteArray("seconds,P50,P95,P99"));
@@ -129,7 +134,7 @@ void TestLatencyPage::snapshotAndEndpoint() {
     const QJsonArray conns = o.value(QStringLiteral("connections")).toArray();
     QCOMPARE(conns.size(), 1);
     QCOMPARE(conns[0].toObject().value(QStringLiteral("name")).toString(),
-             QStringLiteral("console"));
+             m_window->currentView()->title());
     QCOMPARE(conns[0].toObject().value(QStringLiteral("state")).toString(),
              QStringLiteral("CONNECTED"));
     QVERIFY(!o.value(QStringLiteral("latency")).toArray().isEmpty());
@@ -151,9 +156,11 @@ void TestLatencyPage::snapshotAndEndpoint() {
         5000);
     reply += s.readAll();
     QVERIFY2(reply.startsWith("HTTP/1.1 200 OK"), reply.left(200).constData());
-    QVERIFY(reply.contains("jetdeck_nats_connection_status{connection=\"console\"} 1"));
-    QVERIFY(
-        reply.contains("jetdeck_latency_seconds_bucket{probe=\"request\",connection=\"console\""));
+    const QByteArray name = m_window->currentView()->title().toUtf8();
+    QVERIFY(reply.contains(
+        QByteArray("jetdeck_nats_connection_status{connection=\"" + name + "\"} 1")));
+    QVERIFY(reply.contains(
+        QByteArray("jetdeck_latency_seconds_bucket{probe=\"request\",connection=\"" + name + '"')));
 }
 
 void TestLatencyPage::backpressureInTheTree() {

@@ -133,7 +133,8 @@ ConnectionSidebar::ConnectionSidebar(std::unique_ptr<SecretStore> secrets, QWidg
         if (!selectedKey().isEmpty())
             connectTo(selectedKey());
     });
-    connect(m_disconnect, &QPushButton::clicked, this, &ConnectionSidebar::disconnectRequested);
+    connect(m_disconnect, &QPushButton::clicked, this,
+            [this] { emit disconnectRequested(disconnectKey()); });
     connect(m_new, &QPushButton::clicked, this, [this] { newConnection()->open(); });
     connect(m_edit, &QPushButton::clicked, this, [this] {
         const QString key = selectedKey();
@@ -301,25 +302,55 @@ bool ConnectionSidebar::connectTo(const QString& key) {
 
 void ConnectionSidebar::setActive(const QString& key, ConnectionState state, bool failed) {
     m_activeKey = key;
-    m_activeState = state;
-    m_activeFailed = failed;
+    if (!key.isEmpty())
+        m_states.insert(key, EntryState{state, failed});
     paintDots();
     updateButtons();
 }
 
+void ConnectionSidebar::setEntryState(const QString& key, ConnectionState state, bool failed) {
+    if (key.isEmpty())
+        return;
+    m_states.insert(key, EntryState{state, failed});
+    paintDots();
+    updateButtons();
+}
+
+void ConnectionSidebar::clearEntryState(const QString& key) {
+    m_states.remove(key);
+    if (key == m_activeKey)
+        m_activeKey.clear();
+    paintDots();
+    updateButtons();
+}
+
+QString ConnectionSidebar::disconnectKey() const {
+    auto live = [this](const QString& key) {
+        const auto it = m_states.constFind(key);
+        return it != m_states.cend() && it->state != ConnectionState::Closed &&
+               it->state != ConnectionState::Disconnected;
+    };
+    const QString selected = selectedKey();
+    if (live(selected))
+        return selected;
+    return live(m_activeKey) ? m_activeKey : QString();
+}
+
 QString ConnectionSidebar::dotColor(const QString& key) const {
-    if (key.isEmpty() || key != m_activeKey)
+    const auto it = m_states.constFind(key);
+    if (key.isEmpty() || it == m_states.cend())
         return QStringLiteral("grey");
-    switch (m_activeState) {
+    const bool failed = it->failed;
+    switch (it->state) {
     case ConnectionState::Connected:
         return QStringLiteral("green");
     case ConnectionState::Connecting:
     case ConnectionState::Reconnecting:
     case ConnectionState::Draining:
-        return m_activeFailed ? QStringLiteral("red") : QStringLiteral("amber");
+        return failed ? QStringLiteral("red") : QStringLiteral("amber");
     case ConnectionState::Disconnected:
     case ConnectionState::Closed:
-        return m_activeFailed ? QStringLiteral("red") : QStringLiteral("grey");
+        return failed ? QStringLiteral("red") : QStringLiteral("grey");
     }
     return QStringLiteral("grey");
 }
@@ -452,8 +483,7 @@ void ConnectionSidebar::updateButtons() {
     m_edit->setEnabled(!key.isEmpty());
     m_edit->setText(key.startsWith(QLatin1String("context:")) ? tr("Save as...") : tr("Edit..."));
     m_delete->setEnabled(key.startsWith(QLatin1String("saved:")));
-    m_disconnect->setEnabled(!m_activeKey.isEmpty() && m_activeState != ConnectionState::Closed &&
-                             m_activeState != ConnectionState::Disconnected);
+    m_disconnect->setEnabled(!disconnectKey().isEmpty());
 }
 
 void ConnectionSidebar::contextMenu(const QPoint& pos) {

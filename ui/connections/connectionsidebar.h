@@ -47,8 +47,12 @@ public:
     /// Builds the options for an entry (asking for a secret if needed) and emits
     /// connectRequested. False with the reason in statusText() when it cannot.
     bool connectTo(const QString& key);
-    /// The entry now connected (or trying), and its state: colours its dot.
+    /// The entry the window shows (bold) and its state: colours its dot.
     void setActive(const QString& key, ConnectionState state, bool failed = false);
+    /// The state of an entry open in the window, shown or not (several may be open).
+    void setEntryState(const QString& key, ConnectionState state, bool failed = false);
+    /// The entry is no longer open in the window: its dot goes grey.
+    void clearEntryState(const QString& key);
     QString activeKey() const { return m_activeKey; }
     /// The dot colour of an entry: "green", "amber", "red" or "grey".
     QString dotColor(const QString& key) const;
@@ -66,7 +70,7 @@ signals:
     /// connections without one).
     void connectRequested(const jetdeck::Options& options, const QString& key, const QString& label,
                           const jetdeck::SystemCredentials& system);
-    void disconnectRequested();
+    void disconnectRequested(const QString& key);
 
 private:
     /// A dialog for `initial`; `originalName` is the connection it edits (empty: a new one).
@@ -84,8 +88,13 @@ private:
     std::function<std::optional<QString>(const QString&)> m_prompt;
     QString m_contextDir;
     QString m_activeKey;
-    ConnectionState m_activeState = ConnectionState::Disconnected;
-    bool m_activeFailed = false;
+    struct EntryState {
+        ConnectionState state = ConnectionState::Disconnected;
+        bool failed = false;
+    };
+    QHash<QString, EntryState> m_states; ///< the entries open in the window, by key
+    /// The entry Disconnect acts on: the selected one when it is open, else the active one.
+    QString disconnectKey() const;
     QList<SavedConnection> m_saved;
     QTreeWidget* m_tree;
     QTreeWidgetItem* m_savedRoot;
