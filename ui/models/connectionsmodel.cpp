@@ -28,15 +28,15 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
         case RttColumn:
             return tr("RTT");
         case InColumn:
-            return tr("In msgs/s");
+            return tr("In");
         case OutColumn:
-            return tr("Out msgs/s");
+            return tr("Out");
         case HeldColumn:
             return tr("Held");
         case BackpressureColumn:
-            return tr("Worst backpressure");
+            return tr("Backpressure (worst)");
         case ErrorsColumn:
-            return tr("Unread errors");
+            return tr("Errors");
         default:
             return {};
         }
@@ -45,12 +45,16 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
         switch (section) {
         case RttColumn:
             return tr("The last PING round trip to the server in use");
+        case InColumn:
+            return tr("Messages in per second");
+        case OutColumn:
+            return tr("Messages out per second");
         case HeldColumn:
             return tr("Publishes held in the outbound queue while the connection is away");
         case BackpressureColumn:
             return tr("The worst backpressure verdict of the connection's consumers");
         case ErrorsColumn:
-            return tr("Errors in the connection's event log since it was last shown");
+            return tr("Unread: errors in the connection's event log since it was last shown");
         default:
             return {};
         }
@@ -148,16 +152,18 @@ QVariant ConnectionsModel::data(const QModelIndex& index, int role) const {
             return roleColor(ColorRole::GoodCell);
         return {};
     }
-    if (role == Qt::FontRole && index.column() == NameColumn && r->shown) {
+    if (role == Qt::FontRole && index.column() == NameColumn) {
+        // A link to its pages: underlined, bold for the one the window shows.
         QFont f;
-        f.setBold(true);
+        f.setUnderline(true);
+        f.setBold(r->shown);
         return f;
     }
     if (role == Qt::ToolTipRole) {
         if (index.column() == StateColumn && !r->lastError.isEmpty())
             return r->lastError;
         if (index.column() == NameColumn)
-            return tr("Double-click to show this connection's pages");
+            return tr("Click to show this connection's pages");
         return {};
     }
     if (role == Qt::TextAlignmentRole && index.column() >= RttColumn &&

@@ -36,6 +36,7 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(-1, Qt::AscendingOrder); // the order they were opened in
     m_view->verticalHeader()->hide();
+    m_view->setWordWrap(false);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_empty = std::make_unique<EmptyState>(m_view, [] {
@@ -61,6 +62,11 @@ OverviewPage::OverviewPage(QWidget* parent)
 
     connect(m_view, &QTableView::activated, this, [this](const QModelIndex& index) {
         emit showRequested(index.data(ConnectionsModel::IdRole).toULongLong());
+    });
+    // One click on a connection's name goes there; the other cells select its row.
+    connect(m_view, &QTableView::clicked, this, [this](const QModelIndex& index) {
+        if (index.column() == ConnectionsModel::NameColumn)
+            emit showRequested(index.data(ConnectionsModel::IdRole).toULongLong());
     });
     connect(m_show, &QPushButton::clicked, this, [this] {
         if (const quint64 id = selectedId())

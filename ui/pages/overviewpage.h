@@ -18,8 +18,8 @@ class EmptyState;
 class SortProxy;
 
 /// Every open connection of the window at a glance (ConnectionsModel): state, server, round
-/// trip, rates, held publishes, the worst backpressure and the unread errors. A double-click
-/// (or Show) goes to that connection's pages. It reads what the connections already measure:
+/// trip, rates, held publishes, the worst backpressure and the unread errors. A click on its
+/// name, a double-click on its row or Show goes to that connection's pages. It reads what the connections already measure:
 /// it asks no server anything. Refreshes every second while shown.
 class OverviewPage : public QWidget {
     Q_OBJECT
