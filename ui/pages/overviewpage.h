@@ -19,8 +19,8 @@ class SortProxy;
 
 /// Every open connection of the window at a glance (ConnectionsModel): state, server, round
 /// trip, rates, held publishes, the worst backpressure and the unread errors. A click on its
-/// name, a double-click on its row or Show goes to that connection's pages. It reads what the connections already measure:
-/// it asks no server anything. Refreshes every second while shown.
+/// name, a double-click on its row or Show goes to that connection's pages. It reads what the
+/// connections already measure: it asks no server anything. Refreshes every second while shown.
 class OverviewPage : public QWidget {
     Q_OBJECT
 public:
