@@ -386,6 +386,7 @@ ConnectionView* MainWindow::addView() {
     v->id = m_nextViewId++;
     v->setTitle(uniqueTitle(tr("New connection"), v));
     v->setSystemCredentials(m_sysCreds);
+    v->session()->setBudget(m_budget);
     if (!m_monitorUrls.isEmpty())
         v->session()->setMonitorPorts(m_monitorUrls);
     m_stack->addWidget(v);

@@ -121,6 +121,10 @@ public:
     /// Base options (auth, TLS, name) that URLs typed into the bar are combined with.
     void setBaseOptions(const Options& options) { m_baseOptions = options; }
 
+    /// The request budget every open connection's polling shares (20 a second by default):
+    /// ten connections ask no more of a cluster on their own than one.
+    RequestBudget* requestBudget() const { return m_budget.get(); }
+
     /// The open connections, in the order they were opened, and the one shown.
     QList<ConnectionView*> views() const { return m_views; }
     ConnectionView* currentView() const { return m_current; }
@@ -243,6 +247,8 @@ private:
     Options m_baseOptions;
     SystemCredentials m_sysCreds; ///< the window's default (--sys-user...), for new views
     QList<QUrl> m_monitorUrls;
+    /// What the window's connections may ask on their own, per second, all of them together.
+    std::shared_ptr<RequestBudget> m_budget = std::make_shared<RequestBudget>();
     QList<ConnectionView*> m_views;
     ConnectionView* m_current = nullptr;
     quint64 m_nextViewId = 1;

@@ -56,12 +56,12 @@ void Session::open(const Options& options, const std::optional<Options>& system)
     subscribeWatched();
     if (m_watchSystem)
         startSystemMonitor();
-    m_clients = std::make_unique<sys::ClientMonitor>(systemSide(), &m_budget);
+    m_clients = std::make_unique<sys::ClientMonitor>(systemSide(), m_budget.get());
     m_clients->setMonitorPorts(m_ports.get());
     if (m_watchClients)
         m_clients->start(); // waits for the connection
     emit clientMonitorChanged(m_clients.get());
-    m_lister = std::make_unique<js::JetStreamLister>(jetStream(), &m_budget);
+    m_lister = std::make_unique<js::JetStreamLister>(jetStream(), m_budget.get());
     m_lister->setInterval(m_listIntervalMs);
     m_lister->setWithAccount(true); // the JetStream page shows the account against its limits
     connect(m_lister.get(), &js::JetStreamLister::listed, this, [this](const auto& snapshot) {
@@ -70,7 +70,8 @@ void Session::open(const Options& options, const std::optional<Options>& system)
     });
     setPagedListing(true); // waits for the connection
     // With system access one JSZ fan-out lists everything: once it has, the paged lister rests.
-    m_accountLister = std::make_unique<sys::AccountLister>(systemSide(), jetStream(), &m_budget);
+    m_accountLister =
+        std::make_unique<sys::AccountLister>(systemSide(), jetStream(), m_budget.get());
     m_accountLister->setInterval(m_listIntervalMs);
     connect(m_accountLister.get(), &sys::AccountLister::listed, this, &Session::onSystemListed);
     m_accountLister->start(); // stops by itself when the system account does not answer
@@ -199,7 +200,7 @@ void Session::watchClients(bool on) {
 }
 
 void Session::startSystemMonitor() {
-    m_system = std::make_unique<sys::SystemMonitor>(systemSide(), &m_budget);
+    m_system = std::make_unique<sys::SystemMonitor>(systemSide(), m_budget.get());
     m_system->setMonitorPorts(m_ports.get());
     connect(m_system.get(), &sys::SystemMonitor::serverLost, this,
             [this](const QString& name, const QDateTime& lastSeen) {

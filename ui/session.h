@@ -121,7 +121,10 @@ public:
     bool listingThroughSystem() const { return m_throughSystem; }
 
     /// What the console may ask the cluster for on its own, per second (RequestBudget).
-    RequestBudget* budget() { return &m_budget; }
+    RequestBudget* budget() { return m_budget.get(); }
+    /// Shares a budget with other sessions (the window's connections: one budget for all of
+    /// them, however many are open). Before open(); the monitors made then take it.
+    void setBudget(std::shared_ptr<RequestBudget> budget) { m_budget = std::move(budget); }
     /// Watches the whole cluster through the system account from now on, for this connection
     /// and the next ones (the servers page asks when it is first shown: nobody is watched who
     /// did not look). Null until then or without a connection.
@@ -179,7 +182,7 @@ private:
     QList<SubscriptionPtr> m_watchSubs; ///< m_watched on the current connection
     int m_listIntervalMs = kListIntervalMs;
     QTimer* m_tick;
-    RequestBudget m_budget;
+    std::shared_ptr<RequestBudget> m_budget = std::make_shared<RequestBudget>();
     bool m_watchSystem = false;
     std::unique_ptr<sys::MonitorPorts> m_ports; ///< before m_system, which uses it
     std::unique_ptr<sys::SystemMonitor> m_system;
