@@ -28,6 +28,7 @@
 #include "ui/widgets/faultmarks.h"
 #include "ui/widgets/layoutsettings.h"
 #include "ui/widgets/pagestack.h"
+#include "ui/widgets/statebadge.h"
 
 #include <QAction>
 #include <QApplication>
@@ -175,27 +176,6 @@ namespace {
 constexpr int kViewRole = Qt::UserRole + 1; ///< a navigation entry's view id
 constexpr int kPageRole = Qt::UserRole + 2; ///< its page; -1 for the connection itself
 
-/// A connection's state in the navigation: a dot in the sidebar's colours.
-QIcon stateDot(ConnectionState state, bool failed) {
-    ColorRole role = ColorRole::DotIdle;
-    if (state == ConnectionState::Connected)
-        role = ColorRole::Good;
-    else if (failed)
-        role = ColorRole::Bad;
-    else if (state == ConnectionState::Connecting || state == ConnectionState::Reconnecting ||
-             state == ConnectionState::Draining)
-        role = ColorRole::DotBusy;
-    QPixmap pm(14, 14);
-    pm.fill(Qt::transparent);
-    QPainter p(&pm);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(Qt::NoPen);
-    p.setBrush(roleColor(role));
-    p.drawEllipse(QRectF(2, 2, 10, 10));
-    p.end();
-    return QIcon(pm);
-}
-
 /// The name a connection gets from its sidebar entry ("saved:prod" -> "prod").
 QString titleOfKey(const QString& key) {
     const qsizetype colon = key.indexOf(QLatin1Char(':'));
@@ -217,12 +197,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_overview = new OverviewPage(this);
     m_overview->setSource([this] { return connectionRows(); });
     m_stack->addWidget(m_overview);
-    connect(m_overview, &OverviewPage::showRequested, this, [this](quint64 id) {
-        if (ConnectionView* v = viewById(id)) {
-            switchTo(v);
-            showPage(v->currentPage());
-        }
-    });
+    connect(m_overview, &OverviewPage::showRequested, this,
+            [this](quint64 id) { showView(viewById(id)); });
     connect(m_overview, &OverviewPage::closeRequested, this,
             [this](quint64 id) { closeConnection(viewById(id)); });
     connect(m_overview, &OverviewPage::newConnectionRequested, this,
@@ -256,8 +232,7 @@ MainWindow::MainWindow(QWidget* parent)
                    const SystemCredentials& system) {
                 // Open already: show it, and connect it again only when it is down.
                 if (ConnectionView* v = viewForKey(key)) {
-                    switchTo(v);
-                    showPage(v->currentPage());
+                    showView(v);
                     if (!v->live()) {
                         v->setSystemCredentials(system);
                         connectView(v, options);
@@ -351,8 +326,10 @@ void MainWindow::createNavigation() {
     connect(m_nav, &QTreeWidget::currentItemChanged, this,
             [this](QTreeWidgetItem* item) { navigationChosen(item); });
     // A click on the entry already chosen leaves the welcome too.
-    connect(m_nav, &QTreeWidget::itemClicked, this,
-            [this](QTreeWidgetItem* item) { navigationChosen(item); });
+    connect(m_nav, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
+        if (isWelcomeShown())
+            navigationChosen(item);
+    });
     connect(m_nav, &QTreeWidget::customContextMenuRequested, this, &MainWindow::navigationMenu);
     for (int i = 0; i < kPageCount; ++i) {
         auto* go = new QAction(this);
@@ -509,9 +486,10 @@ ConnectionView* MainWindow::openConnection(const Options& options, const QString
     v->setTitle(uniqueTitle(title.isEmpty() ? options.servers.value(0).hostPort() : title, v));
     if (system)
         v->setSystemCredentials(*system);
-    switchTo(v);
     if (isOverviewShown() || isWelcomeShown())
-        showPage(v->currentPage());
+        showView(v);
+    else
+        switchTo(v);
     connectView(v, options);
     return v;
 }
@@ -519,8 +497,9 @@ ConnectionView* MainWindow::openConnection(const Options& options, const QString
 void MainWindow::switchTo(ConnectionView* view) {
     if (!view)
         return;
-    if (m_current && m_current != view)
-        m_current->setShownInWindow(false);
+    ConnectionView* previous = m_current;
+    if (previous && previous != view)
+        previous->setShownInWindow(false);
     m_current = view;
     view->setShownInWindow(true);
     if (!isOverviewShown() && !isWelcomeShown())
@@ -529,12 +508,13 @@ void MainWindow::switchTo(ConnectionView* view) {
     m_urlEdit->setStyleSheet(QString());
     m_urlEdit->setToolTip(QString());
     const SessionState& s = view->session()->state();
-    const bool failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
-    m_sidebar->setActive(view->key(), s.state, failed);
+    m_sidebar->setActive(view->key(), s.state, s.failed());
     m_statusState->setText(view->used() ? connectionStateName(s.state) : QString());
-    updateButtons(view->session()->connection() ? s.state : ConnectionState::Closed);
-    for (ConnectionView* v : std::as_const(m_views))
-        updateNavItem(v);
+    updateButtons(s.state);
+    // The shown one is bold in the navigation: the one before it no longer.
+    if (previous && previous != view)
+        updateNavItem(previous);
+    updateNavItem(view);
     syncNavigation();
 }
 
@@ -557,10 +537,15 @@ void MainWindow::closeConnection(ConnectionView* view) {
         switchTo(addView());
     else if (wasCurrent)
         switchTo(m_views.last());
-    if (!isOverviewShown() && !isWelcomeShown())
-        m_stack->setCurrentWidget(m_current);
     m_overview->refresh();
     syncNavigation();
+}
+
+void MainWindow::showView(ConnectionView* view) {
+    if (!view)
+        return;
+    switchTo(view);
+    showPage(view->currentPage());
 }
 
 void MainWindow::showOverview() {
@@ -586,18 +571,17 @@ void MainWindow::updateNavItem(ConnectionView* view) {
     if (!item)
         return;
     const SessionState& s = view->session()->state();
-    const bool failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
     QString text = view->title();
     if (view->unreadErrors() > 0)
         text += QStringLiteral("  (%1)").arg(view->unreadErrors());
     item->setText(0, text);
-    item->setIcon(0, stateDot(view->used() ? s.state : ConnectionState::Closed, failed));
+    item->setIcon(0, stateDot(s.state, s.failed()));
     QStringList tip{view->title()};
     if (view->used())
         tip << connectionStateName(s.state);
     if (!s.server.isEmpty())
         tip << tr("server %1").arg(s.server);
-    if (failed)
+    if (s.failed())
         tip << s.lastError.toString();
     if (view->unreadErrors() > 0)
         tip << tr("%n unread error(s) in its event log", nullptr, view->unreadErrors());
@@ -643,8 +627,12 @@ void MainWindow::navigationChosen(QTreeWidgetItem* item) {
     if (!v)
         return;
     const int page = item->data(0, kPageRole).toInt();
+    if (page < 0) {
+        showView(v);
+        return;
+    }
     switchTo(v);
-    showPage(page < 0 ? v->currentPage() : Page(page));
+    showPage(Page(page));
 }
 
 void MainWindow::navigationMenu(const QPoint& pos) {
@@ -653,10 +641,7 @@ void MainWindow::navigationMenu(const QPoint& pos) {
     ConnectionView* v =
         item && item != m_overviewItem ? viewById(item->data(0, kViewRole).toULongLong()) : nullptr;
     if (v) {
-        menu.addAction(tr("Show"), this, [this, v] {
-            switchTo(v);
-            showPage(v->currentPage());
-        });
+        menu.addAction(tr("Show"), this, [this, v] { showView(v); });
         if (v->live())
             menu.addAction(tr("Disconnect"), this, [v] { v->session()->close(); });
         else if (v->session()->connection())
@@ -678,8 +663,8 @@ QList<ConnectionRow> MainWindow::connectionRows() const {
         r.id = v->id;
         r.name = v->title();
         const SessionState& s = v->session()->state();
-        r.state = v->used() ? s.state : ConnectionState::Closed;
-        r.failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
+        r.state = s.state;
+        r.failed = s.failed();
         r.server = s.server;
         r.lastError = s.lastError.ok() ? QString() : s.lastError.toString();
         r.unreadErrors = v->unreadErrors();
@@ -925,7 +910,6 @@ bool MainWindow::connectToUrls(const QString& urls) {
         m_sidebar->clearEntryState(v->key());
     v->setKey({});
     v->setTitle(uniqueTitle(o.servers.value(0).hostPort(), v));
-    m_sidebar->setActive({}, ConnectionState::Disconnected);
     connectView(v, o);
     return true;
 }
@@ -943,6 +927,10 @@ bool MainWindow::openUrls(const QString& urls) {
 }
 
 void MainWindow::connectWith(const Options& options, const std::optional<Options>& systemBase) {
+    // The first connection of a view that no sidebar entry or demo names is named after where
+    // it goes.
+    if (!m_current->used() && m_current->key().isEmpty())
+        m_current->setTitle(uniqueTitle(options.servers.value(0).hostPort(), m_current));
     connectView(m_current, options, systemBase);
 }
 
@@ -958,22 +946,20 @@ void MainWindow::connectView(ConnectionView* v, const Options& options,
                                tr("new connection to %1").arg(shown.join(QStringLiteral(", "))));
     // The bar shows where this connection goes (credentials masked), whatever it held.
     v->setBarText(shown.join(QStringLiteral(", ")));
-    if (v->title().isEmpty() || !v->used())
-        if (v->key().isEmpty() && !v->demo)
-            v->setTitle(uniqueTitle(options.servers.value(0).hostPort(), v));
     std::optional<Options> system;
     if (v->systemCredentials().isSet())
         system = v->systemCredentials().applyTo(systemBase ? *systemBase : options);
     v->session()->setName(v->title());
     v->session()->open(options, system);
+    // Amber at once: the connection's own CONNECTING comes from its thread a moment later.
+    if (!v->key().isEmpty())
+        m_sidebar->setEntryState(v->key(), ConnectionState::Connecting);
     updateNavItem(v);
     if (v != m_current)
         return;
     m_urlEdit->setText(v->barText());
     showMessage(tr("Connecting to %1 ...").arg(shown.join(QStringLiteral(", "))), false);
     updateButtons(v->session()->connection()->connection()->state());
-    if (!v->key().isEmpty())
-        m_sidebar->setActive(v->key(), ConnectionState::Connecting);
 }
 
 void MainWindow::setSystemCredentials(const SystemCredentials& credentials) {
@@ -993,14 +979,13 @@ void MainWindow::setMonitorUrls(const QList<QUrl>& urls) {
 }
 
 void MainWindow::onStateChanged(ConnectionView* v, const SessionState& s) {
-    const bool failed = !s.lastError.ok() && s.state != ConnectionState::Connected;
+    // Its sidebar entry's dot, shown or not (switchTo() made the shown one the active entry).
     if (!v->key().isEmpty())
-        m_sidebar->setEntryState(v->key(), s.state, failed);
+        m_sidebar->setEntryState(v->key(), s.state, s.failed());
     updateNavItem(v);
     if (v != m_current)
         return;
     m_statusState->setText(connectionStateName(s.state));
-    m_sidebar->setActive(v->key(), s.state, failed);
     updateButtons(s.state);
     if (s.state == ConnectionState::Connected) {
         showMessage(tr("Connected to %1").arg(s.server), false);

@@ -131,8 +131,11 @@ public:
     /// The connection of that sidebar entry, or of that view id; null when it is not open.
     ConnectionView* viewForKey(const QString& key) const;
     ConnectionView* viewById(quint64 id) const;
-    /// Shows that connection's pages (the page it last showed). Reconnects nothing.
+    /// Makes that connection the shown one (the bar, the status, the accessors follow; the
+    /// overview or the welcome stay in front if they are). Reconnects nothing.
     void switchTo(ConnectionView* view);
+    /// switchTo(), then its pages, on the page it last showed.
+    void showView(ConnectionView* view);
     /// Disconnects a connection and closes its pages; the others stay. The last one closed
     /// leaves an empty one to connect from.
     void closeConnection(ConnectionView* view);

@@ -32,6 +32,8 @@ struct SessionState {
     ConnectionState state = ConnectionState::Closed;
     QString server;  ///< the server in use ("host:port"); empty when there is none
     Error lastError; ///< the connection's last error; ok() when it has none
+    /// Its last attempt failed and it is not connected (a red dot rather than grey or amber).
+    bool failed() const { return !lastError.ok() && state != ConnectionState::Connected; }
 };
 
 /// The console around one connection. It holds the connection (a ConnectionThread: the

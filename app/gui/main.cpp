@@ -184,12 +184,15 @@ int main(int argc, char** argv) {
         const QStringList contexts = p.values(QStringLiteral("context"));
         NatsContext flags;
         flags.ignoreDiscoveredServers = p.isSet(QStringLiteral("ignore-discovered"));
-        // The options of a context (none: NATS_URL, natscli's selected context...), as the
-        // console connects: named, and trying again while a server is down.
-        auto contextOptions = [&](const QString& name, const QString& url) -> Result<Options> {
+        // A context (none: NATS_URL, natscli's selected context...) with `url` over its
+        // servers when given, and its options as the console connects: named, and trying again
+        // while a server is down.
+        auto resolve = [&](const QString& name, const QString& url) {
             NatsContext f = flags;
             f.url = url;
-            auto ctx = resolveNatsContext(name, f, QProcessEnvironment::systemEnvironment());
+            return resolveNatsContext(name, f, QProcessEnvironment::systemEnvironment());
+        };
+        auto consoleOptions = [](const Result<NatsContext>& ctx) -> Result<Options> {
             if (!ctx)
                 return ctx.error();
             auto opts = optionsFromContext(ctx.value());
@@ -203,7 +206,7 @@ int main(int argc, char** argv) {
         if (servers.size() > 1 || contexts.size() > 1) {
             // Several connections at once, in the order given: each --server a pool of its own
             // (with the default context's credentials), each --context its own.
-            auto base = contextOptions(QString(), QString());
+            auto base = consoleOptions(resolve(QString(), QString()));
             if (!base)
                 return fail(base.error().toString());
             window.setBaseOptions(base.value());
@@ -211,7 +214,7 @@ int main(int argc, char** argv) {
             for (const QString& name : p.optionNames()) {
                 if (name == QLatin1String("context")) {
                     const QString context = contexts.value(nextContext++);
-                    auto o = contextOptions(context, QString());
+                    auto o = consoleOptions(resolve(context, QString()));
                     if (!o)
                         return fail(
                             QStringLiteral("--context %1: %2").arg(context, o.error().toString()));
@@ -227,17 +230,16 @@ int main(int argc, char** argv) {
                 }
             }
         } else {
-            auto opts = contextOptions(p.value(QStringLiteral("context")),
-                                       p.value(QStringLiteral("server")));
+            const auto ctx =
+                resolve(p.value(QStringLiteral("context")), p.value(QStringLiteral("server")));
+            auto opts = consoleOptions(ctx);
             if (!opts)
                 return fail(opts.error().toString());
             const Options& o = opts.value();
             window.setBaseOptions(o);
-            auto ctx = resolveNatsContext(p.value(QStringLiteral("context")), flags,
-                                          QProcessEnvironment::systemEnvironment());
             const bool explicitTarget = !servers.isEmpty() || !contexts.isEmpty() ||
                                         qEnvironmentVariableIsSet("NATS_URL") ||
-                                        (ctx && !ctx->sourcePath.isEmpty());
+                                        !ctx->sourcePath.isEmpty();
             if (explicitTarget)
                 window.connectWith(o);
             // Else what was open when the window last closed; else, on a first start (nothing

@@ -2,6 +2,7 @@
 
 #include "core/client/connectoptions.h"
 #include "ui/connections/connectiondialog.h"
+#include "ui/widgets/statebadge.h"
 #include "ui/widgets/theme.h"
 
 #include <QHBoxLayout>
@@ -10,8 +11,6 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
-#include <QPainter>
-#include <QPixmap>
 #include <QPushButton>
 #include <QSettings>
 #include <QTreeWidget>
@@ -22,27 +21,6 @@ namespace jetdeck {
 namespace {
 
 constexpr int KeyRole = Qt::UserRole + 1;
-
-QIcon dot(const QColor& color) {
-    QPixmap pm(12, 12);
-    pm.fill(Qt::transparent);
-    QPainter p(&pm);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setBrush(color);
-    p.setPen(color.darker(130));
-    p.drawEllipse(1, 1, 10, 10);
-    return QIcon(pm);
-}
-
-QColor colorOf(const QString& name) {
-    if (name == QLatin1String("green"))
-        return roleColor(ColorRole::Good);
-    if (name == QLatin1String("amber"))
-        return roleColor(ColorRole::DotBusy);
-    if (name == QLatin1String("red"))
-        return roleColor(ColorRole::Bad);
-    return roleColor(ColorRole::DotIdle);
-}
 
 QString savedKey(const QString& name) {
     return QStringLiteral("saved:") + name;
@@ -302,16 +280,12 @@ bool ConnectionSidebar::connectTo(const QString& key) {
 
 void ConnectionSidebar::setActive(const QString& key, ConnectionState state, bool failed) {
     m_activeKey = key;
-    if (!key.isEmpty())
-        m_states.insert(key, EntryState{state, failed});
-    paintDots();
-    updateButtons();
+    setEntryState(key, state, failed);
 }
 
 void ConnectionSidebar::setEntryState(const QString& key, ConnectionState state, bool failed) {
-    if (key.isEmpty())
-        return;
-    m_states.insert(key, EntryState{state, failed});
+    if (!key.isEmpty())
+        m_states.insert(key, EntryState{state, failed});
     paintDots();
     updateButtons();
 }
@@ -337,28 +311,15 @@ QString ConnectionSidebar::disconnectKey() const {
 }
 
 QString ConnectionSidebar::dotColor(const QString& key) const {
-    const auto it = m_states.constFind(key);
-    if (key.isEmpty() || it == m_states.cend())
-        return QStringLiteral("grey");
-    const bool failed = it->failed;
-    switch (it->state) {
-    case ConnectionState::Connected:
-        return QStringLiteral("green");
-    case ConnectionState::Connecting:
-    case ConnectionState::Reconnecting:
-    case ConnectionState::Draining:
-        return failed ? QStringLiteral("red") : QStringLiteral("amber");
-    case ConnectionState::Disconnected:
-    case ConnectionState::Closed:
-        return failed ? QStringLiteral("red") : QStringLiteral("grey");
-    }
-    return QStringLiteral("grey");
+    const EntryState st = m_states.value(key); // not open: grey
+    return stateDotColorName(st.state, st.failed);
 }
 
 void ConnectionSidebar::paintDots() {
     for (const QString& key : keys())
         if (QTreeWidgetItem* item = itemFor(key)) {
-            item->setIcon(0, dot(colorOf(dotColor(key))));
+            const EntryState st = m_states.value(key); // not open: grey
+            item->setIcon(0, stateDot(st.state, st.failed));
             QFont f = m_tree->font();
             f.setBold(key == m_activeKey);
             item->setFont(0, f);

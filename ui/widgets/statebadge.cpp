@@ -2,6 +2,10 @@
 
 #include "ui/widgets/theme.h"
 
+#include <QIcon>
+#include <QPainter>
+#include <QPixmap>
+
 namespace jetdeck {
 
 StateBadge::StateBadge(QWidget* parent)
@@ -35,6 +39,38 @@ void StateBadge::setState(ConnectionState state) {
                                  "border-radius: 10px; padding: 4px 14px; }")
                       .arg(colorFor(state).name(), roleColorName(ColorRole::OnStatus)));
     setAccessibleName(tr("Connection state: %1").arg(connectionStateName(state)));
+}
+
+QString stateDotColorName(ConnectionState state, bool failed) {
+    switch (state) {
+    case ConnectionState::Connected:
+        return QStringLiteral("green");
+    case ConnectionState::Connecting:
+    case ConnectionState::Reconnecting:
+    case ConnectionState::Draining:
+        return failed ? QStringLiteral("red") : QStringLiteral("amber");
+    case ConnectionState::Disconnected:
+    case ConnectionState::Closed:
+        return failed ? QStringLiteral("red") : QStringLiteral("grey");
+    }
+    return QStringLiteral("grey");
+}
+
+QIcon stateDot(ConnectionState state, bool failed) {
+    const QString name = stateDotColorName(state, failed);
+    const QColor color = name == QLatin1String("green")   ? roleColor(ColorRole::Good)
+                         : name == QLatin1String("amber") ? roleColor(ColorRole::DotBusy)
+                         : name == QLatin1String("red")   ? roleColor(ColorRole::Bad)
+                                                          : roleColor(ColorRole::DotIdle);
+    QPixmap pm(12, 12);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setBrush(color);
+    p.setPen(color.darker(130));
+    p.drawEllipse(1, 1, 10, 10);
+    p.end();
+    return QIcon(pm);
 }
 
 } // namespace jetdeck

@@ -19,4 +19,9 @@ private:
     ConnectionState m_state = ConnectionState::Disconnected;
 };
 
+/// A connection's dot, as the sidebar and the navigation show it: "green" connected, "amber"
+/// connecting or reconnecting, "red" when its last attempt failed, "grey" otherwise.
+QString stateDotColorName(ConnectionState state, bool failed);
+QIcon stateDot(ConnectionState state, bool failed);
+
 } // namespace jetdeck
